@@ -1,0 +1,81 @@
+"""Makes sure RabbitMQ answers, and makes throwaway vhosts for test runs.
+
+``python -m devtools.broker`` exits 0 when the broker at AMQP_URI answers (starting a locally
+installed, stopped RabbitMQ first), and 1 with instructions otherwise.
+"""
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from urllib.parse import urlparse
+
+from plumbing.config import amqp_uri
+
+
+def broker_address(uri=None):
+    parsed = urlparse(uri or amqp_uri())
+    return parsed.hostname or "127.0.0.1", parsed.port or 5672
+
+
+def answers(address, timeout=1.0):
+    try:
+        with socket.create_connection(address, timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def wait_until_answers(address, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if answers(address):
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def ensure_broker():
+    address = broker_address()
+    if answers(address):
+        return True
+    local = address[0] in ("127.0.0.1", "localhost", "::1")
+    if local and shutil.which("rabbitmq-server"):
+        print("RabbitMQ is installed but not answering: starting it (rabbitmq-server -detached)")
+        subprocess.run(["rabbitmq-server", "-detached"], check=False)
+        if wait_until_answers(address, 60):
+            return True
+    print(f"RabbitMQ does not answer at {address[0]}:{address[1]}.\n"
+          "Install it with `sudo apt-get install rabbitmq-server` (Debian/Ubuntu) and start it\n"
+          "with `sudo rabbitmq-server -detached`, or point AMQP_URI at a running broker.",
+          file=sys.stderr)
+    return False
+
+
+def _rabbitmqctl(*args):
+    return subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+def create_vhost(name, user="guest"):
+    """A fresh vhost for isolated tests; None when rabbitmqctl cannot make one."""
+    if not shutil.which("rabbitmqctl"):
+        return None
+    if _rabbitmqctl("add_vhost", name).returncode != 0:
+        return None
+    _rabbitmqctl("set_permissions", "-p", name, user, ".*", ".*", ".*")
+    return name
+
+
+def delete_vhost(name):
+    if shutil.which("rabbitmqctl"):
+        _rabbitmqctl("delete_vhost", name)
+
+
+def with_vhost(uri, vhost):
+    parsed = urlparse(uri)
+    return parsed._replace(path="/" + vhost).geturl()
+
+
+if __name__ == "__main__":
+    sys.exit(0 if ensure_broker() else 1)

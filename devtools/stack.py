@@ -1,0 +1,119 @@
+"""Starts and stops the whole system as processes: the embedded store (unless MONGO_URI
+points at a MongoDB), every service and the gateway. Used by ``make run`` and by the
+end-to-end tests, so both run the system the same way."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from devtools.broker import answers
+from plumbing.config import SERVICE_PORTS
+
+ROOT = Path(__file__).resolve().parent.parent
+PROCESSES = {
+    "registry": "services.registry.service:RegistryService",
+    "complaints": "services.complaints.service:ComplaintsService",
+    "coupons": "services.coupons.service:CouponsService",
+    "notifications": "services.notifications.service:NotificationsService",
+    "gateway": "gateway.service:GatewayService",
+}
+
+
+class Stack:
+    def __init__(self, state_dir, env=None, ports=None, store_port=27117):
+        self.state_dir = Path(state_dir)
+        self.logs_dir = self.state_dir / "logs"
+        self.logs_dir.mkdir(parents=True, exist_ok=True)
+        self.ports = dict(ports or SERVICE_PORTS)
+        self.store_port = store_port
+        self.env = {**os.environ, **(env or {})}
+        self.processes = {}
+        self._store = None
+        if not self.env.get("MONGO_URI"):
+            self.env["MONGO_URI"] = f"mongodb://127.0.0.1:{store_port}/"
+            self._store = self.state_dir / "mongo"
+
+    @property
+    def gateway_url(self):
+        return f"http://127.0.0.1:{self.ports['gateway']}"
+
+    def url_of(self, name):
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def start(self):
+        if self._store is not None:
+            self.start_store()
+        for name in PROCESSES:
+            self.start_process(name)
+
+    def start_store(self):
+        self._store.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "devtools.store_server", "--data-dir", str(self._store), "--host", "127.0.0.1",
+                   "-p", str(self.store_port), "--log-file", str(self.logs_dir / "store.log"),
+                   "--pid-file", str(self.state_dir / "store.pid")]
+        self._spawn("store", command)
+        if not _wait(lambda: answers(("127.0.0.1", self.store_port)), 30):
+            raise RuntimeError(f"the embedded store did not start; see {self.logs_dir}/store.log")
+
+    def start_process(self, name, extra_env=None):
+        env = {**self.env, "HTTP_PORT": str(self.ports[name]), **(extra_env or {})}
+        self._spawn(name, [sys.executable, "-m", "plumbing.runner", PROCESSES[name]], env)
+
+    def _spawn(self, name, command, env=None):
+        log = open(self.logs_dir / f"{name}.log", "ab")
+        self.processes[name] = subprocess.Popen(
+            command, cwd=ROOT, env=env or self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        log.close()
+
+    def kill(self, name):
+        """SIGKILL, as a crash would."""
+        process = self.processes.pop(name)
+        process.kill()
+        process.wait()
+
+    def stop(self, name, timeout=30):
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def stop_all(self):
+        for name in [n for n in self.processes if n != "store"]:
+            self.stop(name)
+        self.stop("store")
+
+    def wait_ready(self, seconds=60):
+        """True once the gateway's /readyz answers 200."""
+        return _wait(self._ready, seconds)
+
+    def wait_healthy(self, name, seconds=30):
+        return _wait(lambda: _ok(f"{self.url_of(name)}/healthz"), seconds)
+
+    def _ready(self):
+        return _ok(f"{self.gateway_url}/readyz")
+
+
+def _ok(url):
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _wait(predicate, seconds, interval=0.25):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False

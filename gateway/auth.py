@@ -1,0 +1,86 @@
+"""JWT authentication of API.md: HS256 with JWT_SECRET or RS256 with JWT_PUBLIC_KEY; the
+algorithm is pinned by which key is configured, never taken from the token."""
+import time
+
+import jwt
+
+from plumbing.actors import LEVELS, ROLES, Actor
+from plumbing.errors import DomainError
+
+REGION_LENGTH = 6
+
+
+def unauthenticated(message):
+    return DomainError("UNAUTHENTICATED", message, status=401)
+
+
+class TokenVerifier:
+    def __init__(self, settings):
+        self.settings = settings
+        if settings.jwt_public_key:
+            self.key, self.algorithms = settings.jwt_public_key, ["RS256"]
+        else:
+            self.key, self.algorithms = settings.jwt_secret, ["HS256"]
+
+    def verify(self, token):
+        """The actor a bearer token stands for; 401 for anything short of a valid token."""
+        try:
+            claims = jwt.decode(
+                token, self.key, algorithms=self.algorithms,
+                audience=self.settings.jwt_audience, issuer=self.settings.jwt_issuer,
+                leeway=self.settings.jwt_leeway_seconds,
+                options={"require": ["exp", "iss", "aud", "sub"]})
+        except jwt.ExpiredSignatureError:
+            raise unauthenticated("the token has expired") from None
+        except jwt.PyJWTError as exc:
+            raise unauthenticated(f"invalid token: {exc}") from None
+        return actor_from_claims(claims)
+
+
+def actor_from_claims(claims):
+    problems = claim_problems(claims)
+    if problems:
+        raise unauthenticated("invalid token claims: " + "; ".join(problems))
+    return Actor.from_dict(claims)
+
+
+def claim_problems(claims):
+    problems = []
+    if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+        problems.append("sub must be a non-empty string")
+    role = claims.get("role")
+    if role not in ROLES:
+        problems.append(f"role must be one of {', '.join(ROLES)}")
+    if role == "merchant" and not _is_id(claims.get("merchant_id")):
+        problems.append("a merchant token carries merchant_id")
+    if role == "regulator":
+        region = claims.get("region")
+        if not (isinstance(region, str) and len(region) == REGION_LENGTH and region.isdigit()):
+            problems.append("a regulator token carries a 6-digit region")
+        if claims.get("level") not in LEVELS:
+            problems.append(f"a regulator token carries level, one of {', '.join(LEVELS)}")
+    return problems
+
+
+def _is_id(value):
+    return isinstance(value, str) and 0 < len(value) <= 64
+
+
+def issue_token(settings, claims):
+    """A signed token for ``claims`` (dev tokens, tests and the demo data)."""
+    now = int(time.time())
+    payload = {**{k: v for k, v in claims.items() if v is not None},
+               "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
+               "iat": now, "exp": now + settings.dev_token_ttl_seconds}
+    if settings.jwt_public_key:
+        if not settings.jwt_private_key:
+            raise DomainError("UNAVAILABLE", "no JWT_PRIVATE_KEY to sign dev tokens", 503)
+        return jwt.encode(payload, settings.jwt_private_key, algorithm="RS256")
+    return jwt.encode(payload, settings.jwt_secret, algorithm="HS256")
+
+
+def bearer_token(authorization_header):
+    scheme, _, token = (authorization_header or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise unauthenticated("send Authorization: Bearer <token>")
+    return token.strip()

@@ -1,0 +1,30 @@
+"""Shapes the gateway itself owns: its query parameters and system responses."""
+from marshmallow import Schema, fields, validate
+
+from plumbing.actors import LEVELS, ROLES
+
+
+class PageQuerySchema(Schema):
+    cursor = fields.String(validate=validate.Length(max=512))
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+
+class InboxQuerySchema(PageQuerySchema):
+    unread = fields.Boolean(load_default=False)
+
+
+class DevTokenRequestSchema(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    sub = fields.String(required=True, validate=validate.Length(1, 64))
+    merchant_id = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"))
+    region = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))
+    level = fields.String(validate=validate.OneOf(LEVELS))
+
+
+class TokenSchema(Schema):
+    token = fields.String()
+
+
+class StatusSchema(Schema):
+    status = fields.String()
+    services = fields.Dict(keys=fields.String(), values=fields.String())

@@ -1,0 +1,20 @@
+"""The HTTP gateway: every route of API.md, composed from one mixin per area."""
+from gateway.routes.notifications import NotificationRoutes
+from gateway.routes.registry import RegistryRoutes
+from gateway.routes.system import SystemRoutes
+from gateway.rpc import BoundedRpcProxy, GatewaySettings
+from plumbing.service import RequestContext
+from plumbing.metrics import EntrypointMetrics
+
+
+class GatewayService(SystemRoutes, RegistryRoutes, NotificationRoutes):
+    name = "gateway"
+
+    entrypoint_metrics = EntrypointMetrics()
+    request_context = RequestContext()
+    settings = GatewaySettings()
+
+    registry = BoundedRpcProxy("registry")
+    complaints = BoundedRpcProxy("complaints")
+    coupons = BoundedRpcProxy("coupons")
+    notifications = BoundedRpcProxy("notifications")

@@ -1,0 +1,46 @@
+"""The gateway's configuration, read once per container."""
+from dataclasses import dataclass
+
+from plumbing.config import ConfigError, env_bool, env_float, env_int, env_str
+
+DEV_SECRET = "fangxin-dev-secret-not-for-production"
+
+
+@dataclass(frozen=True)
+class Settings:
+    jwt_secret: str
+    jwt_public_key: str
+    jwt_private_key: str
+    jwt_issuer: str
+    jwt_audience: str
+    jwt_leeway_seconds: int
+    dev_auth: bool
+    dev_token_ttl_seconds: int
+    max_body_bytes: int
+    rpc_timeout_seconds: float
+    ready_timeout_seconds: float
+    public_base_url: str
+
+
+def load_settings():
+    dev_auth = env_bool("DEV_AUTH", False)
+    secret = env_str("JWT_SECRET", None)
+    public_key = env_str("JWT_PUBLIC_KEY", None)
+    if not secret and not public_key:
+        if not dev_auth:
+            raise ConfigError("set JWT_SECRET (HS256) or JWT_PUBLIC_KEY (RS256)")
+        secret = DEV_SECRET
+    return Settings(
+        jwt_secret=secret,
+        jwt_public_key=public_key,
+        jwt_private_key=env_str("JWT_PRIVATE_KEY", None),
+        jwt_issuer=env_str("JWT_ISSUER", "fangxin"),
+        jwt_audience=env_str("JWT_AUDIENCE", "fangxin-api"),
+        jwt_leeway_seconds=env_int("JWT_LEEWAY_SECONDS", 30),
+        dev_auth=dev_auth,
+        dev_token_ttl_seconds=env_int("DEV_TOKEN_TTL_SECONDS", 12 * 3600),
+        max_body_bytes=env_int("MAX_BODY_BYTES", 64 * 1024),
+        rpc_timeout_seconds=env_float("RPC_TIMEOUT_SECONDS", 5.0),
+        ready_timeout_seconds=env_float("READY_TIMEOUT_SECONDS", 2.0),
+        public_base_url=env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+    )

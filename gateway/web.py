@@ -1,0 +1,192 @@
+"""The gateway's HTTP entrypoint: request ids, authentication, JSON bodies and the error
+format of API.md, for every route in one place.
+
+A route is declared with ``@api(method, path, roles=..., body=..., query=..., ...)``; its
+handler receives one ``ApiCall`` and returns a dict (200), ``(status, dict)``, or a werkzeug
+``Response``. The same declaration feeds /openapi.json.
+"""
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from functools import partial
+
+from eventlet.event import Event
+from marshmallow import EXCLUDE, ValidationError
+from nameko.extensions import SharedExtension
+from nameko.web.handlers import HttpRequestHandler
+from prometheus_client import Counter, Histogram
+from werkzeug.wrappers import Response
+
+from gateway.auth import TokenVerifier, bearer_token
+from gateway.settings import load_settings
+from plumbing.actors import ROLES, Actor
+from plumbing.context import REQUEST_ID_KEY, new_request_id
+from plumbing.errors import DomainError, invalid
+
+log = logging.getLogger(__name__)
+
+SIGNED_IN = ROLES
+REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_SHAPE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+HTTP_REQUESTS = Counter("fangxin_http_requests_total", "Gateway requests",
+                        ["route", "method", "status"])
+HTTP_LATENCY = Histogram("fangxin_http_request_latency_seconds", "Gateway request latency",
+                         ["route", "method"],
+                         buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                                  2.5, 5, 10))
+
+
+class ServiceUnavailable(DomainError):
+    def __init__(self, message="a service is not answering; retry shortly", details=None):
+        super().__init__("UNAVAILABLE", message, status=503, details=details)
+
+
+def bad_request(message):
+    return DomainError("BAD_REQUEST", message, status=400)
+
+
+@dataclass
+class ApiCall:
+    """Everything a route handler needs from the request, already checked."""
+    request_id: str
+    actor: Actor = None
+    body: object = None
+    query: dict = field(default_factory=dict)
+    path: dict = field(default_factory=dict)
+    headers: dict = field(default_factory=dict)
+
+
+class Edge(SharedExtension):
+    """Settings and the token verifier, shared by every route of the container."""
+
+    def setup(self):
+        self.settings = load_settings()
+        self.verifier = TokenVerifier(self.settings)
+
+
+class ApiRoute(HttpRequestHandler):
+    edge = Edge()
+
+    def __init__(self, method, url, roles=None, body=None, query=None, response=None,
+                 status=200, summary="", tags=(), errors=(), **kwargs):
+        kwargs.setdefault("expected_exceptions", (DomainError,))
+        super().__init__(method, url, **kwargs)
+        self.roles = roles
+        self.body_schema = body
+        self.query_schema = query
+        self.response_schema = response
+        self.status = status
+        self.summary = summary
+        self.tags = tuple(tags)
+        self.errors = tuple(errors)
+
+    def handle_request(self, request):
+        started = time.perf_counter()
+        request_id = _request_id(request)
+        try:
+            response = self._run(request, request_id)
+        except Exception as exc:
+            response = error_response(exc)
+        response.headers[REQUEST_ID_HEADER] = request_id
+        HTTP_REQUESTS.labels(self.url, self.method, response.status_code).inc()
+        HTTP_LATENCY.labels(self.url, self.method).observe(time.perf_counter() - started)
+        return response
+
+    def _run(self, request, request_id):
+        request.shallow = False  # nameko's server makes requests shallow; bodies are read here
+        call = ApiCall(
+            request_id=request_id,
+            actor=self._authenticate(request),
+            body=self._body(request),
+            query=self._query(request),
+            path=dict(request.path_values),
+            headers=request.headers,
+        )
+        done = Event()
+        self.container.spawn_worker(
+            self, (call,), {}, context_data={REQUEST_ID_KEY: request_id},
+            handle_result=partial(self.handle_result, done))
+        return to_response(done.wait(), self.status)
+
+    def _authenticate(self, request):
+        if self.roles is None:
+            return None
+        actor = self.edge.verifier.verify(bearer_token(request.headers.get("Authorization")))
+        if actor.role not in self.roles:
+            raise DomainError("FORBIDDEN", f"this route is for: {', '.join(self.roles)}", 403)
+        return actor
+
+    def _body(self, request):
+        if self.body_schema is None:
+            return None
+        limit = self.edge.settings.max_body_bytes
+        if request.content_length is not None and request.content_length > limit:
+            raise payload_too_large(limit)
+        if request.mimetype != "application/json":
+            raise bad_request("send the body as application/json")
+        raw = request.stream.read(limit + 1)
+        if len(raw) > limit:
+            raise payload_too_large(limit)
+        return parse_json(raw)
+
+    def _query(self, request):
+        if self.query_schema is None:
+            return {}
+        try:
+            return self.query_schema(unknown=EXCLUDE).load(request.args)
+        except ValidationError as exc:
+            raise invalid(exc.normalized_messages()) from None
+
+
+api = ApiRoute.decorator
+
+
+def _request_id(request):
+    supplied = request.headers.get(REQUEST_ID_HEADER, "")
+    return supplied if _REQUEST_ID_SHAPE.match(supplied) else new_request_id()
+
+
+def payload_too_large(limit):
+    return DomainError("PAYLOAD_TOO_LARGE", f"the body is larger than {limit} bytes", 413)
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(raw):
+    if not raw.strip():
+        raise bad_request("the body is empty; send a JSON object")
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise bad_request("the body is not valid JSON") from None
+
+
+def json_response(status, payload, headers=None):
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return Response(body, status=status, headers=headers,
+                    content_type="application/json; charset=utf-8")
+
+
+def to_response(result, default_status):
+    if isinstance(result, Response):
+        return result
+    if isinstance(result, tuple):
+        status, payload = result
+        return json_response(status, payload)
+    return json_response(default_status, result)
+
+
+def error_response(exc):
+    if isinstance(exc, DomainError):
+        headers = {"Retry-After": "1"} if exc.status == 503 else None
+        return json_response(exc.status, {"error": {
+            "code": exc.code, "message": exc.message, "details": exc.details}}, headers)
+    log.exception("unexpected error answering a request")
+    return json_response(500, {"error": {
+        "code": "INTERNAL_ERROR", "message": "an unexpected error; it has been logged",
+        "details": {}}})

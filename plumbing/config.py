@@ -1,0 +1,76 @@
+"""Configuration from environment variables, with defaults (DESIGN.md rule 5).
+
+Every variable read anywhere in the project goes through these readers, so the README's
+configuration table can be checked against one place.
+"""
+import os
+
+SERVICE_PORTS = {
+    "gateway": 8000,
+    "registry": 8101,
+    "complaints": 8102,
+    "coupons": 8103,
+    "notifications": 8104,
+}
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def env_str(name, default):
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value
+
+
+def env_int(name, default):
+    raw = env_str(name, None)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def env_float(name, default):
+    raw = env_str(name, None)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def env_bool(name, default):
+    raw = env_str(name, None)
+    if raw is None:
+        return default
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def amqp_uri():
+    return env_str("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+def mongo_uri():
+    return env_str("MONGO_URI", "mongodb://127.0.0.1:27117/")
+
+
+def database_name(service_name):
+    """Each service owns its own database (DESIGN.md rule 1)."""
+    return env_str("MONGO_DB_PREFIX", "fangxin_") + service_name
+
+
+def nameko_config(service_name):
+    """The nameko container configuration of one process."""
+    host = env_str("BIND_HOST", "127.0.0.1")
+    port = env_int("HTTP_PORT", SERVICE_PORTS[service_name])
+    return {
+        "AMQP_URI": amqp_uri(),
+        "WEB_SERVER_ADDRESS": f"{host}:{port}",
+        "max_workers": env_int("MAX_WORKERS", 10),
+        "PARENT_CALLS_TRACKED": 10,
+        "HEARTBEAT": env_int("AMQP_HEARTBEAT_SECONDS", 30),
+    }

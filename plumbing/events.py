@@ -1,0 +1,42 @@
+"""The event envelope every service publishes: facts, in the past tense (DESIGN.md rule 2)."""
+import uuid
+
+from marshmallow import Schema, fields, validate
+from nameko.events import get_event_exchange
+
+from plumbing.clock import to_rfc3339
+
+
+class EnvelopeSchema(Schema):
+    event_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    type = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z_]*$"))
+    source = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z_]*$"))
+    occurred_at = fields.String(required=True)
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    data = fields.Dict(required=True)
+
+
+_envelope_schema = EnvelopeSchema()
+
+
+def new_event(source, event_type, data, clock, version=1):
+    return {
+        "event_id": uuid.uuid4().hex,
+        "type": event_type,
+        "source": source,
+        "occurred_at": to_rfc3339(clock.now()),
+        "version": version,
+        "data": data,
+    }
+
+
+def validate_envelope(payload):
+    """Field → messages for a malformed envelope, or an empty dict when it is well formed."""
+    if not isinstance(payload, dict):
+        return {"_schema": ["an event must be a JSON object"]}
+    return _envelope_schema.validate(payload)
+
+
+def exchange_for(source, config):
+    """The topic exchange nameko's EventDispatcher and event_handler use for ``source``."""
+    return get_event_exchange(source, config)

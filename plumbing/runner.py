@@ -1,0 +1,61 @@
+"""Runs one service class: ``python -m plumbing.runner services.registry.service:RegistryService``.
+
+Configuration comes from the environment; SIGTERM stops taking work, lets running workers
+finish, and kills what is left after ``SHUTDOWN_TIMEOUT_SECONDS``.
+"""
+import warnings
+
+warnings.filterwarnings("ignore", message=".*Eventlet is deprecated", category=DeprecationWarning)
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()  # noqa: E402 (must precede every other import)
+
+import importlib  # noqa: E402
+import logging  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+
+from nameko.runners import ServiceRunner  # noqa: E402
+
+from plumbing.config import env_float, nameko_config  # noqa: E402
+from plumbing.logs import configure_logging  # noqa: E402
+
+log = logging.getLogger("plumbing.runner")
+
+
+def load_class(path):
+    module_name, _, class_name = path.partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def shut_down(runner, timeout):
+    try:
+        with eventlet.Timeout(timeout):
+            runner.stop()
+    except eventlet.Timeout:
+        log.warning("workers still running after %ss; killing", timeout)
+        runner.kill()
+
+
+def main(argv):
+    service_cls = load_class(argv[1])
+    configure_logging(service_cls.name)
+    config = nameko_config(service_cls.name)
+    runner = ServiceRunner(config)
+    runner.add_service(service_cls)
+    timeout = env_float("SHUTDOWN_TIMEOUT_SECONDS", 20)
+
+    def on_signal(signum, frame):
+        log.info("signal %s: stopping", signum)
+        eventlet.spawn_n(shut_down, runner, timeout)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    runner.start()
+    log.info("started %s on %s", service_cls.name, config["WEB_SERVER_ADDRESS"])
+    runner.wait()
+
+
+if __name__ == "__main__":
+    main(sys.argv)

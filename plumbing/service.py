@@ -1,0 +1,50 @@
+"""What every Fangxin service has: metrics, request ids in its logs, /healthz, /metrics, and a
+``health`` RPC the gateway's /readyz asks."""
+from nameko.extensions import DependencyProvider
+from nameko.rpc import Rpc
+from nameko.web.handlers import http
+from werkzeug.wrappers import Response
+
+from plumbing.errors import DomainError
+from plumbing.context import REQUEST_ID_KEY, clear_request_id, new_request_id, set_request_id
+from plumbing.metrics import EntrypointMetrics, exposition
+
+
+def rpc(method):
+    """nameko's ``@rpc`` with domain errors expected: they are answers, logged as warnings."""
+    return Rpc.decorator(expected_exceptions=(DomainError,))(method)
+
+
+class RequestContext(DependencyProvider):
+    """Carries the request id: taken from the incoming message's context (RPC, event, or the
+    gateway's HTTP entrypoint) or made anew, and kept in the context so it travels on."""
+
+    def worker_setup(self, worker_ctx):
+        request_id = worker_ctx.context_data.get(REQUEST_ID_KEY) or new_request_id()
+        worker_ctx.context_data[REQUEST_ID_KEY] = request_id
+        set_request_id(request_id)
+
+    def worker_teardown(self, worker_ctx):
+        clear_request_id()
+
+
+class FangxinService:
+    entrypoint_metrics = EntrypointMetrics()
+    request_context = RequestContext()
+
+    @http("GET", "/healthz")
+    def healthz(self, request):
+        return Response('{"status": "ok"}', content_type="application/json")
+
+    @http("GET", "/metrics")
+    def metrics(self, request):
+        body, content_type = exposition()
+        return Response(body, content_type=content_type)
+
+    @rpc
+    def health(self):
+        """Answers when this service and its store are reachable."""
+        store = getattr(self, "store", None)
+        if store is not None:
+            store.ping()
+        return {"status": "ok", "service": self.name}

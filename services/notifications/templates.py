@@ -1,0 +1,28 @@
+"""Message templates in zh-CN (default) and en, rendered with Jinja2.
+
+A template defines two blocks, ``title`` and ``body``.
+"""
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+LOCALES = ("zh-CN", "en")
+DEFAULT_LOCALE = "zh-CN"
+
+_environment = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(default=False),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    keep_trailing_newline=False,
+)
+
+
+def render(template, locale, context):
+    """(title, body) of ``template`` in ``locale`` (falling back to zh-CN)."""
+    locale = locale if locale in LOCALES else DEFAULT_LOCALE
+    compiled = _environment.get_template(f"{locale}/{template}.j2")
+    parts = compiled.new_context(dict(context))
+    title = "".join(compiled.blocks["title"](parts)).strip()
+    body = "".join(compiled.blocks["body"](parts)).strip()
+    return title, body

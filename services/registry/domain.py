@@ -1,0 +1,94 @@
+"""Registry rules, free of I/O: the automatic pre-check, statuses and pools."""
+from services.registry.catalogue import FOOD_INDUSTRIES, LICENCE_KINDS, STANDARD_KEYS
+
+PENDING_ONSITE = "pending_onsite"
+REJECTED = "rejected"
+
+SELECTION_STATUSES = frozenset({"pending_onsite", "pending_county", "pending_final"})
+
+
+def pool_of(status, stars):
+    """The library a unit sits in, derived from its status and stars."""
+    if status in SELECTION_STATUSES:
+        return "selection"
+    if status == "certified":
+        return "star" if stars > 0 else "cultivation"
+    if status == "warned":
+        return "warning"
+    return None
+
+
+def _reason(code, message):
+    return {"code": code, "message": message}
+
+
+def precheck(application, today, abnormal_listed):
+    """Reasons the automatic pre-check rejects ``application``; empty when it passes.
+
+    ``today`` is a ``date``; ``abnormal_listed`` says whether the credit code is on the
+    licence registry's abnormal list. The credit code's check digit is validated by the schema.
+    """
+    reasons = []
+    kinds = {licence["kind"] for licence in application["licences"]}
+    if "business_licence" not in kinds:
+        reasons.append(_reason("BUSINESS_LICENCE_MISSING", "营业执照缺失"))
+    if application["industry"] in FOOD_INDUSTRIES and "food_operation" not in kinds:
+        reasons.append(_reason("FOOD_LICENCE_MISSING", "食品经营许可证缺失"))
+    for licence in application["licences"]:
+        if licence["valid_until"] < today:
+            reasons.append(_reason(
+                "LICENCE_EXPIRED",
+                f"{LICENCE_KINDS[licence['kind']]} {licence['number']} 已于 "
+                f"{licence['valid_until'].isoformat()} 过期"))
+    answers = application["declaration"]["items"]
+    unmet = sorted(key for key in STANDARD_KEYS if answers.get(key) is not True)
+    if unmet:
+        reasons.append(_reason("DECLARATION_INCOMPLETE", "自我声明未满足: " + ", ".join(unmet)))
+    if abnormal_listed:
+        reasons.append(_reason("ABNORMAL_LISTED", "已被列入经营异常名录"))
+    return reasons
+
+
+def new_merchant(merchant_id, application, reasons, actor_sub, now):
+    """The stored record of a new application; ``now`` is an RFC 3339 string."""
+    status = REJECTED if reasons else PENDING_ONSITE
+    reason_text = "; ".join(r["code"] for r in reasons) if reasons else "自主申报，自动预审通过"
+    return {
+        "_id": merchant_id,
+        **_storable(application),
+        "status": status,
+        "pool": pool_of(status, 0),
+        "stars": 0,
+        "store_code": None,
+        "rejection_reasons": reasons,
+        "history": [{"at": now, "from": None, "to": status, "by": actor_sub,
+                     "reason": reason_text}],
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+    }
+
+
+def _storable(application):
+    """Dates as ISO strings: the store keeps no date objects."""
+    licences = [{**licence, "valid_until": licence["valid_until"].isoformat()}
+                for licence in application["licences"]]
+    return {**application, "licences": licences}
+
+
+def applied_event_data(merchant):
+    return {
+        "merchant_id": merchant["_id"],
+        "name": merchant["name"],
+        "region": merchant["region"],
+        "industry": merchant["industry"],
+        "status": merchant["status"],
+        "rejection_reasons": merchant["rejection_reasons"],
+    }
+
+
+def view(merchant):
+    """The merchant as API.md's read fields show it."""
+    shown = {k: v for k, v in merchant.items() if k not in ("_id", "outbox", "outbox_count",
+                                                             "version")}
+    return {"merchant_id": merchant["_id"], **shown}
