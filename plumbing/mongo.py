@@ -39,14 +39,30 @@ class BaseStore:
     def ping(self):
         self.db.command("ping")
 
-    def already_processed(self, handler, event_id):
-        return self.db[PROCESSED_EVENTS].find_one({"_id": f"{handler}:{event_id}"}) is not None
-
-    def mark_processed(self, handler, event_id, at):
+    def claim_event(self, handler, event_id, now, lease_until):
+        """Claims the handling of an event: "claimed", "done" (handled before) or "busy"
+        (another worker holds an unexpired claim). Times are RFC 3339 strings."""
+        claims = self.db[PROCESSED_EVENTS]
+        key = f"{handler}:{event_id}"
         try:
-            self.db[PROCESSED_EVENTS].insert_one({"_id": f"{handler}:{event_id}", "at": at})
+            claims.insert_one({"_id": key, "state": "started", "lease_until": lease_until,
+                               "at": now})
+            return "claimed"
         except DuplicateKeyError:
             pass
+        expired = {"_id": key, "state": "started", "lease_until": {"$lt": now}}
+        if claims.find_one_and_update(expired, {"$set": {"lease_until": lease_until}}):
+            return "claimed"
+        claim = claims.find_one({"_id": key})
+        return "done" if claim is not None and claim["state"] == "done" else "busy"
+
+    def finish_event(self, handler, event_id, now):
+        self.db[PROCESSED_EVENTS].update_one({"_id": f"{handler}:{event_id}"},
+                                             {"$set": {"state": "done", "at": now}})
+
+    def release_event(self, handler, event_id):
+        self.db[PROCESSED_EVENTS].delete_one({"_id": f"{handler}:{event_id}",
+                                              "state": "started"})
 
     @classmethod
     def all_indexes(cls):

@@ -1,0 +1,73 @@
+"""Fixtures shared by the integration and end-to-end tests: a throwaway RabbitMQ vhost and a
+store (the embedded nx-27017 on a free port, or MONGO_URI when it is set)."""
+import warnings
+
+warnings.filterwarnings("ignore", message=".*Eventlet is deprecated", category=DeprecationWarning)
+
+import eventlet  # noqa: E402
+
+# nameko's tests hang on RabbitMQ without this (nameko >= 2.13 no longer patches for us)
+eventlet.monkey_patch()  # noqa: E402
+
+import os  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import uuid  # noqa: E402
+
+import pytest  # noqa: E402
+
+from devtools.broker import create_vhost, delete_vhost, wait_until_answers, with_vhost  # noqa
+from devtools.stack import ROOT  # noqa: E402
+from plumbing.config import amqp_uri as configured_amqp_uri  # noqa: E402
+
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def amqp_uri():
+    vhost = create_vhost(f"fangxin-test-{RUN_ID}")
+    if vhost is None:
+        warnings.warn("rabbitmqctl could not make a vhost; tests share the configured one")
+        yield configured_amqp_uri()
+        return
+    yield with_vhost(configured_amqp_uri(), vhost)
+    delete_vhost(vhost)
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(tmp_path_factory):
+    if os.environ.get("MONGO_URI"):
+        yield os.environ["MONGO_URI"]
+        return
+    port = free_port()
+    data = tmp_path_factory.mktemp("store")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "devtools.store_server", "--data-dir", str(data), "-p", str(port),
+         "--log-file", str(data / "store.log"), "--pid-file", str(data / "store.pid")],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert wait_until_answers(("127.0.0.1", port), 30), "the embedded store did not start"
+    yield f"mongodb://127.0.0.1:{port}/"
+    server.terminate()
+    server.wait(10)
+
+
+@pytest.fixture(scope="session")
+def system_env(amqp_uri, mongo_uri):
+    """The environment every process under test reads its configuration from."""
+    env = {"AMQP_URI": amqp_uri, "MONGO_URI": mongo_uri, "MONGO_DB_PREFIX": f"t{RUN_ID}_",
+           "DEV_AUTH": "1", "OUTBOX_POLL_SECONDS": "0.5"}
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    yield env
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

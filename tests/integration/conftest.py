@@ -1,0 +1,50 @@
+import pytest
+from nameko.containers import ServiceContainer
+from nameko.standalone.rpc import ServiceRpcProxy
+from pymongo import MongoClient
+
+from plumbing.config import database_name
+
+
+@pytest.fixture
+def config(system_env):
+    return {"AMQP_URI": system_env["AMQP_URI"], "WEB_SERVER_ADDRESS": "127.0.0.1:0",
+            "max_workers": 10}
+
+
+@pytest.fixture
+def start_service(config):
+    """Starts a nameko container of the given class in this process; stops it afterwards."""
+    containers = []
+
+    def start(service_cls):
+        container = ServiceContainer(service_cls, config)
+        container.start()
+        containers.append(container)
+        return container
+
+    yield start
+    for container in reversed(containers):
+        container.stop()
+
+
+@pytest.fixture
+def rpc(config):
+    proxies = []
+
+    def proxy(service_name, **context):
+        rpc_proxy = ServiceRpcProxy(service_name, config, context_data=context or None)
+        proxies.append(rpc_proxy)
+        return rpc_proxy.start()
+
+    yield proxy
+    for rpc_proxy in proxies:
+        rpc_proxy.stop()
+
+
+@pytest.fixture
+def database(system_env):
+    """Direct access to a service's database, to check what was really stored."""
+    client = MongoClient(system_env["MONGO_URI"])
+    yield lambda service_name: client[database_name(service_name)]
+    client.close()
