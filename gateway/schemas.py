@@ -16,8 +16,8 @@ class InboxQuerySchema(PageQuerySchema):
 class DevTokenRequestSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     sub = fields.String(required=True, validate=validate.Length(1, 64))
-    merchant_id = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"))
-    region = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))
+    merchant_id = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}\Z"))
+    region = fields.String(validate=validate.Regexp(r"^[0-9]{6}\Z"))
     level = fields.String(validate=validate.OneOf(LEVELS))
 
 

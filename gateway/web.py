@@ -7,6 +7,7 @@ handler receives one ``ApiCall`` and returns a dict (200), ``(status, dict)``, o
 """
 import json
 import logging
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 SIGNED_IN = ROLES
 REQUEST_ID_HEADER = "X-Request-ID"
-_REQUEST_ID_SHAPE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+_REQUEST_ID_SHAPE = re.compile(r"^[A-Za-z0-9._-]{1,128}\Z")
 
 HTTP_REQUESTS = Counter("fangxin_http_requests_total", "Gateway requests",
                         ["route", "method", "status"])
@@ -127,7 +128,8 @@ class ApiRoute(HttpRequestHandler):
             raise payload_too_large(limit)
         if request.mimetype != "application/json":
             raise bad_request("send the body as application/json")
-        raw = request.stream.read(limit + 1)
+        # eventlet's input decodes chunked bodies too, which werkzeug's stream would not read
+        raw = request.environ["wsgi.input"].read(limit + 1)
         if len(raw) > limit:
             raise payload_too_large(limit)
         return parse_json(raw)
@@ -157,11 +159,19 @@ def _reject_constant(name):
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite_float(text):
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
 def parse_json(raw):
     if not raw.strip():
         raise bad_request("the body is empty; send a JSON object")
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant,
+                          parse_float=_finite_float)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise bad_request("the body is not valid JSON") from None
 

@@ -9,8 +9,8 @@ from plumbing.clock import to_rfc3339
 
 class EnvelopeSchema(Schema):
     event_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    type = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z_]*$"))
-    source = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z_]*$"))
+    type = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z_]*\Z"))
+    source = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z_]*\Z"))
     occurred_at = fields.String(required=True)
     version = fields.Integer(required=True, validate=validate.Range(min=1))
     data = fields.Dict(required=True)

@@ -4,9 +4,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 from services.registry import credit_code
 from services.registry.catalogue import INDUSTRIES, LICENCE_KINDS, STANDARD_KEYS, UNIT_TYPES
 
-PHONE = validate.Regexp(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$",
+PHONE = validate.Regexp(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})\Z",
                         error="not a mobile or landline number")
-REGION = validate.Regexp(r"^[1-9][0-9]{5}$", error="a 6-digit administrative division code")
+REGION = validate.Regexp(r"^[1-9][0-9]{5}\Z", error="a 6-digit administrative division code")
 
 
 class LocationSchema(Schema):
@@ -44,7 +44,8 @@ class MerchantProfileSchema(Schema):
     contact_phone = fields.String(required=True, validate=PHONE)
     licences = fields.List(fields.Nested(LicenceSchema), load_default=list,
                            validate=validate.Length(max=20))
-    commitments = fields.Nested(CommitmentsSchema, load_default=dict)
+    commitments = fields.Nested(CommitmentsSchema,
+                                load_default=lambda: CommitmentsSchema().load({}))
 
     @validates("credit_code")
     def _check_credit_code(self, value, **kwargs):

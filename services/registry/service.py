@@ -1,4 +1,6 @@
 """Registry entrypoints: validate → domain → store → events (DESIGN.md rule 3)."""
+import logging
+
 
 from plumbing.actors import Actor
 from plumbing.clock import ClockProvider, to_rfc3339
@@ -10,6 +12,8 @@ from services.registry import domain
 from services.registry.catalogue import STANDARD
 from services.registry.schemas import MerchantApplicationSchema
 from services.registry.store import RegistryStore
+
+log = logging.getLogger(__name__)
 
 
 class RegistryService(FangxinService):
@@ -40,6 +44,8 @@ class RegistryService(FangxinService):
                                     {"merchant_id": merchant["_id"], "reasons": reasons},
                                     self.clock))
         self.store.insert_merchant(merchant, events)
+        log.info("merchant applied", extra={"merchant_id": merchant["_id"],
+                                            "status": merchant["status"]})
         return domain.view(merchant)
 
     @rpc

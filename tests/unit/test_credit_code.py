@@ -67,7 +67,5 @@ def test_non_strings_are_rejected(code):
     assert not is_valid(code)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: SHAPE uses `$`, which also matches before a "
-                   "trailing newline, so a valid code plus '\\n' passes is_valid")
 def test_trailing_newline_is_rejected():
     assert not is_valid(KNOWN_VALID + "\n")

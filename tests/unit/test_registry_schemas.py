@@ -41,9 +41,6 @@ def test_empty_commitments_get_every_default(application_body):
     assert load(application_body)["commitments"] == ALL_COMMITMENT_DEFAULTS
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: commitments has load_default=dict, and a load_default "
-                   "is not deserialised by the nested schema, so an omitted commitments is stored "
-                   "as {} instead of the CommitmentsSchema defaults that {} itself gets")
 def test_omitted_commitments_get_every_default(application_body):
     del application_body["commitments"]
     assert load(application_body)["commitments"] == ALL_COMMITMENT_DEFAULTS
@@ -118,8 +115,6 @@ def test_mobile_and_landline_numbers_are_accepted(application_body, phone):
     assert load(application_body)["contact_phone"] == phone
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the credit code, REGION and PHONE regexes end in `$`, "
-                   "which matches before a trailing newline, so 'value\\n' is accepted and stored")
 @pytest.mark.parametrize("field", ["credit_code", "region", "contact_phone"])
 def test_trailing_newline_is_rejected(application_body, field):
     application_body[field] += "\n"

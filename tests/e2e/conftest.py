@@ -1,0 +1,77 @@
+"""The whole system as separate processes (store, services, gateway), as ``make run`` starts it,
+on ports of its own, in the session's vhost and databases."""
+import pytest
+import requests
+
+from devtools.demo import application, credit_code
+from devtools.stack import PROCESSES, Stack
+from tests.conftest import free_port
+
+
+class Client:
+    """HTTP against the gateway, with development tokens."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+
+    def url(self, path):
+        return self.base_url + path
+
+    def token(self, **claims):
+        response = requests.post(self.url("/api/v1/auth/dev-token"), json=claims, timeout=10)
+        assert response.status_code == 201, response.text
+        return response.json()["token"]
+
+    def request(self, method, path, token=None, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return requests.request(method, self.url(path), headers=headers, timeout=15, **kwargs)
+
+    def get(self, path, token=None, **kwargs):
+        return self.request("GET", path, token, **kwargs)
+
+    def post(self, path, token=None, **kwargs):
+        return self.request("POST", path, token, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def stack(system_env, tmp_path_factory):
+    ports = {name: free_port() for name in PROCESSES}
+    system = Stack(tmp_path_factory.mktemp("stack"), env=system_env, ports=ports)
+    system.start()
+    try:
+        assert system.wait_ready(60), f"not ready; logs in {system.logs_dir}"
+        yield system
+    finally:
+        system.stop_all()
+
+
+@pytest.fixture(scope="session")
+def client(stack):
+    return Client(stack.gateway_url)
+
+
+class Merchants:
+    """Fresh merchant accounts with valid applications."""
+
+    def __init__(self, client):
+        self.client = client
+        self.count = 0
+
+    def new(self, region="330106", **overrides):
+        self.count += 1
+        merchant_id = f"m-{self.count}"
+        token = self.client.token(role="merchant", sub=f"{merchant_id}-owner",
+                                  merchant_id=merchant_id)
+        body = application(f"测试商户{self.count}", self._code(), region=region)
+        body.update(overrides)
+        return merchant_id, token, body
+
+    def _code(self):
+        return credit_code(f"91330106{self.count:09d}")
+
+
+@pytest.fixture(scope="session")
+def merchants(client):
+    return Merchants(client)

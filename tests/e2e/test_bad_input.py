@@ -1,0 +1,129 @@
+"""Bad input gets the documented 4xx, never a 500, and nothing is stored half-way."""
+import time
+
+import jwt
+import pytest
+from pymongo import MongoClient
+
+from gateway.settings import DEV_SECRET
+from plumbing.config import database_name
+
+ISSUER, AUDIENCE = "fangxin", "fangxin-api"
+
+
+def signed(secret=DEV_SECRET, algorithm="HS256", **overrides):
+    claims = {"sub": "m-bad-owner", "role": "merchant", "merchant_id": "m-bad", "iss": ISSUER,
+              "aud": AUDIENCE, "exp": int(time.time()) + 600, **overrides}
+    return jwt.encode(claims, secret, algorithm=algorithm)
+
+
+def unsigned():
+    return jwt.encode({"sub": "m-bad-owner", "role": "merchant", "merchant_id": "m-bad",
+                       "iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + 600},
+                      None, algorithm="none")
+
+
+TOKENS = {
+    "expired": lambda: signed(exp=int(time.time()) - 3600),
+    "unsigned (alg none)": unsigned,
+    "wrong key": lambda: signed(secret="not-the-secret-at-all-not-at-all"),
+    "wrong issuer": lambda: signed(iss="someone-else"),
+    "wrong audience": lambda: signed(aud="another-api"),
+    "garbage": lambda: "not.a.jwt",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(TOKENS))
+def test_a_bad_token_is_401(client, merchants, kind):
+    _, _, body = merchants.new()
+    response = client.post("/api/v1/merchants", TOKENS[kind](), json=body)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "UNAUTHENTICATED"
+
+
+def test_no_token_is_401_and_a_wrong_role_is_403(client, merchants):
+    _, _, body = merchants.new()
+    assert client.post("/api/v1/merchants", json=body).status_code == 401
+    consumer = client.token(role="consumer", sub="c-1")
+    response = client.post("/api/v1/merchants", consumer, json=body)
+    assert response.status_code == 403 and response.json()["error"]["code"] == "FORBIDDEN"
+
+
+def raw_post(client, token, data, content_type="application/json"):
+    return client.post("/api/v1/merchants", token, data=data,
+                       headers={"Content-Type": content_type})
+
+
+def test_malformed_json_is_400(client, merchants):
+    _, token, _ = merchants.new()
+    for data in (b'{"name": ', b"\xff\xfe", b"", b"[" * 50000, b'{"a": NaN}', b'{"a": 1e999}'):
+        response = raw_post(client, token, data)
+        assert response.status_code == 400, data[:20]
+        assert response.json()["error"]["code"] == "BAD_REQUEST"
+
+
+def test_a_wrong_content_type_is_400(client, merchants):
+    _, token, body = merchants.new()
+    response = raw_post(client, token, b"name=x", "application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "BAD_REQUEST"
+
+
+def test_an_oversized_body_is_413(client, merchants):
+    _, token, body = merchants.new()
+    body["address"] = "x" * 100_000
+    response = client.post("/api/v1/merchants", token, json=body)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+
+    def chunks():  # no Content-Length: the limit holds while reading
+        yield b'{"address": "'
+        for _ in range(100):
+            yield b"y" * 1024
+        yield b'"}'
+    chunked = client.post("/api/v1/merchants", token, data=chunks(),
+                          headers={"Content-Type": "application/json"})
+    assert chunked.status_code == 413
+
+
+INJECTIONS = [
+    ("name", {"$gt": ""}),
+    ("credit_code", {"$ne": None}),
+    ("region", {"$regex": ".*"}),
+    ("address", {"$where": "sleep(1000)"}),
+    ("contact_phone", ["13800138000"]),
+    ("$where", "1 == 1"),
+    ("declaration", {"items": {"$gt": True}}),
+    ("commitments", {"no_reason_return_days": 10 ** 30}),
+    ("location", {"lng": 1e308, "lat": 0}),
+]
+
+
+@pytest.mark.parametrize("field, value", INJECTIONS, ids=[f for f, _ in INJECTIONS])
+def test_operators_and_wrong_types_are_422_and_nothing_is_stored(client, merchants,
+                                                                 system_env, field, value):
+    merchant_id, token, body = merchants.new()
+    body[field] = value
+    response = client.post("/api/v1/merchants", token, json=body)
+    assert response.status_code in (400, 422), response.text
+    error = response.json()["error"]
+    if response.status_code == 422:
+        assert error["code"] == "VALIDATION_ERROR"
+        assert field in error["details"]
+    stored = MongoClient(system_env["MONGO_URI"])[database_name("registry")]["merchants"]
+    assert stored.find_one({"_id": merchant_id}) is None
+
+
+@pytest.mark.parametrize("params", [{"limit": "0"}, {"limit": "101"}, {"limit": "x"},
+                                    {"cursor": "!!!"}, {"cursor": "W3siJGd0IjoiIn0sIngiXQ"},
+                                    {"unread": "perhaps"}])
+def test_bad_list_parameters_are_422(client, params):
+    token = client.token(role="consumer", sub="c-params")
+    response = client.get("/api/v1/me/notifications", token, params=params)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_an_unknown_route_is_404_and_a_wrong_method_405(client):
+    assert client.get("/api/v1/nothing-here").status_code == 404
+    assert client.request("DELETE", "/healthz").status_code == 405

@@ -1,0 +1,61 @@
+"""The running system: readiness, metrics, the API document."""
+import requests
+
+
+def test_readyz_answers_200_when_the_broker_and_every_service_answer(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["services"] == {
+        "registry": "ok", "complaints": "ok", "coupons": "ok", "notifications": "ok"}
+
+
+def test_healthz_and_the_request_id_header(client):
+    response = client.get("/healthz", headers={"X-Request-ID": "probe-42"})
+    assert response.json() == {"status": "ok"}
+    assert response.headers["X-Request-ID"] == "probe-42"
+    generated = client.get("/healthz").headers["X-Request-ID"]
+    assert len(generated) == 32
+
+
+def test_every_process_serves_prometheus_metrics(stack, client):
+    client.get("/readyz")
+    gateway = client.get("/metrics")
+    assert gateway.status_code == 200
+    assert "fangxin_http_requests_total" in gateway.text
+    for name in ("registry", "complaints", "coupons", "notifications"):
+        metrics = requests.get(f"{stack.url_of(name)}/metrics", timeout=5)
+        assert metrics.status_code == 200, name
+        assert f'entrypoint="health",kind="rpc",outcome="ok",service="{name}"' in metrics.text
+
+
+def test_openapi_describes_the_routes_from_the_schemas(client):
+    document = client.get("/openapi.json").json()
+    assert document["openapi"].startswith("3.")
+    apply = document["paths"]["/api/v1/merchants"]["post"]
+    assert apply["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "MerchantApplication")
+    assert {"201", "400", "401", "403", "409", "413", "422", "503"} <= set(apply["responses"])
+    assert "credit_code" in document["components"]["schemas"]["MerchantApplication"][
+        "properties"]
+    assert "/api/v1/me/notifications" in document["paths"]
+    assert "/api/v1/merchants/{merchant_id}" in document["paths"]
+
+
+def test_docs_render_from_local_assets(client):
+    page = client.get("/docs")
+    assert page.status_code == 200 and "/openapi.json" in page.text
+    assert client.get("/docs/static/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/docs/static/..%2Fsecret").status_code == 404
+
+
+def test_readyz_answers_503_while_a_service_is_down(stack, client):
+    stack.stop("coupons")
+    try:
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "UNAVAILABLE"
+        assert response.json()["error"]["details"]["services"]["coupons"] != "ok"
+        assert response.json()["error"]["details"]["services"]["registry"] == "ok"
+    finally:
+        stack.start_process("coupons")
+    assert stack.wait_ready(30)

@@ -1,0 +1,64 @@
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from plumbing.clock import Clock, FixedClock, to_rfc3339
+
+START = datetime(2026, 11, 21, 8, 0, 0, tzinfo=timezone.utc)
+CST = timezone(timedelta(hours=8))
+
+
+def test_fixed_clock_stands_still():
+    clock = FixedClock(START)
+    assert clock.now() == clock.now() == START
+
+
+@pytest.mark.parametrize("delta, expected", [
+    ({"seconds": 90}, START + timedelta(seconds=90)),
+    ({"days": 2, "hours": 1}, START + timedelta(days=2, hours=1)),
+    ({"seconds": -1}, START - timedelta(seconds=1)),
+])
+def test_fixed_clock_advances_when_told(delta, expected):
+    clock = FixedClock(START)
+    clock.advance(**delta)
+    assert clock.now() == expected
+
+
+def test_advances_add_up():
+    clock = FixedClock(START)
+    clock.advance(hours=1)
+    clock.advance(minutes=30)
+    assert clock.now() == START + timedelta(minutes=90)
+
+
+def test_clock_offset_shifts_the_wall_clock():
+    before = datetime.now(timezone.utc) + timedelta(hours=1)
+    shifted = Clock(offset_seconds=3600).now()
+    after = datetime.now(timezone.utc) + timedelta(hours=1)
+    assert before <= shifted <= after
+    assert shifted.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("moment, text", [
+    (START, "2026-11-21T08:00:00.000000Z"),
+    (START.replace(microsecond=7), "2026-11-21T08:00:00.000007Z"),
+    (datetime(2026, 11, 21, 16, 0, tzinfo=CST), "2026-11-21T08:00:00.000000Z"),
+    (datetime(2026, 1, 1, 0, 30, tzinfo=CST), "2025-12-31T16:30:00.000000Z"),
+])
+def test_rfc3339_is_utc_with_microseconds(moment, text):
+    assert to_rfc3339(moment) == text
+
+
+def test_rfc3339_has_a_fixed_width():
+    moments = [START, START.replace(microsecond=1), START.replace(microsecond=999999),
+               datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)]
+    assert {len(to_rfc3339(m)) for m in moments} == {27}
+
+
+def test_string_order_is_time_order():
+    moments = [START + timedelta(microseconds=n) for n in (0, 1, 9, 10, 999999, 1000000)]
+    moments += [START + timedelta(days=n) for n in (1, 9, 10, 100, 400)]
+    moments += [datetime(2026, 11, 21, 15, 59, 59, 999999, tzinfo=CST),  # 07:59:59 UTC
+                datetime(2026, 11, 21, 16, 0, 0, 1, tzinfo=CST)]
+    by_text = sorted(moments, key=to_rfc3339)
+    assert by_text == sorted(moments)
