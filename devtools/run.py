@@ -13,7 +13,8 @@ def main():
         return 1
     stack = Stack(ROOT / ".state", env={"DEV_AUTH": "1"})
     stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C, and `kill` from a supervisor
+        signal.signal(signum, lambda *_: stopping.append(True))
     try:
         stack.start()
         print("starting the store, the services and the gateway ...", flush=True)
@@ -25,8 +26,6 @@ def main():
         print_banner(stack, results)
         while not stopping:
             time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
     finally:
         print("\nstopping ...", flush=True)
         stack.stop_all()

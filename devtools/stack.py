@@ -77,20 +77,24 @@ class Stack:
         process.wait()
 
     def stop(self, name, timeout=30):
-        process = self.processes.pop(name, None)
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        self._stop_together([name], timeout)
 
-    def stop_all(self):
-        for name in [n for n in self.processes if n != "store"]:
-            self.stop(name)
-        self.stop("store")
+    def stop_all(self, timeout=30):
+        """Services and gateway stop together (each finishes its work), then the store."""
+        self._stop_together([n for n in self.processes if n != "store"], timeout)
+        self._stop_together(["store"], timeout)
+
+    def _stop_together(self, names, timeout):
+        stopping = [self.processes.pop(n) for n in names if n in self.processes]
+        for process in stopping:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in stopping:
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
     def wait_ready(self, seconds=60):
         """True once the gateway's /readyz answers 200."""

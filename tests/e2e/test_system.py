@@ -1,4 +1,6 @@
 """The running system: readiness, metrics, the API document."""
+import time
+
 import requests
 
 
@@ -59,3 +61,20 @@ def test_readyz_answers_503_while_a_service_is_down(stack, client):
     finally:
         stack.start_process("coupons")
     assert stack.wait_ready(30)
+
+
+def test_a_route_whose_service_is_down_answers_503_without_hanging(stack, client, system_env):
+    token = client.token(role="consumer", sub="c-503")
+    stack.stop("notifications")
+    try:
+        started = time.monotonic()
+        response = client.get("/api/v1/me/notifications", token)
+        waited = time.monotonic() - started
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "UNAVAILABLE"
+        assert response.headers["Retry-After"] == "1"
+        assert waited < float(system_env["RPC_TIMEOUT_SECONDS"]) + 2
+    finally:
+        stack.start_process("notifications")
+    assert stack.wait_ready(30)
+    assert client.get("/api/v1/me/notifications", token).status_code == 200

@@ -1,0 +1,23 @@
+"""The README's configuration table names every environment variable the code reads."""
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+READ = re.compile(r'env_(?:str|int|float|bool)\("([A-Z_]+)"')
+
+
+def variables_read_by_the_code():
+    names = set()
+    for folder in ("plumbing", "services", "gateway", "devtools"):
+        for path in (ROOT / folder).rglob("*.py"):
+            names |= set(READ.findall(path.read_text(encoding="utf-8")))
+    return names
+
+
+def test_every_variable_the_code_reads_is_in_the_readme_table():
+    table = {line.split("|")[1].strip().strip("`")
+             for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+             if line.startswith("| `")}
+    read = variables_read_by_the_code()
+    assert read, "the scan found no variables; the pattern is wrong"
+    assert read - table == set()
