@@ -7,9 +7,9 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from urllib.parse import urlparse
 
+from devtools.waiting import wait_until
 from plumbing.config import amqp_uri
 
 
@@ -27,12 +27,7 @@ def answers(address, timeout=1.0):
 
 
 def wait_until_answers(address, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if answers(address):
-            return True
-        time.sleep(0.5)
-    return False
+    return wait_until(lambda: answers(address), seconds, interval=0.5)
 
 
 def ensure_broker():

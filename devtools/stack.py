@@ -5,12 +5,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
 
 from devtools.broker import answers
+from devtools.waiting import wait_until
 from plumbing.config import SERVICE_PORTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +56,7 @@ class Stack:
                    "-p", str(self.store_port), "--log-file", str(self.logs_dir / "store.log"),
                    "--pid-file", str(self.state_dir / "store.pid")]
         self._spawn("store", command)
-        if not _wait(lambda: answers(("127.0.0.1", self.store_port)), 30):
+        if not wait_until(lambda: answers(("127.0.0.1", self.store_port)), 30):
             raise RuntimeError(f"the embedded store did not start; see {self.logs_dir}/store.log")
 
     def start_process(self, name, extra_env=None):
@@ -98,10 +98,10 @@ class Stack:
 
     def wait_ready(self, seconds=60):
         """True once the gateway's /readyz answers 200."""
-        return _wait(self._ready, seconds)
+        return wait_until(self._ready, seconds)
 
     def wait_healthy(self, name, seconds=30):
-        return _wait(lambda: _ok(f"{self.url_of(name)}/healthz"), seconds)
+        return wait_until(lambda: _ok(f"{self.url_of(name)}/healthz"), seconds)
 
     def _ready(self):
         return _ok(f"{self.gateway_url}/readyz")
@@ -112,12 +112,3 @@ def _ok(url):
         return requests.get(url, timeout=2).status_code == 200
     except requests.RequestException:
         return False
-
-
-def _wait(predicate, seconds, interval=0.25):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False

@@ -23,24 +23,22 @@ def env_str(name, default):
     return default if value is None or value == "" else value
 
 
-def env_int(name, default):
+def _env_parsed(name, default, parse, what):
     raw = env_str(name, None)
     if raw is None:
         return default
     try:
-        return int(raw)
+        return parse(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+        raise ConfigError(f"{name} must be {what}, got {raw!r}") from None
+
+
+def env_int(name, default):
+    return _env_parsed(name, default, int, "an integer")
 
 
 def env_float(name, default):
-    raw = env_str(name, None)
-    if raw is None:
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    return _env_parsed(name, default, float, "a number")
 
 
 def env_bool(name, default):

@@ -1,22 +1,12 @@
 """The vertical slice: a merchant applies, the registry stores it and emits merchant_applied,
 the notifications service puts a message in the merchant's inbox."""
 import json
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 from pymongo import MongoClient
 
+from devtools.waiting import poll
 from plumbing.config import database_name
-
-
-def poll(fetch, until, seconds=15, interval=0.1):
-    """The last result of ``fetch()``, once ``until(result)`` holds or time is up."""
-    deadline = time.monotonic() + seconds
-    result = fetch()
-    while not until(result) and time.monotonic() < deadline:
-        time.sleep(interval)
-        result = fetch()
-    return result
 
 
 def inbox(client, token, **params):

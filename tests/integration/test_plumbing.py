@@ -1,6 +1,4 @@
 """The shared plumbing against the real RabbitMQ and the real store."""
-import time
-
 import pytest
 import requests
 from nameko.standalone.events import event_dispatcher
@@ -9,20 +7,12 @@ from nameko.web.server import WebServer
 from prometheus_client import REGISTRY
 from pymongo.errors import InvalidOperation
 
+from devtools.waiting import wait_until as wait_for
 from plumbing.clock import Clock
 from plumbing.events import new_event
 from plumbing.mongo import Mongo
 from plumbing.outbox import new_document_with_events
 from tests.integration.sample_services import LedgerService, ParcelService
-
-
-def wait_for(predicate, seconds=10, interval=0.05):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
 
 
 def calls(count):
