@@ -31,6 +31,8 @@ class Stack:
         self.ports = dict(ports or SERVICE_PORTS)
         self.store_port = store_port
         self.env = {**os.environ, **(env or {})}
+        # store QR codes lead to this gateway unless a public address is configured
+        self.env.setdefault("PUBLIC_BASE_URL", self.gateway_url)
         self.processes = {}
         self._store = None
         if not self.env.get("MONGO_URI"):

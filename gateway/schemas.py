@@ -28,3 +28,7 @@ class TokenSchema(Schema):
 class StatusSchema(Schema):
     status = fields.String()
     services = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class SpotCheckQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf(["assigned", "completed"]))

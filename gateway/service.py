@@ -1,13 +1,14 @@
 """The HTTP gateway: every route of API.md, composed from one mixin per area."""
 from gateway.routes.notifications import NotificationRoutes
 from gateway.routes.registry import RegistryRoutes
+from gateway.routes.store_pages import StorePageRoutes
 from gateway.routes.system import SystemRoutes
 from gateway.rpc import BoundedRpcProxy, GatewaySettings
 from plumbing.service import RequestContext
 from plumbing.metrics import EntrypointMetrics
 
 
-class GatewayService(SystemRoutes, RegistryRoutes, NotificationRoutes):
+class GatewayService(SystemRoutes, RegistryRoutes, StorePageRoutes, NotificationRoutes):
     name = "gateway"
 
     entrypoint_metrics = EntrypointMetrics()

@@ -31,11 +31,16 @@ class Actor:
         return self.role == "regulator" and covers(self.region, region)
 
 
+def jurisdiction_prefix(region):
+    """The region-code prefix a jurisdiction covers: trailing ``00`` pairs are wildcards."""
+    prefix = region
+    while prefix.endswith("00"):
+        prefix = prefix[:-2]
+    return prefix
+
+
 def covers(jurisdiction, region):
-    """``330100`` covers ``3301xx``: trailing ``00`` pairs of a jurisdiction are wildcards."""
+    """``330100`` covers ``3301xx``."""
     if not jurisdiction or not region:
         return False
-    prefix = jurisdiction
-    while prefix.endswith("00") and prefix:
-        prefix = prefix[:-2]
-    return region.startswith(prefix)
+    return region.startswith(jurisdiction_prefix(jurisdiction))

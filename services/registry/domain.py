@@ -1,4 +1,6 @@
 """Registry rules, free of I/O: the automatic pre-check, statuses and pools."""
+from datetime import datetime, timedelta
+
 from services.registry.catalogue import FOOD_INDUSTRIES, LICENCE_KINDS, STANDARD_KEYS
 
 PENDING_ONSITE = "pending_onsite"
@@ -60,6 +62,11 @@ def new_merchant(merchant_id, application, reasons, actor_sub, now):
         "pool": pool_of(status, 0),
         "stars": 0,
         "store_code": None,
+        "rating": {"count": 0, "total": 0},
+        "scan_count": 0,
+        "red_listed": False,
+        "black_listed": False,
+        "suspended_by": None,
         "rejection_reasons": reasons,
         "history": [{"at": now, "from": None, "to": status, "by": actor_sub,
                      "reason": reason_text}],
@@ -89,6 +96,45 @@ def applied_event_data(merchant):
 
 def view(merchant):
     """The merchant as API.md's read fields show it."""
-    shown = {k: v for k, v in merchant.items() if k not in ("_id", "outbox", "outbox_count",
-                                                             "version")}
+    hidden = ("_id", "outbox", "outbox_count", "version", "suspended_by")
+    shown = {k: v for k, v in merchant.items() if k not in hidden}
     return {"merchant_id": merchant["_id"], **shown}
+
+
+def resubmission(merchant, application, reasons, actor_sub, now):
+    """The fields of a fixed application sent again after a rejection (整改后重新申报)."""
+    status = REJECTED if reasons else PENDING_ONSITE
+    reason_text = "; ".join(r["code"] for r in reasons) if reasons else "整改后重新申报，自动预审通过"
+    entry = {"at": now, "from": merchant["status"], "to": status, "by": actor_sub,
+             "reason": reason_text}
+    return {**_storable(application), "status": status, "pool": pool_of(status, 0),
+            "rejection_reasons": reasons, "history": merchant["history"] + [entry],
+            "updated_at": now}
+
+
+def profile_update(merchant, updates, actor_sub, now):
+    """The fields of an owner's profile change; the history records which fields changed."""
+    stored = _storable({"licences": [], **updates})
+    if "licences" not in updates:
+        stored.pop("licences")
+    entry = {"at": now, "from": merchant["status"], "to": merchant["status"], "by": actor_sub,
+             "reason": "资料更新: " + ", ".join(sorted(updates))}
+    return {**stored, "history": merchant["history"] + [entry], "updated_at": now}
+
+
+RATING_INTERVAL_DAYS = 30
+
+
+def rating_allowed(last_rated_at, now):
+    """A consumer rates a unit at most once per 30 days; times are RFC 3339 strings."""
+    if last_rated_at is None:
+        return True
+    last = datetime.fromisoformat(last_rated_at.replace("Z", "+00:00"))
+    return datetime.fromisoformat(now.replace("Z", "+00:00")) - last >= timedelta(
+        days=RATING_INTERVAL_DAYS)
+
+
+def rating_summary(rating):
+    count = rating.get("count", 0)
+    average = round(rating.get("total", 0) / count, 1) if count else None
+    return {"count": count, "average": average}

@@ -79,6 +79,11 @@ class MerchantSchema(MerchantApplicationSchema):
     store_code = fields.String(allow_none=True)
     rejection_reasons = fields.List(fields.Nested(RejectionReasonSchema))
     history = fields.List(fields.Nested(HistoryEntrySchema))
+    rating = fields.Dict(keys=fields.String(), values=fields.Integer())
+    scan_count = fields.Integer()
+    red_listed = fields.Boolean()
+    black_listed = fields.Boolean()
+    certified_at = fields.String()
     created_at = fields.String()
     updated_at = fields.String()
 
@@ -90,3 +95,149 @@ class StandardItemSchema(Schema):
 
 class StandardSchema(Schema):
     items = fields.List(fields.Nested(StandardItemSchema))
+
+
+class MerchantPatchSchema(MerchantProfileSchema):
+    """PATCH: any profile field; the credit code is the unit's identity and cannot change."""
+
+    class Meta:
+        exclude = ("credit_code",)
+
+
+class ResubmissionSchema(MerchantApplicationSchema):
+    pass
+
+
+class ReviewSchema(Schema):
+    stage = fields.String(required=True, validate=validate.OneOf(["onsite", "county", "final"]))
+    decision = fields.String(required=True, validate=validate.OneOf(["pass", "fail"]))
+    notes = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class ActionSchema(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(
+        ["warn", "clear_warning", "suspend", "restore", "revoke", "red_list", "black_list"]))
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
+class StarsSchema(Schema):
+    stars = fields.Integer(required=True, strict=True, validate=validate.Range(0, 5))
+
+
+class LicenceEventSchema(Schema):
+    credit_code = fields.String(required=True, validate=validate.Length(18, 18))
+    event = fields.String(required=True, validate=validate.OneOf(
+        ["revoked", "deregistered", "abnormal_listed", "abnormal_cleared", "changed"]))
+    changes = fields.Dict(keys=fields.String(validate=validate.OneOf(["name", "address"])),
+                          values=fields.String(validate=validate.Length(1, 200)),
+                          load_default=dict)
+    occurred_at = fields.DateTime(required=True)
+
+
+class LicenceEventResultSchema(Schema):
+    credit_code = fields.String()
+    merchant_id = fields.String(allow_none=True)
+    status = fields.String(allow_none=True)
+    changed = fields.Boolean()
+
+
+class SpotCheckRequestSchema(Schema):
+    region = fields.String(required=True, validate=REGION)
+    sample_size = fields.Integer(required=True, strict=True, validate=validate.Range(1, 100))
+
+
+class SpotCheckResultSchema(Schema):
+    result = fields.String(required=True, validate=validate.OneOf(["pass", "warn", "fail"]))
+    notes = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class SpotCheckTaskSchema(Schema):
+    task_id = fields.String()
+    batch_id = fields.String()
+    merchant_id = fields.String()
+    merchant_name = fields.String()
+    region = fields.String()
+    status = fields.String()
+    result = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+    assigned_by = fields.String()
+    assigned_at = fields.String()
+    completed_by = fields.String(allow_none=True)
+    completed_at = fields.String(allow_none=True)
+
+
+class SpotCheckBatchSchema(Schema):
+    batch_id = fields.String()
+    items = fields.List(fields.Nested(SpotCheckTaskSchema))
+
+
+class RatingSchema(Schema):
+    score = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5))
+    comment = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class RatingResultSchema(Schema):
+    merchant_id = fields.String()
+    count = fields.Integer()
+    average = fields.Float(allow_none=True)
+
+
+COMMITMENT_FILTERS = ["no_reason_return", "cross_store_return", "first_inquiry_responsibility",
+                      "advance_compensation"]
+
+
+class PublicSearchSchema(Schema):
+    region = fields.String(validate=REGION)
+    industry = fields.String(validate=validate.OneOf(sorted(INDUSTRIES)))
+    unit_type = fields.String(validate=validate.OneOf(sorted(UNIT_TYPES)))
+    commitment = fields.String(validate=validate.OneOf(COMMITMENT_FILTERS))
+    q = fields.String(validate=validate.Length(1, 50))
+    near = fields.String(validate=validate.Regexp(
+        r"^-?[0-9]{1,3}(\.[0-9]+)?,-?[0-9]{1,2}(\.[0-9]+)?\Z", error="lng,lat"))
+    radius_m = fields.Integer(load_default=3000, validate=validate.Range(1, 50_000))
+    cursor = fields.String(validate=validate.Length(max=512))
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+    @validates("near")
+    def _check_near(self, value, **kwargs):
+        lng, lat = (float(part) for part in value.split(","))
+        if not (-180 <= lng <= 180 and -90 <= lat <= 90):
+            raise ValidationError("coordinates out of range")
+
+
+class MerchantListSchema(Schema):
+    status = fields.String(validate=validate.OneOf(
+        ["pending_onsite", "pending_county", "pending_final", "rejected", "certified", "warned",
+         "suspended", "delisted"]))
+    pool = fields.String(validate=validate.OneOf(["selection", "cultivation", "star", "warning"]))
+    region = fields.String(validate=REGION)
+    industry = fields.String(validate=validate.OneOf(sorted(INDUSTRIES)))
+    cursor = fields.String(validate=validate.Length(max=512))
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+
+class ListingSchema(Schema):
+    merchant_id = fields.String()
+    name = fields.String()
+    unit_type = fields.String()
+    industry = fields.String()
+    region = fields.String()
+    address = fields.String()
+    location = fields.Nested(LocationSchema, allow_none=True)
+    status = fields.String()
+    stars = fields.Integer()
+    store_code = fields.String(allow_none=True)
+    commitments = fields.Nested(CommitmentsSchema)
+    red_listed = fields.Boolean()
+    black_listed = fields.Boolean()
+    distance_m = fields.Integer()
+
+
+class ListingPageSchema(Schema):
+    items = fields.List(fields.Nested(ListingSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class MerchantPageSchema(Schema):
+    items = fields.List(fields.Nested(MerchantSchema))
+    next_cursor = fields.String(allow_none=True)

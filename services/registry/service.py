@@ -1,19 +1,49 @@
 """Registry entrypoints: validate → domain → store → events (DESIGN.md rule 3)."""
+import base64
 import logging
+import random
+import uuid
+from datetime import timedelta
 
+from nameko.timer import timer
 
-from plumbing.actors import Actor
+from plumbing.actors import Actor, jurisdiction_prefix
 from plumbing.clock import ClockProvider, to_rfc3339
-from plumbing.errors import forbidden, not_found, validated
+from plumbing.config import env_float, env_int
+from plumbing.consumers import consumes
+from plumbing.errors import conflict, forbidden, invalid, not_found, validated
 from plumbing.events import new_event
 from plumbing.mongo import Mongo
 from plumbing.service import FangxinService, rpc
-from services.registry import domain
+from services.registry import (certification, domain, metrics, search, spot_checks,
+                               store_page)
 from services.registry.catalogue import STANDARD
-from services.registry.schemas import MerchantApplicationSchema
+from services.registry.schemas import (ActionSchema, LicenceEventSchema,
+                                       MerchantApplicationSchema, MerchantPatchSchema,
+                                       RatingSchema, ReviewSchema, SpotCheckRequestSchema,
+                                       SpotCheckResultSchema, StarsSchema)
 from services.registry.store import RegistryStore
 
 log = logging.getLogger(__name__)
+
+SCAN_SECONDS = env_float("REGISTRY_SCAN_SECONDS", 60)
+CHANGE_ATTEMPTS = 5
+
+
+def _page_cursor(offset):
+    return base64.urlsafe_b64encode(str(offset).encode()).decode()
+
+
+def _page_offset(cursor):
+    if not cursor:
+        return 0
+    try:
+        offset = int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
+    except ValueError:
+        raise invalid({"cursor": ["not a valid cursor"]}) from None
+    if offset < 0:
+        raise invalid({"cursor": ["not a valid cursor"]})
+    return offset
 
 
 class RegistryService(FangxinService):
@@ -21,6 +51,35 @@ class RegistryService(FangxinService):
 
     store = Mongo(RegistryStore)
     clock = ClockProvider()
+
+    # --- plumbing of this service -------------------------------------------------------------
+
+    def _now(self):
+        return to_rfc3339(self.clock.now())
+
+    def _envelopes(self, events):
+        return [new_event(self.name, event_type, data, self.clock) for event_type, data in events]
+
+    def _merchant(self, merchant_id):
+        merchant = self.store.get_merchant(merchant_id)
+        if merchant is None:
+            raise not_found("MERCHANT_NOT_FOUND", "no such merchant")
+        return merchant
+
+    def _change(self, merchant_id, decide):
+        """Applies ``decide(merchant) -> Change | None`` with optimistic concurrency."""
+        for _ in range(CHANGE_ATTEMPTS):
+            merchant = self._merchant(merchant_id)
+            change = decide(merchant)
+            if change is None:
+                return merchant
+            saved = self.store.save_change(merchant, change.fields,
+                                           self._envelopes(change.events))
+            if saved is not None:
+                return saved
+        raise conflict("CONCURRENT_UPDATE", "the merchant changed meanwhile; try again")
+
+    # --- applications --------------------------------------------------------------------------
 
     @rpc
     def standard(self):
@@ -33,31 +92,268 @@ class RegistryService(FangxinService):
             raise forbidden(message="a merchant account (token with merchant_id) applies")
         application = validated(MerchantApplicationSchema(), payload)
         now = self.clock.now()
-        reasons = domain.precheck(application, now.date(),
-                                  self.store.is_abnormal_listed(application["credit_code"]))
+        reasons = self._precheck(application, now)
         merchant = domain.new_merchant(actor.merchant_id, application, reasons, actor.sub,
                                        to_rfc3339(now))
-        events = [new_event(self.name, "merchant_applied",
-                            domain.applied_event_data(merchant), self.clock)]
+        events = [("merchant_applied", domain.applied_event_data(merchant))]
         if reasons:
-            events.append(new_event(self.name, "merchant_rejected",
-                                    {"merchant_id": merchant["_id"], "reasons": reasons},
-                                    self.clock))
-        self.store.insert_merchant(merchant, events)
+            events.append(("merchant_rejected", {"merchant_id": merchant["_id"],
+                                                 "reasons": reasons}))
+        self.store.insert_merchant(merchant, self._envelopes(events))
         log.info("merchant applied", extra={"merchant_id": merchant["_id"],
                                             "status": merchant["status"]})
         return domain.view(merchant)
 
+    def _precheck(self, application, now):
+        return domain.precheck(application, now.date(),
+                               self.store.is_abnormal_listed(application["credit_code"]))
+
+    @rpc
+    def resubmit(self, actor, merchant_id, payload):
+        actor = Actor.from_dict(actor)
+        application = validated(MerchantApplicationSchema(), payload)
+
+        def decide(merchant):
+            certification.ensure_owner(actor, merchant)
+            if merchant["status"] != "rejected":
+                raise conflict("WRONG_STATE", "only a rejected application is resubmitted",
+                               {"status": merchant["status"]})
+            if application["credit_code"] != merchant["credit_code"]:
+                raise invalid({"credit_code": ["the credit code cannot change"]})
+            now = self.clock.now()
+            reasons = self._precheck(application, now)
+            fields = domain.resubmission(merchant, application, reasons, actor.sub,
+                                         to_rfc3339(now))
+            events = [("merchant_applied", domain.applied_event_data(
+                {**merchant, **fields, "resubmitted": True}))]
+            return certification.Change(fields, events)
+
+        return domain.view(self._change(merchant_id, decide))
+
+    @rpc
+    def update_merchant(self, actor, merchant_id, payload):
+        actor = Actor.from_dict(actor)
+        updates = validated(MerchantPatchSchema(partial=True), payload)
+        if not updates:
+            raise invalid({"_schema": ["send at least one field to change"]})
+
+        def decide(merchant):
+            certification.ensure_owner(actor, merchant)
+            fields = domain.profile_update(merchant, updates, actor.sub, self._now())
+            changed = sorted(updates)
+            return certification.Change(fields, [("merchant_updated", {
+                "merchant_id": merchant["_id"], "changes": changed, "by": actor.sub})])
+
+        return domain.view(self._change(merchant_id, decide))
+
     @rpc
     def get_merchant(self, actor, merchant_id):
         actor = Actor.from_dict(actor)
-        merchant = self.store.get_merchant(merchant_id)
-        if merchant is None:
-            raise not_found("MERCHANT_NOT_FOUND", "no such merchant")
-        if actor.merchant_id == merchant_id and actor.role == "merchant":
+        merchant = self._merchant(merchant_id)
+        if actor.role == "merchant" and actor.merchant_id == merchant_id:
             return domain.view(merchant)
         if actor.role == "regulator":
             if actor.has_jurisdiction_over(merchant["region"]):
                 return domain.view(merchant)
             raise forbidden("OUT_OF_JURISDICTION", "the merchant is outside your region")
         raise forbidden()
+
+    @rpc
+    def list_merchants(self, actor, query):
+        actor = Actor.from_dict(actor)
+        region = query.get("region") or actor.region
+        if not actor.has_jurisdiction_over(region):
+            raise forbidden("OUT_OF_JURISDICTION", "that region is outside your jurisdiction")
+        filters = {"region": {"$regex": "^" + jurisdiction_prefix(region)}}
+        for key in ("status", "pool", "industry"):
+            if query.get(key):
+                filters[key] = query[key]
+        merchants, next_cursor = self.store.page(filters, query.get("cursor"),
+                                                 query.get("limit", 20))
+        return {"items": [domain.view(m) for m in merchants], "next_cursor": next_cursor}
+
+    # --- regulators ----------------------------------------------------------------------------
+
+    @rpc
+    def review(self, actor, merchant_id, payload):
+        actor = Actor.from_dict(actor)
+        body = validated(ReviewSchema(), payload)
+        merchant = self._change(merchant_id, lambda m: certification.review(
+            m, actor, body["stage"], body["decision"], body["notes"], self._now()))
+        metrics.REVIEWS.labels(body["stage"], body["decision"]).inc()
+        return domain.view(merchant)
+
+    @rpc
+    def act(self, actor, merchant_id, payload):
+        actor = Actor.from_dict(actor)
+        body = validated(ActionSchema(), payload)
+        return domain.view(self._change(merchant_id, lambda m: certification.act(
+            m, actor, body["action"], body["reason"], self._now())))
+
+    @rpc
+    def set_stars(self, actor, merchant_id, payload):
+        actor = Actor.from_dict(actor)
+        body = validated(StarsSchema(), payload)
+        return domain.view(self._change(merchant_id, lambda m: certification.set_stars(
+            m, actor, body["stars"], self._now())))
+
+    @rpc
+    def licence_event(self, actor, payload):
+        """The business-licence registry's feed: revoked, deregistered, abnormal listing."""
+        actor = Actor.from_dict(actor)
+        body = validated(LicenceEventSchema(), payload)
+        event, code = body["event"], body["credit_code"]
+        if event in ("abnormal_listed", "abnormal_cleared"):
+            self.store.set_abnormal_listed(code, event == "abnormal_listed", self._now())
+        merchant = self.store.by_credit_code(code)
+        if merchant is None:
+            return {"credit_code": code, "merchant_id": None, "status": None, "changed": False}
+        if actor.role == "regulator" and not actor.has_jurisdiction_over(merchant["region"]):
+            raise forbidden("OUT_OF_JURISDICTION", "the merchant is outside your region")
+        by = f"{actor.role}:{actor.sub}"
+        saved = self._change(merchant["_id"], lambda m: certification.licence_feed(
+            m, event, body["changes"], by, self._now()))
+        return {"credit_code": code, "merchant_id": saved["_id"], "status": saved["status"],
+                "changed": saved["version"] != merchant["version"]}
+
+    # --- spot checks ---------------------------------------------------------------------------
+
+    @rpc
+    def create_spot_checks(self, actor, payload):
+        actor = Actor.from_dict(actor)
+        body = validated(SpotCheckRequestSchema(), payload)
+        certification.require_regulator(actor, {"region": body["region"]},
+                                        spot_checks.ASSIGNING_LEVEL)
+        units = self.store.find({"status": {"$in": list(spot_checks.CHECKED_STATUSES)},
+                                 "region": {"$regex": "^" + jurisdiction_prefix(body["region"])}},
+                                limit=100_000)
+        sample = spot_checks.sample_per_county(units, body["sample_size"], random.SystemRandom())
+        batch_id = uuid.uuid4().hex
+        tasks = spot_checks.new_tasks(batch_id, sample, actor.sub, self._now())
+        events = {task["_id"]: self._envelopes([spot_checks.assigned_event(task)])
+                  for task in tasks}
+        self.store.insert_spot_checks(tasks, events)
+        return {"batch_id": batch_id, "items": [_task_view(t) for t in tasks]}
+
+    @rpc
+    def list_spot_checks(self, actor, query):
+        actor = Actor.from_dict(actor)
+        filters = {"region": {"$regex": "^" + jurisdiction_prefix(actor.region)}}
+        if query.get("status"):
+            filters["status"] = query["status"]
+        tasks, next_cursor = self.store.spot_check_page(filters, query.get("cursor"),
+                                                        query.get("limit", 20))
+        return {"items": [_task_view(t) for t in tasks], "next_cursor": next_cursor}
+
+    @rpc
+    def spot_check_result(self, actor, task_id, payload):
+        actor = Actor.from_dict(actor)
+        body = validated(SpotCheckResultSchema(), payload)
+        task = self.store.get_spot_check(task_id)
+        if task is None:
+            raise not_found(message="no such spot check")
+        now = self._now()
+        # the merchant moves first: if we die before the task is marked, a retry is harmless
+        merchant = self._change(task["merchant_id"], lambda m: spot_checks.complete(
+            task, m, actor, body["result"], body["notes"], now)[1])
+        task_fields, _ = spot_checks.complete(task, merchant, actor, body["result"],
+                                              body["notes"], now)
+        completed = {**task, **task_fields}
+        saved = self.store.complete_spot_check(task_id, task_fields, self._envelopes(
+            [spot_checks.completed_event(completed, merchant["status"])]))
+        if saved is None:
+            raise conflict("WRONG_STATE", "this spot check already has its result")
+        return _task_view(saved)
+
+    # --- consumers and the public --------------------------------------------------------------
+
+    @rpc
+    def rate(self, actor, merchant_id, payload):
+        actor = Actor.from_dict(actor)
+        body = validated(RatingSchema(), payload)
+        merchant = self._merchant(merchant_id)
+        if merchant["status"] not in certification.PUBLIC_STATUSES:
+            raise conflict("WRONG_STATE", "only certified units are rated")
+        now = self._now()
+        last = self.store.last_rating(merchant_id, actor.sub)
+        previous_at = last["at"] if last else None
+        if not domain.rating_allowed(previous_at, now) or not self.store.record_rating(
+                merchant_id, actor.sub, previous_at,
+                {"score": body["score"], "comment": body["comment"], "at": now}):
+            raise conflict("ALREADY_RATED", "one rating per unit every 30 days")
+        rating = self.store.add_rating(merchant_id, body["score"])["rating"]
+        return {"merchant_id": merchant_id, **domain.rating_summary(rating)}
+
+    @rpc
+    def public_search(self, query):
+        filters = dict(query)
+        if filters.get("near"):
+            filters["near"] = tuple(float(part) for part in filters["near"].split(","))
+        mongo_query = search.public_query(filters)
+        offset, limit = _page_offset(query.get("cursor")), query.get("limit", 20)
+        if filters.get("near"):
+            lng, lat = filters["near"]
+            units = search.nearest_first(self.store.find(mongo_query, limit=10_000), lng, lat,
+                                         filters["radius_m"])[offset:offset + limit + 1]
+        else:
+            units = self.store.find(mongo_query, limit=limit + 1, skip=offset)
+        more = len(units) > limit
+        return {"items": [search.listing(u) for u in units[:limit]],
+                "next_cursor": _page_cursor(offset + limit) if more else None}
+
+    @rpc
+    def public_list(self, kind, cursor=None, limit=20):
+        flag = {"red": "red_listed", "black": "black_listed"}[kind]
+        offset = _page_offset(cursor)
+        units = self.store.find({flag: True}, limit=limit + 1, skip=offset)
+        return {"items": [search.listing(u) for u in units[:limit]],
+                "next_cursor": _page_cursor(offset + limit) if len(units) > limit else None}
+
+    @rpc
+    def store_exists(self, store_code):
+        return self.store.by_store_code(store_code) is not None
+
+    @rpc
+    def public_store(self, store_code):
+        merchant = self.store.by_store_code(store_code)
+        if merchant is None:
+            raise not_found("STORE_NOT_FOUND", "no store with this code")
+        self.store.count_scan(merchant["_id"])
+        metrics.STORE_PAGE_SCANS.inc()
+        return store_page.page_of(merchant, today=self.clock.now().date())
+
+    @rpc
+    def standing(self, merchant_id):
+        """Is this merchant in good standing? Asked by coupons and complaints."""
+        return certification.standing(self.store.get_merchant(merchant_id))
+
+    # --- reactions and schedules ---------------------------------------------------------------
+
+    @consumes("complaints", "merchant_complaint_threshold_exceeded")
+    def on_complaint_threshold(self, envelope):
+        merchant_id = envelope["data"].get("merchant_id")
+        if not isinstance(merchant_id, str) or self.store.get_merchant(merchant_id) is None:
+            log.warning("complaint threshold for an unknown merchant", extra={
+                "merchant_id": str(merchant_id)})
+            return
+        reason = "投诉量超过阈值"
+        self._change(merchant_id, lambda m: certification.warn_automatically(
+            m, reason, self._now()))
+
+    @timer(interval=SCAN_SECONDS)
+    def scan(self):
+        """Moves units whose licences are about to expire to the warning library, and
+        refreshes the status figures."""
+        now = self.clock.now()
+        days = env_int("LICENCE_WARNING_DAYS", 30)
+        latest = (now.date() + timedelta(days=days)).isoformat()
+        for merchant in self.store.with_licence_until("certified", latest):
+            if certification.expiring_licences(merchant, now.date(), days):
+                self._change(merchant["_id"], lambda m: certification.warn_automatically(
+                    m, "证照即将到期", to_rfc3339(now)))
+        metrics.publish_counts(self.store.count_by_status())
+
+
+def _task_view(task):
+    shown = {k: v for k, v in task.items() if k not in ("_id", "outbox", "outbox_count")}
+    return {"task_id": task["_id"], **shown}

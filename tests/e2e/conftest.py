@@ -34,6 +34,12 @@ class Client:
     def post(self, path, token=None, **kwargs):
         return self.request("POST", path, token, **kwargs)
 
+    def put(self, path, token=None, **kwargs):
+        return self.request("PUT", path, token, **kwargs)
+
+    def patch(self, path, token=None, **kwargs):
+        return self.request("PATCH", path, token, **kwargs)
+
 
 @pytest.fixture(scope="session")
 def stack(system_env, tmp_path_factory):
@@ -75,3 +81,40 @@ class Merchants:
 @pytest.fixture(scope="session")
 def merchants(client):
     return Merchants(client)
+
+
+class EventTap:
+    """A queue of our own bound to a service's event exchange, as an outside consumer would
+    bind one: every event published there from now on can be read back."""
+
+    def __init__(self, amqp_uri, source):
+        from kombu import Connection, Queue
+
+        from plumbing.events import exchange_for
+
+        self.connection = Connection(amqp_uri)
+        self.queue = Queue(f"tap-{source}-{id(self)}", exchange_for(source, {}),
+                           routing_key="#", exclusive=True, auto_delete=True)
+        self.bound = self.queue(self.connection.default_channel)
+        self.bound.declare()
+        self.seen = []
+
+    def events(self, event_type=None, **data):
+        """Events seen so far, of ``event_type`` and with these data fields if given."""
+        while True:
+            message = self.bound.get(no_ack=True)
+            if message is None:
+                break
+            self.seen.append(message.payload)
+        return [e for e in self.seen if (event_type is None or e["type"] == event_type)
+                and all(e["data"].get(k) == v for k, v in data.items())]
+
+    def close(self):
+        self.connection.close()
+
+
+@pytest.fixture(scope="session")
+def registry_events(stack, system_env):
+    tap = EventTap(system_env["AMQP_URI"], "registry")
+    yield tap
+    tap.close()

@@ -1,0 +1,72 @@
+"""One store, one code (一店一码): the public store page as JSON and HTML, and its QR codes."""
+import re
+
+from werkzeug.wrappers import Response
+
+from gateway import qr
+from gateway.store_page_html import render_not_found, render_store_page, render_unavailable
+from gateway.web import api
+from plumbing.errors import DomainError, not_found
+from services.registry.page_schemas import StorePageSchema
+
+TAGS = ["stores"]
+HTML = "text/html; charset=utf-8"
+# Codes are URL-safe tokens; anything else cannot be a store, so no service is asked.
+_CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
+QR_MAX_AGE = 86400  # a store's code, hence its QR image, never changes
+
+
+def store_not_found():
+    return not_found("STORE_NOT_FOUND", "no store has this code")
+
+
+class StorePageRoutes:
+    @api("GET", "/api/v1/public/stores/<code>", response=StorePageSchema, tags=TAGS,
+         errors=(404,), summary="The public store page as JSON (counts a scan)")
+    def public_store(self, call):
+        return self.registry.public_store(_checked(call.path["code"]))
+
+    @api("GET", "/s/<code>", tags=TAGS, errors=(404,),
+         summary="The public store page as zh-CN HTML, where the QR code leads")
+    def store_page_html(self, call):
+        code = call.path["code"]
+        try:
+            page = self.registry.public_store(_checked(code))
+        except DomainError as exc:
+            return html_error(exc, code)
+        return Response(render_store_page(page), content_type=HTML)
+
+    @api("GET", "/s/<code>/qr.svg", tags=TAGS, errors=(404,),
+         summary="The store's QR code (SVG), encoding PUBLIC_BASE_URL/s/{code}")
+    def store_qr_svg(self, call):
+        return self._qr(call.path["code"], qr.svg, "image/svg+xml")
+
+    @api("GET", "/s/<code>/qr.png", tags=TAGS, errors=(404,),
+         summary="The store's QR code (PNG), encoding PUBLIC_BASE_URL/s/{code}")
+    def store_qr_png(self, call):
+        return self._qr(call.path["code"], qr.png, "image/png")
+
+    def _qr(self, code, draw, content_type):
+        # store_exists, not public_store: drawing the code is not a scan
+        if not self.registry.store_exists(_checked(code)):
+            raise store_not_found()
+        image = draw(qr.store_url(self.settings.public_base_url, code))
+        return Response(image, content_type=content_type,
+                        headers={"Cache-Control": f"public, max-age={QR_MAX_AGE}"})
+
+
+def _checked(code):
+    if not _CODE_SHAPE.match(code):
+        raise store_not_found()
+    return code
+
+
+def html_error(exc, code):
+    """A person holding a phone gets a page, not JSON, when the store is unknown or we are down."""
+    status = int(exc.status)  # nameko sends exception arguments as strings: "404" over RPC
+    if status == 404:
+        return Response(render_not_found(code), status=404, content_type=HTML)
+    if status == 503:
+        return Response(render_unavailable(), status=503, content_type=HTML,
+                        headers={"Retry-After": "1"})
+    raise exc

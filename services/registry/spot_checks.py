@@ -1,0 +1,63 @@
+"""Random spot checks of certified units, free of I/O."""
+import uuid
+from collections import defaultdict
+
+from plumbing.errors import conflict
+from services.registry.certification import (SYSTEM, Change, require_regulator, status_changed,
+                                             transition)
+
+CHECKED_STATUSES = ("certified", "warned")
+ASSIGNING_LEVEL = "city"
+RESULT_LEVEL = "station"
+
+
+def sample_per_county(units, sample_size, rng):
+    """Up to ``sample_size`` units drawn at random from each county (6-digit region)."""
+    by_county = defaultdict(list)
+    for unit in units:
+        by_county[unit["region"]].append(unit)
+    sample = []
+    for county in sorted(by_county):
+        candidates = sorted(by_county[county], key=lambda u: u["_id"])
+        sample += rng.sample(candidates, min(sample_size, len(candidates)))
+    return sample
+
+
+def new_tasks(batch_id, units, assigned_by, now):
+    return [{"_id": uuid.uuid4().hex, "batch_id": batch_id, "merchant_id": unit["_id"],
+             "merchant_name": unit["name"], "region": unit["region"], "status": "assigned",
+             "assigned_by": assigned_by, "assigned_at": now, "result": None, "notes": None,
+             "completed_by": None, "completed_at": None} for unit in units]
+
+
+def complete(task, merchant, actor, result, notes, now):
+    """(the task's new fields, the merchant's Change or None)."""
+    require_regulator(actor, merchant, RESULT_LEVEL)
+    if task["status"] != "assigned":
+        raise conflict("WRONG_STATE", "this spot check already has its result")
+    task_fields = {"status": "completed", "result": result, "notes": notes,
+                   "completed_by": actor.sub, "completed_at": now}
+    return task_fields, _consequence(merchant, result, notes, actor.sub, now)
+
+
+def _consequence(merchant, result, notes, by, now):
+    reason = f"抽查{ {'warn': '警示', 'fail': '不合格'}.get(result, '') }: {notes or ''}".strip()
+    target = {"warn": "warned", "fail": "delisted"}.get(result)
+    if target is None or merchant["status"] not in CHECKED_STATUSES:
+        return None
+    if target == "warned" and merchant["status"] == "warned":
+        return None
+    fields = transition(merchant, target, by or SYSTEM, reason, now)
+    return Change(fields, [status_changed(merchant, target, reason, by)])
+
+
+def completed_event(task, merchant_status):
+    return ("spot_check_completed", {
+        "task_id": task["_id"], "batch_id": task["batch_id"], "merchant_id": task["merchant_id"],
+        "region": task["region"], "result": task["result"], "merchant_status": merchant_status})
+
+
+def assigned_event(task):
+    return ("spot_check_assigned", {
+        "task_id": task["_id"], "batch_id": task["batch_id"], "merchant_id": task["merchant_id"],
+        "region": task["region"]})

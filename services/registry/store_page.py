@@ -1,0 +1,122 @@
+"""The public store page (一店一码) of a unit, built from its registry record. Pure: no I/O.
+
+The page is built field by field from the record, never by copying it, so nothing the public
+must not see (contact phone, credit code, history, people's data) can leak into it.
+"""
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import quote
+
+from services.registry.catalogue import INDUSTRIES, LICENCE_KINDS, UNIT_TYPES
+
+HOTLINE = "12315"
+# A frontend route: the complaint form, with the store already chosen.
+COMPLAINT_URL = "/complaints/new?store_code={code}"
+
+GOOD, WARN, BAD, NEUTRAL = "good", "warn", "bad", "neutral"
+
+# status → (badge label, tone, notice shown prominently; None when there is nothing to warn of)
+BADGES = {
+    "certified": ("放心消费单位", GOOD, None),
+    "warned": ("警示", WARN, "该单位因抽检、投诉或证照问题被列入警示名单，请谨慎消费。"),
+    "suspended": ("已暂停", BAD,
+                  "该单位放心消费单位资格已暂停，暂停期间其承诺不受放心消费单位制度保障。"),
+    "delisted": ("已摘牌", BAD, "该单位已被摘除放心消费单位牌匾，不再是放心消费单位。"),
+    "pending_onsite": ("审核中", NEUTRAL, "该单位正在申报放心消费单位，尚未通过审核。"),
+    "pending_county": ("审核中", NEUTRAL, "该单位正在申报放心消费单位，尚未通过审核。"),
+    "pending_final": ("审核中", NEUTRAL, "该单位正在申报放心消费单位，尚未通过审核。"),
+    "rejected": ("未通过审核", BAD, "该单位未通过放心消费单位审核。"),
+}
+
+# Staff health certificates are issued to people: their numbers stay off the public page.
+PERSONAL_LICENCE_KINDS = frozenset({"health_certificate"})
+
+BOOLEAN_COMMITMENTS = {
+    "cross_store_return": "异地异店退换货",
+    "first_inquiry_responsibility": "首问负责制",
+    "advance_compensation": "先行赔付",
+}
+
+
+def page_of(merchant, complaints=None, coupons=None, *, today):
+    """The store page of ``merchant`` as of ``today`` (a ``date``), as public JSON.
+
+    ``complaints`` is the complaints service's 12-month figures (omitted when None);
+    ``coupons`` the unit's active coupons (omitted when empty).
+    """
+    code = merchant.get("store_code")
+    page = {
+        "store_code": code,
+        "merchant_id": merchant["_id"],
+        "name": merchant["name"],
+        "unit_type": merchant["unit_type"],
+        "unit_type_label": UNIT_TYPES.get(merchant["unit_type"], merchant["unit_type"]),
+        "industry": merchant["industry"],
+        "industry_label": INDUSTRIES.get(merchant["industry"], merchant["industry"]),
+        "region": merchant["region"],
+        "address": merchant["address"],
+        "location": _location(merchant.get("location")),
+        "status": merchant["status"],
+        "badge": badge_of(merchant["status"]),
+        "stars": min(max(merchant.get("stars") or 0, 0), 5),
+        "rating": rating_of(merchant.get("rating")),
+        "licences": licences_of(merchant.get("licences") or [], today),
+        "commitments": commitments_of(merchant.get("commitments") or {}),
+        "hotline": HOTLINE,
+        "complaint_url": complaint_url(code) if code else None,
+        "red_listed": bool(merchant.get("red_listed")),
+        "black_listed": bool(merchant.get("black_listed")),
+        "updated_at": merchant.get("updated_at"),
+    }
+    if complaints is not None:
+        page["complaints"] = dict(complaints)
+    if coupons:
+        page["coupons"] = [dict(coupon) for coupon in coupons]
+    return page
+
+
+def complaint_url(code):
+    return COMPLAINT_URL.format(code=quote(code, safe=""))
+
+
+def badge_of(status):
+    label, tone, notice = BADGES.get(status, (status, NEUTRAL, None))
+    return {"status": status, "label_zh": label, "tone": tone, "notice_zh": notice}
+
+
+def rating_of(rating):
+    """Count and average (1 decimal, half up as people round; None before the first rating)."""
+    count = (rating or {}).get("count") or 0
+    if count <= 0:
+        return {"count": 0, "average": None}
+    average = (Decimal(rating["total"]) / Decimal(count)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return {"count": count, "average": float(average)}
+
+
+def licences_of(licences, today):
+    return [{
+        "kind": licence["kind"],
+        "kind_label": LICENCE_KINDS.get(licence["kind"], licence["kind"]),
+        "number": licence["number"],
+        "valid_until": licence["valid_until"],
+        "expired": date.fromisoformat(licence["valid_until"]) < today,
+    } for licence in licences if licence["kind"] not in PERSONAL_LICENCE_KINDS]
+
+
+def commitments_of(commitments):
+    """Only the promises the unit makes, each with its zh-CN wording."""
+    shown = []
+    days = commitments.get("no_reason_return_days") or 0
+    if days > 0:
+        shown.append({"key": "no_reason_return_days", "label_zh": f"线下购物{days}天无理由退货",
+                      "days": days})
+    for key, label in BOOLEAN_COMMITMENTS.items():
+        if commitments.get(key) is True:
+            shown.append({"key": key, "label_zh": label})
+    return shown
+
+
+def _location(location):
+    if not location:
+        return None
+    return {"lng": location["lng"], "lat": location["lat"]}

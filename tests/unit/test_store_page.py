@@ -1,0 +1,246 @@
+import json
+from datetime import date
+
+import pytest
+
+from gateway.openapi import build_spec
+from gateway.routes.store_pages import StorePageRoutes, html_error
+from gateway.store_page_html import coupon_row, render_not_found, render_store_page, yuan
+from plumbing.errors import DomainError
+from services.registry.page_schemas import StorePageSchema
+from services.registry.store_page import COMPLAINT_URL, HOTLINE, page_of
+
+TODAY = date(2026, 11, 21)
+PHONE = "13912345678"
+
+
+def merchant(**overrides):
+    record = {
+        "_id": "m-42", "name": "湖滨放心小吃店", "unit_type": "store", "industry": "catering",
+        "region": "330106", "address": "杭州市西湖区湖滨路 1 号",
+        "location": {"lng": 120.16, "lat": 30.26}, "contact_phone": PHONE,
+        "credit_code": "91330106000000042A",
+        "licences": [
+            {"kind": "business_licence", "number": "BL-1", "valid_until": "2030-12-31"},
+            {"kind": "food_operation", "number": "JY-1", "valid_until": "2026-11-20"},
+        ],
+        "commitments": {"no_reason_return_days": 7, "cross_store_return": False,
+                        "first_inquiry_responsibility": True, "advance_compensation": True},
+        "status": "certified", "pool": "star", "stars": 4, "store_code": "Qm7xK2pLr9",
+        "rating": {"count": 4, "total": 17}, "scan_count": 12,
+        "red_listed": False, "black_listed": False,
+        "history": [{"at": "2026-11-01T08:00:00Z", "from": None, "to": "pending_onsite",
+                     "by": "owner-zhang", "reason": "自主申报"}],
+        "updated_at": "2026-11-20T08:00:00Z",
+    }
+    record.update(overrides)
+    return record
+
+
+def page(complaints=None, coupons=None, **overrides):
+    return page_of(merchant(**overrides), complaints, coupons, today=TODAY)
+
+
+def test_a_certified_unit_is_shown_with_its_identity_and_good_badge():
+    shown = page()
+    assert shown["store_code"] == "Qm7xK2pLr9" and shown["merchant_id"] == "m-42"
+    assert shown["name"] == "湖滨放心小吃店"
+    assert (shown["unit_type"], shown["unit_type_label"]) == ("store", "门店")
+    assert (shown["industry"], shown["industry_label"]) == ("catering", "餐饮")
+    assert shown["location"] == {"lng": 120.16, "lat": 30.26}
+    assert shown["badge"] == {"status": "certified", "label_zh": "放心消费单位", "tone": "good",
+                              "notice_zh": None}
+    assert shown["stars"] == 4
+    assert shown["hotline"] == HOTLINE == "12315"
+    assert shown["complaint_url"] == "/complaints/new?store_code=Qm7xK2pLr9"
+    assert COMPLAINT_URL.startswith("/complaints/new?")
+    assert shown["red_listed"] is False and shown["black_listed"] is False
+
+
+@pytest.mark.parametrize("status, label, tone", [
+    ("suspended", "已暂停", "bad"),
+    ("delisted", "已摘牌", "bad"),
+    ("warned", "警示", "warn"),
+])
+def test_a_unit_in_trouble_says_so_instead_of_vanishing(status, label, tone):
+    shown = page(status=status)
+    assert shown["status"] == status
+    assert shown["badge"]["label_zh"] == label and shown["badge"]["tone"] == tone
+    assert shown["badge"]["notice_zh"]
+    assert shown["name"] == "湖滨放心小吃店" and shown["complaint_url"]
+
+
+def test_licences_carry_labels_and_an_expired_flag_against_today():
+    licences = page()["licences"]
+    assert licences == [
+        {"kind": "business_licence", "kind_label": "营业执照", "number": "BL-1",
+         "valid_until": "2030-12-31", "expired": False},
+        {"kind": "food_operation", "kind_label": "食品经营许可证", "number": "JY-1",
+         "valid_until": "2026-11-20", "expired": True},
+    ]
+    valid_today = page(licences=[{"kind": "business_licence", "number": "BL-1",
+                                  "valid_until": TODAY.isoformat()}])["licences"]
+    assert valid_today[0]["expired"] is False
+
+
+def test_staff_health_certificates_belong_to_people_and_stay_off_the_page():
+    shown = page(licences=[{"kind": "health_certificate", "number": "HC-330106-WANG",
+                            "valid_until": "2030-01-01"}])
+    assert shown["licences"] == []
+    assert "HC-330106-WANG" not in json.dumps(shown, ensure_ascii=False)
+
+
+def test_only_the_promises_made_are_listed():
+    assert page()["commitments"] == [
+        {"key": "no_reason_return_days", "label_zh": "线下购物7天无理由退货", "days": 7},
+        {"key": "first_inquiry_responsibility", "label_zh": "首问负责制"},
+        {"key": "advance_compensation", "label_zh": "先行赔付"},
+    ]
+    none_made = {"no_reason_return_days": 0, "cross_store_return": False,
+                 "first_inquiry_responsibility": False, "advance_compensation": False}
+    assert page(commitments=none_made)["commitments"] == []
+    assert page(commitments={"cross_store_return": True})["commitments"] == [
+        {"key": "cross_store_return", "label_zh": "异地异店退换货"}]
+
+
+def test_no_contact_phone_or_private_record_field_anywhere_in_the_page():
+    everything = page({"total": 1}, [{"name": "券", "face_value_fen": 500}])
+    text = json.dumps(everything, ensure_ascii=False)
+    for private in (PHONE, "contact_phone", "91330106000000042A", "owner-zhang", "history",
+                    "scan_count", "pool"):
+        assert private not in text
+
+
+@pytest.mark.parametrize("count, total, average", [
+    (0, 0, None), (1, 5, 5.0), (3, 13, 4.3), (4, 17, 4.3), (8, 34, 4.3), (20, 49, 2.5),
+    (3, 10, 3.3), (6, 29, 4.8),
+])
+def test_rating_average_has_one_decimal_rounded_half_up(count, total, average):
+    assert page(rating={"count": count, "total": total})["rating"] == {"count": count,
+                                                                       "average": average}
+
+
+def test_a_record_without_ratings_yet_reads_as_unrated():
+    record = merchant()
+    del record["rating"]
+    assert page_of(record, today=TODAY)["rating"] == {"count": 0, "average": None}
+
+
+def test_complaint_figures_and_coupons_appear_only_when_given():
+    plain = page()
+    assert "complaints" not in plain and "coupons" not in plain
+    assert "coupons" not in page(coupons=[])
+    figures = {"total": 3, "resolved": 2, "resolution_rate": 0.67}
+    coupons = [{"campaign_id": "c-1", "name": "国庆消费券", "face_value_fen": 2000,
+                "min_spend_fen": 10000}]
+    shown = page(figures, coupons)
+    assert shown["complaints"] == figures and shown["coupons"] == coupons
+    assert "complaints" in page({})
+
+
+def test_the_page_matches_its_published_schema():
+    shown = page({"total": 3}, [{"name": "券"}])
+    assert StorePageSchema().validate(shown) == {}
+    assert set(shown) <= set(StorePageSchema().fields)
+
+
+def test_openapi_describes_the_store_routes():
+    spec = build_spec(type("OnlyStores", (StorePageRoutes,), {}))
+    paths = spec["paths"]
+    assert set(paths) == {"/api/v1/public/stores/{code}", "/s/{code}", "/s/{code}/qr.svg",
+                          "/s/{code}/qr.png"}
+    ok = paths["/api/v1/public/stores/{code}"]["get"]["responses"]["200"]
+    assert ok["content"]["application/json"]["schema"] == {"$ref":
+                                                          "#/components/schemas/StorePage"}
+    assert "404" in paths["/s/{code}"]["get"]["responses"]
+
+
+# ---- the HTML page ------------------------------------------------------------------------
+
+def test_the_html_page_shows_badge_hotline_and_complaint_link():
+    html = render_store_page(page())
+    assert '<html lang="zh-CN">' in html
+    assert 'name="viewport"' in html
+    assert "放心消费单位" in html and "湖滨放心小吃店" in html
+    assert 'href="tel:12315"' in html
+    assert 'href="/complaints/new?store_code=Qm7xK2pLr9"' in html and "我要投诉" in html
+    assert "★★★★☆" in html and "4.3" in html
+    assert "已过期" in html  # the food licence ran out yesterday
+    assert "首问负责制" in html
+    assert PHONE not in html
+
+
+def test_the_html_page_of_a_suspended_unit_says_so():
+    html = render_store_page(page(status="suspended"))
+    assert "已暂停" in html and 'role="alert"' in html and "资格已暂停" in html
+
+
+def test_the_html_page_has_no_external_assets_and_no_scan_time():
+    html = render_store_page(page())
+    assert "http://" not in html and "https://" not in html and "<script" not in html
+    assert "扫码时间" not in html
+
+
+def test_merchant_strings_are_escaped():
+    html = render_store_page(page(name="<script>alert(1)</script>",
+                                  address='"><img src=x onerror=alert(2)>'))
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html
+
+
+def test_html_sections_for_figures_and_coupons_only_when_present():
+    plain = render_store_page(page())
+    assert 'id="complaints"' not in plain and 'id="coupons"' not in plain
+    html = render_store_page(page(
+        {"total": 3, "resolved": 2, "resolution_rate": 0.6667, "timely_response_rate": 1.0},
+        [{"name": "国庆消费券", "face_value_fen": 2000, "min_spend_fen": 10000}]))
+    assert 'id="complaints"' in html and "67%" in html and "100%" in html
+    assert 'id="coupons"' in html and "国庆消费券" in html and "满100元减20元" in html
+    assert "暂无投诉记录" in render_store_page(page({}))
+
+
+def test_unrated_unit_reads_as_such():
+    assert "暂无消费者评价" in render_store_page(page(rating={"count": 0, "total": 0}))
+
+
+def test_the_not_found_page_is_friendly_and_escapes_the_code():
+    html = render_not_found("<b>x</b>")
+    assert "未找到该商户" in html and 'href="tel:12315"' in html
+    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+@pytest.mark.parametrize("coupon, terms", [
+    ({"name": "满减券", "face_value_fen": 2000, "min_spend_fen": 10000}, "满100元减20元"),
+    ({"name": "立减券", "face_value_fen": 550}, "立减5.5元"),
+    ({"name": "折扣券", "percent_off": 20}, "8折"),
+    ({"name": "折扣券", "percent_off": 15}, "8.5折"),
+    ({"name": "团购"}, ""),
+])
+def test_coupon_terms_in_chinese(coupon, terms):
+    assert coupon_row(coupon) == (coupon["name"], terms)
+
+
+@pytest.mark.parametrize("fen, text", [(0, "0"), (100, "1"), (150, "1.5"), (105, "1.05"),
+                                       (12345, "123.45")])
+def test_yuan(fen, text):
+    assert yuan(fen) == text
+
+
+@pytest.mark.parametrize("status", [404, "404"])  # a DomainError's status arrives as a string
+def test_an_unknown_store_gets_the_html_not_found_page(status):
+    response = html_error(DomainError("STORE_NOT_FOUND", "no store", status=status), "abc")
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert "未找到该商户" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("status", [503, "503"])
+def test_a_registry_that_does_not_answer_gets_an_html_page_to_retry(status):
+    response = html_error(DomainError("UNAVAILABLE", "down", status=status), "abc")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert "稍后刷新重试" in response.get_data(as_text=True)
+
+
+def test_other_errors_keep_the_json_error_format():
+    with pytest.raises(DomainError):
+        html_error(DomainError("FORBIDDEN", "no", status=403), "abc")
