@@ -62,7 +62,8 @@ def mongo_uri(tmp_path_factory):
 def system_env(amqp_uri, mongo_uri):
     """The environment every process under test reads its configuration from."""
     env = {"AMQP_URI": amqp_uri, "MONGO_URI": mongo_uri, "MONGO_DB_PREFIX": f"t{RUN_ID}_",
-           "DEV_AUTH": "1", "OUTBOX_POLL_SECONDS": "0.5", "RPC_TIMEOUT_SECONDS": "3"}
+           "DEV_AUTH": "1", "OUTBOX_POLL_SECONDS": "0.5", "RPC_TIMEOUT_SECONDS": "3",
+           "REGISTRY_SCAN_SECONDS": "1"}
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
     yield env

@@ -75,7 +75,8 @@ class RegistryStore(BaseStore):
     def with_licence_until(self, status, latest_date):
         """Units in ``status`` with some licence valid until ``latest_date`` or earlier."""
         return self.db[MERCHANTS].find(
-            {"status": status, "licences.valid_until": {"$lte": latest_date}}, NO_OUTBOX)
+            {"status": status,
+             "licences": {"$elemMatch": {"valid_until": {"$lte": latest_date}}}}, NO_OUTBOX)
 
     def count_by_status(self):
         return {row["_id"]: row["n"] for row in self.db[MERCHANTS].aggregate(

@@ -258,3 +258,19 @@ def test_the_standing_rpc_and_complaint_warnings(client, merchants, regulators, 
     merchant = poll(lambda: record(client, token, merchant_id),
                     lambda m: m["status"] == "warned")
     assert merchant["pool"] == "warning"
+
+
+def test_a_licence_about_to_expire_moves_the_unit_to_the_warning_library(client, merchants,
+                                                                        regulators):
+    from datetime import date, timedelta
+
+    soon = (date.today() + timedelta(days=10)).isoformat()
+    merchant_id, token, body = merchants.new()
+    body["licences"][1]["valid_until"] = soon
+    assert client.post("/api/v1/merchants", token, json=body).json()["status"] == \
+        "pending_onsite"
+    for stage in ("onsite", "county", "final"):
+        assert review(client, regulators, merchant_id, stage).status_code == 200
+    merchant = poll(lambda: record(client, token, merchant_id),
+                    lambda m: m["status"] == "warned")
+    assert (merchant["pool"], merchant["history"][-1]["reason"]) == ("warning", "证照即将到期")
