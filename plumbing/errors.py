@@ -4,6 +4,8 @@ A service raises ``DomainError`` (or a subclass's instance built with a code fro
 nameko serialises its arguments and, because the class is registered with
 ``deserialize_to_instance``, the gateway receives the same exception and maps it to HTTP.
 """
+import json
+
 from marshmallow import ValidationError
 from nameko.exceptions import deserialize_to_instance
 
@@ -11,10 +13,14 @@ from nameko.exceptions import deserialize_to_instance
 @deserialize_to_instance
 class DomainError(Exception):
     def __init__(self, code, message, status=409, details=None):
-        super().__init__(code, message, status, details or {})
+        # nameko turns every argument that is not a string into one on the wire, so the
+        # arguments travel as strings (details as JSON) and are read back here
+        if isinstance(details, str):
+            details = json.loads(details)
+        super().__init__(code, message, str(status), json.dumps(details or {}, ensure_ascii=False))
         self.code = code
         self.message = message
-        self.status = status
+        self.status = int(status)
         self.details = details or {}
 
     def __str__(self):

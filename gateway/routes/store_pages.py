@@ -63,10 +63,9 @@ def _checked(code):
 
 def html_error(exc, code):
     """A person holding a phone gets a page, not JSON, when the store is unknown or we are down."""
-    status = int(exc.status)  # nameko sends exception arguments as strings: "404" over RPC
-    if status == 404:
+    if exc.status == 404:
         return Response(render_not_found(code), status=404, content_type=HTML)
-    if status == 503:
+    if exc.status == 503:
         return Response(render_unavailable(), status=503, content_type=HTML,
                         headers={"Retry-After": "1"})
     raise exc

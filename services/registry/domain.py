@@ -24,11 +24,20 @@ def _reason(code, message):
     return {"code": code, "message": message}
 
 
+def expired_licence_errors(licences, today):
+    """Field errors (marshmallow's shape) for licences that expired before ``today``: an
+    expired licence is bad input, refused with 422 before anything is stored."""
+    return {index: {"valid_until": [f"{LICENCE_KINDS[licence['kind']]} {licence['number']} "
+                                    f"expired on {licence['valid_until'].isoformat()}"]}
+            for index, licence in enumerate(licences) if licence["valid_until"] < today}
+
+
 def precheck(application, today, abnormal_listed):
     """Reasons the automatic pre-check rejects ``application``; empty when it passes.
 
     ``today`` is a ``date``; ``abnormal_listed`` says whether the credit code is on the
-    licence registry's abnormal list. The credit code's check digit is validated by the schema.
+    licence registry's abnormal list. The credit code's check digit and the licences' expiry
+    are input checks, made before (``expired_licence_errors``).
     """
     reasons = []
     kinds = {licence["kind"] for licence in application["licences"]}
@@ -36,12 +45,6 @@ def precheck(application, today, abnormal_listed):
         reasons.append(_reason("BUSINESS_LICENCE_MISSING", "营业执照缺失"))
     if application["industry"] in FOOD_INDUSTRIES and "food_operation" not in kinds:
         reasons.append(_reason("FOOD_LICENCE_MISSING", "食品经营许可证缺失"))
-    for licence in application["licences"]:
-        if licence["valid_until"] < today:
-            reasons.append(_reason(
-                "LICENCE_EXPIRED",
-                f"{LICENCE_KINDS[licence['kind']]} {licence['number']} 已于 "
-                f"{licence['valid_until'].isoformat()} 过期"))
     answers = application["declaration"]["items"]
     unmet = sorted(key for key in STANDARD_KEYS if answers.get(key) is not True)
     if unmet:
@@ -132,9 +135,3 @@ def rating_allowed(last_rated_at, now):
     last = datetime.fromisoformat(last_rated_at.replace("Z", "+00:00"))
     return datetime.fromisoformat(now.replace("Z", "+00:00")) - last >= timedelta(
         days=RATING_INTERVAL_DAYS)
-
-
-def rating_summary(rating):
-    count = rating.get("count", 0)
-    average = round(rating.get("total", 0) / count, 1) if count else None
-    return {"count": count, "average": average}

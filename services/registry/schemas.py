@@ -1,12 +1,25 @@
 """The registry's request and response shapes; the gateway builds /openapi.json from them."""
+import re
+
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from services.registry import credit_code
-from services.registry.catalogue import INDUSTRIES, LICENCE_KINDS, STANDARD_KEYS, UNIT_TYPES
+from services.registry.catalogue import (INDUSTRIES, LICENCE_KINDS, PROVINCES, STANDARD_KEYS,
+                                        UNIT_TYPES)
 
 PHONE = validate.Regexp(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})\Z",
                         error="not a mobile or landline number")
-REGION = validate.Regexp(r"^[1-9][0-9]{5}\Z", error="a 6-digit administrative division code")
+
+
+def region_code(value):
+    """A 6-digit administrative division code with a known province; a province-level code
+    (``xx0000``) has no county part."""
+    if not (isinstance(value, str) and re.fullmatch(r"[0-9]{6}", value)):
+        raise ValidationError("a 6-digit administrative division code")
+    if value[:2] not in PROVINCES:
+        raise ValidationError(f"unknown province code {value[:2]}")
+    if value[2:4] == "00" and value[4:] != "00":
+        raise ValidationError("a county code needs its city part")
 
 
 class LocationSchema(Schema):
@@ -38,7 +51,7 @@ class MerchantProfileSchema(Schema):
     credit_code = fields.String(required=True)
     unit_type = fields.String(required=True, validate=validate.OneOf(sorted(UNIT_TYPES)))
     industry = fields.String(required=True, validate=validate.OneOf(sorted(INDUSTRIES)))
-    region = fields.String(required=True, validate=REGION)
+    region = fields.String(required=True, validate=region_code)
     address = fields.String(required=True, validate=validate.Length(1, 200))
     location = fields.Nested(LocationSchema, load_default=None, allow_none=True)
     contact_phone = fields.String(required=True, validate=PHONE)
@@ -142,7 +155,7 @@ class LicenceEventResultSchema(Schema):
 
 
 class SpotCheckRequestSchema(Schema):
-    region = fields.String(required=True, validate=REGION)
+    region = fields.String(required=True, validate=region_code)
     sample_size = fields.Integer(required=True, strict=True, validate=validate.Range(1, 100))
 
 
@@ -187,7 +200,7 @@ COMMITMENT_FILTERS = ["no_reason_return", "cross_store_return", "first_inquiry_r
 
 
 class PublicSearchSchema(Schema):
-    region = fields.String(validate=REGION)
+    region = fields.String(validate=region_code)
     industry = fields.String(validate=validate.OneOf(sorted(INDUSTRIES)))
     unit_type = fields.String(validate=validate.OneOf(sorted(UNIT_TYPES)))
     commitment = fields.String(validate=validate.OneOf(COMMITMENT_FILTERS))
@@ -210,7 +223,7 @@ class MerchantListSchema(Schema):
         ["pending_onsite", "pending_county", "pending_final", "rejected", "certified", "warned",
          "suspended", "delisted"]))
     pool = fields.String(validate=validate.OneOf(["selection", "cultivation", "star", "warning"]))
-    region = fields.String(validate=REGION)
+    region = fields.String(validate=region_code)
     industry = fields.String(validate=validate.OneOf(sorted(INDUSTRIES)))
     cursor = fields.String(validate=validate.Length(max=512))
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))

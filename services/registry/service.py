@@ -90,7 +90,7 @@ class RegistryService(FangxinService):
         actor = Actor.from_dict(actor)
         if not actor.merchant_id:
             raise forbidden(message="a merchant account (token with merchant_id) applies")
-        application = validated(MerchantApplicationSchema(), payload)
+        application = self._checked_application(payload)
         now = self.clock.now()
         reasons = self._precheck(application, now)
         merchant = domain.new_merchant(actor.merchant_id, application, reasons, actor.sub,
@@ -104,6 +104,15 @@ class RegistryService(FangxinService):
                                             "status": merchant["status"]})
         return domain.view(merchant)
 
+    def _checked_application(self, payload, schema=None):
+        """The validated body, also refused (422) when a licence has already expired."""
+        application = validated(schema or MerchantApplicationSchema(), payload)
+        expired = domain.expired_licence_errors(application.get("licences", []),
+                                                self.clock.now().date())
+        if expired:
+            raise invalid({"licences": expired})
+        return application
+
     def _precheck(self, application, now):
         return domain.precheck(application, now.date(),
                                self.store.is_abnormal_listed(application["credit_code"]))
@@ -111,7 +120,7 @@ class RegistryService(FangxinService):
     @rpc
     def resubmit(self, actor, merchant_id, payload):
         actor = Actor.from_dict(actor)
-        application = validated(MerchantApplicationSchema(), payload)
+        application = self._checked_application(payload)
 
         def decide(merchant):
             certification.ensure_owner(actor, merchant)
@@ -133,7 +142,7 @@ class RegistryService(FangxinService):
     @rpc
     def update_merchant(self, actor, merchant_id, payload):
         actor = Actor.from_dict(actor)
-        updates = validated(MerchantPatchSchema(partial=True), payload)
+        updates = self._checked_application(payload, MerchantPatchSchema(partial=True))
         if not updates:
             raise invalid({"_schema": ["send at least one field to change"]})
 
@@ -282,7 +291,7 @@ class RegistryService(FangxinService):
                 {"score": body["score"], "comment": body["comment"], "at": now}):
             raise conflict("ALREADY_RATED", "one rating per unit every 30 days")
         rating = self.store.add_rating(merchant_id, body["score"])["rating"]
-        return {"merchant_id": merchant_id, **domain.rating_summary(rating)}
+        return {"merchant_id": merchant_id, **store_page.rating_of(rating)}
 
     @rpc
     def public_search(self, query):

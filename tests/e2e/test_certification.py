@@ -274,3 +274,26 @@ def test_a_licence_about_to_expire_moves_the_unit_to_the_warning_library(client,
     merchant = poll(lambda: record(client, token, merchant_id),
                     lambda m: m["status"] == "warned")
     assert (merchant["pool"], merchant["history"][-1]["reason"]) == ("warning", "证照即将到期")
+
+
+def test_registry_metrics_show_merchants_by_status_and_store_page_scans(stack, client, merchants,
+                                                                        regulators):
+    import requests
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    merchant_id, token, _ = certify(client, regulators, merchants)
+    code = record(client, token, merchant_id)["store_code"]
+    assert client.get(f"/api/v1/public/stores/{code}").status_code == 200
+
+    def samples():
+        text = requests.get(f"{stack.url_of('registry')}/metrics", timeout=5).text
+        return {(s.name, tuple(sorted(s.labels.items()))): s.value
+                for family in text_string_to_metric_families(text) for s in family.samples}
+
+    figures = poll(samples, lambda found: found.get(
+        ("fangxin_registry_merchants", (("status", "certified"),)), 0) >= 1)
+    assert figures[("fangxin_registry_store_page_scans_total", ())] >= 1
+    assert ("fangxin_registry_merchants", (("status", "pending_onsite"),)) in figures
+    assert figures[("fangxin_registry_reviews_total",
+                    (("decision", "pass"), ("stage", "final")))] >= 1

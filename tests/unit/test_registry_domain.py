@@ -4,7 +4,7 @@ import pytest
 
 from plumbing.outbox import new_document_with_events
 from services.registry.catalogue import FOOD_INDUSTRIES, INDUSTRIES
-from services.registry.domain import new_merchant, pool_of, precheck, view
+from services.registry.domain import expired_licence_errors, new_merchant, pool_of, precheck, view
 
 TODAY = date(2026, 11, 21)
 NOW = "2026-11-21T08:00:00.000000Z"
@@ -44,16 +44,17 @@ def test_other_industries_need_no_food_licence(application, industry):
     assert precheck(without_licence(application, "food_operation"), TODAY, False) == []
 
 
-def test_expired_licence_is_reported_with_its_number_and_date(application):
+def test_an_expired_licence_is_a_field_error_naming_its_number_and_date(application):
     application["licences"][1]["valid_until"] = TODAY - timedelta(days=1)
-    reasons = precheck(application, TODAY, False)
-    assert codes(reasons) == ["LICENCE_EXPIRED"]
-    assert "JY-001" in reasons[0]["message"]
-    assert "2026-11-20" in reasons[0]["message"]
+    errors = expired_licence_errors(application["licences"], TODAY)
+    assert list(errors) == [1]
+    [message] = errors[1]["valid_until"]
+    assert "JY-001" in message and "2026-11-20" in message
 
 
 def test_licence_valid_until_today_is_not_expired(application):
     application["licences"][0]["valid_until"] = TODAY
+    assert expired_licence_errors(application["licences"], TODAY) == {}
     assert precheck(application, TODAY, False) == []
 
 
@@ -75,8 +76,8 @@ def test_every_problem_is_reported_at_once(application):
     application["licences"] = [{"kind": "other", "number": "X", "valid_until": date(2020, 1, 1)}]
     application["declaration"]["items"] = {}
     assert codes(precheck(application, TODAY, True)) == [
-        "BUSINESS_LICENCE_MISSING", "FOOD_LICENCE_MISSING", "LICENCE_EXPIRED",
-        "DECLARATION_INCOMPLETE", "ABNORMAL_LISTED"]
+        "BUSINESS_LICENCE_MISSING", "FOOD_LICENCE_MISSING", "DECLARATION_INCOMPLETE",
+        "ABNORMAL_LISTED"]
 
 
 # --- pool_of ----------------------------------------------------------------------------------
