@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from plumbing.errors import DomainError, conflict, forbidden
+from plumbing.errors import conflict, forbidden
 from services.registry.domain import pool_of
 
 LEVEL_RANK = {"station": 0, "county": 1, "city": 2, "province": 3}
@@ -183,7 +183,3 @@ def standing(merchant):
 def ensure_owner(actor, merchant):
     if not (actor.role == "merchant" and actor.merchant_id == merchant["_id"]):
         raise forbidden(message="only the merchant itself may do this")
-
-
-def unchanged_error():
-    return DomainError("WRONG_STATE", "nothing to change", 409)

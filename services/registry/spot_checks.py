@@ -3,8 +3,7 @@ import uuid
 from collections import defaultdict
 
 from plumbing.errors import conflict
-from services.registry.certification import (SYSTEM, Change, require_regulator, status_changed,
-                                             transition)
+from services.registry.certification import Change, require_regulator, status_changed, transition
 
 CHECKED_STATUSES = ("certified", "warned")
 ASSIGNING_LEVEL = "city"
@@ -40,14 +39,18 @@ def complete(task, merchant, actor, result, notes, now):
     return task_fields, _consequence(merchant, result, notes, actor.sub, now)
 
 
+RESULT_LABELS = {"pass": "合格", "warn": "警示", "fail": "不合格"}
+RESULT_MOVES = {"warn": "warned", "fail": "delisted"}
+
+
 def _consequence(merchant, result, notes, by, now):
-    reason = f"抽查{ {'warn': '警示', 'fail': '不合格'}.get(result, '') }: {notes or ''}".strip()
-    target = {"warn": "warned", "fail": "delisted"}.get(result)
-    if target is None or merchant["status"] not in CHECKED_STATUSES:
+    """A warning moves a certified unit to the warning library; a failure removes it."""
+    target = RESULT_MOVES.get(result)
+    if target is None or merchant["status"] not in CHECKED_STATUSES or \
+            merchant["status"] == target:
         return None
-    if target == "warned" and merchant["status"] == "warned":
-        return None
-    fields = transition(merchant, target, by or SYSTEM, reason, now)
+    reason = f"抽查{RESULT_LABELS[result]}: {notes}" if notes else f"抽查{RESULT_LABELS[result]}"
+    fields = transition(merchant, target, by, reason, now)
     return Change(fields, [status_changed(merchant, target, reason, by)])
 
 

@@ -164,9 +164,16 @@ def test_the_licence_feed_suspends_restores_and_revokes(client, merchants, regul
             "credit_code": body["credit_code"], "event": event,
             "occurred_at": "2026-11-21T08:00:00Z", **extra})
 
+    code = record(client, token, merchant_id)["store_code"]
+
+    def page_status():
+        return client.get(f"/api/v1/public/stores/{code}").json()["status"]
+
     assert feed("abnormal_listed").json()["status"] == "suspended"
     assert record(client, token, merchant_id)["pool"] is None
+    assert page_status() == "suspended"
     assert feed("abnormal_cleared").json()["status"] == "certified"
+    assert page_status() == "certified"
     changed = feed("changed", changes={"name": "新店名"}).json()
     assert changed["changed"] is True and record(client, token, merchant_id)["name"] == "新店名"
 
@@ -175,6 +182,7 @@ def test_the_licence_feed_suspends_restores_and_revokes(client, merchants, regul
     assert feed("abnormal_cleared").json()["changed"] is False  # a regulator's suspension holds
     assert act(client, county, merchant_id, "restore").json()["status"] == "certified"
     assert feed("revoked").json()["status"] == "delisted"
+    assert page_status() == "delisted"
     moves = [(e["data"]["from"], e["data"]["to"]) for e in poll(
         lambda: registry_events.events("merchant_status_changed", merchant_id=merchant_id),
         lambda found: len(found) >= 5)]
