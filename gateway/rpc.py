@@ -1,50 +1,7 @@
-"""Bounded RPC: nameko's RPC has no timeout, so every gateway call carries one, and a silent
-or missing service becomes a quick 503 instead of a hung client."""
-import socket
-from functools import partial
-
-import eventlet
-from amqp.exceptions import ConnectionError as AmqpConnectionError
-from kombu.exceptions import OperationalError
-from nameko.exceptions import UnknownService
+"""The gateway's settings as a dependency of its routes."""
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy
 
-from gateway.web import Edge, ServiceUnavailable
-
-UNREACHABLE = (UnknownService, AmqpConnectionError, OperationalError, socket.error)
-
-
-def call(proxy, method, *args, timeout, **kwargs):
-    service = proxy.service_name
-    try:
-        with eventlet.Timeout(timeout, ServiceUnavailable(f"{service} did not answer in time",
-                                                          {"service": service})):
-            return getattr(proxy, method)(*args, **kwargs)
-    except UNREACHABLE:
-        raise ServiceUnavailable(f"{service} is not reachable", {"service": service}) from None
-
-
-class BoundedService:
-    """``service.method(...)`` calls the remote method within ``timeout`` seconds."""
-
-    def __init__(self, proxy, timeout):
-        self._proxy = proxy
-        self._timeout = timeout
-
-    def within(self, timeout):
-        return BoundedService(self._proxy, timeout)
-
-    def __getattr__(self, method):
-        return partial(call, self._proxy, method, timeout=self._timeout)
-
-
-class BoundedRpcProxy(RpcProxy):
-    edge = Edge()
-
-    def get_dependency(self, worker_ctx):
-        proxy = super().get_dependency(worker_ctx)
-        return BoundedService(proxy, self.edge.settings.rpc_timeout_seconds)
+from gateway.web import Edge
 
 
 class GatewaySettings(DependencyProvider):

@@ -1,14 +1,17 @@
 """The HTTP gateway: every route of API.md, composed from one mixin per area."""
+from gateway.routes.complaints import ComplaintRoutes
 from gateway.routes.notifications import NotificationRoutes
 from gateway.routes.registry import RegistryRoutes
 from gateway.routes.store_pages import StorePageRoutes
 from gateway.routes.system import SystemRoutes
-from gateway.rpc import BoundedRpcProxy, GatewaySettings
+from gateway.rpc import GatewaySettings
+from plumbing.rpc import BoundedRpcProxy
 from plumbing.service import RequestContext
 from plumbing.metrics import EntrypointMetrics
 
 
-class GatewayService(SystemRoutes, RegistryRoutes, StorePageRoutes, NotificationRoutes):
+class GatewayService(SystemRoutes, RegistryRoutes, StorePageRoutes, ComplaintRoutes,
+                     NotificationRoutes):
     name = "gateway"
 
     entrypoint_metrics = EntrypointMetrics()

@@ -17,7 +17,6 @@ class Settings:
     dev_auth: bool
     dev_token_ttl_seconds: int
     max_body_bytes: int
-    rpc_timeout_seconds: float
     ready_timeout_seconds: float
     public_base_url: str
 
@@ -40,7 +39,6 @@ def load_settings():
         dev_auth=dev_auth,
         dev_token_ttl_seconds=env_int("DEV_TOKEN_TTL_SECONDS", 12 * 3600),
         max_body_bytes=env_int("MAX_BODY_BYTES", 64 * 1024),
-        rpc_timeout_seconds=env_float("RPC_TIMEOUT_SECONDS", 5.0),
         ready_timeout_seconds=env_float("READY_TIMEOUT_SECONDS", 2.0),
         public_base_url=env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
     )

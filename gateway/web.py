@@ -24,7 +24,7 @@ from gateway.auth import TokenVerifier, bearer_token
 from gateway.settings import load_settings
 from plumbing.actors import ROLES, Actor
 from plumbing.context import REQUEST_ID_KEY, new_request_id
-from plumbing.errors import DomainError, invalid
+from plumbing.errors import DomainError, ServiceUnavailable, invalid  # noqa: F401 (re-export)
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +38,6 @@ HTTP_LATENCY = Histogram("fangxin_http_request_latency_seconds", "Gateway reques
                          ["route", "method"],
                          buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
                                   2.5, 5, 10))
-
-
-class ServiceUnavailable(DomainError):
-    def __init__(self, message="a service is not answering; retry shortly", details=None):
-        super().__init__("UNAVAILABLE", message, status=503, details=details)
 
 
 def bad_request(message):
@@ -138,9 +133,11 @@ class ApiRoute(HttpRequestHandler):
         if self.query_schema is None:
             return {}
         try:
-            return self.query_schema(unknown=EXCLUDE).load(request.args)
+            query = self.query_schema(unknown=EXCLUDE).load(request.args)
         except ValidationError as exc:
             raise invalid(exc.normalized_messages()) from None
+        # dates travel over RPC as ISO strings
+        return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in query.items()}
 
 
 api = ApiRoute.decorator

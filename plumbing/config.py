@@ -5,6 +5,8 @@ configuration table can be checked against one place.
 """
 import os
 
+from nameko.extensions import DependencyProvider
+
 SERVICE_PORTS = {
     "gateway": 8000,
     "registry": 8101,
@@ -72,3 +74,16 @@ def nameko_config(service_name):
         "PARENT_CALLS_TRACKED": 10,
         "HEARTBEAT": env_int("AMQP_HEARTBEAT_SECONDS", 30),
     }
+
+
+class SettingsProvider(DependencyProvider):
+    """Injects a service's settings, read from the environment once per container."""
+
+    def __init__(self, loader):
+        self.loader = loader
+
+    def setup(self):
+        self.settings = self.loader()
+
+    def get_dependency(self, worker_ctx):
+        return self.settings

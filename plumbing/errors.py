@@ -27,6 +27,13 @@ class DomainError(Exception):
         return f"{self.code}: {self.message}"
 
 
+class ServiceUnavailable(DomainError):
+    """503: a service or the broker is not answering; safe to retry."""
+
+    def __init__(self, message="a service is not answering; retry shortly", details=None):
+        super().__init__("UNAVAILABLE", message, status=503, details=details)
+
+
 def not_found(code="NOT_FOUND", message="not found"):
     return DomainError(code, message, status=404)
 

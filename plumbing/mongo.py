@@ -8,12 +8,12 @@ comparisons are not reliable.
 import logging
 
 from nameko.extensions import DependencyProvider
-from pymongo import ASCENDING, IndexModel, MongoClient
+from pymongo import ASCENDING, IndexModel, MongoClient, ReturnDocument
 from pymongo.errors import DuplicateKeyError, PyMongoError
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from plumbing.config import database_name, env_bool, env_float, env_int, mongo_uri
-from plumbing.outbox import OutboxRelay
+from plumbing.outbox import OutboxRelay, replacement_with_events
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,23 @@ class BaseStore:
         """Tell the relay that a write carried events, so it publishes them now."""
         if self._relay is not None:
             self._relay.wake()
+
+    def save_versioned(self, collection, document, fields, events):
+        """Writes the next version of ``document`` (``fields`` and ``events`` applied) if it is
+        still the stored version; the saved document, or None when another write came first."""
+        stored = self.db[collection]
+        current = stored.find_one({"_id": document["_id"], "version": document["version"]},
+                                  {"outbox": 1})
+        if current is None:
+            return None
+        replacement = replacement_with_events(document, fields, current.get("outbox") or {},
+                                              events)
+        saved = stored.find_one_and_replace(
+            {"_id": document["_id"], "version": document["version"]}, replacement,
+            projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
+        if saved is not None and events:
+            self.events_written()
+        return saved
 
     def ping(self):
         self.db.command("ping")

@@ -51,6 +51,16 @@ def update_with_events(update, envelopes):
     return merged
 
 
+def replacement_with_events(document, fields, pending, events):
+    """The whole next version of a versioned document: ``fields`` applied, ``events`` added to
+    the ``pending`` outbox it has now. Written with a replace, not ``$set``: the embedded store
+    turns top-level booleans set with ``$set`` into integers."""
+    outbox = {**pending, **{e["event_id"]: _entry(e) for e in events}}
+    kept = {k: v for k, v in document.items() if k not in ("outbox", "outbox_count")}
+    return {**kept, **fields, "outbox": outbox, "outbox_count": len(outbox),
+            "version": document["version"] + 1}
+
+
 def pending_entries(document):
     """The document's pending events in the order they happened."""
     entries = (document.get("outbox") or {}).values()
@@ -122,7 +132,8 @@ class OutboxRelay:
 
     @staticmethod
     def _clear(collection, document_id, event_id):
+        # the version moves too, so a writer holding the old outbox loses its race and rereads
         collection.update_one(
             {"_id": document_id, f"outbox.{event_id}": {"$exists": True}},
-            {"$unset": {f"outbox.{event_id}": ""}, "$inc": {"outbox_count": -1}},
+            {"$unset": {f"outbox.{event_id}": ""}, "$inc": {"outbox_count": -1, "version": 1}},
         )

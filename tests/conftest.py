@@ -63,7 +63,13 @@ def system_env(amqp_uri, mongo_uri):
     """The environment every process under test reads its configuration from."""
     env = {"AMQP_URI": amqp_uri, "MONGO_URI": mongo_uri, "MONGO_DB_PREFIX": f"t{RUN_ID}_",
            "DEV_AUTH": "1", "OUTBOX_POLL_SECONDS": "0.5", "RPC_TIMEOUT_SECONDS": "3",
-           "REGISTRY_SCAN_SECONDS": "1"}
+           "REGISTRY_SCAN_SECONDS": "1",
+           # complaint deadlines of seconds, so escalation and reminders happen during a test
+           "COMPLAINT_RESPONSE_SLA_SECONDS": "6", "COMPLAINT_REMIND_BEFORE_SECONDS": "4",
+           "COMPLAINT_SLA_SCAN_SECONDS": "0.5", "COMPLAINT_MEDIATION_SLA_SECONDS": "600",
+           "MERCHANT_COMPLAINT_THRESHOLD": "3", "CLAIMANT_MERCHANT_THRESHOLD": "3",
+           "HOTSPOT_SCAN_SECONDS": "1", "HOTSPOT_WINDOW_SECONDS": "3600",
+           "HOTSPOT_MIN_COUNT": "3", "HOTSPOT_MIN_GROWTH": "1"}
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
     yield env

@@ -14,6 +14,8 @@ HTML = "text/html; charset=utf-8"
 # Codes are URL-safe tokens; anything else cannot be a store, so no service is asked.
 _CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
 QR_MAX_AGE = 86400  # a store's code, hence its QR image, never changes
+FIGURES_TIMEOUT = 1.0
+PAGE_FIGURES = ("total", "resolved", "resolution_rate", "timely_response_rate")
 
 
 def store_not_found():
@@ -24,14 +26,27 @@ class StorePageRoutes:
     @api("GET", "/api/v1/public/stores/<code>", response=StorePageSchema, tags=TAGS,
          errors=(404,), summary="The public store page as JSON (counts a scan)")
     def public_store(self, call):
-        return self.registry.public_store(_checked(call.path["code"]))
+        return self._page(_checked(call.path["code"]))
+
+    def _page(self, code):
+        """The registry's page, with the complaints service's figures when there are any.
+        The figures are a courtesy: a slow or absent complaints service leaves them out."""
+        page = self.registry.public_store(code)
+        try:
+            disclosure = self.complaints.within(FIGURES_TIMEOUT).public_disclosure(
+                page["merchant_id"])
+        except DomainError:
+            return page
+        if disclosure["total"]:
+            page["complaints"] = {key: disclosure[key] for key in PAGE_FIGURES}
+        return page
 
     @api("GET", "/s/<code>", tags=TAGS, errors=(404,),
          summary="The public store page as zh-CN HTML, where the QR code leads")
     def store_page_html(self, call):
         code = call.path["code"]
         try:
-            page = self.registry.public_store(_checked(code))
+            page = self._page(_checked(code))
         except DomainError as exc:
             return html_error(exc, code)
         return Response(render_store_page(page), content_type=HTML)

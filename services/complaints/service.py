@@ -1,11 +1,30 @@
-"""Complaints service: the container and its plumbing; its capability arrives with issue 4."""
-from plumbing.clock import ClockProvider
-from plumbing.mongo import BaseStore, Mongo
-from plumbing.service import FangxinService
+"""Complaints entrypoints: filing and screening, the lifecycle, deadlines, disclosure,
+statistics and hot spots."""
+import logging
+import uuid
 
+from nameko.timer import timer
 
-class ComplaintsStore(BaseStore):
-    pass
+from plumbing.actors import Actor, jurisdiction_prefix
+from plumbing.clock import ClockProvider, to_rfc3339
+from plumbing.config import SettingsProvider, env_float
+from plumbing.errors import conflict, forbidden, invalid, not_found, validated
+from plumbing.events import new_event
+from plumbing.mongo import Mongo
+from plumbing.rpc import BoundedRpcProxy
+from plumbing.service import FangxinService, rpc
+from services.complaints import analytics, lifecycle, metrics
+from services.complaints.schemas import (ComplaintFilingSchema, DecisionSchema, MediationSchema,
+                                         ResponseSchema, SatisfactionSchema, ScreeningSchema)
+from services.complaints.settings import load_settings
+from services.complaints.store import HOTSPOTS, THRESHOLD_REPORTS, ComplaintsStore
+
+log = logging.getLogger(__name__)
+
+SLA_SCAN_SECONDS = env_float("COMPLAINT_SLA_SCAN_SECONDS", 60)
+HOTSPOT_SCAN_SECONDS = env_float("HOTSPOT_SCAN_SECONDS", 300)
+STEP_ATTEMPTS = 5
+YEAR_SECONDS = 365 * 24 * 3600
 
 
 class ComplaintsService(FangxinService):
@@ -13,3 +32,254 @@ class ComplaintsService(FangxinService):
 
     store = Mongo(ComplaintsStore)
     clock = ClockProvider()
+    registry = BoundedRpcProxy("registry")
+    settings = SettingsProvider(load_settings)
+
+    # --- plumbing of this service -------------------------------------------------------------
+
+    def _now(self):
+        return to_rfc3339(self.clock.now())
+
+    def _envelopes(self, events):
+        return [new_event(self.name, event_type, data, self.clock) for event_type, data in events]
+
+    def _complaint(self, complaint_id):
+        complaint = self.store.get(complaint_id)
+        if complaint is None:
+            raise not_found(message="no such complaint")
+        return complaint
+
+    def _step(self, complaint_id, decide):
+        """Applies ``decide(complaint) -> Step | None`` with optimistic concurrency."""
+        for _ in range(STEP_ATTEMPTS):
+            complaint = self._complaint(complaint_id)
+            step = decide(complaint)
+            if step is None:
+                return complaint
+            saved = self.store.save_step(complaint, step.fields, self._envelopes(step.events))
+            if saved is not None:
+                return saved
+        raise conflict("CONCURRENT_UPDATE", "the complaint changed meanwhile; try again")
+
+    # --- filing --------------------------------------------------------------------------------
+
+    @rpc
+    def file_complaint(self, actor, payload):
+        actor = Actor.from_dict(actor)
+        if actor.role != "consumer":
+            raise forbidden(message="consumers file complaints")
+        filing = validated(ComplaintFilingSchema(), payload)
+        now_moment = self.clock.now()
+        if filing["occurred_on"] > now_moment.date():
+            raise invalid({"occurred_on": ["cannot be in the future"]})
+        merchant = self._merchant_standing(filing)
+        now, settings = to_rfc3339(now_moment), self.settings
+        key = f"{actor.sub}:{merchant['merchant_id']}:{filing['category']}"
+        if not self.store.claim_filing(key, now, lifecycle.plus(
+                now, -settings.duplicate_window_seconds)):
+            raise conflict("DUPLICATE_COMPLAINT", "you filed this complaint against this "
+                                                  "merchant within the last 24 hours")
+        try:
+            complaint = self._store_new(actor, filing, merchant, now, settings)
+        except Exception:
+            self.store.release_filing(key, now)
+            raise
+        self._report_if_over_threshold(complaint, now, settings)
+        return lifecycle.view_for(complaint, actor)
+
+    def _merchant_standing(self, filing):
+        if "store_code" in filing:
+            standing = self.registry.standing_by_store_code(filing["store_code"])
+        else:
+            standing = self.registry.standing(filing["merchant_id"])
+        if not standing["known"]:
+            raise not_found("MERCHANT_NOT_FOUND", "no such merchant in the registry")
+        return standing
+
+    def _store_new(self, actor, filing, merchant, now, settings):
+        recent = self.store.merchants_complained_about_by(
+            actor.sub, lifecycle.plus(now, -settings.claimant_window_seconds))
+        flagged = lifecycle.looks_like_professional_claimant(
+            recent + [merchant["merchant_id"]], settings)
+        complaint, events = lifecycle.new_complaint(uuid.uuid4().hex, actor.sub, filing,
+                                                    merchant, now, settings, flagged)
+        self.store.insert_complaint(complaint, self._envelopes(events))
+        metrics.FILED.labels("flagged" if flagged else "forwarded").inc()
+        return complaint
+
+    def _report_if_over_threshold(self, complaint, now, settings):
+        """Tells the registry, once per window, of a merchant with too many complaints."""
+        window = settings.merchant_threshold_window_seconds
+        recent = self.store.find({"merchant_id": complaint["merchant_id"],
+                                  "filed_at": {"$gt": lifecycle.plus(now, -window)}})
+        for over in analytics.merchants_over_threshold(recent, now, window,
+                                                       settings.merchant_threshold):
+            report = {"_id": f"{over['merchant_id']}:{period_of(now, window)}", **over,
+                      "at": now}
+            self.store.add_once(THRESHOLD_REPORTS, report, self._envelopes([(
+                "merchant_complaint_threshold_exceeded",
+                {**over, "threshold": settings.merchant_threshold})]))
+
+    # --- reading -------------------------------------------------------------------------------
+
+    @rpc
+    def get_complaint(self, actor, complaint_id):
+        actor = Actor.from_dict(actor)
+        complaint = self._complaint(complaint_id)
+        shown = lifecycle.view_for(complaint, actor)
+        if shown is None:
+            if actor.role == "regulator":
+                raise forbidden("OUT_OF_JURISDICTION", "the complaint is outside your region")
+            raise forbidden()
+        return shown
+
+    @rpc
+    def list_complaints(self, actor, query):
+        actor = Actor.from_dict(actor)
+        filters = scope_of(actor)
+        for key in ("status", "merchant_id", "category"):
+            if query.get(key):
+                filters[key] = query[key]
+        period = {}
+        if query.get("from_"):
+            period["$gte"] = query["from_"]
+        if query.get("to"):
+            period["$lt"] = lifecycle.plus(query["to"] + "T00:00:00Z", 24 * 3600)
+        if period:
+            filters["filed_at"] = period
+        complaints, next_cursor = self.store.page(filters, query.get("cursor"),
+                                                  query.get("limit", 20))
+        return {"items": [lifecycle.view_for(c, actor) for c in complaints],
+                "next_cursor": next_cursor}
+
+    # --- the lifecycle -------------------------------------------------------------------------
+
+    @rpc
+    def respond(self, actor, complaint_id, payload):
+        actor = Actor.from_dict(actor)
+        body = validated(ResponseSchema(), payload)
+        complaint = self._step(complaint_id, lambda c: lifecycle.respond(
+            c, actor, body, self._now()))
+        metrics.RESPONSE_SECONDS.observe((lifecycle.parse(complaint["responded_at"]) -
+                                          lifecycle.parse(complaint["forwarded_at"]))
+                                         .total_seconds())
+        return lifecycle.view_for(complaint, actor)
+
+    @rpc
+    def decide(self, actor, complaint_id, payload):
+        actor = Actor.from_dict(actor)
+        body = validated(DecisionSchema(), payload)
+        return lifecycle.view_for(self._step(complaint_id, lambda c: lifecycle.decide(
+            c, actor, body["accept"], body["comment"], self._now(), self.settings)), actor)
+
+    @rpc
+    def mediate(self, actor, complaint_id, payload):
+        actor = Actor.from_dict(actor)
+        body = validated(MediationSchema(), payload)
+        return lifecycle.view_for(self._step(complaint_id, lambda c: lifecycle.mediate(
+            c, actor, body, self._now())), actor)
+
+    @rpc
+    def withdraw(self, actor, complaint_id):
+        actor = Actor.from_dict(actor)
+        return lifecycle.view_for(self._step(complaint_id, lambda c: lifecycle.withdraw(
+            c, actor, self._now())), actor)
+
+    @rpc
+    def rate(self, actor, complaint_id, payload):
+        actor = Actor.from_dict(actor)
+        body = validated(SatisfactionSchema(), payload)
+        return lifecycle.view_for(self._step(complaint_id, lambda c: lifecycle.rate(
+            c, actor, body["satisfaction"], self._now())), actor)
+
+    @rpc
+    def screen(self, actor, complaint_id, payload):
+        actor = Actor.from_dict(actor)
+        body = validated(ScreeningSchema(), payload)
+        return lifecycle.view_for(self._step(complaint_id, lambda c: lifecycle.screen(
+            c, actor, body["decision"], body["notes"], self._now(), self.settings)), actor)
+
+    # --- disclosure, statistics, hot spots ---------------------------------------------------
+
+    @rpc
+    def public_disclosure(self, merchant_id):
+        now = self._now()
+        complaints = self.store.find({"merchant_id": merchant_id,
+                                      "filed_at": {"$gte": lifecycle.plus(now, -YEAR_SECONDS)}})
+        return {"merchant_id": merchant_id, **analytics.public_disclosure(complaints, now)}
+
+    @rpc
+    def statistics(self, actor, query):
+        actor = Actor.from_dict(actor)
+        region = query.get("region") or actor.region
+        if not actor.has_jurisdiction_over(region):
+            raise forbidden("OUT_OF_JURISDICTION", "that region is outside your jurisdiction")
+        filters = {"region": {"$regex": "^" + jurisdiction_prefix(region)}}
+        period = {}
+        if query.get("from_"):
+            period["$gte"] = query["from_"]
+        if query.get("to"):
+            period["$lt"] = lifecycle.plus(query["to"] + "T00:00:00Z", 24 * 3600)
+        if period:
+            filters["filed_at"] = period
+        figures = analytics.regulator_statistics(self.store.find(filters))
+        return {"region": region, "from": query.get("from_"), "to": query.get("to"), **figures}
+
+    @rpc
+    def hotspots(self, actor, query):
+        actor = Actor.from_dict(actor)
+        filters = {"region": {"$regex": "^" + jurisdiction_prefix(actor.region)}}
+        spots, next_cursor = self.store.hotspot_page(filters, query.get("cursor"),
+                                                     query.get("limit", 20))
+        return {"items": [{k: v for k, v in s.items() if k not in ("_id", "outbox",
+                                                                   "outbox_count")}
+                          for s in spots], "next_cursor": next_cursor}
+
+    # --- schedules -----------------------------------------------------------------------------
+
+    @timer(interval=SLA_SCAN_SECONDS)
+    def watch_deadlines(self):
+        """Escalates overdue complaints, reminds merchants of near deadlines, and refreshes
+        the status figures."""
+        now, settings = self._now(), self.settings
+        for complaint in self.store.overdue(now):
+            saved = self._step(complaint["_id"], lambda c: lifecycle.escalate_if_overdue(
+                c, now, settings))
+            if saved.get("escalated"):
+                metrics.SLA_BREACHES.inc()
+        until = lifecycle.plus(now, settings.remind_before_seconds)
+        for complaint in self.store.due_for_reminder(until):
+            self._step(complaint["_id"], lambda c: lifecycle.remind_if_due(c, now, settings))
+        metrics.publish_counts(self.store.count_by_status())
+
+    @timer(interval=HOTSPOT_SCAN_SECONDS)
+    def find_hotspots(self):
+        now, settings = self._now(), self.settings
+        window = settings.hotspot_window_seconds
+        recent = self.store.find({"filed_at": {"$gt": lifecycle.plus(now, -2 * window)}},
+                                 {"region": 1, "industry": 1, "category": 1, "filed_at": 1})
+        for spot in analytics.detect_hotspots(recent, now, window, settings.hotspot_min_count,
+                                              settings.hotspot_min_growth):
+            # one hot spot per group and period, however many scans see it hot
+            spot["hotspot_id"] = analytics.hotspot_id(
+                spot["region"], spot["industry"], spot["category"],
+                f"period-{period_of(now, window)}")
+            document = {"_id": spot["hotspot_id"], **spot, "detected_at": now}
+            self.store.add_once(HOTSPOTS, document, self._envelopes([("hotspot_detected",
+                                                                      spot)]))
+
+
+def period_of(now, window_seconds):
+    """The number of the ``window_seconds``-long period ``now`` falls in."""
+    return int(lifecycle.parse(now).timestamp() // window_seconds)
+
+
+def scope_of(actor):
+    """The complaints ``actor`` may list."""
+    if actor.role == "consumer":
+        return {"consumer": actor.sub}
+    if actor.role == "merchant":
+        return {"merchant_id": actor.merchant_id}
+    if actor.role == "regulator":
+        return {"region": {"$regex": "^" + jurisdiction_prefix(actor.region)}}
+    raise forbidden()

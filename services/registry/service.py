@@ -336,6 +336,10 @@ class RegistryService(FangxinService):
         """Is this merchant in good standing? Asked by coupons and complaints."""
         return certification.standing(self.store.get_merchant(merchant_id))
 
+    @rpc
+    def standing_by_store_code(self, store_code):
+        return certification.standing(self.store.by_store_code(store_code))
+
     # --- reactions and schedules ---------------------------------------------------------------
 
     @consumes("complaints", "merchant_complaint_threshold_exceeded")

@@ -47,15 +47,7 @@ class RegistryStore(BaseStore):
         return self.db[MERCHANTS].find_one({"store_code": store_code}, NO_OUTBOX)
 
     def save_change(self, merchant, fields, events):
-        """Writes ``fields`` and ``events`` if nobody changed the merchant since it was read;
-        the merchant after the write, or None when it lost that race."""
-        update = update_with_events({"$set": fields, "$inc": {"version": 1}}, events)
-        saved = self.db[MERCHANTS].find_one_and_update(
-            {"_id": merchant["_id"], "version": merchant["version"]}, update,
-            projection=NO_OUTBOX, return_document=ReturnDocument.AFTER)
-        if saved is not None and events:
-            self.events_written()
-        return saved
+        return self.save_versioned(MERCHANTS, merchant, fields, events)
 
     def count_scan(self, merchant_id):
         self.db[MERCHANTS].update_one({"_id": merchant_id}, {"$inc": {"scan_count": 1}})

@@ -118,3 +118,10 @@ def registry_events(stack, system_env):
     tap = EventTap(system_env["AMQP_URI"], "registry")
     yield tap
     tap.close()
+
+
+@pytest.fixture(scope="session")
+def complaint_events(stack, system_env):
+    tap = EventTap(system_env["AMQP_URI"], "complaints")
+    yield tap
+    tap.close()

@@ -3,10 +3,7 @@ resubmission, three reviews, the public page, spot checks, the licence feed, reg
 import pytest
 
 from devtools.waiting import poll
-
-REVIEWERS = {"onsite": dict(region="330106", level="station"),
-             "county": dict(region="330106", level="county"),
-             "final": dict(region="330100", level="city")}
+from tests.e2e.registry_steps import REVIEWERS, act, certify, record, review
 
 
 @pytest.fixture(scope="module")
@@ -15,32 +12,6 @@ def regulators(client):
             for name, claims in {**REVIEWERS, "province": dict(region="330000",
                                                                 level="province"),
                                  "ningbo": dict(region="330200", level="city")}.items()}
-
-
-def record(client, token, merchant_id):
-    return client.get(f"/api/v1/merchants/{merchant_id}", token).json()
-
-
-def review(client, regulators, merchant_id, stage, decision="pass", as_=None):
-    return client.post(f"/api/v1/merchants/{merchant_id}/reviews", regulators[as_ or stage],
-                       json={"stage": stage, "decision": decision, "notes": f"{stage} {decision}"})
-
-
-def certify(client, regulators, merchants, region="330106", **overrides):
-    """A certified unit in ``region`` (a county of Hangzhou, 3301xx)."""
-    merchant_id, token, body = merchants.new(region=region, **overrides)
-    assert client.post("/api/v1/merchants", token, json=body).status_code == 201
-    local = {stage: client.token(role="regulator", sub=f"reg-{stage}",
-                                 **{**claims, "region": region if stage != "final" else "330100"})
-             for stage, claims in REVIEWERS.items()}
-    for stage in ("onsite", "county", "final"):
-        assert review(client, local, merchant_id, stage).status_code == 200
-    return merchant_id, token, body
-
-
-def act(client, token, merchant_id, action, reason="检查"):
-    return client.post(f"/api/v1/merchants/{merchant_id}/actions", token,
-                       json={"action": action, "reason": reason})
 
 
 def test_from_rejection_through_resubmission_and_three_reviews_to_a_public_store(
@@ -124,7 +95,7 @@ def test_a_failed_review_rejects_with_the_reviewers_reasons(client, merchants, r
 
 def test_a_spot_check_failure_delists_and_the_page_says_so(client, merchants, regulators,
                                                           registry_events):
-    merchant_id, token, _ = certify(client, regulators, merchants, region="330109")
+    merchant_id, token, _ = certify(client, merchants, region="330109")
     batch = client.post("/api/v1/spot-checks", regulators["final"],
                         json={"region": "330109", "sample_size": 50})
     assert batch.status_code == 201, batch.text
@@ -156,7 +127,7 @@ def test_a_spot_check_failure_delists_and_the_page_says_so(client, merchants, re
 
 def test_the_licence_feed_suspends_restores_and_revokes(client, merchants, regulators,
                                                         registry_events):
-    merchant_id, token, body = certify(client, regulators, merchants)
+    merchant_id, token, body = certify(client, merchants)
     system = client.token(role="system", sub="licence-registry")
 
     def feed(event, **extra):
@@ -192,7 +163,7 @@ def test_the_licence_feed_suspends_restores_and_revokes(client, merchants, regul
 
 
 def test_regulator_actions_and_their_levels(client, merchants, regulators):
-    merchant_id, token, _ = certify(client, regulators, merchants)
+    merchant_id, token, _ = certify(client, merchants)
     assert act(client, regulators["onsite"], merchant_id, "warn").json()["error"]["code"] == \
         "INSUFFICIENT_LEVEL"
     warned = act(client, regulators["county"], merchant_id, "warn").json()
@@ -214,7 +185,7 @@ def test_regulator_actions_and_their_levels(client, merchants, regulators):
 
 
 def test_consumers_rate_once_per_30_days(client, merchants, regulators):
-    merchant_id, _, _ = certify(client, regulators, merchants)
+    merchant_id, _, _ = certify(client, merchants)
     consumer = client.token(role="consumer", sub="rater-1")
     first = client.post(f"/api/v1/merchants/{merchant_id}/ratings", consumer,
                         json={"score": 4, "comment": "好"})
@@ -229,9 +200,9 @@ def test_consumers_rate_once_per_30_days(client, merchants, regulators):
 
 def test_public_search_by_region_industry_commitment_and_distance(client, merchants,
                                                                   regulators):
-    near_id, _, _ = certify(client, regulators, merchants, region="330110",
+    near_id, _, _ = certify(client, merchants, region="330110",
                             location={"lng": 120.0, "lat": 30.3})
-    far_id, _, _ = certify(client, regulators, merchants, region="330110",
+    far_id, _, _ = certify(client, merchants, region="330110",
                            location={"lng": 120.05, "lat": 30.3},
                            commitments={"advance_compensation": True})
     search = lambda **params: [m["merchant_id"] for m in client.get(  # noqa: E731
@@ -254,7 +225,7 @@ def test_the_standing_rpc_and_complaint_warnings(client, merchants, regulators, 
     from plumbing.clock import Clock
     from plumbing.events import new_event
 
-    merchant_id, token, _ = certify(client, regulators, merchants)
+    merchant_id, token, _ = certify(client, merchants)
     config = {"AMQP_URI": system_env["AMQP_URI"]}
     with ClusterRpcProxy(config) as cluster:
         standing = cluster.registry.standing(merchant_id)
@@ -290,7 +261,7 @@ def test_registry_metrics_show_merchants_by_status_and_store_page_scans(stack, c
 
     from prometheus_client.parser import text_string_to_metric_families
 
-    merchant_id, token, _ = certify(client, regulators, merchants)
+    merchant_id, token, _ = certify(client, merchants)
     code = record(client, token, merchant_id)["store_code"]
     assert client.get(f"/api/v1/public/stores/{code}").status_code == 200
 

@@ -22,7 +22,7 @@ def settings(**overrides):
     values = dict(jwt_secret=SECRET, jwt_public_key=None, jwt_private_key=None,
                   jwt_issuer="fangxin", jwt_audience="fangxin-api", jwt_leeway_seconds=LEEWAY,
                   dev_auth=False, dev_token_ttl_seconds=3600, max_body_bytes=65536,
-                  rpc_timeout_seconds=5.0, ready_timeout_seconds=2.0,
+                  ready_timeout_seconds=2.0,
                   public_base_url="http://127.0.0.1:8000")
     return Settings(**{**values, **overrides})
 

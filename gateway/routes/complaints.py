@@ -1,0 +1,79 @@
+"""Complaints routes."""
+from gateway.schemas import PageQuerySchema
+from gateway.web import api
+from services.complaints.schemas import (ComplaintFilingSchema, ComplaintListSchema,
+                                         ComplaintPageSchema, ComplaintSchema, DecisionSchema,
+                                         MediationSchema, ResponseSchema, SatisfactionSchema,
+                                         ScreeningSchema, StatsQuerySchema)
+
+TAGS = ["complaints"]
+COMPLAINT = "/api/v1/complaints/<complaint_id>"
+
+
+class ComplaintRoutes:
+    @api("POST", "/api/v1/complaints", roles=("consumer",), body=ComplaintFilingSchema,
+         response=ComplaintSchema, status=201, tags=TAGS, errors=(404, 409),
+         summary="File a complaint against a merchant (by id or store code)")
+    def file_complaint(self, call):
+        return self.complaints.file_complaint(call.actor.to_dict(), call.body)
+
+    @api("GET", "/api/v1/complaints", roles=("consumer", "merchant", "regulator"),
+         query=ComplaintListSchema, response=ComplaintPageSchema, tags=TAGS,
+         summary="Complaints you may see: your own, against you, or in your region")
+    def list_complaints(self, call):
+        return self.complaints.list_complaints(call.actor.to_dict(), call.query)
+
+    @api("GET", COMPLAINT, roles=("consumer", "merchant", "regulator"), response=ComplaintSchema,
+         tags=TAGS, errors=(404,), summary="A complaint with its timeline and deadline")
+    def get_complaint(self, call):
+        return self.complaints.get_complaint(call.actor.to_dict(), call.path["complaint_id"])
+
+    @api("POST", COMPLAINT + "/responses", roles=("merchant",), body=ResponseSchema,
+         response=ComplaintSchema, tags=TAGS, errors=(404, 409),
+         summary="The merchant proposes a remedy or disputes")
+    def respond(self, call):
+        return self.complaints.respond(call.actor.to_dict(), call.path["complaint_id"], call.body)
+
+    @api("POST", COMPLAINT + "/decision", roles=("consumer",), body=DecisionSchema,
+         response=ComplaintSchema, tags=TAGS, errors=(404, 409),
+         summary="The consumer accepts (closed) or rejects (mediation) the answer")
+    def decide(self, call):
+        return self.complaints.decide(call.actor.to_dict(), call.path["complaint_id"], call.body)
+
+    @api("POST", COMPLAINT + "/mediation", roles=("regulator",), body=MediationSchema,
+         response=ComplaintSchema, tags=TAGS, errors=(404, 409),
+         summary="The regulator's mediation outcome")
+    def mediate(self, call):
+        return self.complaints.mediate(call.actor.to_dict(), call.path["complaint_id"], call.body)
+
+    @api("POST", COMPLAINT + "/withdraw", roles=("consumer",), response=ComplaintSchema,
+         tags=TAGS, errors=(404, 409), summary="Withdraw a complaint")
+    def withdraw(self, call):
+        return self.complaints.withdraw(call.actor.to_dict(), call.path["complaint_id"])
+
+    @api("POST", COMPLAINT + "/rating", roles=("consumer",), body=SatisfactionSchema,
+         response=ComplaintSchema, tags=TAGS, errors=(404, 409),
+         summary="Rate satisfaction after closing")
+    def rate_complaint(self, call):
+        return self.complaints.rate(call.actor.to_dict(), call.path["complaint_id"], call.body)
+
+    @api("POST", COMPLAINT + "/screening", roles=("regulator",), body=ScreeningSchema,
+         response=ComplaintSchema, tags=TAGS, errors=(404, 409),
+         summary="Release a flagged complaint to the merchant, or reject it")
+    def screen(self, call):
+        return self.complaints.screen(call.actor.to_dict(), call.path["complaint_id"], call.body)
+
+    @api("GET", "/api/v1/public/merchants/<merchant_id>/complaints", tags=TAGS,
+         summary="A merchant's complaint figures and consented summaries, no personal data")
+    def public_complaints(self, call):
+        return self.complaints.public_disclosure(call.path["merchant_id"])
+
+    @api("GET", "/api/v1/stats/complaints", roles=("regulator",), query=StatsQuerySchema,
+         tags=TAGS, summary="Rates, money recovered and response time by region and period")
+    def complaint_statistics(self, call):
+        return self.complaints.statistics(call.actor.to_dict(), call.query)
+
+    @api("GET", "/api/v1/hotspots", roles=("regulator",), query=PageQuerySchema, tags=TAGS,
+         summary="Detected complaint hot spots in your region")
+    def hotspots(self, call):
+        return self.complaints.hotspots(call.actor.to_dict(), call.query)

@@ -1,0 +1,51 @@
+"""Bounded RPC: nameko's RPC has no timeout, so every call made through ``BoundedRpcProxy``
+carries one, and a silent or missing service becomes a quick ``ServiceUnavailable`` (503)
+instead of a hung caller."""
+import socket
+from functools import partial
+
+import eventlet
+from amqp.exceptions import ConnectionError as AmqpConnectionError
+from kombu.exceptions import OperationalError
+from nameko.exceptions import UnknownService
+from nameko.rpc import RpcProxy
+
+from plumbing.config import env_float
+from plumbing.errors import ServiceUnavailable
+
+UNREACHABLE = (UnknownService, AmqpConnectionError, OperationalError, socket.error)
+
+
+def call(proxy, method, *args, timeout, **kwargs):
+    service = proxy.service_name
+    try:
+        with eventlet.Timeout(timeout, ServiceUnavailable(f"{service} did not answer in time",
+                                                          {"service": service})):
+            return getattr(proxy, method)(*args, **kwargs)
+    except UNREACHABLE:
+        raise ServiceUnavailable(f"{service} is not reachable", {"service": service}) from None
+
+
+class BoundedService:
+    """``service.method(...)`` calls the remote method within ``timeout`` seconds."""
+
+    def __init__(self, proxy, timeout):
+        self._proxy = proxy
+        self._timeout = timeout
+
+    def within(self, timeout):
+        return BoundedService(self._proxy, timeout)
+
+    def __getattr__(self, method):
+        return partial(call, self._proxy, method, timeout=self._timeout)
+
+
+class BoundedRpcProxy(RpcProxy):
+    """nameko's RpcProxy whose calls time out after ``RPC_TIMEOUT_SECONDS``."""
+
+    def setup(self):
+        super().setup()
+        self.timeout = env_float("RPC_TIMEOUT_SECONDS", 5.0)
+
+    def get_dependency(self, worker_ctx):
+        return BoundedService(super().get_dependency(worker_ctx), self.timeout)

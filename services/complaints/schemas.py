@@ -1,0 +1,138 @@
+"""The complaints service's request and response shapes."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from services.registry.schemas import PHONE, region_code
+
+CATEGORIES = ["quality", "price", "short_weight", "false_advertising", "refund_refused",
+              "service", "safety", "contract", "other"]
+PROPOSALS = ["refund", "exchange", "repair", "compensation", "apology", "dispute"]
+STATUSES = ["forwarded", "responded", "mediation", "closed", "flagged"]
+CLOSINGS = ["resolved_monetary", "resolved_non_monetary", "unresolved", "withdrawn", "rejected"]
+MAX_FEN = 10_000_000_000  # ¥100 million: far above any consumer dispute
+ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}\Z")
+
+
+class ComplaintFilingSchema(Schema):
+    merchant_id = fields.String(validate=ID)
+    store_code = fields.String(validate=ID)
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    title = fields.String(required=True, validate=validate.Length(1, 100))
+    description = fields.String(required=True, validate=validate.Length(1, 2000))
+    amount_fen = fields.Integer(strict=True, load_default=0, validate=validate.Range(0, MAX_FEN))
+    occurred_on = fields.Date(required=True)
+    evidence_urls = fields.List(fields.Url(schemes={"http", "https"}), load_default=list,
+                                validate=validate.Length(max=10))
+    contact_phone = fields.String(required=True, validate=PHONE)
+    public_consent = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _one_target(self, data, **kwargs):
+        if ("merchant_id" in data) == ("store_code" in data):
+            raise ValidationError("give merchant_id or store_code, not both",
+                                  field_name="merchant_id")
+
+
+class ResponseSchema(Schema):
+    proposal = fields.String(required=True, validate=validate.OneOf(PROPOSALS))
+    message = fields.String(required=True, validate=validate.Length(1, 2000))
+    amount_fen = fields.Integer(strict=True, load_default=None, allow_none=True,
+                                validate=validate.Range(0, MAX_FEN))
+
+
+class DecisionSchema(Schema):
+    accept = fields.Boolean(required=True)
+    comment = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class MediationSchema(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(["resolved", "failed"]))
+    relief = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(["monetary", "non_monetary"]))
+    amount_recovered_fen = fields.Integer(strict=True, load_default=0,
+                                          validate=validate.Range(0, MAX_FEN))
+    notes = fields.String(load_default="", validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _relief_matches_outcome(self, data, **kwargs):
+        if data["outcome"] == "resolved" and data.get("relief") is None:
+            raise ValidationError("a resolved mediation names its relief", field_name="relief")
+        if data["outcome"] == "failed" and data.get("relief") is not None:
+            raise ValidationError("a failed mediation has no relief", field_name="relief")
+        if data.get("relief") != "monetary" and data.get("amount_recovered_fen"):
+            raise ValidationError("only monetary relief recovers money",
+                                  field_name="amount_recovered_fen")
+
+
+class ScreeningSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["forward", "reject"]))
+    notes = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class SatisfactionSchema(Schema):
+    satisfaction = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5))
+
+
+class ComplaintListSchema(Schema):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    merchant_id = fields.String(validate=ID)
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    cursor = fields.String(validate=validate.Length(max=512))
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+
+class StatsQuerySchema(Schema):
+    region = fields.String(validate=region_code)
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+
+
+class TimelineEntrySchema(Schema):
+    at = fields.String()
+    event = fields.String()
+    by = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class ProposalSchema(Schema):
+    proposal = fields.String()
+    message = fields.String()
+    amount_fen = fields.Integer(allow_none=True)
+
+
+class ComplaintSchema(Schema):
+    complaint_id = fields.String()
+    consumer = fields.String(allow_none=True)
+    merchant_id = fields.String()
+    merchant_name = fields.String()
+    region = fields.String()
+    industry = fields.String()
+    store_code = fields.String(allow_none=True)
+    category = fields.String()
+    title = fields.String()
+    description = fields.String()
+    amount_fen = fields.Integer()
+    occurred_on = fields.String()
+    evidence_urls = fields.List(fields.String())
+    contact_phone = fields.String()
+    public_consent = fields.Boolean()
+    status = fields.String()
+    closing = fields.String(allow_none=True)
+    timely = fields.Boolean(allow_none=True)
+    escalated = fields.Boolean()
+    filed_at = fields.String()
+    forwarded_at = fields.String(allow_none=True)
+    deadline_at = fields.String(allow_none=True)
+    responded_at = fields.String(allow_none=True)
+    response = fields.Nested(ProposalSchema, allow_none=True)
+    mediation_deadline_at = fields.String(allow_none=True)
+    amount_recovered_fen = fields.Integer()
+    closed_at = fields.String(allow_none=True)
+    satisfaction = fields.Integer(allow_none=True)
+    timeline = fields.List(fields.Nested(TimelineEntrySchema))
+
+
+class ComplaintPageSchema(Schema):
+    items = fields.List(fields.Nested(ComplaintSchema))
+    next_cursor = fields.String(allow_none=True)

@@ -1,0 +1,89 @@
+"""The complaints service's collections and queries."""
+from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
+
+from plumbing.mongo import BaseStore
+from plumbing.outbox import new_document_with_events
+from plumbing.pagination import newest_first
+
+COMPLAINTS = "complaints"
+FILING_CLAIMS = "filing_claims"
+HOTSPOTS = "hotspots"
+THRESHOLD_REPORTS = "threshold_reports"
+NO_OUTBOX = {"outbox": 0}
+
+
+class ComplaintsStore(BaseStore):
+    INDEXES = {
+        COMPLAINTS: [
+            IndexModel([("consumer", ASCENDING), ("filed_at", DESCENDING)]),
+            IndexModel([("merchant_id", ASCENDING), ("filed_at", DESCENDING)]),
+            IndexModel([("region", ASCENDING), ("filed_at", DESCENDING)]),
+            IndexModel([("status", ASCENDING), ("deadline_at", ASCENDING)]),
+            IndexModel([("filed_at", DESCENDING)]),
+        ],
+        HOTSPOTS: [IndexModel([("region", ASCENDING), ("detected_at", DESCENDING)])],
+    }
+    OUTBOX_COLLECTIONS = (COMPLAINTS, HOTSPOTS, THRESHOLD_REPORTS)
+
+    # --- complaints ----------------------------------------------------------------------------
+
+    def insert_complaint(self, complaint, events):
+        self.db[COMPLAINTS].insert_one(new_document_with_events(complaint, events))
+        self.events_written()
+
+    def get(self, complaint_id):
+        return self.db[COMPLAINTS].find_one({"_id": complaint_id}, NO_OUTBOX)
+
+    def save_step(self, complaint, fields, events):
+        return self.save_versioned(COMPLAINTS, complaint, fields, events)
+
+    def page(self, query, cursor, limit):
+        return newest_first(self.db[COMPLAINTS], query, "filed_at", cursor, limit, NO_OUTBOX)
+
+    def find(self, query, projection=NO_OUTBOX):
+        return list(self.db[COMPLAINTS].find(query, projection))
+
+    def merchants_complained_about_by(self, consumer, since):
+        return [c["merchant_id"] for c in self.db[COMPLAINTS].find(
+            {"consumer": consumer, "filed_at": {"$gte": since}}, {"merchant_id": 1})]
+
+    def overdue(self, now):
+        return self.find({"status": "forwarded", "deadline_at": {"$lt": now}})
+
+    def due_for_reminder(self, until):
+        return self.find({"status": "forwarded", "reminded": False,
+                          "deadline_at": {"$lte": until}})
+
+    def count_by_status(self):
+        return {row["_id"]: row["n"] for row in self.db[COMPLAINTS].aggregate(
+            [{"$group": {"_id": "$status", "n": {"$sum": 1}}}])}
+
+    # --- duplicates: one claim per (consumer, merchant, category) and window ------------------
+
+    def claim_filing(self, key, now, window_start):
+        """True when no complaint with ``key`` was filed since ``window_start``; atomic."""
+        claims = self.db[FILING_CLAIMS]
+        try:
+            claims.insert_one({"_id": key, "at": now})
+            return True
+        except DuplicateKeyError:
+            return claims.find_one_and_update(
+                {"_id": key, "at": {"$lt": window_start}}, {"$set": {"at": now}}) is not None
+
+    def release_filing(self, key, now):
+        self.db[FILING_CLAIMS].delete_one({"_id": key, "at": now})
+
+    # --- hot spots and threshold reports: stored once, each with its event -----------------
+
+    def add_once(self, collection, document, events):
+        """Inserts ``document`` with its events unless its id exists; True when new."""
+        try:
+            self.db[collection].insert_one(new_document_with_events(document, events))
+        except DuplicateKeyError:
+            return False
+        self.events_written()
+        return True
+
+    def hotspot_page(self, query, cursor, limit):
+        return newest_first(self.db[HOTSPOTS], query, "detected_at", cursor, limit, NO_OUTBOX)
