@@ -1,5 +1,6 @@
 """The HTTP gateway: every route of API.md, composed from one mixin per area."""
 from gateway.routes.complaints import ComplaintRoutes
+from gateway.routes.coupons import CouponRoutes
 from gateway.routes.notifications import NotificationRoutes
 from gateway.routes.registry import RegistryRoutes
 from gateway.routes.store_pages import StorePageRoutes
@@ -11,7 +12,7 @@ from plumbing.metrics import EntrypointMetrics
 
 
 class GatewayService(SystemRoutes, RegistryRoutes, StorePageRoutes, ComplaintRoutes,
-                     NotificationRoutes):
+                     CouponRoutes, NotificationRoutes):
     name = "gateway"
 
     entrypoint_metrics = EntrypointMetrics()

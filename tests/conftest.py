@@ -69,7 +69,9 @@ def system_env(amqp_uri, mongo_uri):
            "COMPLAINT_SLA_SCAN_SECONDS": "0.5", "COMPLAINT_MEDIATION_SLA_SECONDS": "600",
            "MERCHANT_COMPLAINT_THRESHOLD": "3", "CLAIMANT_MERCHANT_THRESHOLD": "3",
            "HOTSPOT_SCAN_SECONDS": "1", "HOTSPOT_WINDOW_SECONDS": "3600",
-           "HOTSPOT_MIN_COUNT": "3", "HOTSPOT_MIN_GROWTH": "1"}
+           "HOTSPOT_MIN_COUNT": "3", "HOTSPOT_MIN_GROWTH": "1",
+           "COUPON_ROLLBACK_SECONDS": "600", "COUPON_SCAN_SECONDS": "0.5",
+           "COUPON_EXPIRING_BEFORE_SECONDS": "5"}
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
     yield env

@@ -1,11 +1,29 @@
-"""Coupons service: the container and its plumbing; its capability arrives with issue 5."""
-from plumbing.clock import ClockProvider
-from plumbing.mongo import BaseStore, Mongo
-from plumbing.service import FangxinService
+"""Coupons entrypoints: campaigns, claims, redemptions, figures, and the copy of the
+registry's standings that decides who may redeem."""
+import random
+import uuid
 
+from nameko.timer import timer
 
-class CouponsStore(BaseStore):
-    pass
+from plumbing.actors import Actor, covers
+from plumbing.clock import ClockProvider, to_rfc3339
+from plumbing.config import SettingsProvider, env_float
+from plumbing.consumers import consumes
+from plumbing.errors import DomainError, conflict, not_found, validated
+from plumbing.events import new_event
+from plumbing.idempotency import IdempotentRequests
+from plumbing.mongo import Mongo
+from plumbing.rpc import BoundedRpcProxy
+from plumbing.service import FangxinService, rpc
+from services.coupons import metrics, rules
+from services.coupons.schemas import (CampaignSchema, ClaimSchema, RedemptionSchema,
+                                      RollbackSchema)
+from services.coupons.settings import load_settings
+from services.coupons.store import REQUESTS, CouponsStore
+
+SCAN_SECONDS = env_float("COUPON_SCAN_SECONDS", 30)
+CHANGE_ATTEMPTS = 5
+_draws = random.SystemRandom()
 
 
 class CouponsService(FangxinService):
@@ -13,3 +31,280 @@ class CouponsService(FangxinService):
 
     store = Mongo(CouponsStore)
     clock = ClockProvider()
+    settings = SettingsProvider(load_settings)
+    registry = BoundedRpcProxy("registry")
+
+    def _now(self):
+        return to_rfc3339(self.clock.now())
+
+    def _envelopes(self, events):
+        return [new_event(self.name, event_type, data, self.clock) for event_type, data in events]
+
+    def _requests(self):
+        return IdempotentRequests(self.store.db[REQUESTS], self.clock)
+
+    # --- campaigns -----------------------------------------------------------------------------
+
+    @rpc
+    def create_campaign(self, actor, payload):
+        actor = Actor.from_dict(actor)
+        spec = validated(CampaignSchema(), payload)
+        campaign = rules.new_campaign(uuid.uuid4().hex, spec, actor.sub, self._now())
+        self.store.create_stock(campaign["_id"], campaign["total_quantity"],
+                                self.settings.stock_shards, campaign["prize_tiers"])
+        self.store.insert_campaign(campaign, [])
+        return self._campaign_view(campaign)
+
+    @rpc
+    def get_campaign(self, campaign_id):
+        return self._campaign_view(self._campaign(campaign_id))
+
+    @rpc
+    def change_campaign(self, actor, campaign_id, action):
+        actor = Actor.from_dict(actor)
+        return self._campaign_view(self._move(campaign_id, lambda c: rules.transition(
+            c, action, actor.sub, self._now())))
+
+    def _campaign(self, campaign_id):
+        campaign = self.store.campaign(campaign_id)
+        if campaign is None:
+            raise not_found("CAMPAIGN_NOT_FOUND", "no such campaign")
+        return campaign
+
+    def _move(self, campaign_id, decide):
+        """Applies ``decide(campaign) -> (fields, event data) | None`` with optimistic
+        concurrency; each move is a ``campaign_status_changed`` event."""
+        for _ in range(CHANGE_ATTEMPTS):
+            campaign = self._campaign(campaign_id)
+            move = decide(campaign)
+            if move is None:
+                return campaign
+            fields, event = move
+            saved = self.store.save_campaign(campaign, fields, self._envelopes(
+                [("campaign_status_changed", event)]))
+            if saved is not None:
+                return saved
+        raise conflict("CONCURRENT_UPDATE", "the campaign changed meanwhile; try again")
+
+    def _campaign_view(self, campaign):
+        draws, _ = self.store.remaining(campaign["_id"])
+        hidden = ("_id", "outbox", "outbox_count", "version")
+        return {"campaign_id": campaign["_id"], "remaining": draws,
+                **{k: v for k, v in campaign.items() if k not in hidden}}
+
+    @rpc
+    def public_campaigns(self, query):
+        campaigns = self.store.campaigns_in(["active"])
+        if query.get("region"):
+            campaigns = [c for c in campaigns if not c["eligibility"]["regions"] or any(
+                covers(r, query["region"]) or covers(query["region"], r)
+                for r in c["eligibility"]["regions"])]
+        if query.get("merchant_id"):
+            merchant = self._standing(query["merchant_id"])
+            campaigns = [c for c in campaigns
+                         if merchant["known"] and rules.merchant_fits(c, merchant)]
+        return {"items": [self._campaign_view(c) for c in campaigns], "next_cursor": None}
+
+    # --- claims --------------------------------------------------------------------------------
+
+    @rpc
+    def claim(self, actor, campaign_id, payload, idempotency_key=None):
+        actor = Actor.from_dict(actor)
+        body = validated(ClaimSchema(), payload or {})
+        try:
+            coupon = self._requests().run(
+                f"claim:{actor.sub}", idempotency_key, {"campaign_id": campaign_id, **body},
+                lambda: self._claim(actor, campaign_id, body))
+        except DomainError as exc:
+            metrics.CLAIMS.labels(exc.code).inc()
+            raise
+        metrics.CLAIMS.labels("issued" if coupon["code"] else "no_prize").inc()
+        return coupon
+
+    def _claim(self, actor, campaign_id, body):
+        campaign, now = self._campaign(campaign_id), self._now()
+        rules.claimable(campaign, now)
+        if body.get("merchant_id"):
+            rules.require_redeemable_at(campaign, self._standing(body["merchant_id"]),
+                                        "NOT_ELIGIBLE")
+        if not self.store.take_holding(campaign_id, actor.sub, campaign["per_consumer_limit"]):
+            raise conflict("LIMIT_REACHED", "you hold as many coupons of this campaign as "
+                                            "one person may")
+        if not self.store.take_stock(campaign_id, self.settings.stock_shards):
+            self.store.give_back_holding(campaign_id, actor.sub)
+            self._end_sold_out(campaign_id)
+            raise conflict("SOLD_OUT", "the campaign has no coupons left")
+        prize = self._draw(campaign) if campaign["kind"] == "lucky_draw" else None
+        if campaign["kind"] == "lucky_draw" and prize is None:
+            return rules.no_prize_view(campaign, now)
+        coupon = rules.new_coupon(uuid.uuid4().hex, campaign, actor.sub, now, prize)
+        self.store.insert_coupon(coupon, self._envelopes([("coupon_claimed", {
+            "coupon_id": coupon["_id"], "campaign_id": campaign_id, "consumer": actor.sub,
+            "campaign_name": campaign["name"], "prize": coupon["prize"],
+            "face_value_fen": coupon["face_value_fen"], "expires_at": coupon["expires_at"]})]))
+        return rules.coupon_view(coupon)
+
+    def _draw(self, campaign):
+        _, prizes = self.store.remaining(campaign["_id"])
+        tier = rules.draw_prize(campaign["prize_tiers"], prizes, _draws)
+        if tier is not None and self.store.take_prize(campaign["_id"], tier["name"]):
+            return tier
+        return None
+
+    def _end_sold_out(self, campaign_id):
+        self._move(campaign_id, lambda c: rules.moved(c, "ended", "system", self._now(),
+                                                      "sold out")
+                   if c["status"] == "active" else None)
+
+    @rpc
+    def my_coupons(self, actor, cursor=None, limit=20):
+        actor = Actor.from_dict(actor)
+        coupons, next_cursor = self.store.coupons_of(actor.sub, cursor, limit)
+        return {"items": [rules.coupon_view(c) for c in coupons], "next_cursor": next_cursor}
+
+    # --- redemptions ---------------------------------------------------------------------------
+
+    @rpc
+    def redeem(self, actor, payload, idempotency_key=None):
+        actor = Actor.from_dict(actor)
+        body = validated(RedemptionSchema(), payload)
+        try:
+            result = self._requests().run(f"redeem:{actor.merchant_id}", idempotency_key, body,
+                                          lambda: self._redeem(actor, body))
+        except DomainError as exc:
+            metrics.REDEMPTIONS.labels(exc.code).inc()
+            raise
+        metrics.REDEMPTIONS.labels("redeemed").inc()
+        return result
+
+    def _redeem(self, actor, body):
+        now = self._now()
+        coupon = self.store.coupon_by_code(body["code"])
+        if coupon is None:
+            raise not_found("COUPON_NOT_FOUND", "no coupon has this code")
+        rules.require_usable(coupon, now)
+        campaign = self._campaign(coupon["campaign_id"])
+        merchant = self._standing(actor.merchant_id)
+        rules.require_redeemable_at(campaign, merchant)
+        discount = rules.discount_for(campaign, coupon, body["order_amount_fen"])
+        redemption = {"_id": uuid.uuid4().hex, "coupon_id": coupon["_id"],
+                      "campaign_id": campaign["_id"], "merchant_id": actor.merchant_id,
+                      "merchant_name": merchant.get("name", ""),
+                      "order_amount_fen": body["order_amount_fen"], "discount_fen": discount,
+                      "at": now, "status": "done"}
+        # the coupon carries its redemption, so figures never depend on a second write
+        redeemed = self.store.mark_coupon(coupon["_id"], "active", {
+            "status": "redeemed", "redeemed_at": now, "redemption": redemption,
+            "redemption_id": redemption["_id"]}, self._envelopes([("coupon_redeemed", {
+                "coupon_id": coupon["_id"], "campaign_id": campaign["_id"],
+                "consumer": coupon["consumer"], "merchant_id": actor.merchant_id,
+                "redemption_id": redemption["_id"], "discount_fen": discount,
+                "order_amount_fen": body["order_amount_fen"]})]))
+        if redeemed is None:
+            rules.require_usable(self.store.coupon_by_code(body["code"]), now)
+            raise conflict("ALREADY_REDEEMED", "this coupon has been used")
+        self.store.insert_redemption(redemption, [])
+        return {**{k: v for k, v in redemption.items() if k != "_id"},
+                "redemption_id": redemption["_id"]}
+
+    @rpc
+    def roll_back(self, actor, redemption_id, payload):
+        actor = Actor.from_dict(actor)
+        body = validated(RollbackSchema(), payload or {})
+        redemption = self.store.redemption(redemption_id)
+        if redemption is None:
+            raise not_found(message="no such redemption")
+        now = self._now()
+        rules.can_roll_back(redemption, actor.merchant_id, now, self.settings.rollback_seconds)
+        restored = self.store.mark_coupon(redemption["coupon_id"], "redeemed", {
+            "status": "active", "redeemed_at": None, "redemption": None, "redemption_id": None},
+            self._envelopes([("coupon_redemption_rolled_back", {
+                "coupon_id": redemption["coupon_id"], "redemption_id": redemption_id,
+                "merchant_id": actor.merchant_id, "reason": body["reason"]})]))
+        if restored is None:
+            raise conflict("WRONG_STATE", "the coupon is not redeemed any more")
+        self.store.mark_redemption(redemption_id, "done", {
+            "status": "rolled_back", "rolled_back_at": now, "reason": body["reason"]}, [])
+        metrics.REDEMPTIONS.labels("rolled_back").inc()
+        return {"redemption_id": redemption_id, "status": "rolled_back",
+                "coupon_id": redemption["coupon_id"]}
+
+    # --- figures ---------------------------------------------------------------------------------
+
+    @rpc
+    def campaign_stats(self, campaign_id):
+        campaign = self._campaign(campaign_id)
+        return rules.figures(campaign_id, *self._counts(campaign))
+
+    @rpc
+    def settlement_csv(self, campaign_id):
+        campaign = self._campaign(campaign_id)
+        _, _, redemptions = self._counts(campaign)
+        return rules.settlement_csv(rules.per_merchant(
+            [r for r in redemptions if r["status"] == "done"]))
+
+    def _counts(self, campaign):
+        coupons = self.store.db["coupons"].find({"campaign_id": campaign["_id"]},
+                                                {"status": 1, "redemption": 1})
+        issued, redemptions = 0, []
+        for coupon in coupons:
+            issued += 1
+            if coupon["status"] == "redeemed" and coupon.get("redemption"):
+                redemptions.append(coupon["redemption"])
+        draws, _ = self.store.remaining(campaign["_id"])
+        return issued, draws, redemptions
+
+    # --- the registry's word on merchants -----------------------------------------------------
+
+    def _standing(self, merchant_id):
+        known = self.store.merchant(merchant_id)
+        if known is not None:
+            return known
+        standing = self.registry.standing(merchant_id)
+        if standing["known"]:
+            self.store.remember_merchant(_standing_fields(standing), self._now())
+        return standing
+
+    @consumes("registry", "merchant_certified")
+    def on_merchant_certified(self, envelope):
+        data = envelope["data"]
+        self.store.remember_merchant(_standing_fields({**data, "status": "certified"}),
+                                     envelope["occurred_at"])
+
+    @consumes("registry", "merchant_status_changed")
+    def on_merchant_status_changed(self, envelope):
+        data = envelope["data"]
+        self.store.remember_merchant(_standing_fields({**data, "status": data["to"]}),
+                                     envelope["occurred_at"])
+
+    # --- schedules -----------------------------------------------------------------------------
+
+    @timer(interval=SCAN_SECONDS)
+    def keep_time(self):
+        """Moves campaigns by the clock, ends sold-out ones, expires coupons and warns of
+        expiry, and refreshes the stock gauge."""
+        now = self._now()
+        for campaign in self.store.campaigns_in(["scheduled", "active", "paused"]):
+            self._move(campaign["_id"], lambda c: rules.clock_move(c, now))
+            draws, _ = self.store.remaining(campaign["_id"])
+            if draws == 0:
+                self._end_sold_out(campaign["_id"])
+            metrics.STOCK_REMAINING.labels(campaign["_id"]).set(draws)
+        before = self.settings.expiring_before_seconds
+        for coupon in self.store.coupons_to_watch(rules.later(now, before)):
+            self._expire_or_warn(coupon, now, before)
+
+    def _expire_or_warn(self, coupon, now, before):
+        if coupon["expires_at"] <= now:
+            self.store.mark_coupon(coupon["_id"], "active", {"status": "expired"})
+        elif rules.expiring_soon(coupon, now, before):
+            self.store.mark_coupon(coupon["_id"], "active", {"expiring_notified_at": now},
+                                   self._envelopes([("coupon_expiring", {
+                                       "coupon_id": coupon["_id"], "consumer": coupon["consumer"],
+                                       "campaign_id": coupon["campaign_id"],
+                                       "expires_at": coupon["expires_at"]})]))
+
+
+def _standing_fields(data):
+    return {"merchant_id": data["merchant_id"], "status": data["status"],
+            "region": data["region"], "industry": data["industry"], "name": data.get("name", "")}

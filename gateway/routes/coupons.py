@@ -1,0 +1,92 @@
+"""Coupon routes."""
+from werkzeug.wrappers import Response
+
+from gateway.schemas import PageQuerySchema
+from gateway.web import api
+from plumbing.errors import invalid
+from services.coupons.schemas import (CampaignQuerySchema, CampaignSchema, CampaignViewSchema,
+                                      ClaimSchema, CouponSchema, RedemptionResultSchema,
+                                      RedemptionSchema, RollbackSchema)
+
+TAGS = ["coupons"]
+CAMPAIGN = "/api/v1/campaigns/<campaign_id>"
+OPERATOR = ("operator",)
+MAX_KEY_LENGTH = 255
+
+
+def idempotency_key(call):
+    key = call.headers.get("Idempotency-Key")
+    if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
+        raise invalid({"Idempotency-Key": [f"1 to {MAX_KEY_LENGTH} characters"]})
+    return key
+
+
+def campaign_action(action):
+    def change(self, call):
+        return self.coupons.change_campaign(call.actor.to_dict(), call.path["campaign_id"],
+                                            action)
+    change.__name__ = f"{action}_campaign"
+    return api("POST", f"{CAMPAIGN}/{action}", roles=OPERATOR, response=CampaignViewSchema,
+               tags=TAGS, errors=(404, 409), summary=f"{action.capitalize()} the campaign")(change)
+
+
+class CouponRoutes:
+    @api("POST", "/api/v1/campaigns", roles=OPERATOR, body=CampaignSchema,
+         response=CampaignViewSchema, status=201, tags=TAGS,
+         summary="Create a campaign (draft); valid_days or valid_until sets coupon validity")
+    def create_campaign(self, call):
+        return self.coupons.create_campaign(call.actor.to_dict(), call.body)
+
+    activate_campaign = campaign_action("activate")
+    pause_campaign = campaign_action("pause")
+    resume_campaign = campaign_action("resume")
+    cancel_campaign = campaign_action("cancel")
+
+    @api("GET", CAMPAIGN, roles=OPERATOR, response=CampaignViewSchema, tags=TAGS,
+         errors=(404,), summary="A campaign with what remains")
+    def get_campaign(self, call):
+        return self.coupons.get_campaign(call.path["campaign_id"])
+
+    @api("GET", "/api/v1/public/campaigns", query=CampaignQuerySchema, tags=TAGS,
+         summary="Active campaigns; region, merchant_id")
+    def public_campaigns(self, call):
+        return self.coupons.public_campaigns(call.query)
+
+    @api("POST", CAMPAIGN + "/claims", roles=("consumer",), body=ClaimSchema,
+         response=CouponSchema, status=201, tags=TAGS, errors=(404, 409),
+         summary="Claim a coupon (Idempotency-Key: a retry returns the first answer)")
+    def claim(self, call):
+        return self.coupons.claim(call.actor.to_dict(), call.path["campaign_id"], call.body,
+                                  idempotency_key(call))
+
+    @api("GET", "/api/v1/me/coupons", roles=("consumer",), query=PageQuerySchema, tags=TAGS,
+         summary="Own coupons with their status")
+    def my_coupons(self, call):
+        return self.coupons.my_coupons(call.actor.to_dict(), call.query.get("cursor"),
+                                       call.query["limit"])
+
+    @api("POST", "/api/v1/redemptions", roles=("merchant",), body=RedemptionSchema,
+         response=RedemptionResultSchema, status=201, tags=TAGS, errors=(404, 409),
+         summary="Redeem a coupon at the till (Idempotency-Key)")
+    def redeem(self, call):
+        return self.coupons.redeem(call.actor.to_dict(), call.body, idempotency_key(call))
+
+    @api("POST", "/api/v1/redemptions/<redemption_id>/rollback", roles=("merchant",),
+         body=RollbackSchema, response=RedemptionResultSchema, tags=TAGS, errors=(404, 409),
+         summary="Undo a redemption within the rollback window")
+    def roll_back(self, call):
+        return self.coupons.roll_back(call.actor.to_dict(), call.path["redemption_id"],
+                                      call.body)
+
+    @api("GET", CAMPAIGN + "/stats", roles=OPERATOR, tags=TAGS, errors=(404,),
+         summary="Issued, redeemed, remaining, money, leverage, per merchant")
+    def campaign_stats(self, call):
+        return self.coupons.campaign_stats(call.path["campaign_id"])
+
+    @api("GET", CAMPAIGN + "/settlement.csv", roles=OPERATOR, tags=TAGS, errors=(404,),
+         summary="One row per merchant and a TOTAL row")
+    def settlement(self, call):
+        body = self.coupons.settlement_csv(call.path["campaign_id"])
+        return Response(body, content_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition":
+                f'attachment; filename="settlement-{call.path["campaign_id"]}.csv"'})

@@ -1,0 +1,222 @@
+"""Coupon rules, free of I/O: the campaign's status machine, eligibility, discounts, prize
+draws, expiry, and the operators' figures. Times are RFC 3339 strings."""
+import csv
+import io
+import secrets
+from datetime import datetime, timedelta
+
+from plumbing.actors import covers
+from plumbing.clock import to_rfc3339
+from plumbing.errors import DomainError, conflict, forbidden
+
+CODE_BYTES = 12  # 16 url-safe characters: not guessable, short enough to type at a till
+
+# action → (statuses it applies to, status after it; None means "decided by the clock")
+TRANSITIONS = {
+    "activate": ({"draft"}, None),
+    "pause": ({"active"}, "paused"),
+    "resume": ({"paused"}, "active"),
+    "cancel": ({"draft", "scheduled", "active", "paused"}, "cancelled"),
+}
+
+
+def parse(moment):
+    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
+
+
+def later(moment, seconds):
+    return to_rfc3339(parse(moment) + timedelta(seconds=seconds))
+
+
+def new_campaign(campaign_id, spec, created_by, now):
+    stored = {**spec, "claim_starts_at": to_rfc3339(spec["claim_starts_at"]),
+              "claim_ends_at": to_rfc3339(spec["claim_ends_at"]),
+              "valid_until": to_rfc3339(spec["valid_until"]) if spec["valid_until"] else None}
+    return {"_id": campaign_id, **stored, "status": "draft", "created_by": created_by,
+            "created_at": now, "updated_at": now, "version": 1,
+            "history": [{"at": now, "from": None, "to": "draft", "by": created_by}]}
+
+
+def status_by_clock(campaign, now):
+    """Where an activated campaign stands by the clock alone."""
+    if now < campaign["claim_starts_at"]:
+        return "scheduled"
+    if now >= campaign["claim_ends_at"]:
+        return "ended"
+    return "active"
+
+
+def transition(campaign, action, by, now):
+    """(fields, event data) of an operator's action; 409 WRONG_STATE when not allowed."""
+    allowed_from, to = TRANSITIONS[action]
+    if campaign["status"] not in allowed_from:
+        raise conflict("WRONG_STATE", f"cannot {action} a {campaign['status']} campaign",
+                       {"status": campaign["status"]})
+    if to is None:
+        to = status_by_clock(campaign, now)
+    if to == "active" and now >= campaign["claim_ends_at"]:
+        to = "ended"
+    return moved(campaign, to, by, now)
+
+
+def moved(campaign, to, by, now, reason=None):
+    entry = {"at": now, "from": campaign["status"], "to": to, "by": by}
+    fields = {"status": to, "updated_at": now, "history": campaign["history"] + [entry]}
+    event = {"campaign_id": campaign["_id"], "from": campaign["status"], "to": to,
+             "reason": reason or by, "name": campaign["name"]}
+    return fields, event
+
+
+def clock_move(campaign, now):
+    """The move the clock makes by itself (scheduled → active → ended), or None."""
+    if campaign["status"] == "scheduled" and now >= campaign["claim_starts_at"]:
+        return moved(campaign, status_by_clock(campaign, now), "system", now, "schedule")
+    if campaign["status"] in ("active", "paused") and now >= campaign["claim_ends_at"]:
+        return moved(campaign, "ended", "system", now, "claim window over")
+    return None
+
+
+def claimable(campaign, now):
+    if campaign["status"] != "active" or not (
+            campaign["claim_starts_at"] <= now < campaign["claim_ends_at"]):
+        raise conflict("CAMPAIGN_NOT_ACTIVE", "the campaign is not taking claims",
+                       {"status": campaign["status"]})
+
+
+# --- eligibility ------------------------------------------------------------------------------
+
+def merchant_fits(campaign, merchant):
+    """Whether ``merchant`` (a standing: region, industry, merchant_id) is within the
+    campaign's eligibility. Empty lists do not restrict."""
+    rules = campaign["eligibility"]
+    if rules["merchant_ids"] and merchant["merchant_id"] not in rules["merchant_ids"]:
+        return False
+    if rules["regions"] and not any(covers(r, merchant["region"]) for r in rules["regions"]):
+        return False
+    return not rules["industries"] or merchant["industry"] in rules["industries"]
+
+
+def in_good_standing(merchant):
+    """Certified and not suspended, delisted or warned (DESIGN.md "Coupons")."""
+    return merchant is not None and merchant.get("status") == "certified"
+
+
+def require_redeemable_at(campaign, merchant, error="MERCHANT_NOT_ELIGIBLE"):
+    if not (in_good_standing(merchant) and merchant_fits(campaign, merchant)):
+        raise forbidden(error, "this merchant cannot take part in the campaign")
+
+
+# --- coupons ---------------------------------------------------------------------------------
+
+def draw_prize(tiers, remaining_by_tier, rng):
+    """The tier a draw wins, or None; a tier whose stock is gone wins nothing."""
+    roll, edge = rng.random(), 0.0
+    for tier in tiers:
+        edge += tier["probability"]
+        if roll < edge:
+            return tier if remaining_by_tier.get(tier["name"], 0) > 0 else None
+    return None
+
+
+def new_coupon(coupon_id, campaign, consumer, now, prize=None):
+    if campaign["valid_until"]:
+        expires_at = campaign["valid_until"]
+    else:
+        expires_at = to_rfc3339(parse(now) + timedelta(days=campaign["valid_days"]))
+    value = prize["face_value_fen"] if prize else campaign.get("face_value_fen")
+    min_spend = prize.get("min_spend_fen", 0) if prize else campaign["min_spend_fen"]
+    return {"_id": coupon_id, "code": secrets.token_urlsafe(CODE_BYTES),
+            "campaign_id": campaign["_id"], "campaign_name": campaign["name"],
+            "kind": campaign["kind"], "consumer": consumer, "status": "active",
+            "prize": prize["name"] if prize else None, "face_value_fen": value,
+            "min_spend_fen": min_spend, "claimed_at": now, "expires_at": expires_at,
+            "expiring_notified_at": None, "redemption_id": None, "redeemed_at": None}
+
+
+def coupon_view(coupon):
+    hidden = ("_id", "consumer", "outbox", "outbox_count", "version", "expiring_notified_at")
+    return {"coupon_id": coupon["_id"], **{k: v for k, v in coupon.items() if k not in hidden}}
+
+
+def no_prize_view(campaign, now):
+    return {"coupon_id": None, "code": None, "campaign_id": campaign["_id"],
+            "campaign_name": campaign["name"], "kind": campaign["kind"], "status": "no_prize",
+            "prize": None, "face_value_fen": None, "min_spend_fen": 0, "claimed_at": now,
+            "expires_at": None}
+
+
+def discount_for(campaign, coupon, order_fen):
+    """The discount a coupon gives on an order, in fen; 422 below the minimum spend."""
+    if order_fen < coupon["min_spend_fen"]:
+        raise DomainError("MIN_SPEND_NOT_MET", "the order is below the coupon's minimum spend",
+                          422, {"min_spend_fen": coupon["min_spend_fen"]})
+    kind = campaign["kind"]
+    if kind == "discount":
+        return min(order_fen * campaign["percent_off"] // 100, campaign["cap_fen"])
+    if kind == "group_buy":
+        return max(order_fen - campaign["face_value_fen"], 0)
+    return min(coupon["face_value_fen"], order_fen)
+
+
+def require_usable(coupon, now):
+    if coupon["status"] == "redeemed":
+        raise conflict("ALREADY_REDEEMED", "this coupon has been used")
+    if coupon["status"] == "expired" or coupon["expires_at"] <= now:
+        raise conflict("COUPON_EXPIRED", "this coupon has expired")
+
+
+def can_roll_back(redemption, merchant_id, now, window_seconds):
+    if redemption["merchant_id"] != merchant_id:
+        raise forbidden(message="only the merchant that redeemed may roll back")
+    if redemption["status"] != "done":
+        raise conflict("WRONG_STATE", "this redemption was already rolled back")
+    if parse(now) - parse(redemption["at"]) > timedelta(seconds=window_seconds):
+        raise conflict("WRONG_STATE", "the rollback window has passed")
+
+
+# --- operators' figures --------------------------------------------------------------------
+
+def figures(campaign_id, issued, remaining, redemptions):
+    """Issued, redeemed, remaining, money and leverage, overall and per merchant."""
+    done = [r for r in redemptions if r["status"] == "done"]
+    rows = per_merchant(done)
+    discount = sum(r["discount_fen"] for r in done)
+    order = sum(r["order_amount_fen"] for r in done)
+    return {"campaign_id": campaign_id, "issued": issued, "redeemed": len(done),
+            "remaining": remaining, "discount_fen": discount, "order_fen": order,
+            "leverage": round(order / discount, 2) if discount else None,
+            "per_merchant": rows}
+
+
+def per_merchant(redemptions):
+    rows = {}
+    for r in redemptions:
+        row = rows.setdefault(r["merchant_id"], {
+            "merchant_id": r["merchant_id"], "merchant_name": r.get("merchant_name", ""),
+            "redemptions": 0, "order_fen": 0, "discount_fen": 0})
+        row["redemptions"] += 1
+        row["order_fen"] += r["order_amount_fen"]
+        row["discount_fen"] += r["discount_fen"]
+    return [rows[m] for m in sorted(rows)]
+
+
+SETTLEMENT_COLUMNS = ("merchant_id", "merchant_name", "redemptions", "order_fen",
+                      "discount_fen")
+
+
+def settlement_csv(rows):
+    """One row per merchant and a TOTAL row; the discount is what the fund pays back."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(SETTLEMENT_COLUMNS)
+    for row in rows:
+        writer.writerow([row[c] for c in SETTLEMENT_COLUMNS])
+    writer.writerow(["TOTAL", "", sum(r["redemptions"] for r in rows),
+                     sum(r["order_fen"] for r in rows), sum(r["discount_fen"] for r in rows)])
+    return out.getvalue()
+
+
+def expiring_soon(coupon, now, before_seconds):
+    return (coupon["status"] == "active" and coupon["expiring_notified_at"] is None
+            and to_rfc3339(parse(coupon["expires_at"]) - timedelta(seconds=before_seconds))
+            <= now < coupon["expires_at"])

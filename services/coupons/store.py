@@ -1,0 +1,169 @@
+"""The coupons service's collections and queries. Stock lives in counter documents apart from
+the campaign, optionally split in shards, so that claims do not all queue on one document."""
+import random
+
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from plumbing.mongo import BaseStore
+from plumbing.outbox import new_document_with_events, update_with_events
+from plumbing.pagination import newest_first
+
+CAMPAIGNS = "campaigns"
+STOCK = "stock"
+HOLDINGS = "holdings"
+COUPONS = "coupons"
+REDEMPTIONS = "redemptions"
+MERCHANTS = "merchants"
+REQUESTS = "idempotent_requests"
+NO_OUTBOX = {"outbox": 0}
+
+
+class CouponsStore(BaseStore):
+    INDEXES = {
+        CAMPAIGNS: [IndexModel([("status", ASCENDING), ("created_at", DESCENDING)])],
+        STOCK: [IndexModel([("campaign_id", ASCENDING)])],
+        COUPONS: [
+            IndexModel([("code", ASCENDING)], unique=True),
+            IndexModel([("consumer", ASCENDING), ("claimed_at", DESCENDING)]),
+            IndexModel([("campaign_id", ASCENDING)]),
+            IndexModel([("status", ASCENDING), ("expires_at", ASCENDING)]),
+        ],
+        REDEMPTIONS: [IndexModel([("campaign_id", ASCENDING)])],
+    }
+    OUTBOX_COLLECTIONS = (CAMPAIGNS, COUPONS, REDEMPTIONS)
+
+    # --- campaigns -----------------------------------------------------------------------------
+
+    def insert_campaign(self, campaign, events):
+        self.db[CAMPAIGNS].insert_one(new_document_with_events(campaign, events))
+        self.events_written()
+
+    def campaign(self, campaign_id):
+        return self.db[CAMPAIGNS].find_one({"_id": campaign_id}, NO_OUTBOX)
+
+    def save_campaign(self, campaign, fields, events):
+        return self.save_versioned(CAMPAIGNS, campaign, fields, events)
+
+    def campaigns_in(self, statuses):
+        return list(self.db[CAMPAIGNS].find({"status": {"$in": list(statuses)}}, NO_OUTBOX))
+
+    def campaign_page(self, query, cursor, limit):
+        return newest_first(self.db[CAMPAIGNS], query, "created_at", cursor, limit, NO_OUTBOX)
+
+    # --- stock ---------------------------------------------------------------------------------
+
+    def create_stock(self, campaign_id, total, shards, prize_tiers):
+        share, extra = divmod(total, shards)
+        counters = [{"_id": f"{campaign_id}:{n}", "campaign_id": campaign_id, "kind": "draws",
+                     "remaining": share + (1 if n < extra else 0)} for n in range(shards)]
+        counters += [{"_id": f"{campaign_id}:prize:{tier['name']}", "campaign_id": campaign_id,
+                      "kind": "prize", "remaining": tier["quantity"]} for tier in prize_tiers]
+        self.db[STOCK].insert_many(counters)
+
+    def take_stock(self, campaign_id, shards):
+        """Takes one unit from a shard with stock left; False when every shard is empty."""
+        order = list(range(shards))
+        random.shuffle(order)
+        for n in order:
+            if self._take(f"{campaign_id}:{n}"):
+                return True
+        return False
+
+    def take_prize(self, campaign_id, tier_name):
+        return self._take(f"{campaign_id}:prize:{tier_name}")
+
+    def _take(self, counter_id):
+        return self.db[STOCK].find_one_and_update(
+            {"_id": counter_id, "remaining": {"$gt": 0}}, {"$inc": {"remaining": -1}},
+            projection={"_id": 1}) is not None
+
+    def remaining(self, campaign_id):
+        counters = self.db[STOCK].find({"campaign_id": campaign_id}, {"kind": 1, "remaining": 1,
+                                                                       "_id": 1})
+        draws, prizes = 0, {}
+        for counter in counters:
+            if counter.get("kind") == "prize":
+                prizes[counter["_id"].rsplit(":", 1)[1]] = counter["remaining"]
+            else:
+                draws += counter["remaining"]
+        return draws, prizes
+
+    # --- per-consumer limits ------------------------------------------------------------------
+
+    def take_holding(self, campaign_id, consumer, limit):
+        """Counts one more claim for the consumer unless it would pass ``limit``."""
+        try:
+            return self.db[HOLDINGS].find_one_and_update(
+                {"_id": f"{campaign_id}:{consumer}", "count": {"$lt": limit}},
+                {"$inc": {"count": 1}}, upsert=True, projection={"_id": 1},
+                return_document=ReturnDocument.AFTER) is not None
+        except DuplicateKeyError:  # MongoDB: the upsert met a holding already at the limit
+            return False
+
+    def give_back_holding(self, campaign_id, consumer):
+        self.db[HOLDINGS].update_one({"_id": f"{campaign_id}:{consumer}"},
+                                     {"$inc": {"count": -1}})
+
+    # --- coupons and redemptions --------------------------------------------------------------
+
+    def insert_coupon(self, coupon, events):
+        self.db[COUPONS].insert_one(new_document_with_events(coupon, events))
+        self.events_written()
+
+    def coupon_by_code(self, code):
+        return self.db[COUPONS].find_one({"code": code}, NO_OUTBOX)
+
+    def coupons_of(self, consumer, cursor, limit):
+        return newest_first(self.db[COUPONS], {"consumer": consumer}, "claimed_at", cursor,
+                            limit, NO_OUTBOX)
+
+    def count_coupons(self, campaign_id):
+        return self.db[COUPONS].count_documents({"campaign_id": campaign_id})
+
+    def mark_coupon(self, coupon_id, expected_status, fields, events=()):
+        """Moves a coupon on only from ``expected_status``: one till wins a race."""
+        saved = self.db[COUPONS].find_one_and_update(
+            {"_id": coupon_id, "status": expected_status},
+            update_with_events({"$set": fields}, list(events)), projection=NO_OUTBOX,
+            return_document=ReturnDocument.AFTER)
+        if saved is not None and events:
+            self.events_written()
+        return saved
+
+    def coupons_to_watch(self, until):
+        return list(self.db[COUPONS].find({"status": "active",
+                                           "expires_at": {"$lte": until}}, NO_OUTBOX))
+
+    def insert_redemption(self, redemption, events):
+        self.db[REDEMPTIONS].insert_one(new_document_with_events(redemption, events))
+        self.events_written()
+
+    def redemption(self, redemption_id):
+        return self.db[REDEMPTIONS].find_one({"_id": redemption_id}, NO_OUTBOX)
+
+    def mark_redemption(self, redemption_id, expected_status, fields, events):
+        saved = self.db[REDEMPTIONS].find_one_and_update(
+            {"_id": redemption_id, "status": expected_status},
+            update_with_events({"$set": fields}, events), projection=NO_OUTBOX,
+            return_document=ReturnDocument.AFTER)
+        if saved is not None:
+            self.events_written()
+        return saved
+
+    def redemptions_of(self, campaign_id):
+        return list(self.db[REDEMPTIONS].find({"campaign_id": campaign_id}, NO_OUTBOX))
+
+    # --- the copy of the registry's standings -------------------------------------------------
+
+    def merchant(self, merchant_id):
+        return self.db[MERCHANTS].find_one({"_id": merchant_id})
+
+    def remember_merchant(self, standing, as_of):
+        """Keeps the newest word on a merchant: an older event never overwrites a newer one."""
+        document = {"_id": standing["merchant_id"], **standing, "as_of": as_of}
+        try:
+            self.db[MERCHANTS].insert_one(document)
+        except DuplicateKeyError:
+            self.db[MERCHANTS].replace_one({"_id": document["_id"], "as_of": {"$lte": as_of}},
+                                           document)
