@@ -257,9 +257,9 @@ class CouponsService(FangxinService):
     # --- the registry's word on merchants -----------------------------------------------------
 
     def _standing(self, merchant_id):
-        known = self.store.merchant(merchant_id)
-        if known is not None:
-            return known
+        remembered = self.store.merchant(merchant_id)
+        if remembered is not None:
+            return {**remembered, "known": True}
         standing = self.registry.standing(merchant_id)
         if standing["known"]:
             self.store.remember_merchant(_standing_fields(standing), self._now())

@@ -11,9 +11,10 @@ import requests
 from pymongo import MongoClient
 
 from plumbing.config import database_name
+from devtools.waiting import poll
 from tests.e2e.coupon_steps import (
-    active_campaign, campaign, claim, claimed, error_code, my_coupons, new_consumer,
-    operator_token, stats, unique)
+    SOLD_OUT_OR_ENDED, active_campaign, campaign, claim, claimed, error_code, my_coupons,
+    new_consumer, operator_token, stats, unique)
 from tests.e2e.registry_steps import certify
 
 STOCK = 200
@@ -23,7 +24,8 @@ GREEDY = 30            # the first consumers fire GREEDY_KEYS different keys at 
 GREEDY_KEYS = 4
 KEYS = 3               # every other consumer tries with this many different keys
 WORKERS = 32
-ALLOWED = {(201, None), (409, "SOLD_OUT"), (409, "LIMIT_REACHED"), (409, "CAMPAIGN_NOT_ACTIVE")}
+BURST = 12             # consumers claiming the last coupon at the same instant
+ALLOWED = {(201, None), (409, "LIMIT_REACHED")} | SOLD_OUT_OR_ENDED
 
 
 class Gateway:
@@ -174,9 +176,8 @@ def test_a_claim_rush_never_oversells_and_retries_get_the_first_answer(client, s
     assert stored.count_documents({"campaign_id": campaign_id}) == STOCK
     _, latecomer = new_consumer(client)
     late = claim(client, latecomer, campaign_id)
-    assert (late.status_code, error_code(late)) in {(409, "SOLD_OUT"),
-                                                    (409, "CAMPAIGN_NOT_ACTIVE")}
-    assert rush_seconds < 60, f"{len(plan)} claims took {rush_seconds:.1f} s"
+    assert (late.status_code, error_code(late)) in SOLD_OUT_OR_ENDED
+    print(f"{len(plan)} claim attempts in {rush_seconds:.1f} s: {dict(outcomes)}")
 
 
 def test_two_tills_redeeming_one_coupon_at_the_same_instant_only_one_wins(client, merchants):
@@ -219,3 +220,31 @@ def test_two_tills_redeeming_one_coupon_at_the_same_instant_only_one_wins(client
     figures = stats(client, operator, campaign_id)
     assert (figures["issued"], figures["redeemed"], figures["discount_fen"]) == (10, 10, 5000)
     assert {m["merchant_id"]: m["redemptions"] for m in figures["per_merchant"]} == dict(wins)
+
+
+def test_a_burst_on_the_last_coupon_sells_it_once_and_the_others_hear_sold_out(client):
+    operator = operator_token(client)
+    campaign_id = active_campaign(client, operator, total_quantity=1)["campaign_id"]
+    tokens = [new_consumer(client)[1] for _ in range(BURST)]
+    gateway = Gateway(client.base_url)
+    barrier = threading.Barrier(BURST)
+
+    def claim_at_once(token):
+        gateway.request("GET", "/healthz")  # the connection is open beforehand
+        barrier.wait(timeout=10)
+        return answer(gateway.request("POST", f"/api/v1/campaigns/{campaign_id}/claims", token,
+                                      json={}))
+
+    try:
+        with ThreadPoolExecutor(BURST) as pool:
+            results = list(pool.map(claim_at_once, tokens))
+    finally:
+        gateway.close()
+    outcomes = Counter(outcome(status, body) for status, body in results)
+    assert outcomes[(201, None)] == 1, results
+    assert set(outcomes) <= {(201, None)} | SOLD_OUT_OR_ENDED, results
+    assert outcomes[(409, "SOLD_OUT")] >= 1, outcomes  # those that found the stock gone
+    figures = stats(client, operator, campaign_id)
+    assert (figures["issued"], figures["remaining"]) == (1, 0)
+    assert poll(lambda: campaign(client, operator, campaign_id),
+                lambda c: c["status"] == "ended", seconds=5)["status"] == "ended"
