@@ -346,6 +346,12 @@ REDEMPTIONS = [
 ]
 
 
+def overrides_of(overrides):
+    """The campaign fields the discount rule reads."""
+    return {k: v for k, v in overrides.items() if k in ("face_value_fen", "percent_off",
+                                                        "cap_fen")}
+
+
 @pytest.mark.parametrize("case, overrides, order_fen, discount_fen", REDEMPTIONS,
                          ids=[case[0] for case in REDEMPTIONS])
 def test_the_discount_of_each_kind(client, operator, shops, case, overrides, order_fen,
@@ -361,11 +367,6 @@ def test_the_discount_of_each_kind(client, operator, shops, case, overrides, ord
     assert (result["coupon_id"], result["order_amount_fen"], result["merchant_id"]) == (
         coupon["coupon_id"], order_fen, merchant_id)
     assert coupon_status(client, consumer, coupon["coupon_id"]) == "redeemed"
-
-
-def overrides_of(overrides):
-    return {k: v for k, v in overrides.items() if k in ("face_value_fen", "percent_off",
-                                                        "cap_fen")}
 
 
 def test_min_spend_not_met_leaves_the_coupon_usable(client, operator, shops):
