@@ -24,7 +24,7 @@ from gateway.auth import TokenVerifier, bearer_token
 from gateway.settings import load_settings
 from plumbing.actors import ROLES, Actor
 from plumbing.context import REQUEST_ID_KEY, new_request_id
-from plumbing.errors import DomainError, ServiceUnavailable, invalid  # noqa: F401 (re-export)
+from plumbing.errors import DomainError, invalid
 
 log = logging.getLogger(__name__)
 

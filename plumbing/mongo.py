@@ -13,7 +13,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from plumbing.config import database_name, env_bool, env_float, env_int, mongo_uri
-from plumbing.outbox import OutboxRelay, replacement_with_events
+from plumbing.outbox import OutboxRelay, new_document_with_events, replacement_with_events
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,11 @@ class BaseStore:
         """Tell the relay that a write carried events, so it publishes them now."""
         if self._relay is not None:
             self._relay.wake()
+
+    def insert_with_events(self, collection, document, events):
+        self.db[collection].insert_one(new_document_with_events(document, events))
+        if events:
+            self.events_written()
 
     def save_versioned(self, collection, document, fields, events):
         """Writes the next version of ``document`` (``fields`` and ``events`` applied) if it is

@@ -5,9 +5,12 @@ from nameko.rpc import Rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from plumbing.errors import DomainError
+from plumbing.clock import to_rfc3339
 from plumbing.context import REQUEST_ID_KEY, clear_request_id, new_request_id, set_request_id
+from plumbing.errors import DomainError
+from plumbing.events import new_event
 from plumbing.metrics import EntrypointMetrics, exposition
+from plumbing.versioned import apply_with_retries
 
 
 def rpc(method):
@@ -40,6 +43,21 @@ class FangxinService:
     def metrics(self, request):
         body, content_type = exposition()
         return Response(body, content_type=content_type)
+
+    # helpers for services that have a ``clock`` and a ``store``
+
+    def _now(self):
+        return to_rfc3339(self.clock.now())
+
+    def _envelopes(self, events):
+        """Envelopes of this service's events, given as (type, data) pairs."""
+        return [new_event(self.name, event_type, data, self.clock) for event_type, data in events]
+
+    def _versioned(self, collection, read, decide):
+        """Applies ``decide(document) -> Change | None`` to a versioned document."""
+        return apply_with_retries(read, decide, lambda document, change: (
+            self.store.save_versioned(collection, document, change.fields,
+                                      self._envelopes(change.events))))
 
     @rpc
     def health(self):

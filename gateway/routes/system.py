@@ -8,8 +8,8 @@ from werkzeug.wrappers import Response
 from gateway.auth import issue_token
 from gateway.openapi import build_spec
 from gateway.schemas import DevTokenRequestSchema, StatusSchema, TokenSchema
-from gateway.web import ServiceUnavailable, api, json_response
-from plumbing.errors import DomainError, validated
+from gateway.web import api, json_response
+from plumbing.errors import DomainError, ServiceUnavailable, validated
 from plumbing.metrics import exposition
 
 SERVICES = ("registry", "complaints", "coupons", "notifications")

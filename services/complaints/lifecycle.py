@@ -1,25 +1,19 @@
 """A complaint's life, free of I/O: filing and screening, the merchant's response, the
 consumer's decision, mediation, withdrawal, satisfaction, and the deadlines.
 
-Each step takes the stored complaint and returns a ``Step``: the fields to set (timeline
+Each step takes the stored complaint and returns a ``Change``: the fields to set (timeline
 included) and its events as (type, data) pairs; it raises a ``DomainError`` when the rules
 say no. Times are RFC 3339 strings; ``plus`` adds seconds to one.
 """
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from plumbing.clock import to_rfc3339
 from plumbing.errors import DomainError, conflict, forbidden
+from plumbing.versioned import Change
 from services.complaints.masking import mask_phone
 
 MONETARY_PROPOSALS = frozenset({"refund", "compensation"})
 OPEN_STATUSES = ("forwarded", "responded", "mediation", "flagged")
-
-
-@dataclass
-class Step:
-    fields: dict
-    events: list = field(default_factory=list)
 
 
 def parse(moment):
@@ -71,7 +65,7 @@ def forward(complaint, now, settings, by):
     fields = {"status": "forwarded", "forwarded_at": now, "deadline_at": deadline,
               "timeline": complaint["timeline"] + [_entry(now, "forwarded", by,
                                                           f"答复期限 {deadline}")]}
-    return Step(fields, [("complaint_forwarded", {**_facts(complaint), "deadline_at": deadline,
+    return Change(fields, [("complaint_forwarded", {**_facts(complaint), "deadline_at": deadline,
                                                   "merchant_name": complaint["merchant_name"]})])
 
 
@@ -102,7 +96,7 @@ def respond(complaint, actor, response, now):
               "response": response,
               "timeline": complaint["timeline"] + [_entry(now, "responded", actor.sub,
                                                           response["proposal"])]}
-    return Step(fields, [("complaint_responded", {
+    return Change(fields, [("complaint_responded", {
         **_facts(complaint), "proposal": response["proposal"], "timely": timely,
         "response_seconds": (parse(now) - parse(complaint["forwarded_at"])).total_seconds()})])
 
@@ -132,7 +126,7 @@ def _to_mediation(complaint, now, settings, reason, **extra):
     deadline = plus(now, settings.mediation_sla_seconds)
     fields = {**extra, "status": "mediation", "mediation_deadline_at": deadline,
               "timeline": complaint["timeline"] + [_entry(now, "escalated", "system", reason)]}
-    return Step(fields, [("complaint_escalated", {
+    return Change(fields, [("complaint_escalated", {
         **_facts(complaint), "reason": reason, "mediation_deadline_at": deadline})])
 
 
@@ -140,7 +134,7 @@ def _close(complaint, closing, now, by, **extra):
     fields = {**extra, "status": "closed", "closing": closing, "closed_at": now,
               "timeline": complaint["timeline"] + [_entry(now, "closed", by, closing)]}
     recovered = extra.get("amount_recovered_fen", complaint.get("amount_recovered_fen", 0))
-    return Step(fields, [("complaint_closed", {
+    return Change(fields, [("complaint_closed", {
         **_facts(complaint), "closing": closing, "timely": complaint.get("timely"),
         "amount_recovered_fen": recovered})])
 
@@ -179,7 +173,7 @@ def rate(complaint, actor, satisfaction, now):
     _require_status(complaint, "closed")
     if complaint["satisfaction"] is not None:
         raise DomainError("ALREADY_RATED", "the complaint is already rated", 409)
-    return Step({"satisfaction": satisfaction,
+    return Change({"satisfaction": satisfaction,
                  "timeline": complaint["timeline"] + [_entry(now, "rated", actor.sub,
                                                              str(satisfaction))]})
 
@@ -202,7 +196,7 @@ def remind_if_due(complaint, now, settings):
     if not (plus(complaint["deadline_at"], -settings.remind_before_seconds) <= now
             < complaint["deadline_at"]):
         return None
-    return Step({"reminded": True}, [("complaint_deadline_approaching", {
+    return Change({"reminded": True}, [("complaint_deadline_approaching", {
         **_facts(complaint), "deadline_at": complaint["deadline_at"]})])
 
 

@@ -9,7 +9,6 @@ from plumbing.actors import Actor, jurisdiction_prefix
 from plumbing.clock import ClockProvider, to_rfc3339
 from plumbing.config import SettingsProvider, env_float
 from plumbing.errors import conflict, forbidden, invalid, not_found, validated
-from plumbing.events import new_event
 from plumbing.mongo import Mongo
 from plumbing.rpc import BoundedRpcProxy
 from plumbing.service import FangxinService, rpc
@@ -17,13 +16,12 @@ from services.complaints import analytics, lifecycle, metrics
 from services.complaints.schemas import (ComplaintFilingSchema, DecisionSchema, MediationSchema,
                                          ResponseSchema, SatisfactionSchema, ScreeningSchema)
 from services.complaints.settings import load_settings
-from services.complaints.store import HOTSPOTS, THRESHOLD_REPORTS, ComplaintsStore
+from services.complaints.store import COMPLAINTS, HOTSPOTS, THRESHOLD_REPORTS, ComplaintsStore
 
 log = logging.getLogger(__name__)
 
 SLA_SCAN_SECONDS = env_float("COMPLAINT_SLA_SCAN_SECONDS", 60)
 HOTSPOT_SCAN_SECONDS = env_float("HOTSPOT_SCAN_SECONDS", 300)
-STEP_ATTEMPTS = 5
 YEAR_SECONDS = 365 * 24 * 3600
 
 
@@ -37,12 +35,6 @@ class ComplaintsService(FangxinService):
 
     # --- plumbing of this service -------------------------------------------------------------
 
-    def _now(self):
-        return to_rfc3339(self.clock.now())
-
-    def _envelopes(self, events):
-        return [new_event(self.name, event_type, data, self.clock) for event_type, data in events]
-
     def _complaint(self, complaint_id):
         complaint = self.store.get(complaint_id)
         if complaint is None:
@@ -50,16 +42,7 @@ class ComplaintsService(FangxinService):
         return complaint
 
     def _step(self, complaint_id, decide):
-        """Applies ``decide(complaint) -> Step | None`` with optimistic concurrency."""
-        for _ in range(STEP_ATTEMPTS):
-            complaint = self._complaint(complaint_id)
-            step = decide(complaint)
-            if step is None:
-                return complaint
-            saved = self.store.save_step(complaint, step.fields, self._envelopes(step.events))
-            if saved is not None:
-                return saved
-        raise conflict("CONCURRENT_UPDATE", "the complaint changed meanwhile; try again")
+        return self._versioned(COMPLAINTS, lambda: self._complaint(complaint_id), decide)
 
     # --- filing --------------------------------------------------------------------------------
 
@@ -140,13 +123,7 @@ class ComplaintsService(FangxinService):
         for key in ("status", "merchant_id", "category"):
             if query.get(key):
                 filters[key] = query[key]
-        period = {}
-        if query.get("from_"):
-            period["$gte"] = query["from_"]
-        if query.get("to"):
-            period["$lt"] = lifecycle.plus(query["to"] + "T00:00:00Z", 24 * 3600)
-        if period:
-            filters["filed_at"] = period
+        filters.update(filed_between(query))
         complaints, next_cursor = self.store.page(filters, query.get("cursor"),
                                                   query.get("limit", 20))
         return {"items": [lifecycle.view_for(c, actor) for c in complaints],
@@ -215,13 +192,7 @@ class ComplaintsService(FangxinService):
         if not actor.has_jurisdiction_over(region):
             raise forbidden("OUT_OF_JURISDICTION", "that region is outside your jurisdiction")
         filters = {"region": {"$regex": "^" + jurisdiction_prefix(region)}}
-        period = {}
-        if query.get("from_"):
-            period["$gte"] = query["from_"]
-        if query.get("to"):
-            period["$lt"] = lifecycle.plus(query["to"] + "T00:00:00Z", 24 * 3600)
-        if period:
-            filters["filed_at"] = period
+        filters.update(filed_between(query))
         figures = analytics.regulator_statistics(self.store.find(filters))
         return {"region": region, "from": query.get("from_"), "to": query.get("to"), **figures}
 
@@ -267,6 +238,16 @@ class ComplaintsService(FangxinService):
             document = {"_id": spot["hotspot_id"], **spot, "detected_at": now}
             self.store.add_once(HOTSPOTS, document, self._envelopes([("hotspot_detected",
                                                                       spot)]))
+
+
+def filed_between(query):
+    """The filter of a query's ``from`` and ``to`` dates, both days included."""
+    period = {}
+    if query.get("from_"):
+        period["$gte"] = query["from_"]
+    if query.get("to"):
+        period["$lt"] = lifecycle.plus(query["to"] + "T00:00:00Z", 24 * 3600)
+    return {"filed_at": period} if period else {}
 
 
 def period_of(now, window_seconds):

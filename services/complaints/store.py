@@ -3,7 +3,6 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from plumbing.mongo import BaseStore
-from plumbing.outbox import new_document_with_events
 from plumbing.pagination import newest_first
 
 COMPLAINTS = "complaints"
@@ -29,14 +28,10 @@ class ComplaintsStore(BaseStore):
     # --- complaints ----------------------------------------------------------------------------
 
     def insert_complaint(self, complaint, events):
-        self.db[COMPLAINTS].insert_one(new_document_with_events(complaint, events))
-        self.events_written()
+        self.insert_with_events(COMPLAINTS, complaint, events)
 
     def get(self, complaint_id):
         return self.db[COMPLAINTS].find_one({"_id": complaint_id}, NO_OUTBOX)
-
-    def save_step(self, complaint, fields, events):
-        return self.save_versioned(COMPLAINTS, complaint, fields, events)
 
     def page(self, query, cursor, limit):
         return newest_first(self.db[COMPLAINTS], query, "filed_at", cursor, limit, NO_OUTBOX)
@@ -79,10 +74,9 @@ class ComplaintsStore(BaseStore):
     def add_once(self, collection, document, events):
         """Inserts ``document`` with its events unless its id exists; True when new."""
         try:
-            self.db[collection].insert_one(new_document_with_events(document, events))
+            self.insert_with_events(collection, document, events)
         except DuplicateKeyError:
             return False
-        self.events_written()
         return True
 
     def hotspot_page(self, query, cursor, limit):

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from plumbing.actors import covers
 from plumbing.clock import to_rfc3339
 from plumbing.errors import DomainError, conflict, forbidden
+from plumbing.versioned import Change
 
 CODE_BYTES = 12  # 16 url-safe characters: not guessable, short enough to type at a till
 
@@ -47,7 +48,7 @@ def status_by_clock(campaign, now):
 
 
 def transition(campaign, action, by, now):
-    """(fields, event data) of an operator's action; 409 WRONG_STATE when not allowed."""
+    """The Change of an operator's action; 409 WRONG_STATE when not allowed."""
     allowed_from, to = TRANSITIONS[action]
     if campaign["status"] not in allowed_from:
         raise conflict("WRONG_STATE", f"cannot {action} a {campaign['status']} campaign",
@@ -62,9 +63,9 @@ def transition(campaign, action, by, now):
 def moved(campaign, to, by, now, reason=None):
     entry = {"at": now, "from": campaign["status"], "to": to, "by": by}
     fields = {"status": to, "updated_at": now, "history": campaign["history"] + [entry]}
-    event = {"campaign_id": campaign["_id"], "from": campaign["status"], "to": to,
-             "reason": reason or by, "name": campaign["name"]}
-    return fields, event
+    return Change(fields, [("campaign_status_changed", {
+        "campaign_id": campaign["_id"], "from": campaign["status"], "to": to,
+        "reason": reason or by, "name": campaign["name"]})])
 
 
 def clock_move(campaign, now):

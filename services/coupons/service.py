@@ -6,11 +6,10 @@ import uuid
 from nameko.timer import timer
 
 from plumbing.actors import Actor, covers
-from plumbing.clock import ClockProvider, to_rfc3339
+from plumbing.clock import ClockProvider
 from plumbing.config import SettingsProvider, env_float
 from plumbing.consumers import consumes
 from plumbing.errors import DomainError, conflict, not_found, validated
-from plumbing.events import new_event
 from plumbing.idempotency import IdempotentRequests
 from plumbing.mongo import Mongo
 from plumbing.rpc import BoundedRpcProxy
@@ -19,10 +18,9 @@ from services.coupons import metrics, rules
 from services.coupons.schemas import (CampaignSchema, ClaimSchema, RedemptionSchema,
                                       RollbackSchema)
 from services.coupons.settings import load_settings
-from services.coupons.store import REQUESTS, CouponsStore
+from services.coupons.store import CAMPAIGNS, REQUESTS, CouponsStore
 
 SCAN_SECONDS = env_float("COUPON_SCAN_SECONDS", 30)
-CHANGE_ATTEMPTS = 5
 _draws = random.SystemRandom()
 
 
@@ -33,12 +31,6 @@ class CouponsService(FangxinService):
     clock = ClockProvider()
     settings = SettingsProvider(load_settings)
     registry = BoundedRpcProxy("registry")
-
-    def _now(self):
-        return to_rfc3339(self.clock.now())
-
-    def _envelopes(self, events):
-        return [new_event(self.name, event_type, data, self.clock) for event_type, data in events]
 
     def _requests(self):
         return IdempotentRequests(self.store.db[REQUESTS], self.clock)
@@ -72,19 +64,7 @@ class CouponsService(FangxinService):
         return campaign
 
     def _move(self, campaign_id, decide):
-        """Applies ``decide(campaign) -> (fields, event data) | None`` with optimistic
-        concurrency; each move is a ``campaign_status_changed`` event."""
-        for _ in range(CHANGE_ATTEMPTS):
-            campaign = self._campaign(campaign_id)
-            move = decide(campaign)
-            if move is None:
-                return campaign
-            fields, event = move
-            saved = self.store.save_campaign(campaign, fields, self._envelopes(
-                [("campaign_status_changed", event)]))
-            if saved is not None:
-                return saved
-        raise conflict("CONCURRENT_UPDATE", "the campaign changed meanwhile; try again")
+        return self._versioned(CAMPAIGNS, lambda: self._campaign(campaign_id), decide)
 
     def _campaign_view(self, campaign):
         draws, _ = self.store.remaining(campaign["_id"])

@@ -6,7 +6,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from plumbing.mongo import BaseStore
-from plumbing.outbox import new_document_with_events, update_with_events
+from plumbing.outbox import update_with_events
 from plumbing.pagination import newest_first
 
 CAMPAIGNS = "campaigns"
@@ -36,14 +36,10 @@ class CouponsStore(BaseStore):
     # --- campaigns -----------------------------------------------------------------------------
 
     def insert_campaign(self, campaign, events):
-        self.db[CAMPAIGNS].insert_one(new_document_with_events(campaign, events))
-        self.events_written()
+        self.insert_with_events(CAMPAIGNS, campaign, events)
 
     def campaign(self, campaign_id):
         return self.db[CAMPAIGNS].find_one({"_id": campaign_id}, NO_OUTBOX)
-
-    def save_campaign(self, campaign, fields, events):
-        return self.save_versioned(CAMPAIGNS, campaign, fields, events)
 
     def campaigns_in(self, statuses):
         return list(self.db[CAMPAIGNS].find({"status": {"$in": list(statuses)}}, NO_OUTBOX))
@@ -108,8 +104,7 @@ class CouponsStore(BaseStore):
     # --- coupons and redemptions --------------------------------------------------------------
 
     def insert_coupon(self, coupon, events):
-        self.db[COUPONS].insert_one(new_document_with_events(coupon, events))
-        self.events_written()
+        self.insert_with_events(COUPONS, coupon, events)
 
     def coupon_by_code(self, code):
         return self.db[COUPONS].find_one({"code": code}, NO_OUTBOX)
@@ -136,8 +131,7 @@ class CouponsStore(BaseStore):
                                            "expires_at": {"$lte": until}}, NO_OUTBOX))
 
     def insert_redemption(self, redemption, events):
-        self.db[REDEMPTIONS].insert_one(new_document_with_events(redemption, events))
-        self.events_written()
+        self.insert_with_events(REDEMPTIONS, redemption, events)
 
     def redemption(self, redemption_id):
         return self.db[REDEMPTIONS].find_one({"_id": redemption_id}, NO_OUTBOX)

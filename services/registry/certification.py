@@ -6,10 +6,10 @@ pool and history included) and the events it causes, as (type, data) pairs. It r
 ``DomainError`` when the rules say no.
 """
 import secrets
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from plumbing.errors import conflict, forbidden
+from plumbing.versioned import Change
 from services.registry.domain import pool_of
 
 LEVEL_RANK = {"station": 0, "county": 1, "city": 2, "province": 3}
@@ -34,12 +34,6 @@ ACTIONS = {
 }
 STARS_LEVEL = "city"
 STORE_CODE_BYTES = 12  # 16 url-safe characters: not guessable, short enough for a QR code
-
-
-@dataclass
-class Change:
-    fields: dict
-    events: list = field(default_factory=list)
 
 
 def require_regulator(actor, merchant, lowest_level):

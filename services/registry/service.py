@@ -12,9 +12,9 @@ from plumbing.clock import ClockProvider, to_rfc3339
 from plumbing.config import env_float, env_int
 from plumbing.consumers import consumes
 from plumbing.errors import conflict, forbidden, invalid, not_found, validated
-from plumbing.events import new_event
 from plumbing.mongo import Mongo
 from plumbing.service import FangxinService, rpc
+from plumbing.versioned import Change
 from services.registry import (certification, domain, metrics, search, spot_checks,
                                store_page)
 from services.registry.catalogue import STANDARD
@@ -22,12 +22,11 @@ from services.registry.schemas import (ActionSchema, LicenceEventSchema,
                                        MerchantApplicationSchema, MerchantPatchSchema,
                                        RatingSchema, ReviewSchema, SpotCheckRequestSchema,
                                        SpotCheckResultSchema, StarsSchema)
-from services.registry.store import RegistryStore
+from services.registry.store import MERCHANTS, RegistryStore
 
 log = logging.getLogger(__name__)
 
 SCAN_SECONDS = env_float("REGISTRY_SCAN_SECONDS", 60)
-CHANGE_ATTEMPTS = 5
 
 
 def _page_cursor(offset):
@@ -54,12 +53,6 @@ class RegistryService(FangxinService):
 
     # --- plumbing of this service -------------------------------------------------------------
 
-    def _now(self):
-        return to_rfc3339(self.clock.now())
-
-    def _envelopes(self, events):
-        return [new_event(self.name, event_type, data, self.clock) for event_type, data in events]
-
     def _merchant(self, merchant_id):
         merchant = self.store.get_merchant(merchant_id)
         if merchant is None:
@@ -67,17 +60,7 @@ class RegistryService(FangxinService):
         return merchant
 
     def _change(self, merchant_id, decide):
-        """Applies ``decide(merchant) -> Change | None`` with optimistic concurrency."""
-        for _ in range(CHANGE_ATTEMPTS):
-            merchant = self._merchant(merchant_id)
-            change = decide(merchant)
-            if change is None:
-                return merchant
-            saved = self.store.save_change(merchant, change.fields,
-                                           self._envelopes(change.events))
-            if saved is not None:
-                return saved
-        raise conflict("CONCURRENT_UPDATE", "the merchant changed meanwhile; try again")
+        return self._versioned(MERCHANTS, lambda: self._merchant(merchant_id), decide)
 
     # --- applications --------------------------------------------------------------------------
 
@@ -135,7 +118,7 @@ class RegistryService(FangxinService):
                                          to_rfc3339(now))
             events = [("merchant_applied", domain.applied_event_data(
                 {**merchant, **fields, "resubmitted": True}))]
-            return certification.Change(fields, events)
+            return Change(fields, events)
 
         return domain.view(self._change(merchant_id, decide))
 
@@ -150,7 +133,7 @@ class RegistryService(FangxinService):
             certification.ensure_owner(actor, merchant)
             fields = domain.profile_update(merchant, updates, actor.sub, self._now())
             changed = sorted(updates)
-            return certification.Change(fields, [("merchant_updated", {
+            return Change(fields, [("merchant_updated", {
                 "merchant_id": merchant["_id"], "changes": changed, "by": actor.sub})])
 
         return domain.view(self._change(merchant_id, decide))

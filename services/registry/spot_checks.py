@@ -3,7 +3,8 @@ import uuid
 from collections import defaultdict
 
 from plumbing.errors import conflict
-from services.registry.certification import Change, require_regulator, status_changed, transition
+from plumbing.versioned import Change
+from services.registry.certification import require_regulator, status_changed, transition
 
 CHECKED_STATUSES = ("certified", "warned")
 ASSIGNING_LEVEL = "city"

@@ -30,12 +30,11 @@ class RegistryStore(BaseStore):
 
     def insert_merchant(self, merchant, events):
         try:
-            self.db[MERCHANTS].insert_one(new_document_with_events(merchant, events))
+            self.insert_with_events(MERCHANTS, merchant, events)
         except DuplicateKeyError as exc:
             if "credit_code" in str(exc):
                 raise conflict("CREDIT_CODE_TAKEN", "a unit with this credit code is registered")
             raise conflict("ALREADY_APPLIED", "this merchant account has already applied")
-        self.events_written()
 
     def get_merchant(self, merchant_id):
         return self.db[MERCHANTS].find_one({"_id": merchant_id}, NO_OUTBOX)
@@ -45,9 +44,6 @@ class RegistryStore(BaseStore):
 
     def by_store_code(self, store_code):
         return self.db[MERCHANTS].find_one({"store_code": store_code}, NO_OUTBOX)
-
-    def save_change(self, merchant, fields, events):
-        return self.save_versioned(MERCHANTS, merchant, fields, events)
 
     def count_scan(self, merchant_id):
         self.db[MERCHANTS].update_one({"_id": merchant_id}, {"$inc": {"scan_count": 1}})

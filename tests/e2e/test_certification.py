@@ -3,6 +3,7 @@ resubmission, three reviews, the public page, spot checks, the licence feed, reg
 import pytest
 
 from devtools.waiting import poll
+from tests.e2e.metrics_reader import samples
 from tests.e2e.registry_steps import REVIEWERS, act, certify, record, review
 
 
@@ -257,20 +258,11 @@ def test_a_licence_about_to_expire_moves_the_unit_to_the_warning_library(client,
 
 def test_registry_metrics_show_merchants_by_status_and_store_page_scans(stack, client, merchants,
                                                                         regulators):
-    import requests
-
-    from prometheus_client.parser import text_string_to_metric_families
-
     merchant_id, token, _ = certify(client, merchants)
     code = record(client, token, merchant_id)["store_code"]
     assert client.get(f"/api/v1/public/stores/{code}").status_code == 200
 
-    def samples():
-        text = requests.get(f"{stack.url_of('registry')}/metrics", timeout=5).text
-        return {(s.name, tuple(sorted(s.labels.items()))): s.value
-                for family in text_string_to_metric_families(text) for s in family.samples}
-
-    figures = poll(samples, lambda found: found.get(
+    figures = poll(lambda: samples(stack.url_of("registry")), lambda found: found.get(
         ("fangxin_registry_merchants", (("status", "certified"),)), 0) >= 1)
     assert figures[("fangxin_registry_store_page_scans_total", ())] >= 1
     assert ("fangxin_registry_merchants", (("status", "pending_onsite"),)) in figures

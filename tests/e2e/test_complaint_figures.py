@@ -2,10 +2,8 @@
 complaints themselves."""
 import uuid
 
-import requests
-from prometheus_client.parser import text_string_to_metric_families
-
 from devtools.waiting import poll
+from tests.e2e.metrics_reader import samples
 from tests.e2e.registry_steps import certify
 from tests.e2e.test_complaints import file, filing, post
 
@@ -106,12 +104,7 @@ def test_complaint_metrics(stack, client, merchants):
     post(client, merchant, c["complaint_id"], "responses", {"proposal": "repair",
                                                             "message": "维修"})
 
-    def samples():
-        text = requests.get(f"{stack.url_of('complaints')}/metrics", timeout=5).text
-        return {(s.name, tuple(sorted(s.labels.items()))): s.value
-                for family in text_string_to_metric_families(text) for s in family.samples}
-
-    figures = poll(samples, lambda f: f.get(("fangxin_complaints", (("status", "responded"),)),
+    figures = poll(lambda: samples(stack.url_of("complaints")), lambda f: f.get(("fangxin_complaints", (("status", "responded"),)),
                                             0) >= 1)
     assert figures[("fangxin_complaint_response_seconds_count", ())] >= 1
     assert ("fangxin_complaint_sla_breaches_total", ()) in figures

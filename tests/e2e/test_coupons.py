@@ -12,6 +12,7 @@ from tests.e2e.coupon_steps import (
     claimed, coupon_for_new_consumer, coupon_status, create_campaign, error_code,
     expected_discount, from_now, my_coupons, new_consumer, operator_token, pages, parse_time,
     redeem, redeemed, rollback, settlement, stats, transition, unique)
+from tests.e2e.metrics_reader import samples
 from tests.e2e.registry_steps import act, certify
 
 
@@ -555,3 +556,15 @@ def test_stats_and_the_settlement_csv_add_up(client, operator, shops):
         assert {"redemptions": int(redemptions), "order_fen": int(order_fen),
                 "discount_fen": int(discount_fen)} == expected[merchant_id]
     assert [int(value) for value in total[2:5]] == [len(counted), order_total, discount_total]
+
+
+def test_coupon_metrics_count_claims_redemptions_and_stock(stack, client, merchants):
+    operator = operator_token(client)
+    campaign_id = active_campaign(client, operator, total_quantity=3)["campaign_id"]
+    _, coupon = coupon_for_new_consumer(client, campaign_id)
+    _, merchant, _ = certify(client, merchants)
+    assert redeem(client, merchant, coupon["code"], 20000).status_code == 201
+    figures = poll(lambda: samples(stack.url_of("coupons")), lambda f: f.get(
+        ("fangxin_coupon_stock_remaining", (("campaign_id", campaign_id),))) == 2)
+    assert figures[("fangxin_coupon_claims_total", (("outcome", "issued"),))] >= 1
+    assert figures[("fangxin_coupon_redemptions_total", (("outcome", "redeemed"),))] >= 1
