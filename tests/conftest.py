@@ -71,7 +71,9 @@ def system_env(amqp_uri, mongo_uri):
            "HOTSPOT_SCAN_SECONDS": "1", "HOTSPOT_WINDOW_SECONDS": "3600",
            "HOTSPOT_MIN_COUNT": "3", "HOTSPOT_MIN_GROWTH": "1",
            "COUPON_ROLLBACK_SECONDS": "600", "COUPON_SCAN_SECONDS": "0.5",
-           "COUPON_EXPIRING_BEFORE_SECONDS": "5"}
+           "COUPON_EXPIRING_BEFORE_SECONDS": "5",
+           "NOTIFY_RETRY_BASE_SECONDS": "0.2", "NOTIFY_RETRY_SCAN_SECONDS": "0.2",
+           "NOTIFY_MAX_ATTEMPTS": "3", "NOTIFY_SEND_TIMEOUT_SECONDS": "2"}
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
     yield env

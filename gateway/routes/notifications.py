@@ -1,14 +1,17 @@
-"""Inbox routes."""
+"""Inbox, preferences and consumer warnings routes."""
 from gateway.schemas import InboxQuerySchema
 from gateway.web import SIGNED_IN, api
-from services.notifications.schemas import NotificationPageSchema, NotificationSchema
+from services.notifications.schemas import (NotificationPageSchema, NotificationSchema,
+                                            PreferencesSchema, WarningDraftSchema,
+                                            WarningQuerySchema, WarningSchema)
 
 TAGS = ["notifications"]
 
 
 class NotificationRoutes:
     @api("GET", "/api/v1/me/notifications", roles=SIGNED_IN, query=InboxQuerySchema,
-         response=NotificationPageSchema, tags=TAGS, summary="Own inbox, newest first")
+         response=NotificationPageSchema, tags=TAGS,
+         summary="Own inbox, newest first (a regulator's includes its region's)")
     def inbox(self, call):
         return self.notifications.inbox(call.actor.to_dict(), unread_only=call.query["unread"],
                                         cursor=call.query.get("cursor"),
@@ -18,3 +21,35 @@ class NotificationRoutes:
          response=NotificationSchema, tags=TAGS, errors=(404,), summary="Mark one read")
     def mark_read(self, call):
         return self.notifications.mark_read(call.actor.to_dict(), call.path["notification_id"])
+
+    @api("GET", "/api/v1/me/preferences", roles=SIGNED_IN, response=PreferencesSchema,
+         tags=TAGS, summary="Locale, region, contact addresses and opt-outs per topic")
+    def get_preferences(self, call):
+        return self.notifications.get_preferences(call.actor.to_dict())
+
+    @api("PUT", "/api/v1/me/preferences", roles=SIGNED_IN, body=PreferencesSchema,
+         response=PreferencesSchema, tags=TAGS,
+         summary="Replace preferences; critical messages ignore opt-outs")
+    def set_preferences(self, call):
+        return self.notifications.set_preferences(call.actor.to_dict(), call.body)
+
+    @api("POST", "/api/v1/warnings", roles=("regulator",), body=WarningDraftSchema,
+         response=WarningSchema, status=201, tags=TAGS, summary="Draft a consumer warning")
+    def draft_warning(self, call):
+        return self.notifications.draft_warning(call.actor.to_dict(), call.body)
+
+    @api("GET", "/api/v1/warnings/<warning_id>", roles=("regulator",), response=WarningSchema,
+         tags=TAGS, errors=(404,), summary="A warning with its fan-out figures")
+    def get_warning(self, call):
+        return self.notifications.get_warning(call.actor.to_dict(), call.path["warning_id"])
+
+    @api("POST", "/api/v1/warnings/<warning_id>/publish", roles=("regulator",),
+         response=WarningSchema, tags=TAGS, errors=(404, 409),
+         summary="Publish: fans out to the consumers of the region, throttled per day")
+    def publish_warning(self, call):
+        return self.notifications.publish_warning(call.actor.to_dict(), call.path["warning_id"])
+
+    @api("GET", "/api/v1/public/warnings", query=WarningQuerySchema, tags=TAGS,
+         summary="Published consumer warnings; region")
+    def public_warnings(self, call):
+        return self.notifications.public_warnings(call.query)

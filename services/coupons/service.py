@@ -121,7 +121,8 @@ class CouponsService(FangxinService):
         self.store.insert_coupon(coupon, self._envelopes([("coupon_claimed", {
             "coupon_id": coupon["_id"], "campaign_id": campaign_id, "consumer": actor.sub,
             "campaign_name": campaign["name"], "prize": coupon["prize"],
-            "face_value_fen": coupon["face_value_fen"], "expires_at": coupon["expires_at"]})]))
+            "face_value_fen": coupon["face_value_fen"], "expires_at": coupon["expires_at"],
+            "regions": campaign["eligibility"]["regions"]})]))
         return rules.coupon_view(coupon)
 
     def _draw(self, campaign):

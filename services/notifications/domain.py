@@ -1,10 +1,22 @@
-"""Who is told what about which event; no I/O."""
+"""Who is told what about which event, and on which channels; no I/O.
+
+Recipients are inbox addresses: ``merchant:<id>`` (every account of the merchant),
+``user:<sub>`` (a consumer or any other person) and ``region:<code>`` (the regulators whose
+jurisdiction covers the code).
+"""
 from dataclasses import dataclass
+
+TOPICS = ("certification", "spot_check", "complaint", "coupon", "warning", "regulation")
+CHANNELS = ("inbox", "email", "sms", "wechat")
+CONTACT_OF_CHANNEL = {"email": "email", "sms": "phone", "wechat": "wechat_openid"}
+# a status change the merchant must hear about even if it opted out of certification news
+CRITICAL_STATUSES = frozenset({"suspended", "delisted"})
 
 
 @dataclass(frozen=True)
 class Intent:
-    """One message to send: the recipient's inbox address, its topic and template."""
+    """One message to send: the recipient, its topic and template, and whether it is critical
+    (critical messages ignore opt-outs)."""
     recipient: str
     topic: str
     template: str
@@ -12,12 +24,101 @@ class Intent:
     critical: bool = False
 
 
-def for_merchant_applied(envelope):
+def merchant(data):
+    return f"merchant:{data['merchant_id']}"
+
+
+def consumer(data):
+    return f"user:{data['consumer']}"
+
+
+def regulators(data):
+    return f"region:{data['region']}"
+
+
+def _one(recipient_of, topic, template=None, critical=False):
+    def rule(event_type, data):
+        return [Intent(recipient_of(data), topic, template or event_type, data,
+                       critical(data) if callable(critical) else critical)]
+    return rule
+
+
+def _escalated(event_type, data):
+    intents = [Intent(consumer(data), "complaint", "complaint_escalated_consumer", data)]
+    if data.get("reason") == "deadline_missed":
+        intents.append(Intent(merchant(data), "complaint", "complaint_escalated", data, True))
+    return intents
+
+
+def _submitted(event_type, data):
+    if not data.get("flagged"):
+        return []
+    return [Intent(regulators(data), "regulation", "complaint_flagged", data)]
+
+
+RULES = {
+    ("registry", "merchant_applied"): _one(merchant, "certification"),
+    ("registry", "merchant_review_recorded"): _one(merchant, "certification"),
+    ("registry", "merchant_certified"): _one(merchant, "certification"),
+    ("registry", "merchant_rejected"): _one(merchant, "certification"),
+    ("registry", "merchant_status_changed"): _one(
+        merchant, "certification", critical=lambda data: data.get("to") in CRITICAL_STATUSES),
+    ("registry", "spot_check_assigned"): _one(merchant, "spot_check"),
+    ("complaints", "complaint_submitted"): _submitted,
+    ("complaints", "complaint_forwarded"): _one(merchant, "complaint"),
+    ("complaints", "complaint_deadline_approaching"): _one(merchant, "complaint",
+                                                           critical=True),
+    ("complaints", "complaint_escalated"): _escalated,
+    ("complaints", "complaint_responded"): _one(consumer, "complaint"),
+    ("complaints", "complaint_closed"): _one(consumer, "complaint"),
+    ("complaints", "hotspot_detected"): _one(regulators, "regulation"),
+    ("coupons", "coupon_claimed"): _one(consumer, "coupon"),
+    ("coupons", "coupon_expiring"): _one(consumer, "coupon"),
+}
+
+
+def intents_for(envelope):
+    rule = RULES.get((envelope["source"], envelope["type"]))
+    return rule(envelope["type"], envelope["data"]) if rule else []
+
+
+def audience_regions(envelope):
+    """(consumer, region) pairs an event tells us about: who to warn in which region."""
     data = envelope["data"]
-    return [Intent(recipient=f"merchant:{data['merchant_id']}", topic="certification",
-                   template="merchant_applied", context=data)]
+    if envelope["type"] == "complaint_submitted":
+        return [(data["consumer"], data["region"])]
+    if envelope["type"] == "coupon_claimed":
+        return [(data["consumer"], region) for region in data.get("regions") or []]
+    return []
+
+
+def default_preferences(recipient):
+    return {"recipient": recipient, "locale": "zh-CN", "region": None, "contacts": {},
+            "opt_out": {}}
+
+
+def deliveries_for(intent, preferences):
+    """(channel, address) pairs to deliver ``intent`` on: the inbox, plus every channel the
+    recipient gave an address for, less its opt-outs unless the message is critical."""
+    opted_out = set(preferences.get("opt_out", {}).get(intent.topic, []))
+    chosen = []
+    for channel in CHANNELS:
+        if channel in opted_out and not intent.critical:
+            continue
+        if channel == "inbox":
+            chosen.append(("inbox", intent.recipient))
+            continue
+        address = (preferences.get("contacts") or {}).get(CONTACT_OF_CHANNEL[channel])
+        if address:
+            chosen.append((channel, address))
+    return chosen
 
 
 def message_id(event_id, recipient, channel):
     """Exactly one message per (event, recipient, channel): the id is derived from them."""
     return f"{event_id}:{recipient}:{channel}"
+
+
+def chunks(items, size):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

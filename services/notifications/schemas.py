@@ -1,5 +1,10 @@
-"""The notifications service's response shapes, for /openapi.json."""
-from marshmallow import Schema, fields
+"""The notifications service's request and response shapes."""
+from marshmallow import Schema, fields, validate
+
+from services.complaints.schemas import CATEGORIES
+from services.notifications.domain import CHANNELS, TOPICS
+from services.registry.catalogue import INDUSTRIES
+from services.registry.schemas import PHONE, region_code
 
 
 class NotificationSchema(Schema):
@@ -18,3 +23,53 @@ class NotificationSchema(Schema):
 class NotificationPageSchema(Schema):
     items = fields.List(fields.Nested(NotificationSchema))
     next_cursor = fields.String(allow_none=True)
+
+
+class ContactsSchema(Schema):
+    email = fields.Email(allow_none=True)
+    phone = fields.String(allow_none=True, validate=PHONE)
+    wechat_openid = fields.String(allow_none=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9_-]{1,64}\Z"))
+
+
+class PreferencesSchema(Schema):
+    locale = fields.String(load_default="zh-CN", validate=validate.OneOf(["zh-CN", "en"]))
+    region = fields.String(load_default=None, allow_none=True, validate=region_code)
+    contacts = fields.Nested(ContactsSchema, load_default=dict)
+    opt_out = fields.Dict(keys=fields.String(validate=validate.OneOf(TOPICS)),
+                          values=fields.List(fields.String(validate=validate.OneOf(CHANNELS)),
+                                             validate=validate.Length(max=len(CHANNELS))),
+                          load_default=dict)
+
+
+class WarningDraftSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(1, 100))
+    body = fields.String(required=True, validate=validate.Length(1, 5000))
+    region = fields.String(required=True, validate=region_code)
+    industry = fields.String(load_default=None, allow_none=True,
+                             validate=validate.OneOf(sorted(INDUSTRIES)))
+    category = fields.String(load_default=None, allow_none=True,
+                             validate=validate.OneOf(CATEGORIES))
+    hotspot_id = fields.String(load_default=None, allow_none=True,
+                               validate=validate.Length(1, 64))
+
+
+class FanoutSchema(Schema):
+    audience = fields.Integer()
+    delivered = fields.Integer()
+    throttled = fields.Integer()
+
+
+class WarningSchema(WarningDraftSchema):
+    warning_id = fields.String()
+    status = fields.String()
+    created_by = fields.String()
+    created_at = fields.String()
+    published_at = fields.String(allow_none=True)
+    fanout = fields.Nested(FanoutSchema, allow_none=True)
+
+
+class WarningQuerySchema(Schema):
+    region = fields.String(validate=region_code)
+    cursor = fields.String(validate=validate.Length(max=512))
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))

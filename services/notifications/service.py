@@ -1,20 +1,30 @@
-"""Notifications entrypoints: event consumers that fill inboxes, and inbox RPCs."""
+"""Notifications entrypoints: event consumers that decide who hears what, deliveries with
+retries, the inbox, preferences, and consumer warnings with their fan-out."""
 import logging
+import uuid
+from datetime import timedelta
 
+from nameko.timer import timer
 
-from plumbing.actors import Actor
+from plumbing.actors import Actor, jurisdiction_prefix
 from plumbing.clock import ClockProvider, to_rfc3339
+from plumbing.config import SettingsProvider, env_float
 from plumbing.consumers import consumes
-from plumbing.errors import not_found
+from plumbing.errors import conflict, forbidden, not_found, validated
 from plumbing.mongo import Mongo
 from plumbing.service import FangxinService, rpc
-from services.notifications import domain
-from services.notifications.store import NotificationsStore
-from services.notifications.templates import DEFAULT_LOCALE, render
-
-INBOX = "inbox"
+from plumbing.versioned import Change
+from services.notifications import domain, metrics
+from services.notifications.channels import DeliveryFailed, backoff_seconds, channels_from_settings
+from services.notifications.schemas import PreferencesSchema, WarningDraftSchema
+from services.notifications.settings import load_settings
+from services.notifications.store import WARNINGS, NotificationsStore
+from services.notifications.templates import render
 
 log = logging.getLogger(__name__)
+
+RETRY_SCAN_SECONDS = env_float("NOTIFY_RETRY_SCAN_SECONDS", 5)
+ATTEMPT_LEASE_SECONDS = 60
 
 
 def view(message):
@@ -22,44 +32,261 @@ def view(message):
     return {"notification_id": message["_id"], **shown, "read": message["read_at"] is not None}
 
 
+def inbox_scope(actor):
+    """The messages ``actor`` reads: its own, and a regulator also its region's."""
+    own = {"recipient": actor.recipient}
+    if actor.role != "regulator":
+        return own
+    region = {"recipient": {"$regex": "^region:" + jurisdiction_prefix(actor.region)}}
+    return {"$or": [own, region]}
+
+
+def _handler_of(source, event_type):
+    """An event handler named after its event that hands the event to ``_notify``."""
+    def handle(self, envelope):
+        self._notify(envelope)
+    handle.__name__ = handle.__qualname__ = f"on_{event_type}"
+    return consumes(source, event_type)(handle)
+
+
 class NotificationsService(FangxinService):
     name = "notifications"
 
     store = Mongo(NotificationsStore)
     clock = ClockProvider()
+    settings = SettingsProvider(load_settings)
 
-    @consumes("registry", "merchant_applied")
-    def on_merchant_applied(self, envelope):
-        self._deliver(envelope, domain.for_merchant_applied(envelope))
+    # --- who hears what ------------------------------------------------------------------------
 
-    def _deliver(self, envelope, intents):
-        now = to_rfc3339(self.clock.now())
-        for intent in intents:
-            title, body = render(intent.template, DEFAULT_LOCALE, intent.context)
-            self.store.add_message({
-                "_id": domain.message_id(envelope["event_id"], intent.recipient, INBOX),
-                "recipient": intent.recipient,
-                "topic": intent.topic,
-                "title": title,
-                "body": body,
-                "event_type": envelope["type"],
-                "event_id": envelope["event_id"],
-                "created_at": now,
-                "read_at": None,
-            })
-            log.info("inbox message stored", extra={"recipient": intent.recipient,
-                                                    "event_type": envelope["type"]})
+    def _notify(self, envelope):
+        for consumer, region in domain.audience_regions(envelope):
+            self.store.remember_audience(consumer, region)
+        for intent in domain.intents_for(envelope):
+            preferences = self._preferences(intent.recipient)
+            title, body = render(intent.template, preferences["locale"], intent.context)
+            for channel, address in domain.deliveries_for(intent, preferences):
+                self._deliver(envelope, intent, channel, address, title, body)
+
+    def _deliver(self, envelope, intent, channel, address, title, body):
+        now = self._now()
+        message_id = domain.message_id(envelope["event_id"], intent.recipient, channel)
+        common = {"_id": message_id, "recipient": intent.recipient, "topic": intent.topic,
+                  "title": title, "body": body, "event_type": envelope["type"],
+                  "event_id": envelope["event_id"], "created_at": now}
+        if channel == "inbox":
+            if self.store.add_message({**common, "read_at": None}):
+                metrics.MESSAGES.labels("inbox", "sent").inc()
+                log.info("inbox message stored", extra={"recipient": intent.recipient,
+                                                        "event_type": envelope["type"]})
+            return
+        delivery = {**common, "channel": channel, "address": address,
+                    "template": intent.template, "critical": intent.critical,
+                    "status": "pending", "attempts": 0, "next_attempt_at": now,
+                    "last_error": None, "sent_at": None, "occurred_at": envelope["occurred_at"]}
+        if self.store.add_delivery(delivery):
+            self._attempt(delivery)
+
+    def _preferences(self, recipient):
+        return self.store.preferences(recipient) or domain.default_preferences(recipient)
+
+    # --- deliveries with retries ---------------------------------------------------------------
+
+    def _attempt(self, delivery):
+        now = self.clock.now()
+        claimed = self.store.claim_attempt(delivery, to_rfc3339(
+            now + timedelta(seconds=ATTEMPT_LEASE_SECONDS)))
+        if claimed is None:
+            return
+        settings = self.settings
+        channel = channels_from_settings(settings.smtp_url, settings.sms_webhook_url,
+                                         settings.wechat_webhook_url,
+                                         settings.send_timeout_seconds)[claimed["channel"]]
+        try:
+            channel.send(claimed["address"], claimed["title"], claimed["body"],
+                         claimed["template"])
+        except DeliveryFailed as failure:
+            self._failed(claimed, failure.reason)
+            return
+        sent_at = self.clock.now()
+        self.store.finish_attempt(claimed["_id"], {"status": "sent",
+                                                   "sent_at": to_rfc3339(sent_at)})
+        metrics.MESSAGES.labels(claimed["channel"], "sent").inc()
+        metrics.observe_latency(claimed["channel"], claimed["occurred_at"], sent_at)
+
+    def _failed(self, delivery, reason):
+        settings, attempts = self.settings, delivery["attempts"]
+        if attempts < settings.max_attempts:
+            wait = backoff_seconds(attempts, settings.retry_base_seconds,
+                                   settings.retry_cap_seconds)
+            self.store.finish_attempt(delivery["_id"], {
+                "last_error": reason, "next_attempt_at": to_rfc3339(
+                    self.clock.now() + timedelta(seconds=wait))})
+            metrics.RETRIES.labels(delivery["channel"]).inc()
+            return
+        self.store.finish_attempt(delivery["_id"], {"status": "failed", "last_error": reason},
+                                  self._envelopes([("notification_failed", {
+                                      "notification_id": delivery["_id"],
+                                      "recipient": delivery["recipient"],
+                                      "channel": delivery["channel"],
+                                      "event_type": delivery["event_type"],
+                                      "attempts": attempts, "reason": reason})]))
+        metrics.MESSAGES.labels(delivery["channel"], "failed").inc()
+
+    @timer(interval=RETRY_SCAN_SECONDS)
+    def retry_deliveries(self):
+        for delivery in self.store.due_deliveries(self._now()):
+            self._attempt(delivery)
+
+    @rpc
+    def delivery_status(self, notification_id):
+        delivery = self.store.delivery(notification_id)
+        if delivery is None:
+            raise not_found(message="no such delivery")
+        return {"notification_id": delivery["_id"], **{k: delivery[k] for k in (
+            "channel", "status", "attempts", "last_error", "sent_at", "recipient")}}
+
+    # --- the inbox and preferences -------------------------------------------------------------
 
     @rpc
     def inbox(self, actor, unread_only=False, cursor=None, limit=20):
-        recipient = Actor.from_dict(actor).recipient
-        messages, next_cursor = self.store.inbox(recipient, unread_only, cursor, limit)
+        scope = inbox_scope(Actor.from_dict(actor))
+        messages, next_cursor = self.store.inbox(scope, unread_only, cursor, limit)
         return {"items": [view(m) for m in messages], "next_cursor": next_cursor}
 
     @rpc
     def mark_read(self, actor, notification_id):
-        recipient = Actor.from_dict(actor).recipient
-        message = self.store.mark_read(recipient, notification_id, to_rfc3339(self.clock.now()))
+        scope = inbox_scope(Actor.from_dict(actor))
+        message = self.store.mark_read(scope, notification_id, self._now())
         if message is None:
             raise not_found(message="no such notification")
         return view(message)
+
+    @rpc
+    def get_preferences(self, actor):
+        recipient = Actor.from_dict(actor).recipient
+        stored = self._preferences(recipient)
+        return {k: v for k, v in stored.items() if k != "_id"} | {"recipient": recipient}
+
+    @rpc
+    def set_preferences(self, actor, payload):
+        actor = Actor.from_dict(actor)
+        preferences = validated(PreferencesSchema(), payload)
+        self.store.save_preferences(actor.recipient, {**preferences,
+                                                      "recipient": actor.recipient})
+        if actor.role == "consumer" and preferences["region"]:
+            self.store.remember_audience(actor.sub, preferences["region"])
+        return {**preferences, "recipient": actor.recipient}
+
+    # --- consumer warnings ---------------------------------------------------------------------
+
+    @rpc
+    def draft_warning(self, actor, payload):
+        actor = Actor.from_dict(actor)
+        draft = validated(WarningDraftSchema(), payload)
+        if not actor.has_jurisdiction_over(draft["region"]):
+            raise forbidden("OUT_OF_JURISDICTION", "that region is outside your jurisdiction")
+        warning = {"_id": uuid.uuid4().hex, **draft, "status": "draft",
+                   "created_by": actor.sub, "created_at": self._now(), "published_at": None,
+                   "fanout": None, "version": 1}
+        self.store.insert_warning(warning)
+        return warning_view(warning)
+
+    @rpc
+    def publish_warning(self, actor, warning_id):
+        actor = Actor.from_dict(actor)
+
+        def publish(warning):
+            if not actor.has_jurisdiction_over(warning["region"]):
+                raise forbidden("OUT_OF_JURISDICTION", "the warning is outside your region")
+            if warning["status"] != "draft":
+                raise conflict("WRONG_STATE", "the warning is already published")
+            now = self._now()
+            return Change({"status": "published", "published_at": now, "published_by":
+                           actor.sub}, [("warning_published", {
+                               "warning_id": warning["_id"], "title": warning["title"],
+                               "body": warning["body"], "region": warning["region"],
+                               "industry": warning["industry"],
+                               "category": warning["category"]})])
+
+        return warning_view(self._versioned(WARNINGS, lambda: self._warning(warning_id),
+                                            publish))
+
+    def _warning(self, warning_id):
+        warning = self.store.warning(warning_id)
+        if warning is None:
+            raise not_found(message="no such warning")
+        return warning
+
+    @rpc
+    def get_warning(self, actor, warning_id):
+        warning = self._warning(warning_id)
+        if not Actor.from_dict(actor).has_jurisdiction_over(warning["region"]):
+            raise forbidden("OUT_OF_JURISDICTION", "the warning is outside your region")
+        return warning_view(warning)
+
+    @rpc
+    def public_warnings(self, query):
+        warnings, next_cursor = self.store.published_warnings(query.get("cursor"),
+                                                             query.get("limit", 20))
+        if query.get("region"):
+            warnings = [w for w in warnings if _concerns(w["region"], query["region"])]
+        return {"items": [warning_view(w, public=True) for w in warnings],
+                "next_cursor": next_cursor}
+
+    @consumes("notifications", "warning_published")
+    def on_warning_published(self, envelope):
+        """Fans a published warning out to the consumers of its region, in batches, with at
+        most ``WARNINGS_PER_CONSUMER_PER_DAY`` warnings a day each."""
+        data, settings = envelope["data"], self.settings
+        consumers = self.store.audience_in(jurisdiction_prefix(data["region"]))
+        now = self.clock.now()
+        day_start = to_rfc3339(now.replace(hour=0, minute=0, second=0, microsecond=0))
+        delivered = throttled = 0
+        for batch in domain.chunks([f"user:{c}" for c in consumers],
+                                   settings.warning_batch_size):
+            received = self.store.warnings_received_since(batch, day_start)
+            allowed = [r for r in batch if received.get(r, 0) < settings.warnings_per_day]
+            throttled += len(batch) - len(allowed)
+            delivered += self.store.add_messages(
+                self._warning_messages(envelope, allowed, to_rfc3339(now)))
+        fanout = {"audience": len(consumers), "delivered": delivered, "throttled": throttled}
+        self.store.record_fanout(data["warning_id"], fanout)
+        metrics.FANOUT.observe(len(consumers))
+        log.info("warning fanned out", extra={"warning_id": data["warning_id"], **fanout})
+
+    def _warning_messages(self, envelope, recipients, now):
+        locales = {r: p.get("locale", "zh-CN")
+                   for r, p in self.store.preferences_of(recipients).items()}
+        rendered = {}
+        messages = []
+        for recipient in recipients:
+            locale = locales.get(recipient, "zh-CN")
+            if locale not in rendered:
+                rendered[locale] = render("consumer_warning", locale, envelope["data"])
+            title, body = rendered[locale]
+            messages.append({"_id": domain.message_id(envelope["data"]["warning_id"],
+                                                      recipient, "inbox"),
+                             "recipient": recipient, "topic": "warning", "title": title,
+                             "body": body, "event_type": "warning_published",
+                             "event_id": envelope["event_id"], "created_at": now,
+                             "read_at": None})
+        return messages
+
+
+# one handler per event that some rule of domain.RULES turns into messages
+for _source, _event_type in domain.RULES:
+    setattr(NotificationsService, f"on_{_event_type}", _handler_of(_source, _event_type))
+
+
+def _concerns(warning_region, region):
+    """A city's warning concerns its counties, and a county's warning its city."""
+    return region.startswith(jurisdiction_prefix(warning_region)) or \
+        warning_region.startswith(jurisdiction_prefix(region))
+
+
+def warning_view(warning, public=False):
+    hidden = ("_id", "outbox", "outbox_count", "version")
+    if public:
+        hidden += ("created_by", "published_by", "fanout", "hotspot_id")
+    return {"warning_id": warning["_id"], **{k: v for k, v in warning.items()
+                                             if k not in hidden}}

@@ -1,10 +1,13 @@
 """Message templates in zh-CN (default) and en, rendered with Jinja2.
 
-A template defines two blocks, ``title`` and ``body``.
+A template defines two blocks, ``title`` and ``body``. The filters of ``formatting`` are
+available in every template (yuan, local_time, percent, zh_label/en_label, zh_duration/en_duration).
 """
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from services.notifications.formatting import FILTERS
 
 LOCALES = ("zh-CN", "en")
 DEFAULT_LOCALE = "zh-CN"
@@ -16,6 +19,7 @@ _environment = Environment(
     trim_blocks=True,
     keep_trailing_newline=False,
 )
+_environment.filters.update(FILTERS)
 
 
 def render(template, locale, context):

@@ -1,10 +1,15 @@
 """The whole system as separate processes (store, services, gateway), as ``make run`` starts it,
 on ports of its own, in the session's vhost and databases."""
+import json
+import subprocess
+import sys
+
 import pytest
 import requests
 
 from devtools.demo import application, credit_code
-from devtools.stack import PROCESSES, Stack
+from devtools.broker import wait_until_answers
+from devtools.stack import PROCESSES, ROOT, Stack
 from tests.conftest import free_port
 
 
@@ -41,10 +46,51 @@ class Client:
         return self.request("PATCH", path, token, **kwargs)
 
 
+FAILS_TWICE, ALWAYS_FAILS = "13900000001", "13900000002"
+
+
+class Providers:
+    """The fake SMTP server and SMS/WeChat provider the notifications service talks to."""
+
+    def __init__(self, folder):
+        self.smtp_port, self.http_port = free_port(), free_port()
+        self.record = folder / "received.jsonl"
+        self.record.touch()
+        scripts = {FAILS_TWICE: [503, 503], ALWAYS_FAILS: "always"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.fake_providers", "--smtp-port", str(self.smtp_port),
+             "--http-port", str(self.http_port), "--record", str(self.record),
+             "--scripts", json.dumps(scripts)], cwd=ROOT)
+        assert wait_until_answers(("127.0.0.1", self.smtp_port), 15)
+        assert wait_until_answers(("127.0.0.1", self.http_port), 15)
+
+    @property
+    def env(self):
+        base = f"http://127.0.0.1:{self.http_port}"
+        return {"SMTP_URL": f"smtp://127.0.0.1:{self.smtp_port}?from=noreply@fangxin.test",
+                "SMS_WEBHOOK_URL": f"{base}/sms", "WECHAT_WEBHOOK_URL": f"{base}/wechat"}
+
+    def received(self, **match):
+        entries = [json.loads(line) for line in self.record.read_text().splitlines()]
+        return [e for e in entries if all(e.get(k) == v for k, v in match.items())]
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+
 @pytest.fixture(scope="session")
-def stack(system_env, tmp_path_factory):
+def providers(tmp_path_factory):
+    fakes = Providers(tmp_path_factory.mktemp("providers"))
+    yield fakes
+    fakes.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(system_env, providers, tmp_path_factory):
     ports = {name: free_port() for name in PROCESSES}
-    system = Stack(tmp_path_factory.mktemp("stack"), env=system_env, ports=ports)
+    system = Stack(tmp_path_factory.mktemp("stack"), env={**system_env, **providers.env},
+                   ports=ports)
     system.start()
     try:
         assert system.wait_ready(60), f"not ready; logs in {system.logs_dir}"

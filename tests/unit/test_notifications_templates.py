@@ -5,7 +5,7 @@ from jinja2.exceptions import UndefinedError
 
 from plumbing.clock import FixedClock
 from plumbing.events import new_event
-from services.notifications.domain import Intent, for_merchant_applied, message_id
+from services.notifications.domain import Intent, intents_for, message_id
 from services.notifications.templates import render
 from services.registry.domain import applied_event_data, new_merchant, precheck
 
@@ -62,7 +62,9 @@ def test_message_id_is_derived_from_event_recipient_and_channel():
 
 
 def test_merchant_applied_tells_the_merchant_inbox():
-    assert for_merchant_applied({"event_id": "e1", "data": REJECTED}) == [Intent(
+    envelope = {"event_id": "e1", "source": "registry", "type": "merchant_applied",
+                "data": REJECTED}
+    assert intents_for(envelope) == [Intent(
         recipient="merchant:m-1", topic="certification", template="merchant_applied",
         context=REJECTED, critical=False)]
 
@@ -73,7 +75,7 @@ def test_registry_event_renders_into_a_message(application):
     merchant = new_merchant("m-7", application, reasons, "u-1", "2026-11-21T08:00:00.000000Z")
     envelope = new_event("registry", "merchant_applied", applied_event_data(merchant),
                          FixedClock(datetime(2026, 11, 21, tzinfo=timezone.utc)))
-    [intent] = for_merchant_applied(envelope)
+    [intent] = intents_for(envelope)
     title, body = render(intent.template, "zh-CN", intent.context)
     assert intent.recipient == "merchant:m-7"
     assert title == "放心消费单位申报未通过预审"

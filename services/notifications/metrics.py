@@ -1,0 +1,19 @@
+"""The notifications service's figures."""
+from datetime import datetime
+
+from prometheus_client import Counter, Histogram
+
+MESSAGES = Counter("fangxin_notifications_total", "Messages by channel and outcome",
+                   ["channel", "outcome"])
+RETRIES = Counter("fangxin_notification_retries_total", "Delivery retries scheduled",
+                  ["channel"])
+LATENCY = Histogram("fangxin_notification_delivery_seconds",
+                    "From the event to the delivery on a channel", ["channel"],
+                    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600))
+FANOUT = Histogram("fangxin_warning_fanout_size", "Consumers a published warning reached for",
+                   buckets=(0, 10, 100, 1000, 10_000, 100_000, 1_000_000))
+
+
+def observe_latency(channel, occurred_at, sent_at):
+    occurred = datetime.fromisoformat(occurred_at.replace("Z", "+00:00"))
+    LATENCY.labels(channel).observe(max((sent_at - occurred).total_seconds(), 0))

@@ -1,0 +1,31 @@
+"""Settings of the notifications service."""
+from dataclasses import dataclass
+
+from plumbing.config import env_float, env_int, env_str
+
+
+@dataclass(frozen=True)
+class NotificationSettings:
+    smtp_url: str
+    sms_webhook_url: str
+    wechat_webhook_url: str
+    send_timeout_seconds: float
+    max_attempts: int
+    retry_base_seconds: float
+    retry_cap_seconds: float
+    warnings_per_day: int
+    warning_batch_size: int
+
+
+def load_settings():
+    return NotificationSettings(
+        smtp_url=env_str("SMTP_URL", None),
+        sms_webhook_url=env_str("SMS_WEBHOOK_URL", None),
+        wechat_webhook_url=env_str("WECHAT_WEBHOOK_URL", None),
+        send_timeout_seconds=env_float("NOTIFY_SEND_TIMEOUT_SECONDS", 5),
+        max_attempts=env_int("NOTIFY_MAX_ATTEMPTS", 5),
+        retry_base_seconds=env_float("NOTIFY_RETRY_BASE_SECONDS", 30),
+        retry_cap_seconds=env_float("NOTIFY_RETRY_CAP_SECONDS", 3600),
+        warnings_per_day=env_int("WARNINGS_PER_CONSUMER_PER_DAY", 3),
+        warning_batch_size=env_int("WARNING_BATCH_SIZE", 500),
+    )
