@@ -1,5 +1,5 @@
 """Inbox, preferences and consumer warnings routes."""
-from gateway.schemas import InboxQuerySchema
+from gateway.schemas import InboxQuerySchema, PageQuerySchema
 from gateway.web import SIGNED_IN, api
 from services.notifications.schemas import (NotificationPageSchema, NotificationSchema,
                                             PreferencesSchema, WarningDraftSchema,
@@ -21,6 +21,12 @@ class NotificationRoutes:
          response=NotificationSchema, tags=TAGS, errors=(404,), summary="Mark one read")
     def mark_read(self, call):
         return self.notifications.mark_read(call.actor.to_dict(), call.path["notification_id"])
+
+    @api("GET", "/api/v1/me/deliveries", roles=SIGNED_IN, query=PageQuerySchema, tags=TAGS,
+         summary="Own messages on e-mail, SMS and WeChat with their delivery status")
+    def deliveries(self, call):
+        return self.notifications.deliveries(call.actor.to_dict(), call.query.get("cursor"),
+                                             call.query["limit"])
 
     @api("GET", "/api/v1/me/preferences", roles=SIGNED_IN, response=PreferencesSchema,
          tags=TAGS, summary="Locale, region, contact addresses and opt-outs per topic")

@@ -138,12 +138,11 @@ class NotificationsService(FangxinService):
             self._attempt(delivery)
 
     @rpc
-    def delivery_status(self, notification_id):
-        delivery = self.store.delivery(notification_id)
-        if delivery is None:
-            raise not_found(message="no such delivery")
-        return {"notification_id": delivery["_id"], **{k: delivery[k] for k in (
-            "channel", "status", "attempts", "last_error", "sent_at", "recipient")}}
+    def deliveries(self, actor, cursor=None, limit=20):
+        """The actor's own deliveries on e-mail, SMS and WeChat, with their status."""
+        recipient = Actor.from_dict(actor).recipient
+        found, next_cursor = self.store.deliveries_of(recipient, cursor, limit)
+        return {"items": [delivery_view(d) for d in found], "next_cursor": next_cursor}
 
     # --- the inbox and preferences -------------------------------------------------------------
 
@@ -282,6 +281,12 @@ def _concerns(warning_region, region):
     """A city's warning concerns its counties, and a county's warning its city."""
     return region.startswith(jurisdiction_prefix(warning_region)) or \
         warning_region.startswith(jurisdiction_prefix(region))
+
+
+def delivery_view(delivery):
+    shown = ("channel", "topic", "title", "event_type", "status", "attempts", "last_error",
+             "created_at", "sent_at")
+    return {"notification_id": delivery["_id"], **{k: delivery.get(k) for k in shown}}
 
 
 def warning_view(warning, public=False):

@@ -23,7 +23,8 @@ class NotificationsStore(BaseStore):
             IndexModel([("recipient", ASCENDING), ("topic", ASCENDING),
                         ("created_at", DESCENDING)]),
         ],
-        DELIVERIES: [IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)])],
+        DELIVERIES: [IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)]),
+                     IndexModel([("recipient", ASCENDING), ("created_at", DESCENDING)])],
         AUDIENCE: [IndexModel([("region", ASCENDING)])],
         WARNINGS: [IndexModel([("status", ASCENDING), ("published_at", DESCENDING)])],
     }
@@ -97,8 +98,9 @@ class NotificationsStore(BaseStore):
         return list(self.db[DELIVERIES].find(
             {"status": "pending", "next_attempt_at": {"$lte": now}}, NO_OUTBOX).limit(limit))
 
-    def delivery(self, delivery_id):
-        return self.db[DELIVERIES].find_one({"_id": delivery_id}, NO_OUTBOX)
+    def deliveries_of(self, recipient, cursor, limit):
+        return newest_first(self.db[DELIVERIES], {"recipient": recipient}, "created_at",
+                            cursor, limit, NO_OUTBOX)
 
     # --- preferences and the audience of warnings ---------------------------------------------
 

@@ -10,6 +10,7 @@ from devtools.waiting import poll
 from plumbing.clock import Clock
 from plumbing.config import database_name
 from plumbing.events import new_event
+from tests.e2e.metrics_reader import samples
 from tests.e2e.registry_steps import certify
 from tests.e2e.test_complaints import file, filing, post
 
@@ -92,7 +93,7 @@ def seed_audience(system_env, region, count):
 
 
 def test_a_warning_reaches_every_consumer_of_the_region_once_and_the_throttle_holds(
-        client, system_env):
+        stack, client, system_env):
     region = "330381"
     consumers = seed_audience(system_env, region, 2000)
     audience = MongoClient(system_env["MONGO_URI"])[database_name("notifications")]["audience"]
@@ -121,6 +122,8 @@ def test_a_warning_reaches_every_consumer_of_the_region_once_and_the_throttle_ho
     publish(3)
     fourth = publish(4)
     assert fourth["fanout"] == {"audience": 2000, "delivered": 0, "throttled": 2000}
+    assert samples(stack.url_of("notifications"))[
+        ("fangxin_warning_fanout_size_count", ())] >= 4
     assert stored.count_documents({"topic": "warning",
                                    "recipient": {"$regex": f"^user:aud-{region}-"}}) == 6000
     sample = client.token(role="consumer", sub=consumers[7])
@@ -173,7 +176,7 @@ def test_email_sms_and_wechat_reach_real_servers(client, system_env, providers):
 
 
 def test_a_provider_failing_twice_is_retried_until_it_takes_the_message(
-        client, system_env, providers):
+        stack, client, system_env, providers):
     from tests.e2e.conftest import FAILS_TWICE
 
     sub, _ = with_contacts(client, {"phone": FAILS_TWICE})
@@ -185,6 +188,13 @@ def test_a_provider_failing_twice_is_retried_until_it_takes_the_message(
     statuses = [r["status"] for r in providers.received(channel="sms", to=FAILS_TWICE)
                 if event["data"]["campaign_name"] in r["payload"]["text"]]
     assert statuses[:3] == [503, 503, 200]
+    token = client.token(role="consumer", sub=sub)
+    [own] = client.get("/api/v1/me/deliveries", token).json()["items"]
+    assert (own["channel"], own["status"], own["attempts"]) == ("sms", "sent", 3)
+    figures = samples(stack.url_of("notifications"))
+    assert figures[("fangxin_notification_retries_total", (("channel", "sms"),))] >= 2
+    assert figures[("fangxin_notifications_total", (("channel", "sms"), ("outcome", "sent")))] >= 1
+    assert figures[("fangxin_notification_delivery_seconds_count", (("channel", "sms"),))] >= 1
 
 
 def test_a_provider_that_always_fails_ends_in_a_recorded_failure(client, system_env,
