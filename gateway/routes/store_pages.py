@@ -14,8 +14,10 @@ HTML = "text/html; charset=utf-8"
 # Codes are URL-safe tokens; anything else cannot be a store, so no service is asked.
 _CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
 QR_MAX_AGE = 86400  # a store's code, hence its QR image, never changes
-FIGURES_TIMEOUT = 1.0
+COURTESY_TIMEOUT = 1.0
 PAGE_FIGURES = ("total", "resolved", "resolution_rate", "timely_response_rate")
+PAGE_COUPON_FIELDS = ("campaign_id", "name", "kind", "face_value_fen", "min_spend_fen",
+                      "percent_off", "cap_fen", "claim_ends_at")
 
 
 def store_not_found():
@@ -29,16 +31,25 @@ class StorePageRoutes:
         return self._page(_checked(call.path["code"]))
 
     def _page(self, code):
-        """The registry's page, with the complaints service's figures when there are any.
-        The figures are a courtesy: a slow or absent complaints service leaves them out."""
+        """The registry's page, with the complaints service's figures and the active coupon
+        campaigns when there are any. Those are a courtesy: a slow or absent service leaves
+        its section out."""
         page = self.registry.public_store(code)
+        merchant_id = page["merchant_id"]
         try:
-            disclosure = self.complaints.within(FIGURES_TIMEOUT).public_disclosure(
-                page["merchant_id"])
+            disclosure = self.complaints.within(COURTESY_TIMEOUT).public_disclosure(merchant_id)
+            if disclosure["total"]:
+                page["complaints"] = {key: disclosure[key] for key in PAGE_FIGURES}
         except DomainError:
-            return page
-        if disclosure["total"]:
-            page["complaints"] = {key: disclosure[key] for key in PAGE_FIGURES}
+            pass
+        try:
+            campaigns = self.coupons.within(COURTESY_TIMEOUT).public_campaigns(
+                {"merchant_id": merchant_id})["items"]
+            if campaigns:
+                page["coupons"] = [{key: c.get(key) for key in PAGE_COUPON_FIELDS}
+                                   for c in campaigns]
+        except DomainError:
+            pass
         return page
 
     @api("GET", "/s/<code>", tags=TAGS, errors=(404,),

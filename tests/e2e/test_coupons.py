@@ -568,3 +568,17 @@ def test_coupon_metrics_count_claims_redemptions_and_stock(stack, client, mercha
         ("fangxin_coupon_stock_remaining", (("campaign_id", campaign_id),))) == 2)
     assert figures[("fangxin_coupon_claims_total", (("outcome", "issued"),))] >= 1
     assert figures[("fangxin_coupon_redemptions_total", (("outcome", "redeemed"),))] >= 1
+
+
+def test_the_store_page_shows_the_campaigns_a_shop_takes_part_in(client, merchants):
+    from tests.e2e.registry_steps import record
+
+    merchant_id, merchant, _ = certify(client, merchants, region="330106")
+    code = record(client, merchant, merchant_id)["store_code"]
+    operator = operator_token(client)
+    taken = active_campaign(client, operator, eligibility={"regions": ["330100"]})
+    elsewhere = active_campaign(client, operator, eligibility={"regions": ["330200"]})
+    page = client.get(f"/api/v1/public/stores/{code}").json()
+    names = [c["name"] for c in page["coupons"]]
+    assert taken["name"] in names and elsewhere["name"] not in names
+    assert taken["name"] in client.get(f"/s/{code}").text
