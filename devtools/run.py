@@ -1,4 +1,8 @@
 """``make run``: the whole system on this machine, until Ctrl-C."""
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
 import signal
 import sys
 import time
@@ -22,8 +26,7 @@ def main():
             print(f"the system did not become ready; logs are in {stack.logs_dir}",
                   file=sys.stderr)
             return 1
-        results = demo.load(stack.gateway_url)
-        print_banner(stack, results)
+        print_banner(stack, demo.load(stack.gateway_url))
         while not stopping:
             time.sleep(0.5)
     finally:
@@ -32,20 +35,22 @@ def main():
     return 0
 
 
-def print_banner(stack, results):
+def print_banner(stack, demo):
     url = stack.gateway_url
     lines = [
         "", "Fangxin is running.",
         f"  gateway      {url}   (/readyz /metrics /openapi.json /docs)",
     ]
-    lines += [f"  {name:<12} {stack.url_of(name)}/metrics" for name in
+    lines += [f"  {name:<13} {stack.url_of(name)}/metrics" for name in
               ("registry", "complaints", "coupons", "notifications")]
-    lines += [f"  store        {stack.env['MONGO_URI']}", f"  logs         {stack.logs_dir}", "",
-              "Demo merchants (status of their application):"]
-    for merchant_id, status, token in results:
-        lines.append(f"  {merchant_id}: HTTP {status}")
-    lines += ["", "Try: the inbox of demo-m-1",
-              f"  TOKEN={results[0][2]}",
+    lines += [f"  store        {stack.env['MONGO_URI']}", f"  logs         {stack.logs_dir}", ""]
+    if demo.get("store_code"):
+        lines += ["A certified demo shop (一店一码):",
+                  f"  page         {url}/s/{demo['store_code']}",
+                  f"  QR code      {url}/s/{demo['store_code']}/qr.png",
+                  f"  JSON         {url}/api/v1/public/stores/{demo['store_code']}", ""]
+    lines += ["The demo shop's inbox (demo-m-1):",
+              f"  TOKEN={demo['merchant_token']}",
               f"  curl -s -H \"Authorization: Bearer $TOKEN\" {url}/api/v1/me/notifications",
               "", "Ctrl-C stops everything."]
     print("\n".join(lines), flush=True)

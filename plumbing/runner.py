@@ -5,7 +5,7 @@ finish, and kills what is left after ``SHUTDOWN_TIMEOUT_SECONDS``.
 """
 import warnings
 
-warnings.filterwarnings("ignore", message=".*Eventlet is deprecated", category=DeprecationWarning)
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 import eventlet  # noqa: E402
 

@@ -2,7 +2,7 @@
 store (the embedded nx-27017 on a free port, or MONGO_URI when it is set)."""
 import warnings
 
-warnings.filterwarnings("ignore", message=".*Eventlet is deprecated", category=DeprecationWarning)
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 import eventlet  # noqa: E402
 
