@@ -27,6 +27,23 @@ def decode_cursor(cursor):
     return sort_value, document_id
 
 
+def offset_cursor(offset):
+    """An opaque cursor for lists ordered by something other than time (search, distance)."""
+    return base64.urlsafe_b64encode(str(offset).encode()).decode().rstrip("=")
+
+
+def offset_of(cursor):
+    if not cursor:
+        return 0
+    try:
+        offset = int(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+    except (ValueError, binascii.Error):
+        raise invalid({"cursor": ["not a valid cursor"]}) from None
+    if offset < 0:
+        raise invalid({"cursor": ["not a valid cursor"]})
+    return offset
+
+
 def newest_first(collection, query, sort_field, cursor=None, limit=20, projection=None):
     """One page of ``collection`` matching ``query``, by ``sort_field`` then ``_id``, descending."""
     limit = max(1, min(int(limit), MAX_LIMIT))

@@ -1,5 +1,6 @@
 """Notifications entrypoints: event consumers that decide who hears what, deliveries with
 retries, the inbox, preferences, and consumer warnings with their fan-out."""
+import functools
 import logging
 import uuid
 from datetime import timedelta
@@ -25,6 +26,13 @@ log = logging.getLogger(__name__)
 
 RETRY_SCAN_SECONDS = env_float("NOTIFY_RETRY_SCAN_SECONDS", 5)
 ATTEMPT_LEASE_SECONDS = 60
+
+
+@functools.lru_cache(maxsize=4)
+def channels_of(settings):
+    """The channel adapters of these settings, made once (they keep HTTP sessions)."""
+    return channels_from_settings(settings.smtp_url, settings.sms_webhook_url,
+                                  settings.wechat_webhook_url, settings.send_timeout_seconds)
 
 
 def view(message):
@@ -97,10 +105,7 @@ class NotificationsService(FangxinService):
             now + timedelta(seconds=ATTEMPT_LEASE_SECONDS)))
         if claimed is None:
             return
-        settings = self.settings
-        channel = channels_from_settings(settings.smtp_url, settings.sms_webhook_url,
-                                         settings.wechat_webhook_url,
-                                         settings.send_timeout_seconds)[claimed["channel"]]
+        channel = channels_of(self.settings)[claimed["channel"]]
         try:
             channel.send(claimed["address"], claimed["title"], claimed["body"],
                          claimed["template"])

@@ -1,5 +1,4 @@
 """Registry entrypoints: validate → domain → store → events (DESIGN.md rule 3)."""
-import base64
 import logging
 import random
 import uuid
@@ -13,6 +12,7 @@ from plumbing.config import env_float, env_int
 from plumbing.consumers import consumes
 from plumbing.errors import conflict, forbidden, invalid, not_found, validated
 from plumbing.mongo import Mongo
+from plumbing.pagination import offset_cursor, offset_of
 from plumbing.service import FangxinService, rpc
 from plumbing.versioned import Change
 from services.registry import (certification, domain, metrics, search, spot_checks,
@@ -27,22 +27,6 @@ from services.registry.store import MERCHANTS, RegistryStore
 log = logging.getLogger(__name__)
 
 SCAN_SECONDS = env_float("REGISTRY_SCAN_SECONDS", 60)
-
-
-def _page_cursor(offset):
-    return base64.urlsafe_b64encode(str(offset).encode()).decode()
-
-
-def _page_offset(cursor):
-    if not cursor:
-        return 0
-    try:
-        offset = int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
-    except ValueError:
-        raise invalid({"cursor": ["not a valid cursor"]}) from None
-    if offset < 0:
-        raise invalid({"cursor": ["not a valid cursor"]})
-    return offset
 
 
 class RegistryService(FangxinService):
@@ -282,7 +266,7 @@ class RegistryService(FangxinService):
         if filters.get("near"):
             filters["near"] = tuple(float(part) for part in filters["near"].split(","))
         mongo_query = search.public_query(filters)
-        offset, limit = _page_offset(query.get("cursor")), query.get("limit", 20)
+        offset, limit = offset_of(query.get("cursor")), query.get("limit", 20)
         if filters.get("near"):
             lng, lat = filters["near"]
             units = search.nearest_first(self.store.find(mongo_query, limit=10_000), lng, lat,
@@ -291,15 +275,15 @@ class RegistryService(FangxinService):
             units = self.store.find(mongo_query, limit=limit + 1, skip=offset)
         more = len(units) > limit
         return {"items": [search.listing(u) for u in units[:limit]],
-                "next_cursor": _page_cursor(offset + limit) if more else None}
+                "next_cursor": offset_cursor(offset + limit) if more else None}
 
     @rpc
     def public_list(self, kind, cursor=None, limit=20):
         flag = {"red": "red_listed", "black": "black_listed"}[kind]
-        offset = _page_offset(cursor)
+        offset = offset_of(cursor)
         units = self.store.find({flag: True}, limit=limit + 1, skip=offset)
         return {"items": [search.listing(u) for u in units[:limit]],
-                "next_cursor": _page_cursor(offset + limit) if len(units) > limit else None}
+                "next_cursor": offset_cursor(offset + limit) if len(units) > limit else None}
 
     @rpc
     def store_exists(self, store_code):

@@ -100,3 +100,20 @@ def test_cursor_continues_after_the_last_item_newest_first():
     assert collection.query == {"$and": [{"recipient": "user:u1"}, {"$or": [
         {"created_at": {"$lt": "2026-11-29"}},
         {"created_at": "2026-11-29", "_id": {"$lt": "id1"}}]}]}
+
+
+@pytest.mark.parametrize("offset", [0, 20, 12345])
+def test_offset_cursors_round_trip(offset):
+    from plumbing.pagination import offset_cursor, offset_of
+
+    assert offset_of(offset_cursor(offset)) == offset
+
+
+@pytest.mark.parametrize("cursor", ["!!!", "LTU", "eA"])  # not base64, "-5", "x"
+def test_bad_offset_cursors_are_422(cursor):
+    from plumbing.errors import DomainError
+    from plumbing.pagination import offset_of
+
+    with pytest.raises(DomainError) as caught:
+        offset_of(cursor)
+    assert (caught.value.status, caught.value.code) == (422, "VALIDATION_ERROR")
