@@ -1,6 +1,8 @@
 """Who is acting: the token's claims as they travel from the gateway to the services."""
 from dataclasses import asdict, dataclass
 
+from plumbing.errors import forbidden
+
 ROLES = ("consumer", "merchant", "regulator", "operator", "system")
 LEVELS = ("station", "county", "city", "province")
 
@@ -44,3 +46,17 @@ def covers(jurisdiction, region):
     if not jurisdiction or not region:
         return False
     return region.startswith(jurisdiction_prefix(jurisdiction))
+
+
+def region_filter(region):
+    """The Mongo filter of the documents whose ``region`` lies within ``region``."""
+    return {"region": {"$regex": "^" + jurisdiction_prefix(region)}}
+
+
+def jurisdiction_filter(actor, region=None):
+    """``region_filter`` of ``region`` (default: the actor's whole jurisdiction); 403
+    ``OUT_OF_JURISDICTION`` when the region is not the actor's."""
+    region = region or actor.region
+    if not actor.has_jurisdiction_over(region):
+        raise forbidden("OUT_OF_JURISDICTION", "that region is outside your jurisdiction")
+    return region_filter(region)

@@ -5,7 +5,7 @@ import uuid
 
 from nameko.timer import timer
 
-from plumbing.actors import Actor, jurisdiction_prefix
+from plumbing.actors import Actor, jurisdiction_filter
 from plumbing.clock import ClockProvider, to_rfc3339
 from plumbing.config import SettingsProvider, env_float
 from plumbing.errors import conflict, forbidden, invalid, not_found, validated
@@ -189,9 +189,7 @@ class ComplaintsService(FangxinService):
     def statistics(self, actor, query):
         actor = Actor.from_dict(actor)
         region = query.get("region") or actor.region
-        if not actor.has_jurisdiction_over(region):
-            raise forbidden("OUT_OF_JURISDICTION", "that region is outside your jurisdiction")
-        filters = {"region": {"$regex": "^" + jurisdiction_prefix(region)}}
+        filters = jurisdiction_filter(actor, region)
         filters.update(filed_between(query))
         figures = analytics.regulator_statistics(self.store.find(filters))
         return {"region": region, "from": query.get("from_"), "to": query.get("to"), **figures}
@@ -199,7 +197,7 @@ class ComplaintsService(FangxinService):
     @rpc
     def hotspots(self, actor, query):
         actor = Actor.from_dict(actor)
-        filters = {"region": {"$regex": "^" + jurisdiction_prefix(actor.region)}}
+        filters = jurisdiction_filter(actor)
         spots, next_cursor = self.store.hotspot_page(filters, query.get("cursor"),
                                                      query.get("limit", 20))
         return {"items": [{k: v for k, v in s.items() if k not in ("_id", "outbox",
@@ -262,5 +260,5 @@ def scope_of(actor):
     if actor.role == "merchant":
         return {"merchant_id": actor.merchant_id}
     if actor.role == "regulator":
-        return {"region": {"$regex": "^" + jurisdiction_prefix(actor.region)}}
+        return jurisdiction_filter(actor)
     raise forbidden()

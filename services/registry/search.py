@@ -2,7 +2,7 @@
 import math
 import re
 
-from plumbing.actors import jurisdiction_prefix
+from plumbing.actors import region_filter
 from services.registry.certification import PUBLIC_STATUSES
 
 EARTH_RADIUS_M = 6_371_000
@@ -13,7 +13,7 @@ def public_query(filters):
     """The Mongo filter of a validated search; only typed, checked values reach it."""
     query = {"status": {"$in": sorted(PUBLIC_STATUSES)}}
     if filters.get("region"):
-        query["region"] = {"$regex": "^" + jurisdiction_prefix(filters["region"])}
+        query.update(region_filter(filters["region"]))
     for key in ("industry", "unit_type"):
         if filters.get(key):
             query[key] = filters[key]

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from nameko.timer import timer
 
-from plumbing.actors import Actor, jurisdiction_prefix
+from plumbing.actors import Actor, jurisdiction_filter, region_filter
 from plumbing.clock import ClockProvider, to_rfc3339
 from plumbing.config import env_float, env_int
 from plumbing.consumers import consumes
@@ -137,10 +137,7 @@ class RegistryService(FangxinService):
     @rpc
     def list_merchants(self, actor, query):
         actor = Actor.from_dict(actor)
-        region = query.get("region") or actor.region
-        if not actor.has_jurisdiction_over(region):
-            raise forbidden("OUT_OF_JURISDICTION", "that region is outside your jurisdiction")
-        filters = {"region": {"$regex": "^" + jurisdiction_prefix(region)}}
+        filters = jurisdiction_filter(actor, query.get("region"))
         for key in ("status", "pool", "industry"):
             if query.get(key):
                 filters[key] = query[key]
@@ -201,8 +198,7 @@ class RegistryService(FangxinService):
         certification.require_regulator(actor, {"region": body["region"]},
                                         spot_checks.ASSIGNING_LEVEL)
         units = self.store.find({"status": {"$in": list(spot_checks.CHECKED_STATUSES)},
-                                 "region": {"$regex": "^" + jurisdiction_prefix(body["region"])}},
-                                limit=100_000)
+                                 **region_filter(body["region"])}, limit=100_000)
         sample = spot_checks.sample_per_county(units, body["sample_size"], random.SystemRandom())
         batch_id = uuid.uuid4().hex
         tasks = spot_checks.new_tasks(batch_id, sample, actor.sub, self._now())
@@ -214,7 +210,7 @@ class RegistryService(FangxinService):
     @rpc
     def list_spot_checks(self, actor, query):
         actor = Actor.from_dict(actor)
-        filters = {"region": {"$regex": "^" + jurisdiction_prefix(actor.region)}}
+        filters = jurisdiction_filter(actor)
         if query.get("status"):
             filters["status"] = query["status"]
         tasks, next_cursor = self.store.spot_check_page(filters, query.get("cursor"),
