@@ -215,8 +215,10 @@ def view_for(complaint, actor):
     if actor.role == "consumer" and actor.sub == complaint["consumer"]:
         return shown
     if actor.role == "merchant" and actor.merchant_id == complaint["merchant_id"]:
-        return {**shown, "consumer": None, "contact_phone": mask_phone(
-            complaint["contact_phone"])}
+        timeline = [{**entry, "by": "consumer"} if entry["by"] == complaint["consumer"]
+                    else entry for entry in complaint["timeline"]]
+        return {**shown, "consumer": None, "timeline": timeline,
+                "contact_phone": mask_phone(complaint["contact_phone"])}
     if actor.role == "regulator" and actor.has_jurisdiction_over(complaint["region"]):
         return shown
     return None

@@ -99,6 +99,10 @@ def act(merchant, actor, action, reason, now):
         return Change(fields, [("merchant_updated", {
             "merchant_id": merchant["_id"], "changes": {"red_listed": True}, "reason": reason})])
     extra = {"black_listed": True, "red_listed": False} if action == "black_list" else {}
+    if to == "suspended":
+        extra["suspended_by"] = "regulator"  # the licence registry may not lift this one
+    elif action == "restore":
+        extra["suspended_by"] = None
     fields = transition(merchant, to, actor.sub, reason, now, **extra)
     return Change(fields, [status_changed(merchant, to, reason, actor.sub)])
 

@@ -6,7 +6,8 @@ from plumbing.actors import region_filter
 from services.registry.certification import PUBLIC_STATUSES
 
 EARTH_RADIUS_M = 6_371_000
-METRES_PER_DEGREE_LAT = 111_320
+METRES_PER_DEGREE_LAT = 2 * math.pi * EARTH_RADIUS_M / 360  # the sphere distance_m measures on
+BOX_MARGIN = 1.005  # the box only narrows the candidates: a little wider is harmless
 
 
 def public_query(filters):
@@ -32,8 +33,9 @@ def public_query(filters):
 
 def bounding_box(lng, lat, radius_m):
     """A coarse box around the point, so the store returns few candidates to measure."""
-    dlat = radius_m / METRES_PER_DEGREE_LAT
-    dlng = radius_m / (METRES_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 0.01))
+    dlat = BOX_MARGIN * radius_m / METRES_PER_DEGREE_LAT
+    dlng = BOX_MARGIN * radius_m / (METRES_PER_DEGREE_LAT * max(math.cos(math.radians(lat)),
+                                                                0.01))
     return {"location.lat": {"$gte": lat - dlat, "$lte": lat + dlat},
             "location.lng": {"$gte": lng - dlng, "$lte": lng + dlng}}
 
