@@ -4,33 +4,35 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test unit integration e2e install browser clean
+.PHONY: run test unit integration e2e install tools clean
 
 run: $(STAMP)
 	$(BIN)/python -m devtools.run
 
-test: $(STAMP) browser
+test: $(STAMP) tools
 	$(BIN)/python -m devtools.broker
 	$(BIN)/python -m pytest tests
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
 
-integration: $(STAMP) browser
+integration: $(STAMP) tools
 	$(BIN)/python -m devtools.broker
 	$(BIN)/python -m pytest tests/integration
 
-e2e: $(STAMP) browser
+e2e: $(STAMP) tools
 	$(BIN)/python -m devtools.broker
 	$(BIN)/python -m pytest tests/e2e
 
 install: $(STAMP)
 
-# headless Chromium for the store page's browser tests (Debian's package)
+# Debian packages the tests use: headless Chromium (store pages) and promtool (alert rules)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-browser:
-	command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+APT  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+tools:
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(APT) $$missing; fi
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -16,6 +16,7 @@ import logging  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 
+from eventlet.event import Event  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
 from plumbing.config import env_float, nameko_config  # noqa: E402
@@ -46,14 +47,24 @@ def main(argv):
     runner.add_service(service_cls)
     timeout = env_float("SHUTDOWN_TIMEOUT_SECONDS", 20)
 
+    stop_requested = Event()
+
     def on_signal(signum, frame):
         log.info("signal %s: stopping", signum)
-        eventlet.spawn_n(shut_down, runner, timeout)
+        if not stop_requested.ready():
+            stop_requested.send(signum)
+
+    def stop_when_asked():
+        # a stop that starts while the containers are still starting hangs in nameko, so the
+        # signal only marks the request and the stop waits until start has returned
+        stop_requested.wait()
+        shut_down(runner, timeout)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     runner.start()
     log.info("started %s on %s", service_cls.name, config["WEB_SERVER_ADDRESS"])
+    eventlet.spawn_n(stop_when_asked)
     runner.wait()
 
 
