@@ -126,6 +126,12 @@ def test_sigterm_lets_a_busy_service_finish_its_work(system_env, tmp_path):
     config = {"AMQP_URI": system_env["AMQP_URI"]}
     try:
         wait_for(f"http://127.0.0.1:{port}/healthz", 40)
+        # its queues exist once the runner says it started; an event sent before that would
+        # have no queue to land in
+        deadline = time.monotonic() + 30
+        while '"started notifications' not in log.read_text(errors="replace"):
+            assert time.monotonic() < deadline, "the service never finished starting"
+            time.sleep(0.1)
         with ClusterRpcProxy(config) as cluster:
             cluster.notifications.set_preferences(
                 {"sub": "busy-consumer", "role": "consumer"},
