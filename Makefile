@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test unit integration e2e install tools clean
+.PHONY: run test unit integration e2e bench install tools clean
 
 run: $(STAMP)
 	$(BIN)/python -m devtools.run
@@ -23,6 +23,11 @@ integration: $(STAMP) tools
 e2e: $(STAMP) tools
 	$(BIN)/python -m devtools.broker
 	$(BIN)/python -m pytest tests/e2e
+
+# the whole system under load from separate processes; writes bench/results/latest.json
+bench: $(STAMP)
+	$(BIN)/python -m devtools.broker
+	$(BIN)/python -m bench.run
 
 install: $(STAMP)
 

@@ -1,0 +1,140 @@
+"""The load generator: a process of its own (``python -m bench.load SPEC.json``) that fires
+requests from threads, one ``requests.Session`` per thread, and prints its results as JSON on
+stdout. ``bench.run`` starts several of them at once and merges what they print.
+
+Modes (``spec["mode"]``):
+  duration  GET ``urls`` round-robin for ``seconds``: count, errors, latencies
+  list      fire each of ``requests`` once (method, url, token, key, json): per-request outcome
+  fam       the store's conditional find_one_and_update ($inc on a counter) for ``seconds``
+"""
+import json
+import sys
+import threading
+import time
+
+
+def _session():
+    import requests
+
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=1)
+    session.mount("http://", adapter)
+    return session
+
+
+def run_duration(spec):
+    urls, seconds, threads = spec["urls"], spec["seconds"], spec["threads"]
+    lock = threading.Lock()
+    latencies, errors = [], [0]
+    deadline = time.monotonic() + seconds
+
+    def worker(offset):
+        session, mine, bad, i = _session(), [], 0, offset
+        while time.monotonic() < deadline:
+            url = urls[i % len(urls)]
+            i += 1
+            started = time.perf_counter()
+            try:
+                ok = session.get(url, timeout=10).status_code == 200
+            except Exception:
+                ok = False
+            mine.append((time.perf_counter() - started) * 1000)
+            bad += not ok
+        with lock:
+            latencies.extend(mine)
+            errors[0] += bad
+
+    started = time.monotonic()
+    _in_threads(worker, threads)
+    return {"count": len(latencies), "errors": errors[0], "elapsed": time.monotonic() - started,
+            "latencies_ms": latencies}
+
+
+def run_list(spec):
+    todo, threads = spec["requests"], spec["threads"]
+    results = [None] * len(todo)
+    cursor = iter(range(len(todo)))
+    lock = threading.Lock()
+
+    def worker(_):
+        session = _session()
+        while True:
+            with lock:
+                index = next(cursor, None)
+            if index is None:
+                return
+            item = todo[index]
+            headers = {"Authorization": f"Bearer {item['token']}"}
+            if item.get("key"):
+                headers["Idempotency-Key"] = item["key"]
+            started = time.perf_counter()
+            try:
+                response = session.request(item.get("method", "POST"), item["url"],
+                                           headers=headers, json=item.get("json", {}), timeout=30)
+                status = response.status_code
+                try:
+                    body = response.json()
+                except ValueError:
+                    body = {}
+            except Exception as exc:
+                status, body = 0, {"error": {"code": type(exc).__name__}}
+            latency = (time.perf_counter() - started) * 1000
+            code = (body.get("error") or {}).get("code") if isinstance(body, dict) else None
+            coupon = body.get("coupon_id") if isinstance(body, dict) else None
+            results[index] = [item.get("id"), status, code, coupon, latency]
+
+    started = time.monotonic()
+    _in_threads(worker, threads)
+    return {"elapsed": time.monotonic() - started, "results": results}
+
+
+def run_fam(spec):
+    from pymongo import MongoClient, ReturnDocument
+
+    client = MongoClient(spec["mongo_uri"], maxPoolSize=spec["threads"] + 2)
+    counters = client[spec["database"]]["counters"]
+    doc_id = spec["doc_id"]
+    lock = threading.Lock()
+    latencies, misses = [], [0]
+    deadline = time.monotonic() + spec["seconds"]
+
+    def worker(_):
+        mine, missed = [], 0
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            done = counters.find_one_and_update({"_id": doc_id, "stock": {"$gt": 0}},
+                                                {"$inc": {"stock": -1, "issued": 1}},
+                                                return_document=ReturnDocument.AFTER)
+            mine.append((time.perf_counter() - started) * 1000)
+            missed += done is None
+        with lock:
+            latencies.extend(mine)
+            misses[0] += missed
+
+    started = time.monotonic()
+    _in_threads(worker, spec["threads"])
+    client.close()
+    return {"count": len(latencies), "errors": misses[0], "elapsed": time.monotonic() - started,
+            "latencies_ms": latencies}
+
+
+def _in_threads(worker, count):
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+MODES = {"duration": run_duration, "list": run_list, "fam": run_fam}
+
+
+def main(argv):
+    with open(argv[1]) as handle:
+        spec = json.load(handle)
+    json.dump(MODES[spec["mode"]](spec), sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
