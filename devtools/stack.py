@@ -102,9 +102,6 @@ class Stack:
         """True once the gateway's /readyz answers 200."""
         return wait_until(self._ready, seconds)
 
-    def wait_healthy(self, name, seconds=30):
-        return wait_until(lambda: _ok(f"{self.url_of(name)}/healthz"), seconds)
-
     def _ready(self):
         return _ok(f"{self.gateway_url}/readyz")
 

@@ -225,10 +225,8 @@ class CouponsService(FangxinService):
             [r for r in redemptions if r["status"] == "done"]))
 
     def _counts(self, campaign):
-        coupons = self.store.db["coupons"].find({"campaign_id": campaign["_id"]},
-                                                {"status": 1, "redemption": 1})
         issued, redemptions = 0, []
-        for coupon in coupons:
+        for coupon in self.store.issued_in(campaign["_id"]):
             issued += 1
             if coupon["status"] == "redeemed" and coupon.get("redemption"):
                 redemptions.append(coupon["redemption"])

@@ -44,8 +44,6 @@ class CouponsStore(BaseStore):
     def campaigns_in(self, statuses):
         return list(self.db[CAMPAIGNS].find({"status": {"$in": list(statuses)}}, NO_OUTBOX))
 
-    def campaign_page(self, query, cursor, limit):
-        return newest_first(self.db[CAMPAIGNS], query, "created_at", cursor, limit, NO_OUTBOX)
 
     # --- stock ---------------------------------------------------------------------------------
 
@@ -113,9 +111,6 @@ class CouponsStore(BaseStore):
         return newest_first(self.db[COUPONS], {"consumer": consumer}, "claimed_at", cursor,
                             limit, NO_OUTBOX)
 
-    def count_coupons(self, campaign_id):
-        return self.db[COUPONS].count_documents({"campaign_id": campaign_id})
-
     def mark_coupon(self, coupon_id, expected_status, fields, events=()):
         """Moves a coupon on only from ``expected_status``: one till wins a race."""
         saved = self.db[COUPONS].find_one_and_update(
@@ -125,6 +120,11 @@ class CouponsStore(BaseStore):
         if saved is not None and events:
             self.events_written()
         return saved
+
+    def issued_in(self, campaign_id):
+        """The campaign's coupons, with what the figures need."""
+        return self.db[COUPONS].find({"campaign_id": campaign_id},
+                                     {"status": 1, "redemption": 1})
 
     def coupons_to_watch(self, until):
         return list(self.db[COUPONS].find({"status": "active",
@@ -145,8 +145,6 @@ class CouponsStore(BaseStore):
             self.events_written()
         return saved
 
-    def redemptions_of(self, campaign_id):
-        return list(self.db[REDEMPTIONS].find({"campaign_id": campaign_id}, NO_OUTBOX))
 
     # --- the copy of the registry's standings -------------------------------------------------
 
