@@ -30,7 +30,16 @@ TOKENS = {
     "wrong issuer": lambda: signed(iss="someone-else"),
     "wrong audience": lambda: signed(aud="another-api"),
     "garbage": lambda: "not.a.jwt",
+    "not yet valid": lambda: signed(nbf=int(time.time()) + 3600),
+    "wrong algorithm (HS512)": lambda: signed(algorithm="HS512"),
+    "wrong algorithm (RS256)": lambda: signed(secret=_rsa_key(), algorithm="RS256"),
+    "no subject": lambda: signed(sub=""),
 }
+
+
+def _rsa_key():
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 @pytest.mark.parametrize("kind", sorted(TOKENS))
