@@ -8,3 +8,6 @@ REDEMPTIONS = Counter("fangxin_coupon_redemptions_total",
                       ["outcome"])
 STOCK_REMAINING = Gauge("fangxin_coupon_stock_remaining", "Stock left per active campaign",
                         ["campaign_id"])
+UNITS_RETURNED = Counter("fangxin_coupon_units_returned_total",
+                         "Units of stock returned by the reconciler after a claim died between "
+                         "taking and recording them")

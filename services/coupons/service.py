@@ -9,12 +9,13 @@ from plumbing.actors import Actor, covers
 from plumbing.clock import ClockProvider
 from plumbing.config import SettingsProvider, env_float
 from plumbing.consumers import consumes
-from plumbing.errors import DomainError, conflict, not_found, validated
+from plumbing.errors import DomainError, ServiceUnavailable, conflict, not_found, validated
 from plumbing.idempotency import IdempotentRequests
 from plumbing.mongo import Mongo
 from plumbing.rpc import BoundedRpcProxy
 from plumbing.service import FangxinService, rpc
-from services.coupons import metrics, rules
+from services.coupons import metrics, rules, units
+from services.coupons.reconciler import RECONCILE_SECONDS, Reconciler
 from services.coupons.schemas import (CampaignSchema, ClaimSchema, RedemptionSchema,
                                       RollbackSchema)
 from services.coupons.settings import load_settings
@@ -31,6 +32,7 @@ class CouponsService(FangxinService):
     clock = ClockProvider()
     settings = SettingsProvider(load_settings)
     registry = BoundedRpcProxy("registry")
+    reconciler = Reconciler()
 
     def _requests(self):
         return IdempotentRequests(self.store.db[REQUESTS], self.clock)
@@ -110,27 +112,39 @@ class CouponsService(FangxinService):
         if not self.store.take_holding(campaign_id, actor.sub, campaign["per_consumer_limit"]):
             raise conflict("LIMIT_REACHED", "you hold as many coupons of this campaign as "
                                             "one person may")
-        if not self.store.take_stock(campaign_id, self.settings.stock_shards):
+        unit = self.store.take_stock(campaign_id, self.settings.stock_shards)
+        if unit is None:
             self.store.give_back_holding(campaign_id, actor.sub)
             self._end_sold_out(campaign_id)
             raise conflict("SOLD_OUT", "the campaign has no coupons left")
-        prize = self._draw(campaign) if campaign["kind"] == "lucky_draw" else None
+        # from here on the unit is recorded by exactly one document, or the reconciler
+        # returns it (services/coupons/units.py)
+        prize, prize_unit = self._draw(campaign) if campaign["kind"] == "lucky_draw" else (
+            None, None)
         if campaign["kind"] == "lucky_draw" and prize is None:
+            self._record(campaign_id, actor, units.placeholder(
+                units.NO_PRIZE, unit, campaign_id, units.DRAW, now, drawn_by=actor.sub))
             return rules.no_prize_view(campaign, now)
-        coupon = rules.new_coupon(uuid.uuid4().hex, campaign, actor.sub, now, prize)
-        self.store.insert_coupon(coupon, self._envelopes([("coupon_claimed", {
+        coupon = {**rules.new_coupon(units.unit_id(*unit), campaign, actor.sub, now, prize),
+                  **units.unit_fields(unit, prize_unit)}
+        self._record(campaign_id, actor, coupon, self._envelopes([("coupon_claimed", {
             "coupon_id": coupon["_id"], "campaign_id": campaign_id, "consumer": actor.sub,
             "campaign_name": campaign["name"], "prize": coupon["prize"],
             "face_value_fen": coupon["face_value_fen"], "expires_at": coupon["expires_at"],
             "regions": campaign["eligibility"]["regions"]})]))
         return rules.coupon_view(coupon)
 
+    def _record(self, campaign_id, actor, document, events=()):
+        if not self.store.insert_coupon(document, events):  # voided: this claim was too slow
+            self.store.give_back_holding(campaign_id, actor.sub)
+            raise ServiceUnavailable("the claim took too long and was undone; try again")
+
     def _draw(self, campaign):
+        """The prize tier won and its unit, or (None, None)."""
         _, prizes = self.store.remaining(campaign["_id"])
         tier = rules.draw_prize(campaign["prize_tiers"], prizes, _draws)
-        if tier is not None and self.store.take_prize(campaign["_id"], tier["name"]):
-            return tier
-        return None
+        prize_unit = tier and self.store.take_prize(campaign["_id"], tier["name"])
+        return (tier, prize_unit) if prize_unit else (None, None)
 
     def _end_sold_out(self, campaign_id):
         self._move(campaign_id, lambda c: rules.moved(c, "ended", "system", self._now(),
@@ -272,6 +286,11 @@ class CouponsService(FangxinService):
         before = self.settings.expiring_before_seconds
         for coupon in self.store.coupons_to_watch(rules.later(now, before)):
             self._expire_or_warn(coupon, now, before)
+
+    @timer(interval=RECONCILE_SECONDS, eager=True)
+    def reconcile_stock(self):
+        """Returns units of stock that claims took and died before recording."""
+        self.reconciler.run(self.store, self._now())
 
     def _expire_or_warn(self, coupon, now, before):
         if coupon["expires_at"] <= now:

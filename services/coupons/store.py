@@ -8,6 +8,7 @@ from pymongo.errors import DuplicateKeyError
 from plumbing.mongo import BaseStore
 from plumbing.outbox import update_with_events
 from plumbing.pagination import newest_first
+from services.coupons import units
 
 CAMPAIGNS = "campaigns"
 STOCK = "stock"
@@ -17,6 +18,7 @@ REDEMPTIONS = "redemptions"
 MERCHANTS = "merchants"
 REQUESTS = "idempotent_requests"
 NO_OUTBOX = {"outbox": 0}
+ISSUED = list(units.ISSUED_STATUSES)
 
 
 class CouponsStore(BaseStore):
@@ -28,6 +30,9 @@ class CouponsStore(BaseStore):
             IndexModel([("consumer", ASCENDING), ("claimed_at", DESCENDING)]),
             IndexModel([("campaign_id", ASCENDING)]),
             IndexModel([("status", ASCENDING), ("expires_at", ASCENDING)]),
+            IndexModel([(f"{units.DRAW}_counter", ASCENDING), (f"{units.DRAW}_seq", ASCENDING)]),
+            IndexModel([(f"{units.PRIZE}_counter", ASCENDING),
+                        (f"{units.PRIZE}_seq", ASCENDING)]),
         ],
         REDEMPTIONS: [IndexModel([("campaign_id", ASCENDING)])],
     }
@@ -50,27 +55,33 @@ class CouponsStore(BaseStore):
     def create_stock(self, campaign_id, total, shards, prize_tiers):
         share, extra = divmod(total, shards)
         counters = [{"_id": f"{campaign_id}:{n}", "campaign_id": campaign_id, "kind": "draws",
-                     "remaining": share + (1 if n < extra else 0)} for n in range(shards)]
+                     "remaining": share + (1 if n < extra else 0), "taken": 0,
+                     "accounted_upto": 0} for n in range(shards)]
         counters += [{"_id": f"{campaign_id}:prize:{tier['name']}", "campaign_id": campaign_id,
-                      "kind": "prize", "remaining": tier["quantity"]} for tier in prize_tiers]
+                      "kind": "prize", "remaining": tier["quantity"], "taken": 0,
+                      "accounted_upto": 0} for tier in prize_tiers]
         self.db[STOCK].insert_many(counters)
 
     def take_stock(self, campaign_id, shards):
-        """Takes one unit from a shard with stock left; False when every shard is empty."""
+        """Takes one unit from a shard with stock left: the unit ``(counter_id, seq)``, or None
+        when every shard is empty."""
         order = list(range(shards))
         random.shuffle(order)
         for n in order:
-            if self._take(f"{campaign_id}:{n}"):
-                return True
-        return False
+            unit = self._take(f"{campaign_id}:{n}")
+            if unit is not None:
+                return unit
+        return None
 
     def take_prize(self, campaign_id, tier_name):
         return self._take(f"{campaign_id}:prize:{tier_name}")
 
     def _take(self, counter_id):
-        return self.db[STOCK].find_one_and_update(
-            {"_id": counter_id, "remaining": {"$gt": 0}}, {"$inc": {"remaining": -1}},
-            projection={"_id": 1}) is not None
+        counter = self.db[STOCK].find_one_and_update(
+            {"_id": counter_id, "remaining": {"$gt": 0}},
+            {"$inc": {"remaining": -1, "taken": 1}}, projection={"taken": 1},
+            return_document=ReturnDocument.AFTER)
+        return None if counter is None else (counter_id, counter["taken"])
 
     def remaining(self, campaign_id):
         counters = self.db[STOCK].find({"campaign_id": campaign_id}, {"kind": 1, "remaining": 1,
@@ -101,11 +112,17 @@ class CouponsStore(BaseStore):
 
     # --- coupons and redemptions --------------------------------------------------------------
 
-    def insert_coupon(self, coupon, events):
-        self.insert_with_events(COUPONS, coupon, events)
+    def insert_coupon(self, coupon, events=()):
+        """Records the coupon (or a ``no_prize`` record); False when its unit was voided
+        first (the claim took longer than the reconciler's grace period)."""
+        try:
+            self.insert_with_events(COUPONS, coupon, list(events))
+            return True
+        except DuplicateKeyError:
+            return False
 
     def coupon_by_code(self, code):
-        return self.db[COUPONS].find_one({"code": code}, NO_OUTBOX)
+        return self.db[COUPONS].find_one({"code": code, "status": {"$in": ISSUED}}, NO_OUTBOX)
 
     def coupons_of(self, consumer, cursor, limit):
         return newest_first(self.db[COUPONS], {"consumer": consumer}, "claimed_at", cursor,
@@ -123,7 +140,7 @@ class CouponsStore(BaseStore):
 
     def issued_in(self, campaign_id):
         """The campaign's coupons, with what the figures need."""
-        return self.db[COUPONS].find({"campaign_id": campaign_id},
+        return self.db[COUPONS].find({"campaign_id": campaign_id, "status": {"$in": ISSUED}},
                                      {"status": 1, "redemption": 1})
 
     def coupons_to_watch(self, until):
@@ -145,6 +162,33 @@ class CouponsStore(BaseStore):
             self.events_written()
         return saved
 
+
+    # --- units of stock lost between their take and their record (services/coupons/units.py) --
+
+    def counters_with_unaccounted_units(self):
+        counters = self.db[STOCK].find({}, {"kind": 1, "campaign_id": 1, "taken": 1,
+                                            "accounted_upto": 1})
+        return [c for c in counters if c.get("taken", 0) > c.get("accounted_upto", 0)]
+
+    def accounted_seqs(self, counter, above):
+        prefix = units.PRIZE if counter.get("kind") == "prize" else units.DRAW
+        found = self.db[COUPONS].find({f"{prefix}_counter": counter["_id"],
+                                       f"{prefix}_seq": {"$gt": above}}, {f"{prefix}_seq": 1})
+        return {document[f"{prefix}_seq"] for document in found}
+
+    def mark_accounted_upto(self, counter_id, seq):
+        self.db[STOCK].update_one({"_id": counter_id}, {"$set": {"accounted_upto": seq}})
+
+    def unreturned_voids(self):
+        return list(self.db[COUPONS].find({"status": units.VOID, "return": "pending"}))
+
+    def return_unit(self, void):
+        """Gives the voided unit back to its counter, once however often this runs."""
+        prefix = units.PRIZE if f"{units.PRIZE}_counter" in void else units.DRAW
+        counter_id, seq = void[f"{prefix}_counter"], void[f"{prefix}_seq"]
+        self.db[STOCK].update_one({"_id": counter_id, f"returned.{seq}": {"$exists": False}},
+                                  {"$inc": {"remaining": 1}, "$set": {f"returned.{seq}": True}})
+        self.db[COUPONS].update_one({"_id": void["_id"]}, {"$set": {"return": "done"}})
 
     # --- the copy of the registry's standings -------------------------------------------------
 

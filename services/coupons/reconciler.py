@@ -1,0 +1,69 @@
+"""The stock reconciler: units lost by a claim that died between taking a unit and recording it
+come back (see ``services/coupons/units.py`` for why this is exact). It runs when the service
+starts and every ``COUPON_RECONCILE_SECONDS``; a gap must stay open for
+``COUPON_RECONCILE_GRACE_SECONDS`` (much longer than any claim) before it is voided."""
+import logging
+import time
+
+from nameko.extensions import DependencyProvider
+
+from plumbing.config import env_float
+from services.coupons import metrics, units
+
+log = logging.getLogger(__name__)
+
+RECONCILE_SECONDS = env_float("COUPON_RECONCILE_SECONDS", 30)
+
+
+class StockReconciler:
+    def __init__(self, grace_seconds):
+        self.watch = units.GapWatch(grace_seconds)
+
+    def run(self, store, now):
+        """One pass: finds the gaps, voids those open long enough, returns voided units."""
+        counters = {c["_id"]: c for c in store.counters_with_unaccounted_units()}
+        due = self.watch.due(self._open_gaps(store, counters), time.monotonic())
+        # draw units before prize units: voiding the draw is what stops a slow claim
+        for counter_id, seq in sorted(due, key=lambda gap: _is_prize(counters[gap[0]])):
+            self._void(store, counters[counter_id], seq, now)
+        for void in store.unreturned_voids():
+            store.return_unit(void)
+            metrics.UNITS_RETURNED.inc()
+            log.warning("returned a unit of stock lost by an unfinished claim",
+                        extra={"unit_id": void["_id"], "campaign_id": void["campaign_id"]})
+
+    @staticmethod
+    def _open_gaps(store, counters):
+        """(counter_id, seq) of every gap, prize counters read before draw counters."""
+        open_gaps = []
+        for counter in sorted(counters.values(), key=lambda c: not _is_prize(c)):
+            taken, upto = counter.get("taken", 0), counter.get("accounted_upto", 0)
+            accounted = store.accounted_seqs(counter, upto)
+            mark = units.watermark(taken, upto, accounted)
+            if mark > upto:
+                store.mark_accounted_upto(counter["_id"], mark)
+            open_gaps += [(counter["_id"], seq) for seq in units.gaps(taken, mark, accounted)]
+        return open_gaps
+
+    @staticmethod
+    def _void(store, counter, seq, now):
+        if _is_prize(counter) and seq in store.accounted_seqs(counter, seq - 1):
+            return  # its claim recorded it after the scan
+        prefix = units.PRIZE if _is_prize(counter) else units.DRAW
+        void = units.placeholder(units.VOID, (counter["_id"], seq), counter["campaign_id"],
+                                 prefix, now, **{"return": "pending"})
+        store.insert_coupon(void)  # False: the claim recorded it first, nothing to return
+
+
+def _is_prize(counter):
+    return counter.get("kind") == "prize"
+
+
+class Reconciler(DependencyProvider):
+    """One ``StockReconciler`` per container: it remembers when it first saw each gap."""
+
+    def setup(self):
+        self.reconciler = StockReconciler(env_float("COUPON_RECONCILE_GRACE_SECONDS", 120))
+
+    def get_dependency(self, worker_ctx):
+        return self.reconciler

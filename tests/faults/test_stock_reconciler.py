@@ -1,0 +1,48 @@
+"""A claim that dies between taking a unit of stock and recording its coupon (a kill -9 at the
+wrong instant) loses no stock: the coupons service's reconciler returns the unit, once, and a
+claim that was only slow can no longer record it. The dead claim is played by the coupons
+store's own ``take_stock`` against the real store, with nothing recorded after it, while the
+real coupons process runs its reconciler (grace period shortened to 4 s)."""
+from pymongo import MongoClient
+
+from devtools.waiting import poll
+from services.coupons import units
+from services.coupons.store import COUPONS, CouponsStore
+from tests.e2e.coupon_steps import active_campaign, claimed, new_consumer, operator_token, stats
+
+
+def coupons_store(stack):
+    database = MongoClient(stack.env["MONGO_URI"])[
+        stack.env["MONGO_DB_PREFIX"] + "coupons"]
+    return CouponsStore(database)
+
+
+def test_a_unit_taken_by_a_claim_that_died_comes_back_once(fault_stack, fault_client):
+    client = fault_client
+    operator = operator_token(client)
+    campaign_id = active_campaign(client, operator, total_quantity=5,
+                                  per_consumer_limit=1)["campaign_id"]
+    _, consumer = new_consumer(client)
+    coupon = claimed(client, consumer, campaign_id)
+    store = coupons_store(fault_stack)
+
+    lost = store.take_stock(campaign_id, 1)  # ... and the process dies here
+    assert lost is not None
+    assert stats(client, operator, campaign_id)["remaining"] == 3
+
+    figures = poll(lambda: stats(client, operator, campaign_id),
+                   lambda f: f["remaining"] == 4, seconds=30, interval=0.3)
+    assert (figures["issued"], figures["remaining"]) == (1, 4), figures
+    voids = list(store.db[COUPONS].find({"campaign_id": campaign_id, "status": units.VOID}))
+    assert [v["_id"] for v in voids] == [units.unit_id(*lost)]
+    assert poll(lambda: store.db[COUPONS].find_one({"_id": voids[0]["_id"]}),
+                lambda v: v["return"] == "done")["return"] == "done"
+
+    # returned once, however many passes run; the claimed coupon is untouched
+    assert poll(lambda: stats(client, operator, campaign_id), lambda f: f["remaining"] != 4,
+                seconds=3)["remaining"] == 4
+    # a claim slower than the grace period cannot record its unit any more
+    assert store.insert_coupon({"_id": units.unit_id(*lost), "code": "late",
+                                "campaign_id": campaign_id, "status": "active"}) is False
+    assert store.coupon_by_code(coupon["code"])["_id"] == coupon["coupon_id"]
+    assert store.coupon_by_code(voids[0]["code"]) is None  # a void is never a coupon
