@@ -9,7 +9,8 @@ from gateway.web import ApiRoute
 
 ERROR_STATUSES = {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "FORBIDDEN",
                   404: "NOT_FOUND", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE",
-                  422: "VALIDATION_ERROR", 503: "UNAVAILABLE"}
+                  422: "VALIDATION_ERROR", 429: "RATE_LIMITED",
+                  503: "UNAVAILABLE"}
 _PATH_PARAM = re.compile(r"<(?:[a-z]+:)?([a-zA-Z_]+)>")
 
 
@@ -72,6 +73,8 @@ def _responses(route):
         statuses.add(422)
     if route.roles is not None:
         statuses |= {401, 403}
+    if route.rate_limit is not None:
+        statuses.add(429)
     for status in sorted(statuses):
         responses[str(status)] = {"description": ERROR_STATUSES.get(status, "error"),
                                   "content": {"application/json": {"schema": "Error"}}}

@@ -21,6 +21,7 @@ from prometheus_client import Counter, Histogram
 from werkzeug.wrappers import Response
 
 from gateway.auth import TokenVerifier, bearer_token
+from gateway.rate_limits import RateLimiter, client_ip, load_rate_limit_settings
 from gateway.settings import load_settings
 from plumbing.actors import ROLES, Actor
 from plumbing.context import REQUEST_ID_KEY, new_request_id
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 SIGNED_IN = ROLES
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_SHAPE = re.compile(r"^[A-Za-z0-9._-]{1,128}\Z")
+# token-less routes under these prefixes count against RATE_LIMIT_PUBLIC_PER_IP
+PUBLIC_PREFIXES = ("/api/v1/public/", "/s/")
 
 HTTP_REQUESTS = Counter("fangxin_http_requests_total", "Gateway requests",
                         ["route", "method", "status"])
@@ -56,18 +59,21 @@ class ApiCall:
 
 
 class Edge(SharedExtension):
-    """Settings and the token verifier, shared by every route of the container."""
+    """Settings, the token verifier and the rate limiter, shared by every route of the
+    container."""
 
     def setup(self):
         self.settings = load_settings()
         self.verifier = TokenVerifier(self.settings)
+        self.rate_limits = load_rate_limit_settings()
+        self.rate_limiter = RateLimiter(self.rate_limits)
 
 
 class ApiRoute(HttpRequestHandler):
     edge = Edge()
 
     def __init__(self, method, url, roles=None, body=None, query=None, response=None,
-                 status=200, summary="", tags=(), errors=(), **kwargs):
+                 status=200, summary="", tags=(), errors=(), rate_limit=None, **kwargs):
         kwargs.setdefault("expected_exceptions", (DomainError,))
         super().__init__(method, url, **kwargs)
         self.roles = roles
@@ -78,6 +84,8 @@ class ApiRoute(HttpRequestHandler):
         self.summary = summary
         self.tags = tuple(tags)
         self.errors = tuple(errors)
+        public = roles is None and url.startswith(PUBLIC_PREFIXES)
+        self.rate_limit = rate_limit or ("public" if public else None)
 
     def handle_request(self, request):
         started = time.perf_counter()
@@ -93,9 +101,11 @@ class ApiRoute(HttpRequestHandler):
 
     def _run(self, request, request_id):
         request.shallow = False  # nameko's server makes requests shallow; bodies are read here
+        actor = self._authenticate(request)
+        self._count_against_limits(request, actor)
         call = ApiCall(
             request_id=request_id,
-            actor=self._authenticate(request),
+            actor=actor,
             body=self._body(request),
             query=self._query(request),
             path=dict(request.path_values),
@@ -114,6 +124,11 @@ class ApiRoute(HttpRequestHandler):
         if actor.role not in self.roles:
             raise DomainError("FORBIDDEN", f"this route is for: {', '.join(self.roles)}", 403)
         return actor
+
+    def _count_against_limits(self, request, actor):
+        ip = client_ip(request.remote_addr, request.headers.get("X-Forwarded-For"),
+                       self.edge.rate_limits.trusted_proxies)
+        self.edge.rate_limiter.check(self.rate_limit, actor, ip)
 
     def _body(self, request):
         if self.body_schema is None:
@@ -190,7 +205,11 @@ def to_response(result, default_status):
 
 def error_response(exc):
     if isinstance(exc, DomainError):
-        headers = {"Retry-After": "1"} if exc.status == 503 else None
+        headers = None
+        if exc.status == 503:
+            headers = {"Retry-After": "1"}
+        elif exc.status == 429:
+            headers = {"Retry-After": str(exc.details["retry_after_seconds"])}
         return json_response(exc.status, {"error": {
             "code": exc.code, "message": exc.message, "details": exc.details}}, headers)
     log.exception("unexpected error answering a request")

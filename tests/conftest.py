@@ -73,7 +73,11 @@ def system_env(amqp_uri, mongo_uri):
            "COUPON_ROLLBACK_SECONDS": "600", "COUPON_SCAN_SECONDS": "0.5",
            "COUPON_EXPIRING_BEFORE_SECONDS": "5",
            "NOTIFY_RETRY_BASE_SECONDS": "0.2", "NOTIFY_RETRY_SCAN_SECONDS": "0.2",
-           "NOTIFY_MAX_ATTEMPTS": "3", "NOTIFY_SEND_TIMEOUT_SECONDS": "2"}
+           "NOTIFY_MAX_ATTEMPTS": "3", "NOTIFY_SEND_TIMEOUT_SECONDS": "2",
+           # every test client calls from 127.0.0.1: limits per address would throttle the
+           # suite (tests/e2e/test_rate_limits.py runs a gateway of its own with low limits)
+           "RATE_LIMIT_CLAIMS_PER_IP": "off", "RATE_LIMIT_COMPLAINTS_PER_IP": "off",
+           "RATE_LIMIT_PUBLIC_PER_IP": "off"}
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
     yield env

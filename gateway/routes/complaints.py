@@ -13,6 +13,7 @@ COMPLAINT = "/api/v1/complaints/<complaint_id>"
 class ComplaintRoutes:
     @api("POST", "/api/v1/complaints", roles=("consumer",), body=ComplaintFilingSchema,
          response=ComplaintSchema, status=201, tags=TAGS, errors=(404, 409),
+         rate_limit="complaints",
          summary="File a complaint against a merchant (by id or store code)")
     def file_complaint(self, call):
         return self.complaints.file_complaint(call.actor.to_dict(), call.body)

@@ -53,7 +53,7 @@ class CouponRoutes:
         return self.coupons.public_campaigns(call.query)
 
     @api("POST", CAMPAIGN + "/claims", roles=("consumer",), body=ClaimSchema,
-         response=CouponSchema, status=201, tags=TAGS, errors=(404, 409),
+         response=CouponSchema, status=201, tags=TAGS, errors=(404, 409), rate_limit="claims",
          summary="Claim a coupon (Idempotency-Key: a retry returns the first answer)")
     def claim(self, call):
         return self.coupons.claim(call.actor.to_dict(), call.path["campaign_id"], call.body,

@@ -1,0 +1,91 @@
+"""Per-consumer and per-IP rate limits on the routes worth abusing (claims, complaint filing,
+the token-less public routes), counted with the ``limits`` library.
+
+Counters live where ``RATE_LIMIT_STORAGE_URI`` says: ``memory://`` (the default) keeps them in
+each gateway process, so with N gateway replicas behind a load balancer a client gets up to N
+times each limit. A ``redis://`` or ``mongodb://`` URI (see the ``limits`` documentation) shares
+them between replicas.
+"""
+import math
+import time
+from dataclasses import dataclass
+
+from limits import parse_many
+from limits.storage import storage_from_string
+from limits.strategies import SlidingWindowCounterRateLimiter
+
+from plumbing.config import ConfigError, env_int, env_str
+from plumbing.errors import DomainError
+
+OFF = ("off", "none", "0")
+
+# group -> {scope: (environment variable, default)}; a value is one or more of the
+# ``limits`` notation ("10/minute", "5/second;100/hour"), or "off"
+GROUPS = {
+    "claims": {"consumer": ("RATE_LIMIT_CLAIMS_PER_CONSUMER", "10/minute"),
+               "ip": ("RATE_LIMIT_CLAIMS_PER_IP", "600/minute")},
+    "complaints": {"consumer": ("RATE_LIMIT_COMPLAINTS_PER_CONSUMER", "10/hour"),
+                   "ip": ("RATE_LIMIT_COMPLAINTS_PER_IP", "300/hour")},
+    "public": {"ip": ("RATE_LIMIT_PUBLIC_PER_IP", "600/minute")},
+}
+
+
+def rate_limited(retry_after):
+    return DomainError("RATE_LIMITED", f"too many requests; retry in {retry_after} s", 429,
+                       {"retry_after_seconds": retry_after})
+
+
+def parse_rule(name, default):
+    raw = env_str(name, default).strip()
+    if raw.lower() in OFF:
+        return ()
+    try:
+        return tuple(parse_many(raw))
+    except ValueError:
+        raise ConfigError(f"{name} must look like 10/minute (or off), got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class RateLimitSettings:
+    rules: dict            # (group, scope) -> tuple of limits.RateLimitItem
+    storage_uri: str
+    trusted_proxies: int   # X-Forwarded-For entries added by our own proxies
+
+
+def load_rate_limit_settings():
+    rules = {(group, scope): parse_rule(*variable)
+             for group, scopes in GROUPS.items() for scope, variable in scopes.items()}
+    return RateLimitSettings(rules=rules,
+                             storage_uri=env_str("RATE_LIMIT_STORAGE_URI", "memory://"),
+                             trusted_proxies=env_int("RATE_LIMIT_TRUSTED_PROXIES", 0))
+
+
+class RateLimiter:
+    def __init__(self, settings, clock=time.time):
+        self.settings = settings
+        self.limiter = SlidingWindowCounterRateLimiter(storage_from_string(settings.storage_uri))
+        self.clock = clock
+
+    def check(self, group, actor, ip):
+        """Counts one request of ``group``; 429 ``RATE_LIMITED`` when a limit is used up."""
+        if group is None:
+            return
+        identities = {"ip": ip, "consumer": actor.sub if actor is not None else None}
+        for scope, identity in identities.items():
+            for item in self.settings.rules.get((group, scope), ()):
+                if identity and not self.limiter.hit(item, group, scope, identity):
+                    raise rate_limited(self._retry_after(item, group, scope, identity))
+
+    def _retry_after(self, item, *identifiers):
+        reset_at = self.limiter.get_window_stats(item, *identifiers).reset_time
+        return max(1, math.ceil(reset_at - self.clock()))
+
+
+def client_ip(remote_addr, forwarded_for, trusted_proxies):
+    """The caller's address: ``remote_addr``, or, behind ``trusted_proxies`` proxies of ours,
+    the X-Forwarded-For entry the outermost of them added (entries further left are whatever
+    the client chose to send)."""
+    if trusted_proxies <= 0 or not forwarded_for:
+        return remote_addr
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    return hops[-trusted_proxies] if len(hops) >= trusted_proxies else hops[0]

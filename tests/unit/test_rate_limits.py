@@ -1,0 +1,107 @@
+"""The rate limiter: per consumer and per IP, groups apart, 429 with a retry delay, settings."""
+from pathlib import Path
+
+import pytest
+from limits import parse_many
+
+from gateway.rate_limits import (GROUPS, RateLimiter, RateLimitSettings, client_ip,
+                                 load_rate_limit_settings)
+from plumbing.actors import Actor
+from plumbing.config import ConfigError
+from plumbing.errors import DomainError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def limiter(**rules):
+    """A limiter with ``claims_consumer="2/minute"``-style rules."""
+    parsed = {tuple(key.split("_", 1)): tuple(parse_many(value)) for key, value in rules.items()}
+    return RateLimiter(RateLimitSettings(rules=parsed, storage_uri="memory://",
+                                         trusted_proxies=0))
+
+
+def consumer(sub):
+    return Actor(sub=sub, role="consumer")
+
+
+def refused(check):
+    with pytest.raises(DomainError) as caught:
+        check()
+    error = caught.value
+    assert (error.status, error.code) == (429, "RATE_LIMITED")
+    return error
+
+
+def test_a_consumer_gets_the_limit_then_429_with_a_retry_delay():
+    limits = limiter(claims_consumer="3/minute")
+    for _ in range(3):
+        limits.check("claims", consumer("c-1"), "10.0.0.1")
+    error = refused(lambda: limits.check("claims", consumer("c-1"), "10.0.0.1"))
+    assert 1 <= error.details["retry_after_seconds"] <= 60
+
+
+def test_consumers_are_counted_apart_even_from_one_address():
+    limits = limiter(claims_consumer="1/minute")
+    for n in range(50):
+        limits.check("claims", consumer(f"c-{n}"), "10.0.0.1")
+    refused(lambda: limits.check("claims", consumer("c-7"), "10.0.0.1"))
+
+
+def test_an_address_is_limited_whoever_signs_in_from_it():
+    limits = limiter(claims_ip="2/minute")
+    limits.check("claims", consumer("a"), "10.0.0.1")
+    limits.check("claims", consumer("b"), "10.0.0.1")
+    refused(lambda: limits.check("claims", consumer("c"), "10.0.0.1"))
+    limits.check("claims", consumer("c"), "10.0.0.2")
+
+
+def test_groups_are_counted_apart_and_unlimited_groups_pass():
+    limits = limiter(claims_consumer="1/minute", complaints_consumer="1/minute")
+    limits.check("claims", consumer("a"), "10.0.0.1")
+    limits.check("complaints", consumer("a"), "10.0.0.1")
+    for _ in range(20):
+        limits.check(None, consumer("a"), "10.0.0.1")
+        limits.check("public", None, "10.0.0.1")
+
+
+def test_anonymous_callers_are_limited_by_address_only():
+    limits = limiter(public_ip="2/second", public_consumer="1/hour")
+    limits.check("public", None, "10.0.0.9")
+    limits.check("public", None, "10.0.0.9")
+    refused(lambda: limits.check("public", None, "10.0.0.9"))
+
+
+@pytest.mark.parametrize("remote, forwarded, trusted, expected", [
+    ("10.1.1.1", None, 0, "10.1.1.1"),
+    ("10.1.1.1", "1.2.3.4", 0, "10.1.1.1"),            # nobody trusted: the header is ignored
+    ("10.1.1.1", "1.2.3.4", 1, "1.2.3.4"),
+    ("10.1.1.1", "6.6.6.6, 1.2.3.4", 1, "1.2.3.4"),    # a forged entry on the left
+    ("10.1.1.1", "6.6.6.6, 1.2.3.4, 10.0.0.5", 2, "1.2.3.4"),
+    ("10.1.1.1", "1.2.3.4", 3, "1.2.3.4"),
+])
+def test_the_client_address_trusts_only_our_own_proxies(remote, forwarded, trusted, expected):
+    assert client_ip(remote, forwarded, trusted) == expected
+
+
+def test_settings_read_the_environment(monkeypatch):
+    monkeypatch.setenv("RATE_LIMIT_CLAIMS_PER_CONSUMER", "5/second;100/hour")
+    monkeypatch.setenv("RATE_LIMIT_CLAIMS_PER_IP", "off")
+    settings = load_rate_limit_settings()
+    assert [str(item) for item in settings.rules[("claims", "consumer")]] == [
+        "5 per 1 second", "100 per 1 hour"]
+    assert settings.rules[("claims", "ip")] == ()
+    assert settings.rules[("public", "ip")]  # the default
+
+
+def test_a_malformed_limit_is_a_configuration_error(monkeypatch):
+    monkeypatch.setenv("RATE_LIMIT_PUBLIC_PER_IP", "lots")
+    with pytest.raises(ConfigError, match="RATE_LIMIT_PUBLIC_PER_IP"):
+        load_rate_limit_settings()
+
+
+def test_every_limit_is_documented_and_deployed():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    deployed = (ROOT / "deploy/k8s/base/config.env").read_text(encoding="utf-8")
+    names = {name for scopes in GROUPS.values() for name, _ in scopes.values()}
+    for name in names | {"RATE_LIMIT_STORAGE_URI", "RATE_LIMIT_TRUSTED_PROXIES"}:
+        assert f"| `{name}` |" in readme and f"\n{name}=" in deployed, name
