@@ -11,6 +11,7 @@ import os
 import platform
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from importlib import metadata
 from pathlib import Path
@@ -31,10 +33,11 @@ from devtools.stack import PROCESSES, ROOT, Stack
 RESULTS = ROOT / "bench" / "results"
 PROCS, THREADS = 4, 8  # 32 concurrent clients in every scenario, same client everywhere
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
-STOCK, CONSUMERS, ATTEMPTS = 5000, 10_000, 20_000
+# the issue's rush; smaller values (BENCH_SCALE=0.1) are for trying changes quickly
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))
+STOCK, CONSUMERS, ATTEMPTS = (int(n * SCALE) for n in (5000, 10_000, 20_000))
 UNITS = 20
 NOT_MEASURED = {
-    "echo_rpc_rps": "needs a gateway route making one RPC to a no-I/O service; none exists yet",
     "redeem_rps": "redemption at the till not benchmarked yet",
     "redeem_p99_ms": "redemption at the till not benchmarked yet",
     "complaint_to_inbox": "complaint-to-inbox latency at 50/s not benchmarked yet",
@@ -106,7 +109,68 @@ def timed_load(spec, folder):
             "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99)}
 
 
-def claim_rush(api, folder):
+class Profiles:
+    """With BENCH_PROFILE=1: py-spy samples the named processes during a scenario and writes
+    their collapsed stacks to bench/results/profiles/<scenario>-<process>.txt."""
+
+    def __init__(self, stack, names=("gateway", "coupons", "store")):
+        self.stack, self.names = stack, names
+        self.py_spy = shutil.which("py-spy", path=str(Path(sys.executable).parent))
+        self.enabled = os.environ.get("BENCH_PROFILE") == "1" and self.py_spy
+
+    @contextmanager
+    def during(self, scenario):
+        if not self.enabled:
+            yield
+            return
+        folder = RESULTS / "profiles"
+        folder.mkdir(parents=True, exist_ok=True)
+        samplers = [subprocess.Popen(
+            [self.py_spy, "record", "--format", "raw", "--rate", "50", "--nonblocking",
+             "--pid", str(self.stack.processes[name].pid),
+             "--output", str(folder / f"{scenario}-{name}.txt")],
+            stdout=subprocess.DEVNULL, stderr=open(folder / f"{scenario}-{name}.log", "wb"))
+            for name in self.names]
+        try:
+            yield
+        finally:
+            for sampler in samplers:
+                sampler.send_signal(signal.SIGINT)
+            for sampler in samplers:
+                try:
+                    sampler.wait(30)
+                except subprocess.TimeoutExpired:
+                    sampler.kill()
+
+
+def cpu_seconds(pid):
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds each of the system's processes (and the broker) spends in a scenario: the
+    share of the two cores each part of a request costs, i.e. what limits the figure."""
+
+    def __init__(self, stack):
+        self.pids = {name: process.pid for name, process in stack.processes.items()}
+        broker = subprocess.run(["pgrep", "-o", "beam.smp"], capture_output=True, text=True)
+        if broker.stdout.strip():
+            self.pids["rabbitmq"] = int(broker.stdout.split()[0])
+
+    @contextmanager
+    def during(self, into):
+        before = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        yield
+        into.update({name: round(cpu_seconds(pid) - before[name], 2)
+                     for name, pid in self.pids.items()})
+
+
+def claim_rush(api, folder, profiles):
     operator = api.token(role="operator", sub="bench-operator")
     now = datetime.now(timezone.utc)
     body = {"name": f"压测活动-{uuid.uuid4().hex[:6]}", "kind": "voucher", "face_value_fen": 1000,
@@ -136,8 +200,9 @@ def claim_rush(api, folder):
     rng.shuffle(second)
     plan = [{**a, "url": url, "token": tokens[a["sub"]], "key": a["id"][1], "json": {}}
             for a in first + second]
-    outputs = load([{"mode": "list", "threads": THREADS, "requests": plan[i::PROCS]}
-                    for i in range(PROCS)], folder)
+    with profiles.during("claims"):
+        outputs = load([{"mode": "list", "threads": THREADS, "requests": plan[i::PROCS]}
+                        for i in range(PROCS)], folder)
     elapsed = max(o["elapsed"] for o in outputs)
     fired = [r for o in outputs for r in o["results"]]
     latencies = [r[4] for r in fired]
@@ -246,6 +311,14 @@ def main():
                               "seconds": SECONDS}, folder)
         figures.update(healthz_rps=healthz["rps"], healthz_p99_ms=healthz["p99_ms"])
 
+        print("one-RPC baseline ...", flush=True)
+        cpu = CpuMeter(stack)
+        result["cpu_seconds"] = {"echo": {}, "claims": {}}
+        with cpu.during(result["cpu_seconds"]["echo"]):
+            echo = timed_load({"mode": "duration", "urls": [f"{gw}/echoz/coupons"],
+                               "seconds": SECONDS}, folder)
+        figures.update(echo_rpc_rps=echo["rps"], echo_rpc_p99_ms=echo["p99_ms"])
+
         print("store find_one_and_update baseline ...", flush=True)
         from pymongo import MongoClient
         database = f"{prefix}bench_fam"
@@ -257,7 +330,8 @@ def main():
         figures.update(store_fam_ops=fam["rps"], store_fam_p99_ms=fam["p99_ms"])
 
         print("claim rush ...", flush=True)
-        rush = claim_rush(api, folder)
+        with cpu.during(result["cpu_seconds"]["claims"]):
+            rush = claim_rush(api, folder, Profiles(stack))
         figures.update(rush["figures"])
         result["invariants"] = rush["invariants"]
         result["claim_outcomes"] = rush["outcomes"]
@@ -276,8 +350,7 @@ def main():
 
         result["ratios"] = {
             "claim_vs_healthz": ratio(figures["claim_attempts_rps"], figures["healthz_rps"]),
-            "claim_vs_echo": None,
-            "claim_vs_echo_reason": NOT_MEASURED["echo_rpc_rps"],
+            "claim_vs_echo": ratio(figures["claim_attempts_rps"], figures["echo_rpc_rps"]),
             "claim_vs_store_fam": ratio(figures["claim_attempts_rps"], figures["store_fam_ops"]),
             "store_page_vs_healthz": ratio(figures["store_page_rps"], figures["healthz_rps"]),
             "store_page_html_vs_healthz": ratio(figures["store_page_html_rps"],

@@ -27,6 +27,7 @@ class TokenSchema(Schema):
 
 class StatusSchema(Schema):
     status = fields.String()
+    service = fields.String()
     services = fields.Dict(keys=fields.String(), values=fields.String())
 
 

@@ -8,6 +8,16 @@ from plumbing.config import env_str
 from plumbing.context import current_request_id
 
 
+class _ExpectedErrorsWithoutTraceback(logging.Filter):
+    """nameko logs every expected error (a domain answer such as a 409) with its traceback;
+    the line is worth keeping, formatting the traceback costs more than the request."""
+
+    def filter(self, record):
+        if record.levelno == logging.WARNING and str(record.msg).startswith("(expected)"):
+            record.exc_info = None
+        return True
+
+
 class _RequestContextFilter(logging.Filter):
     def __init__(self, service):
         super().__init__()
@@ -30,3 +40,4 @@ def configure_logging(service):
     root.setLevel(env_str("LOG_LEVEL", "INFO").upper())
     # eventlet.wsgi logs every request at INFO through this logger; keep it for access logs
     logging.getLogger("nameko.web.server").setLevel(logging.INFO)
+    logging.getLogger("nameko.containers").addFilter(_ExpectedErrorsWithoutTraceback())

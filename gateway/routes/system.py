@@ -51,6 +51,14 @@ class SystemRoutes:
         except Exception as exc:  # a service whose store is down answers with its error
             return f"unhealthy: {type(exc).__name__}"
 
+    @api("GET", "/echoz/<service>", response=StatusSchema, errors=(404, 503),
+         summary="One RPC to a service that answers without I/O: the bus's own cost")
+    def echoz(self, call_):
+        service = call_.path["service"]
+        if service not in SERVICES:
+            raise DomainError("NOT_FOUND", "no such service", 404)
+        return getattr(self, service).echo()
+
     @api("GET", "/metrics", summary="Prometheus metrics of the gateway")
     def metrics(self, call_):
         body, content_type = exposition()

@@ -60,8 +60,11 @@ def transition(campaign, action, by, now):
     return moved(campaign, to, by, now)
 
 
+SOLD_OUT = "sold out"
+
+
 def moved(campaign, to, by, now, reason=None):
-    entry = {"at": now, "from": campaign["status"], "to": to, "by": by}
+    entry = {"at": now, "from": campaign["status"], "to": to, "by": by, "reason": reason or by}
     fields = {"status": to, "updated_at": now, "history": campaign["history"] + [entry]}
     return Change(fields, [("campaign_status_changed", {
         "campaign_id": campaign["_id"], "from": campaign["status"], "to": to,
@@ -77,7 +80,13 @@ def clock_move(campaign, now):
     return None
 
 
+def sold_out_ended(campaign):
+    return campaign["status"] == "ended" and campaign["history"][-1].get("reason") == SOLD_OUT
+
+
 def claimable(campaign, now):
+    if sold_out_ended(campaign):
+        raise conflict("SOLD_OUT", "the campaign has no coupons left")
     if campaign["status"] != "active" or not (
             campaign["claim_starts_at"] <= now < campaign["claim_ends_at"]):
         raise conflict("CAMPAIGN_NOT_ACTIVE", "the campaign is not taking claims",

@@ -148,7 +148,7 @@ class CouponsService(FangxinService):
 
     def _end_sold_out(self, campaign_id):
         self._move(campaign_id, lambda c: rules.moved(c, "ended", "system", self._now(),
-                                                      "sold out")
+                                                      rules.SOLD_OUT)
                    if c["status"] == "active" else None)
 
     @rpc

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 OMIT = object()  # an override that leaves the field out of the body
 
-# what a claim on a campaign whose stock is gone may hear: sold out, or not active once the
-# campaign has ended for it (the service ends a sold-out campaign on its own)
-SOLD_OUT_OR_ENDED = {(409, "SOLD_OUT"), (409, "CAMPAIGN_NOT_ACTIVE")}
+# what a claim on a campaign whose stock is gone hears, also once the service has ended the
+# sold-out campaign on its own
+SOLD_OUT = (409, "SOLD_OUT")
 
 SETTLEMENT_HEADER = ["merchant_id", "merchant_name", "redemptions", "order_fen", "discount_fen"]
 

@@ -19,6 +19,16 @@ def test_healthz_and_the_request_id_header(client):
     assert len(generated) == 32
 
 
+def test_echoz_is_one_rpc_answered_by_the_named_service(stack, client):
+    for name in ("registry", "complaints", "coupons", "notifications"):
+        assert client.get(f"/echoz/{name}").json() == {"status": "ok", "service": name}
+        metrics = requests.get(f"{stack.url_of(name)}/metrics", timeout=5).text
+        assert f'entrypoint="echo",kind="rpc",outcome="ok",service="{name}"' in metrics
+    unknown = client.get("/echoz/nobody")
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["code"] == "NOT_FOUND"
+
+
 def test_every_process_serves_prometheus_metrics(stack, client):
     client.get("/readyz")
     gateway = client.get("/metrics")

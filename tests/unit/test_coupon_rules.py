@@ -60,7 +60,8 @@ def test_new_campaign_stores_valid_until_as_a_string():
 def test_activate_lands_where_the_clock_says(now, to):
     change = rules.transition(campaign("draft"), "activate", "ops", t(now))
     assert change.fields["status"] == to
-    assert change.fields["history"][-1] == {"at": t(now), "from": "draft", "to": to, "by": "ops"}
+    assert change.fields["history"][-1] == {"at": t(now), "from": "draft", "to": to, "by": "ops",
+                                             "reason": "ops"}
     assert change.events == [("campaign_status_changed", {
         "campaign_id": "camp-1", "from": "draft", "to": to, "reason": "ops",
         "name": "国庆消费券"})]
@@ -125,6 +126,14 @@ def test_claimable(status, now, ok):
         rules.claimable(campaign(status), t(now))
     else:
         assert error_of(rules.claimable, campaign(status), t(now)) == ("CAMPAIGN_NOT_ACTIVE", 409)
+
+
+def test_a_campaign_ended_because_it_sold_out_answers_sold_out():
+    ended = {**campaign("active"), **rules.moved(campaign("active"), "ended", "system", t(15),
+                                                 rules.SOLD_OUT).fields}
+    assert error_of(rules.claimable, ended, t(15)) == ("SOLD_OUT", 409)
+    by_clock = {**campaign("active"), **rules.clock_move(campaign("active"), t(20)).fields}
+    assert error_of(rules.claimable, by_clock, t(21)) == ("CAMPAIGN_NOT_ACTIVE", 409)
 
 
 # --- eligibility ------------------------------------------------------------------------------
