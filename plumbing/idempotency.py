@@ -13,9 +13,11 @@ from datetime import timedelta
 from pymongo.errors import DuplicateKeyError
 
 from plumbing.clock import to_rfc3339
+from plumbing.config import env_float
 from plumbing.errors import DomainError, conflict
 
-LEASE_SECONDS = 30
+# a pending record whose request died (its process killed) is taken over after this
+LEASE_SECONDS = env_float("IDEMPOTENCY_LEASE_SECONDS", 30)
 WAIT_SECONDS = 5
 POLL_SECONDS = 0.05
 

@@ -19,6 +19,7 @@ import sys  # noqa: E402
 from eventlet.event import Event  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
+from plumbing import broker_loss  # noqa: E402
 from plumbing.config import env_float, nameko_config  # noqa: E402
 from plumbing.logs import configure_logging  # noqa: E402
 
@@ -40,6 +41,7 @@ def shut_down(runner, timeout):
 
 
 def main(argv):
+    broker_loss.install()
     service_cls = load_class(argv[1])
     configure_logging(service_cls.name)
     config = nameko_config(service_cls.name)

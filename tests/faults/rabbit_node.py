@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from devtools.broker import wait_until_answers
+from devtools.waiting import wait_until
 
 # Debian's /usr/sbin wrappers switch to the rabbitmq user when run as root, dropping our
 # environment; the scripts they call take it as it is
@@ -50,9 +51,19 @@ class RabbitNode:
     def start(self, seconds=90):
         subprocess.run([_script("rabbitmq-server"), "-detached"], env=self.env, check=True,
                        timeout=30, capture_output=True)
-        self.ctl("await_startup", timeout=seconds)
+        # the node registers with epmd a moment after -detached returns
+        if not wait_until(self._started, seconds, interval=1):
+            self.stop()
+            raise RuntimeError(f"private RabbitMQ node did not start; see {self.folder}")
         if not wait_until_answers(("127.0.0.1", self.amqp_port), seconds):
             raise RuntimeError(f"private RabbitMQ node did not open its port; see {self.folder}")
+
+    def _started(self):
+        try:
+            self.ctl("await_startup", "--timeout", "10", timeout=30)
+            return True
+        except (RuntimeError, subprocess.TimeoutExpired):
+            return False
 
     def ctl(self, *args, timeout=60):
         done = subprocess.run([_script("rabbitmqctl"), "-q", "-n", self.name, *args],
