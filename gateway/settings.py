@@ -1,6 +1,7 @@
 """The gateway's configuration, read once per container."""
 from dataclasses import dataclass
 
+from gateway.cors import CorsPolicy, parse_origins
 from plumbing.config import ConfigError, env_bool, env_float, env_int, env_str
 
 DEV_SECRET = "fangxin-dev-secret-not-for-production"
@@ -19,6 +20,8 @@ class Settings:
     max_body_bytes: int
     ready_timeout_seconds: float
     public_base_url: str
+    cors: CorsPolicy = CorsPolicy()
+    public_cache_seconds: int = 10
 
 
 def load_settings():
@@ -41,4 +44,16 @@ def load_settings():
         max_body_bytes=env_int("MAX_BODY_BYTES", 64 * 1024),
         ready_timeout_seconds=env_float("READY_TIMEOUT_SECONDS", 2.0),
         public_base_url=env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        cors=load_cors(),
+        public_cache_seconds=env_int("PUBLIC_CACHE_SECONDS", 10),
     )
+
+
+def load_cors():
+    policy = CorsPolicy(origins=parse_origins(env_str("CORS_ORIGINS", "")),
+                        allow_credentials=env_bool("CORS_ALLOW_CREDENTIALS", False),
+                        max_age_seconds=env_int("CORS_MAX_AGE_SECONDS", 600))
+    if policy.any_origin and policy.allow_credentials:
+        raise ConfigError("CORS_ORIGINS=* cannot be combined with CORS_ALLOW_CREDENTIALS=1: "
+                          "list the origins that may send credentials")
+    return policy

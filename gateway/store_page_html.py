@@ -1,4 +1,5 @@
-"""The store page as zh-CN HTML for phones, rendered from the page JSON (store_page.page_of).
+"""The store page as HTML for phones, in zh-CN (the default) or en, rendered from the page JSON
+(store_page.page_of).
 
 Autoescape is on: every merchant-supplied string is escaped.
 """
@@ -6,12 +7,59 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from services.registry.store_page import localized
+
+# The fixed wording of the pages; "%s"/"%d" are filled in by the templates.
+TEXT = {
+    "zh-CN": {
+        "lang": "zh-CN", "site": "放心消费", "footer": "放心消费单位公示信息，以市场监管部门认定为准",
+        "not_found": "未找到该商户",
+        "not_found_text": "二维码对应的商户不存在或已失效（编码 %s）。请核对二维码是否完整、清晰。",
+        "dispute_before": "如遇消费纠纷，请拨打 ", "dispute_after": " 消费者投诉举报专线。",
+        "unavailable": "服务暂时不可用", "unavailable_text": "商户信息暂时无法查询，请稍后刷新重试。",
+        "red_list": "红榜单位", "black_list": "黑榜单位", "reputation": "星级与评价",
+        "stars": "%d 星", "rating_before": "消费者评分 ", "rating_after": " 分（%d 人评价）",
+        "no_rating": "暂无消费者评价", "licences": "证照信息", "valid_until": "有效期至",
+        "expired": "（已过期）", "no_licences": "暂无公示证照", "commitments": "放心消费承诺",
+        "complaints": "近 12 个月投诉情况", "no_complaints": "暂无投诉记录",
+        "coupons": "可用消费券", "help": "消费维权", "complain": "我要投诉", "call": "拨打 %s",
+        "figures": {"total": "投诉总数", "resolved": "已解决", "resolution_rate": "解决率",
+                    "timely_response_rate": "按时响应率"},
+        "coupon": "消费券", "spend_off": "满{minimum}元减{face}元", "off": "立减{face}元",
+        "discount": "{tenths:g}折",  # 20% off is 八折 in Chinese
+    },
+    "en": {
+        "lang": "en", "site": "Trusted consumption",
+        "footer": "Published trusted-consumption unit information; the market regulator's "
+                  "records prevail",
+        "not_found": "Store not found",
+        "not_found_text": "No store matches this QR code, or it is no longer valid (code %s). "
+                          "Check that the code is complete and clear.",
+        "dispute_before": "In a consumer dispute, call the ", "dispute_after": " hotline.",
+        "unavailable": "Temporarily unavailable",
+        "unavailable_text": "Store information cannot be looked up right now; refresh shortly.",
+        "red_list": "Red list", "black_list": "Black list", "reputation": "Stars and ratings",
+        "stars": "%d stars", "rating_before": "Consumer rating ",
+        "rating_after": " (%d ratings)", "no_rating": "No consumer ratings yet",
+        "licences": "Licences", "valid_until": "Valid until", "expired": " (expired)",
+        "no_licences": "No licences published", "commitments": "Trusted-consumption promises",
+        "complaints": "Complaints in the last 12 months", "no_complaints": "No complaints",
+        "coupons": "Coupons you can use", "help": "Consumer rights", "complain": "Complain",
+        "call": "Call %s",
+        "figures": {"total": "complaints", "resolved": "resolved",
+                    "resolution_rate": "resolution rate",
+                    "timely_response_rate": "answered on time"},
+        "coupon": "Coupon", "spend_off": "{face} yuan off orders of {minimum} yuan or more",
+        "off": "{face} yuan off", "discount": "{percent}% off",
+    },
+}
+
 # The figures the complaints service reports, in the order shown; rates are 0..1.
 COMPLAINT_FIGURES = (
-    ("total", "投诉总数", "count"),
-    ("resolved", "已解决", "count"),
-    ("resolution_rate", "解决率", "rate"),
-    ("timely_response_rate", "按时响应率", "rate"),
+    ("total", "count"),
+    ("resolved", "count"),
+    ("resolution_rate", "rate"),
+    ("timely_response_rate", "rate"),
 )
 
 _environment = Environment(
@@ -23,28 +71,30 @@ _environment = Environment(
 )
 
 
-def render_store_page(page):
+def render_store_page(page, locale="zh-CN"):
+    text = TEXT[locale]
     return _environment.get_template("store_page.html").render(
-        page=page,
-        figures=figure_rows(page.get("complaints")),
-        coupons=[coupon_row(coupon) for coupon in page.get("coupons", ())],
+        t=text,
+        page=localized(page, locale),
+        figures=figure_rows(page.get("complaints"), text),
+        coupons=[coupon_row(coupon, text) for coupon in page.get("coupons", ())],
     )
 
 
-def render_not_found(code):
-    return _environment.get_template("store_not_found.html").render(code=code)
+def render_not_found(code, locale="zh-CN"):
+    return _environment.get_template("store_not_found.html").render(code=code, t=TEXT[locale])
 
 
-def render_unavailable():
-    return _environment.get_template("store_unavailable.html").render()
+def render_unavailable(locale="zh-CN"):
+    return _environment.get_template("store_unavailable.html").render(t=TEXT[locale])
 
 
-def figure_rows(figures):
+def figure_rows(figures, text=TEXT["zh-CN"]):
     """(label, text) of the known figures present; None when the page has no figures."""
     if figures is None:
         return None
-    return [(label, _figure_text(figures[key], kind))
-            for key, label, kind in COMPLAINT_FIGURES if figures.get(key) is not None]
+    return [(text["figures"][key], _figure_text(figures[key], kind))
+            for key, kind in COMPLAINT_FIGURES if figures.get(key) is not None]
 
 
 def _figure_text(value, kind):
@@ -53,16 +103,17 @@ def _figure_text(value, kind):
     return str(value)
 
 
-def coupon_row(coupon):
+def coupon_row(coupon, text=TEXT["zh-CN"]):
     """(name, terms) of a coupon; terms only from the amounts it has."""
-    name = coupon.get("name") or "消费券"
+    name = coupon.get("name") or text["coupon"]
     face, minimum = coupon.get("face_value_fen"), coupon.get("min_spend_fen")
     if face and minimum:
-        terms = f"满{yuan(minimum)}元减{yuan(face)}元"
+        terms = text["spend_off"].format(minimum=yuan(minimum), face=yuan(face))
     elif face:
-        terms = f"立减{yuan(face)}元"
+        terms = text["off"].format(face=yuan(face))
     elif coupon.get("percent_off"):
-        terms = f"{(100 - coupon['percent_off']) / 10:g}折"  # 20% off is 八折 in Chinese
+        percent = coupon["percent_off"]
+        terms = text["discount"].format(percent=percent, tenths=(100 - percent) / 10)
     else:
         terms = ""
     return name, terms

@@ -18,14 +18,17 @@ from marshmallow import EXCLUDE, ValidationError
 from nameko.extensions import SharedExtension
 from nameko.web.handlers import HttpRequestHandler
 from prometheus_client import Counter, Histogram
+from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
 from gateway.auth import TokenVerifier, bearer_token
+from gateway.headers import finish
+from gateway.i18n import DEFAULT_LOCALE, error_message, negotiate
 from gateway.rate_limits import RateLimiter, client_ip, load_rate_limit_settings
 from gateway.settings import load_settings
 from plumbing.actors import ROLES, Actor
 from plumbing.context import REQUEST_ID_KEY, new_request_id
-from plumbing.errors import DomainError, invalid
+from plumbing.errors import DomainError, forbidden, invalid
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,7 @@ class ApiCall:
     query: dict = field(default_factory=dict)
     path: dict = field(default_factory=dict)
     headers: dict = field(default_factory=dict)
+    locale: str = DEFAULT_LOCALE
 
 
 class Edge(SharedExtension):
@@ -73,7 +77,8 @@ class ApiRoute(HttpRequestHandler):
     edge = Edge()
 
     def __init__(self, method, url, roles=None, body=None, query=None, response=None,
-                 status=200, summary="", tags=(), errors=(), rate_limit=None, **kwargs):
+                 status=200, summary="", tags=(), errors=(), rate_limit=None,
+                 cacheable=False, **kwargs):
         kwargs.setdefault("expected_exceptions", (DomainError,))
         super().__init__(method, url, **kwargs)
         self.roles = roles
@@ -86,20 +91,36 @@ class ApiRoute(HttpRequestHandler):
         self.errors = tuple(errors)
         public = roles is None and url.startswith(PUBLIC_PREFIXES)
         self.rate_limit = rate_limit or ("public" if public else None)
+        self.cacheable = cacheable  # public answers: ETag, 304, Cache-Control max-age
 
     def handle_request(self, request):
         started = time.perf_counter()
         request_id = _request_id(request)
+        locale = negotiate(request.headers.get("Accept-Language"))
         try:
-            response = self._run(request, request_id)
+            if request.method == "OPTIONS":
+                response = self._preflight(request)
+            else:
+                response = self._run(request, request_id, locale)
         except Exception as exc:
-            response = error_response(exc)
+            response = error_response(exc, locale)
+        finish(request, response, self.edge.settings, locale, self.cacheable)
         response.headers[REQUEST_ID_HEADER] = request_id
         HTTP_REQUESTS.labels(self.url, self.method, response.status_code).inc()
         HTTP_LATENCY.labels(self.url, self.method).observe(time.perf_counter() - started)
         return response
 
-    def _run(self, request, request_id):
+    def get_url_rule(self):
+        # each route's path also answers browsers' CORS preflights
+        return Rule(self.url, methods=[self.method, "OPTIONS"])
+
+    def _preflight(self, request):
+        answer = self.edge.settings.cors.preflight(request.headers)
+        if answer is None:
+            raise forbidden(message="this origin or method may not call the API (CORS_ORIGINS)")
+        return answer
+
+    def _run(self, request, request_id, locale):
         request.shallow = False  # nameko's server makes requests shallow; bodies are read here
         actor = self._authenticate(request)
         self._count_against_limits(request, actor)
@@ -110,6 +131,7 @@ class ApiRoute(HttpRequestHandler):
             query=self._query(request),
             path=dict(request.path_values),
             headers=request.headers,
+            locale=locale,
         )
         done = Event()
         self.container.spawn_worker(
@@ -203,7 +225,8 @@ def to_response(result, default_status):
     return json_response(default_status, result)
 
 
-def error_response(exc):
+def error_response(exc, locale="en"):
+    """API.md's error body; the message in ``locale`` (gateway/i18n.py)."""
     if isinstance(exc, DomainError):
         headers = None
         if exc.status == 503:
@@ -211,8 +234,11 @@ def error_response(exc):
         elif exc.status == 429:
             headers = {"Retry-After": str(exc.details["retry_after_seconds"])}
         return json_response(exc.status, {"error": {
-            "code": exc.code, "message": exc.message, "details": exc.details}}, headers)
+            "code": exc.code, "message": error_message(exc.code, exc.message, locale),
+            "details": exc.details}}, headers)
     log.exception("unexpected error answering a request")
     return json_response(500, {"error": {
-        "code": "INTERNAL_ERROR", "message": "an unexpected error; it has been logged",
+        "code": "INTERNAL_ERROR",
+        "message": error_message("INTERNAL_ERROR", "an unexpected error; it has been logged",
+                                 locale),
         "details": {}}})

@@ -77,7 +77,9 @@ def system_env(amqp_uri, mongo_uri):
            # every test client calls from 127.0.0.1: limits per address would throttle the
            # suite (tests/e2e/test_rate_limits.py runs a gateway of its own with low limits)
            "RATE_LIMIT_CLAIMS_PER_IP": "off", "RATE_LIMIT_COMPLAINTS_PER_IP": "off",
-           "RATE_LIMIT_PUBLIC_PER_IP": "off"}
+           "RATE_LIMIT_PUBLIC_PER_IP": "off",
+           # a browser frontend on another origin (tests/e2e/test_frontend_headers.py)
+           "CORS_ORIGINS": "https://app.fangxin.test", "PUBLIC_CACHE_SECONDS": "7"}
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
     yield env

@@ -47,7 +47,7 @@ class CouponRoutes:
     def get_campaign(self, call):
         return self.coupons.get_campaign(call.path["campaign_id"])
 
-    @api("GET", "/api/v1/public/campaigns", query=CampaignQuerySchema, tags=TAGS,
+    @api("GET", "/api/v1/public/campaigns", query=CampaignQuerySchema, tags=TAGS, cacheable=True,
          summary="Active campaigns; region, merchant_id")
     def public_campaigns(self, call):
         return self.coupons.public_campaigns(call.query)

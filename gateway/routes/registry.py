@@ -98,7 +98,7 @@ class RegistryRoutes:
                                                call.body)
 
     @api("GET", "/api/v1/public/merchants", query=PublicSearchSchema, response=ListingPageSchema,
-         tags=TAGS, summary="Search certified units")
+         tags=TAGS, cacheable=True, summary="Search certified units")
     def public_search(self, call):
         return self.registry.public_search(call.query)
 

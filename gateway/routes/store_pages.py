@@ -8,6 +8,7 @@ from gateway.store_page_html import render_not_found, render_store_page, render_
 from gateway.web import api
 from plumbing.errors import DomainError, not_found
 from services.registry.page_schemas import StorePageSchema
+from services.registry.store_page import localized
 
 TAGS = ["stores"]
 HTML = "text/html; charset=utf-8"
@@ -26,9 +27,10 @@ def store_not_found():
 
 class StorePageRoutes:
     @api("GET", "/api/v1/public/stores/<code>", response=StorePageSchema, tags=TAGS,
-         errors=(404,), summary="The public store page as JSON (counts a scan)")
+         errors=(404,), cacheable=True,
+         summary="The public store page as JSON, labels in zh-CN or en (counts a scan)")
     def public_store(self, call):
-        return self._page(_checked(call.path["code"]))
+        return localized(self._page(_checked(call.path["code"])), call.locale)
 
     def _page(self, code):
         """The registry's page, with the complaints service's figures and the active coupon
@@ -52,15 +54,15 @@ class StorePageRoutes:
             pass
         return page
 
-    @api("GET", "/s/<code>", tags=TAGS, errors=(404,),
-         summary="The public store page as zh-CN HTML, where the QR code leads")
+    @api("GET", "/s/<code>", tags=TAGS, errors=(404,), cacheable=True,
+         summary="The public store page as HTML (zh-CN, or en), where the QR code leads")
     def store_page_html(self, call):
         code = call.path["code"]
         try:
             page = self._page(_checked(code))
         except DomainError as exc:
-            return html_error(exc, code)
-        return Response(render_store_page(page), content_type=HTML)
+            return html_error(exc, code, call.locale)
+        return Response(render_store_page(page, call.locale), content_type=HTML)
 
     @api("GET", "/s/<code>/qr.svg", tags=TAGS, errors=(404,),
          summary="The store's QR code (SVG), encoding PUBLIC_BASE_URL/s/{code}")
@@ -87,11 +89,11 @@ def _checked(code):
     return code
 
 
-def html_error(exc, code):
+def html_error(exc, code, locale="zh-CN"):
     """A person holding a phone gets a page, not JSON, when the store is unknown or we are down."""
     if exc.status == 404:
-        return Response(render_not_found(code), status=404, content_type=HTML)
+        return Response(render_not_found(code, locale), status=404, content_type=HTML)
     if exc.status == 503:
-        return Response(render_unavailable(), status=503, content_type=HTML,
+        return Response(render_unavailable(locale), status=503, content_type=HTML,
                         headers={"Retry-After": "1"})
     raise exc

@@ -5,7 +5,7 @@ A code with no readable name comes out as it is, so a new code never breaks a me
 """
 from datetime import datetime, timedelta, timezone
 
-from services.registry.catalogue import INDUSTRIES
+from services.registry.catalogue import INDUSTRIES, INDUSTRIES_EN
 
 # Messages speak the time of the people they are for: China Standard Time has no summer time.
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
@@ -63,15 +63,7 @@ EN_LABELS = {
     "decision": {"pass": "passed", "fail": "failed"},
     "escalation": {"deadline_missed": "the merchant did not answer in time",
                    "consumer_rejected": "the consumer did not accept the merchant's proposal"},
-    "industry": {
-        "food_retail": "food retail", "catering": "catering", "supermarket": "supermarket",
-        "jewellery": "jewellery", "telecom": "telecom", "finance": "finance",
-        "appliance_repair": "appliance repair", "housekeeping": "housekeeping",
-        "auto_repair": "auto repair", "pharmacy": "pharmacy", "hotel": "hotel",
-        "scenic_area": "scenic area", "express_delivery": "express delivery",
-        "highway_service_area": "highway service area", "clothing": "clothing",
-        "education": "education", "other": "other",
-    },
+    "industry": dict(INDUSTRIES_EN),
 }
 
 

@@ -32,6 +32,23 @@ INDUSTRIES = {
     "other": "其他",
 }
 
+# English names of the same codes (store pages in en, notifications' en templates).
+UNIT_TYPES_EN = {
+    "store": "store", "market": "market", "street": "street", "business_district":
+    "business district", "town": "town", "factory": "factory", "scenic_spot": "scenic spot",
+    "education_base": "education base", "association": "trade association",
+}
+
+INDUSTRIES_EN = {
+    "food_retail": "food retail", "catering": "catering", "supermarket": "supermarket",
+    "jewellery": "jewellery", "telecom": "telecom", "finance": "finance",
+    "appliance_repair": "appliance repair", "housekeeping": "housekeeping",
+    "auto_repair": "auto repair", "pharmacy": "pharmacy", "hotel": "hotel",
+    "scenic_area": "scenic area", "express_delivery": "express delivery",
+    "highway_service_area": "highway service area", "clothing": "clothing",
+    "education": "education", "other": "other",
+}
+
 # Province-level codes of GB/T 2260 (the first two digits of a 6-digit region code).
 PROVINCES = {
     "11": "北京", "12": "天津", "13": "河北", "14": "山西", "15": "内蒙古", "21": "辽宁",
@@ -50,6 +67,13 @@ LICENCE_KINDS = {
     "food_operation": "食品经营许可证",
     "health_certificate": "从业人员健康证明",
     "other": "其他许可",
+}
+
+LICENCE_KINDS_EN = {
+    "business_licence": "business licence",
+    "food_operation": "food operation licence",
+    "health_certificate": "staff health certificate",
+    "other": "other licence",
 }
 
 # The "八有八无" self-declaration checklist (Zhejiang's standard for trusted-consumption units).

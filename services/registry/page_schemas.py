@@ -7,9 +7,12 @@ from services.registry.schemas import LocationSchema
 class StoreBadgeSchema(Schema):
     status = fields.String()
     label_zh = fields.String()
+    label = fields.String(metadata={"description": "in the answer's language (Content-Language)"})
     tone = fields.String(metadata={"enum": ["good", "warn", "bad", "neutral"]})
     notice_zh = fields.String(allow_none=True, metadata={
         "description": "shown prominently when the unit is not (or no longer) in good standing"})
+    notice = fields.String(allow_none=True, metadata={
+        "description": "notice_zh in the answer's language"})
 
 
 class StoreRatingSchema(Schema):
@@ -28,11 +31,15 @@ class StoreLicenceSchema(Schema):
 class StoreCommitmentSchema(Schema):
     key = fields.String()
     label_zh = fields.String()
+    label = fields.String(metadata={"description": "in the answer's language"})
     days = fields.Integer(metadata={"description": "only for no_reason_return_days"})
 
 
 class StorePageSchema(Schema):
     store_code = fields.String()
+    locale = fields.String(metadata={
+        "enum": ["zh-CN", "en"],
+        "description": "the language of the labels, from Accept-Language (zh-CN by default)"})
     merchant_id = fields.String()
     name = fields.String()
     unit_type = fields.String()

@@ -7,7 +7,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import quote
 
-from services.registry.catalogue import INDUSTRIES, LICENCE_KINDS, UNIT_TYPES
+from services.registry.catalogue import (INDUSTRIES, INDUSTRIES_EN, LICENCE_KINDS,
+                                         LICENCE_KINDS_EN, UNIT_TYPES, UNIT_TYPES_EN)
 
 HOTLINE = "12315"
 # A frontend route: the complaint form, with the store already chosen.
@@ -28,6 +29,22 @@ BADGES = {
     "rejected": ("未通过审核", BAD, "该单位未通过放心消费单位审核。"),
 }
 
+_PENDING_EN = ("under review", NEUTRAL,
+               "This unit has applied to be a trusted-consumption unit and is not certified yet.")
+BADGES_EN = {
+    "certified": ("Trusted-consumption unit", GOOD, None),
+    "warned": ("Warning", WARN, "This unit is on the warning list after a spot check, complaints "
+                                "or a licence problem. Take care when buying here."),
+    "suspended": ("Suspended", BAD, "This unit's trusted-consumption status is suspended; its "
+                                    "promises are not backed by the programme meanwhile."),
+    "delisted": ("Delisted", BAD, "This unit has been delisted and is no longer a "
+                                  "trusted-consumption unit."),
+    "pending_onsite": _PENDING_EN,
+    "pending_county": _PENDING_EN,
+    "pending_final": _PENDING_EN,
+    "rejected": ("Not certified", BAD, "This unit did not pass the certification review."),
+}
+
 # Staff health certificates are issued to people: their numbers stay off the public page.
 PERSONAL_LICENCE_KINDS = frozenset({"health_certificate"})
 
@@ -36,6 +53,13 @@ BOOLEAN_COMMITMENTS = {
     "first_inquiry_responsibility": "首问负责制",
     "advance_compensation": "先行赔付",
 }
+
+BOOLEAN_COMMITMENTS_EN = {
+    "cross_store_return": "Return or exchange at any of its stores",
+    "first_inquiry_responsibility": "The first person you ask takes charge",
+    "advance_compensation": "Compensation paid in advance",
+}
+LOCALES = ("zh-CN", "en")
 
 
 def page_of(merchant, complaints=None, coupons=None, *, today):
@@ -120,3 +144,36 @@ def _location(location):
     if not location:
         return None
     return {"lng": location["lng"], "lat": location["lat"]}
+
+
+def localized(page, locale):
+    """The page with its labels in ``locale`` (zh-CN or en): ``badge.label``, ``badge.notice``
+    and each commitment's ``label`` are added, and in en the ``*_label`` fields are English.
+    The ``*_zh`` fields stay as they are in both."""
+    if locale not in LOCALES:
+        raise ValueError(f"unknown locale {locale!r}")
+    english = locale == "en"
+    badge = page["badge"]
+    if english:
+        label, _, notice = BADGES_EN.get(badge["status"], (badge["status"], NEUTRAL, None))
+    else:
+        label, notice = badge["label_zh"], badge["notice_zh"]
+    shown = {**page, "locale": locale, "badge": {**badge, "label": label, "notice": notice},
+             "commitments": [_commitment_label(c, english) for c in page["commitments"]]}
+    if english:
+        shown["unit_type_label"] = UNIT_TYPES_EN.get(page["unit_type"], page["unit_type"])
+        shown["industry_label"] = INDUSTRIES_EN.get(page["industry"], page["industry"])
+        shown["licences"] = [{**licence, "kind_label": LICENCE_KINDS_EN.get(licence["kind"],
+                                                                            licence["kind"])}
+                             for licence in page["licences"]]
+    return shown
+
+
+def _commitment_label(commitment, english):
+    if not english:
+        return {**commitment, "label": commitment["label_zh"]}
+    if commitment["key"] == "no_reason_return_days":
+        label = f"{commitment['days']}-day no-reason return in store"
+    else:
+        label = BOOLEAN_COMMITMENTS_EN.get(commitment["key"], commitment["key"])
+    return {**commitment, "label": label}
