@@ -11,7 +11,7 @@ from pathlib import Path
 PHONE = (390, 844)  # a common phone viewport, CSS pixels
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--hide-scrollbars", "--lang=zh-CN")
+         "--hide-scrollbars", "--lang=zh-CN", "--accept-lang=zh-CN,zh")
 
 
 class BrowserError(RuntimeError):
