@@ -58,12 +58,14 @@ class ComplaintsService(FangxinService):
         merchant = self._merchant_standing(filing)
         now, settings = to_rfc3339(now_moment), self.settings
         key = f"{actor.sub}:{merchant['merchant_id']}:{filing['category']}"
-        if not self.store.claim_filing(key, now, lifecycle.plus(
-                now, -settings.duplicate_window_seconds)):
+        complaint_id = uuid.uuid4().hex
+        if not self.store.claim_filing(
+                key, complaint_id, now, lifecycle.plus(now, -settings.duplicate_window_seconds),
+                lifecycle.plus(now, -settings.filing_lease_seconds)):
             raise conflict("DUPLICATE_COMPLAINT", "you filed this complaint against this "
                                                   "merchant within the last 24 hours")
         try:
-            complaint = self._store_new(actor, filing, merchant, now, settings)
+            complaint = self._store_new(complaint_id, actor, filing, merchant, now, settings)
         except Exception:
             self.store.release_filing(key, now)
             raise
@@ -79,12 +81,12 @@ class ComplaintsService(FangxinService):
             raise not_found("MERCHANT_NOT_FOUND", "no such merchant in the registry")
         return standing
 
-    def _store_new(self, actor, filing, merchant, now, settings):
+    def _store_new(self, complaint_id, actor, filing, merchant, now, settings):
         recent = self.store.merchants_complained_about_by(
             actor.sub, lifecycle.plus(now, -settings.claimant_window_seconds))
         flagged = lifecycle.looks_like_professional_claimant(
             recent + [merchant["merchant_id"]], settings)
-        complaint, events = lifecycle.new_complaint(uuid.uuid4().hex, actor.sub, filing,
+        complaint, events = lifecycle.new_complaint(complaint_id, actor.sub, filing,
                                                     merchant, now, settings, flagged)
         self.store.insert_complaint(complaint, self._envelopes(events))
         metrics.FILED.labels("flagged" if flagged else "forwarded").inc()

@@ -12,6 +12,7 @@ class ComplaintSettings:
     mediation_sla_seconds: float
     remind_before_seconds: float
     duplicate_window_seconds: float
+    filing_lease_seconds: float
     claimant_window_seconds: float
     claimant_merchant_threshold: int
     merchant_threshold: int
@@ -27,6 +28,7 @@ def load_settings():
         mediation_sla_seconds=env_float("COMPLAINT_MEDIATION_SLA_SECONDS", 7 * DAY),
         remind_before_seconds=env_float("COMPLAINT_REMIND_BEFORE_SECONDS", 6 * 3600),
         duplicate_window_seconds=env_float("DUPLICATE_COMPLAINT_WINDOW_SECONDS", DAY),
+        filing_lease_seconds=env_float("COMPLAINT_FILING_LEASE_SECONDS", 30),
         claimant_window_seconds=env_float("CLAIMANT_WINDOW_SECONDS", 30 * DAY),
         claimant_merchant_threshold=env_int("CLAIMANT_MERCHANT_THRESHOLD", 5),
         merchant_threshold=env_int("MERCHANT_COMPLAINT_THRESHOLD", 5),

@@ -56,15 +56,25 @@ class ComplaintsStore(BaseStore):
 
     # --- duplicates: one claim per (consumer, merchant, category) and window ------------------
 
-    def claim_filing(self, key, now, window_start):
-        """True when no complaint with ``key`` was filed since ``window_start``; atomic."""
-        claims = self.db[FILING_CLAIMS]
+    def claim_filing(self, key, complaint_id, now, window_start, stale_before):
+        """True when no complaint with ``key`` was filed since ``window_start``; atomic. A claim
+        whose complaint was never stored (its filing died in between: a crash) is taken over
+        once it is older than ``stale_before``."""
+        claims, mine = self.db[FILING_CLAIMS], {"at": now, "complaint_id": complaint_id}
         try:
-            claims.insert_one({"_id": key, "at": now})
+            claims.insert_one({"_id": key, **mine})
             return True
         except DuplicateKeyError:
-            return claims.find_one_and_update(
-                {"_id": key, "at": {"$lt": window_start}}, {"$set": {"at": now}}) is not None
+            pass
+        if claims.find_one_and_update({"_id": key, "at": {"$lt": window_start}},
+                                      {"$set": mine}) is not None:
+            return True
+        claim = claims.find_one({"_id": key})
+        if (claim is None or not claim.get("complaint_id") or claim["at"] >= stale_before
+                or self.get(claim["complaint_id"]) is not None):
+            return False
+        return claims.find_one_and_update({"_id": key, "at": claim["at"]},
+                                          {"$set": mine}) is not None
 
     def release_filing(self, key, now):
         self.db[FILING_CLAIMS].delete_one({"_id": key, "at": now})

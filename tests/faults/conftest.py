@@ -5,7 +5,7 @@ import pytest
 
 from devtools.stack import PROCESSES, Stack
 from tests.conftest import RUN_ID, free_port
-from tests.e2e.conftest import Client
+from tests.e2e.conftest import Client, Merchants
 from tests.faults import rabbit_node
 
 FAULT_ENV = {
@@ -14,7 +14,17 @@ FAULT_ENV = {
     "COUPON_RECONCILE_GRACE_SECONDS": "4",
     "SHUTDOWN_TIMEOUT_SECONDS": "5",
     "AMQP_HEARTBEAT_SECONDS": "10",
+    # a request or event handler killed half-way is taken over after seconds, not half a minute
     "IDEMPOTENCY_LEASE_SECONDS": "5",
+    "CONSUMER_LEASE_SECONDS": "5",
+    "COMPLAINT_FILING_LEASE_SECONDS": "5",
+    # no deadline reminders, escalations or merchant warnings in the middle of the counts
+    "COMPLAINT_RESPONSE_SLA_SECONDS": "86400",
+    "COMPLAINT_REMIND_BEFORE_SECONDS": "3600",
+    "MERCHANT_COMPLAINT_THRESHOLD": "1000",
+    # clients here retry through outages far faster than any person would
+    "RATE_LIMIT_CLAIMS_PER_CONSUMER": "off",
+    "RATE_LIMIT_COMPLAINTS_PER_CONSUMER": "off",
 }
 
 
@@ -45,3 +55,8 @@ def fault_stack(system_env, rabbit, tmp_path_factory):
 @pytest.fixture(scope="session")
 def fault_client(fault_stack):
     return Client(fault_stack.gateway_url)
+
+
+@pytest.fixture(scope="session")
+def fault_merchants(fault_client):
+    return Merchants(fault_client)
