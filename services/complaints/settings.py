@@ -12,7 +12,6 @@ class ComplaintSettings:
     mediation_sla_seconds: float
     remind_before_seconds: float
     duplicate_window_seconds: float
-    filing_lease_seconds: float
     claimant_window_seconds: float
     claimant_merchant_threshold: int
     merchant_threshold: int
@@ -20,6 +19,7 @@ class ComplaintSettings:
     hotspot_window_seconds: float
     hotspot_min_count: int
     hotspot_min_growth: float
+    filing_lease_seconds: float = 30
 
 
 def load_settings():
