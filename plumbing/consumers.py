@@ -4,24 +4,41 @@ Delivery is at-least-once: the outbox relay may publish twice, and nameko redeli
 dead consumer held. Before handling, a worker claims ``(handler, event_id)`` with an insert
 that only one can win; a repeat that finds the claim done is skipped, and one that finds it
 still running waits for it (or for its lease to expire, when its holder died) instead of
-racing it. A handler that raises releases its claim, so a redelivery tries again.
+racing it.
+
+Poison does not block a queue. A message that cannot be decoded at all (not JSON, or a content
+type we do not accept) is republished untouched to the durable queue ``fangxin.poison.<service>``
+and acknowledged; a malformed envelope, and an event its handler fails on for a reason that a
+retry will not cure (a missing field, a wrong type), is recorded in ``poison_events``. Each is
+counted in ``fangxin_events_consumed_total`` (outcome ``undecodable`` or ``poison``). Only a
+failure a retry can cure (the store, the broker or another service away) releases the claim and
+returns the event to the queue, after a pause, to be tried again.
 """
 import functools
 import logging
 import time
 from datetime import timedelta
 
+from amqp.exceptions import ConnectionError as AmqpConnectionError
+from kombu import Producer, Queue
+from kombu.exceptions import OperationalError
 from nameko.events import event_handler
+from nameko.messaging import QueueConsumer
+from pymongo.errors import ConnectionFailure
 
 from plumbing.clock import to_rfc3339
 from plumbing.config import env_float
+from plumbing.errors import ServiceUnavailable
 from plumbing.events import validate_envelope
 from plumbing.metrics import EVENTS_CONSUMED
 
 log = logging.getLogger(__name__)
 
 POISON_EVENTS = "poison_events"
+POISON_QUEUE = "fangxin.poison.{service}"
 BUSY_POLL_SECONDS = 0.1
+RETRY_PAUSE_SECONDS = 1.0
+CURABLE = (ConnectionFailure, ServiceUnavailable, AmqpConnectionError, OperationalError, OSError)
 
 
 def consumes(source, event_type, store_attr="store", clock_attr="clock"):
@@ -36,6 +53,7 @@ def consumes(source, event_type, store_attr="store", clock_attr="clock"):
             problems = validate_envelope(payload)
             if problems:
                 _set_aside(store, self.name, name, payload, problems, clock)
+                EVENTS_CONSUMED.labels(self.name, name, "poison").inc()
                 return
             event_id = payload["event_id"]
             if _claim(store, clock, name, event_id) == "done":
@@ -43,13 +61,18 @@ def consumes(source, event_type, store_attr="store", clock_attr="clock"):
                 return
             try:
                 handler(self, payload)
-            except Exception:
-                store.release_event(name, event_id)
+                outcome = "handled"
+            except CURABLE:
+                _give_back(store, name, event_id)
                 raise
+            except Exception as exc:  # a retry will not cure it: set it aside, move on
+                _set_aside(store, self.name, name, payload, {"handler": [repr(exc)[:500]]},
+                           clock)
+                outcome = "poison"
             store.finish_event(name, event_id, to_rfc3339(clock.now()))
-            EVENTS_CONSUMED.labels(self.name, name, "handled").inc()
+            EVENTS_CONSUMED.labels(self.name, name, outcome).inc()
 
-        return event_handler(source, event_type)(consume)
+        return event_handler(source, event_type, requeue_on_error=True)(consume)
 
     return decorate
 
@@ -65,9 +88,39 @@ def _claim(store, clock, handler, event_id):
         time.sleep(BUSY_POLL_SECONDS)
 
 
+def _give_back(store, handler, event_id):
+    """Releases the claim so the event, returned to the queue, is tried again; pauses first so
+    that a store or service that is away is not hammered."""
+    try:
+        store.release_event(handler, event_id)
+    finally:
+        time.sleep(RETRY_PAUSE_SECONDS)
+
+
 def _set_aside(store, service, handler, payload, problems, clock):
-    log.error("malformed event set aside", extra={"handler": handler, "problems": problems})
-    EVENTS_CONSUMED.labels(service, handler, "poison").inc()
+    log.error("poison event set aside", extra={"handler": handler, "problems": problems})
     store.db[POISON_EVENTS].insert_one({"handler": handler, "payload": repr(payload)[:10000],
                                         "problems": problems,
                                         "at": to_rfc3339(clock.now())})
+
+
+def _set_aside_undecodable(queue_consumer, message, exc):
+    """Replaces kombu's ``on_decode_error`` (log and drop) for nameko's consumers: the raw
+    message goes to the service's poison queue, with where it came from and why."""
+    service = queue_consumer.container.service_name
+    info = message.delivery_info or {}
+    EVENTS_CONSUMED.labels(service, info.get("routing_key", ""), "undecodable").inc()
+    log.error("undecodable message set aside", extra={
+        "exchange": info.get("exchange"), "routing_key": info.get("routing_key"),
+        "content_type": message.content_type, "error": repr(exc)[:500]})
+    poison = Queue(POISON_QUEUE.format(service=service), durable=True)
+    Producer(message.channel).publish(
+        message.body, exchange="", routing_key=poison.name, declare=[poison],
+        content_type=message.content_type or "application/octet-stream",
+        content_encoding=message.content_encoding or "binary", delivery_mode=2,
+        headers={**(message.headers or {}), "x-error": repr(exc)[:500],
+                 "x-exchange": info.get("exchange"), "x-routing-key": info.get("routing_key")})
+    message.ack()
+
+
+QueueConsumer.on_decode_error = _set_aside_undecodable

@@ -6,6 +6,7 @@ from pymongo import ASCENDING, IndexModel
 from plumbing.clock import ClockProvider
 from plumbing.consumers import consumes
 from plumbing.context import current_request_id
+from plumbing.errors import ServiceUnavailable
 from plumbing.events import new_event
 from plumbing.mongo import BaseStore, Mongo
 from plumbing.outbox import new_document_with_events, update_with_events
@@ -67,3 +68,30 @@ class LedgerService(FangxinService):
         self.store.db["effects"].insert_one({
             "event_id": envelope["event_id"], "type": envelope["type"],
             "request_id": current_request_id()})
+
+
+class Troubles:
+    """What the troubled handlers below meet: a store or service away, for a while."""
+    away = False
+    attempts = 0
+
+
+class TroubledLedgerService(FangxinService):
+    """Handlers that fail: on bad data (a retry cannot cure it) and while something is away
+    (a retry can)."""
+    name = "troubled_ledger"
+
+    store = Mongo(LedgerStore)
+    clock = ClockProvider()
+
+    @consumes("parcels", "parcel_weighed")
+    def on_parcel_weighed(self, envelope):
+        grams = int(envelope["data"]["grams"])
+        self.store.db["weights"].insert_one({"event_id": envelope["event_id"], "grams": grams})
+
+    @consumes("parcels", "parcel_lost")
+    def on_parcel_lost(self, envelope):
+        Troubles.attempts += 1
+        if Troubles.away:
+            raise ServiceUnavailable("the tracking service is away")
+        self.store.db["losses"].insert_one({"event_id": envelope["event_id"]})
