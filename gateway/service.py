@@ -5,7 +5,7 @@ from gateway.routes.notifications import NotificationRoutes
 from gateway.routes.registry import RegistryRoutes
 from gateway.routes.store_pages import StorePageRoutes
 from gateway.routes.system import SystemRoutes
-from gateway.rpc import GatewaySettings
+from gateway.rpc import GatewaySettings, StorePageMemory
 from plumbing.rpc import BoundedRpcProxy
 from plumbing.service import RequestContext
 from plumbing.metrics import EntrypointMetrics
@@ -18,6 +18,7 @@ class GatewayService(SystemRoutes, RegistryRoutes, StorePageRoutes, ComplaintRou
     entrypoint_metrics = EntrypointMetrics()
     request_context = RequestContext()
     settings = GatewaySettings()
+    store_pages = StorePageMemory()
 
     registry = BoundedRpcProxy("registry")
     complaints = BoundedRpcProxy("complaints")

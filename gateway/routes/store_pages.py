@@ -1,11 +1,19 @@
-"""One store, one code (一店一码): the public store page as JSON and HTML, and its QR codes."""
+"""One store, one code (一店一码): the public store page as JSON and HTML, and its QR codes.
+
+Pages are served from the gateway's memory (gateway/store_page_cache.py): events of the
+registry, complaints and coupons drop what they make stale, every gateway process hearing them
+(broadcast queues), and scans are reported to the registry in batches."""
+import logging
 import re
 
+from nameko.events import BROADCAST, event_handler
+from nameko.timer import timer
 from werkzeug.wrappers import Response
 
 from gateway import qr
 from gateway.store_page_html import render_not_found, render_store_page, render_unavailable
 from gateway.web import api
+from plumbing.config import env_float
 from plumbing.errors import DomainError, not_found
 from services.registry.page_schemas import StorePageSchema
 from services.registry.store_page import localized
@@ -19,6 +27,22 @@ COURTESY_TIMEOUT = 1.0
 PAGE_FIGURES = ("total", "resolved", "resolution_rate", "timely_response_rate")
 PAGE_COUPON_FIELDS = ("campaign_id", "name", "kind", "face_value_fen", "min_spend_fen",
                       "percent_off", "cap_fen", "claim_ends_at")
+SCAN_REPORT_SECONDS = env_float("STORE_SCAN_REPORT_SECONDS", 2.0)
+
+log = logging.getLogger(__name__)
+
+
+def forgets_the_merchant_of_the_event(source):
+    """A broadcast handler of every event of ``source``: each gateway process drops the page of
+    the merchant the event is about. Missed events (a gateway away from the broker) are
+    bounded by the cache's time limit, so delivery need not be reliable."""
+    def forget(self, payload):
+        data = payload.get("data") if isinstance(payload, dict) else None
+        merchant_id = data.get("merchant_id") if isinstance(data, dict) else None
+        if isinstance(merchant_id, str):
+            self.store_pages.pages.forget_merchant(merchant_id)
+    forget.__name__ = f"forget_pages_on_{source}_events"
+    return event_handler(source, "#", handler_type=BROADCAST, reliable_delivery=False)(forget)
 
 
 def store_not_found():
@@ -33,6 +57,17 @@ class StorePageRoutes:
         return localized(self._page(_checked(call.path["code"])), call.locale)
 
     def _page(self, code):
+        """The page, from memory when the gateway has it; each call counts one scan."""
+        pages = self.store_pages.pages
+        page = pages.get(code)
+        if page is None:
+            fetched_at = pages.now()
+            page = self._composed_page(code)
+            pages.put(code, page, fetched_at)
+        self.store_pages.scans.add(page["merchant_id"])
+        return page
+
+    def _composed_page(self, code):
         """The registry's page, with the complaints service's figures and the active coupon
         campaigns when there are any. Those are a courtesy: a slow or absent service leaves
         its section out."""
@@ -63,6 +98,28 @@ class StorePageRoutes:
         except DomainError as exc:
             return html_error(exc, code, call.locale)
         return Response(render_store_page(page, call.locale), content_type=HTML)
+
+    # --- keeping the memory true ----------------------------------------------------------------
+
+    forget_pages_on_registry_events = forgets_the_merchant_of_the_event("registry")
+    forget_pages_on_complaints_events = forgets_the_merchant_of_the_event("complaints")
+
+    @event_handler("coupons", "campaign_status_changed", handler_type=BROADCAST,
+                   reliable_delivery=False)
+    def forget_pages_on_campaign_changes(self, payload):
+        self.store_pages.pages.forget_all()  # a campaign may show on any number of pages
+
+    @timer(interval=SCAN_REPORT_SECONDS)
+    def report_scans(self):
+        scans = self.store_pages.scans
+        counts = scans.take()
+        if not counts:
+            return
+        try:
+            self.registry.record_scans(counts)
+        except Exception:  # the registry is away: the next report carries these scans
+            scans.give_back(counts)
+            log.warning("store page scans not reported yet", extra={"merchants": len(counts)})
 
     @api("GET", "/s/<code>/qr.svg", tags=TAGS, errors=(404,),
          summary="The store's QR code (SVG), encoding PUBLIC_BASE_URL/s/{code}")

@@ -184,6 +184,14 @@ class SpotCheckBatchSchema(Schema):
     items = fields.List(fields.Nested(SpotCheckTaskSchema))
 
 
+class ScanCountsSchema(Schema):
+    """Scans a gateway served, by merchant, since its last report."""
+    counts = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)),
+                         values=fields.Integer(strict=True,
+                                               validate=validate.Range(min=1, max=10**9)),
+                         required=True, validate=validate.Length(max=100_000))
+
+
 class RatingSchema(Schema):
     score = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5))
     comment = fields.String(load_default="", validate=validate.Length(max=500))

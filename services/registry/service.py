@@ -20,8 +20,9 @@ from services.registry import (certification, domain, metrics, search, spot_chec
 from services.registry.catalogue import STANDARD
 from services.registry.schemas import (ActionSchema, LicenceEventSchema,
                                        MerchantApplicationSchema, MerchantPatchSchema,
-                                       RatingSchema, ReviewSchema, SpotCheckRequestSchema,
-                                       SpotCheckResultSchema, StarsSchema)
+                                       RatingSchema, ReviewSchema, ScanCountsSchema,
+                                       SpotCheckRequestSchema, SpotCheckResultSchema,
+                                       StarsSchema)
 from services.registry.store import MERCHANTS, RegistryStore
 
 log = logging.getLogger(__name__)
@@ -287,12 +288,20 @@ class RegistryService(FangxinService):
 
     @rpc
     def public_store(self, store_code):
+        """The page; the gateway, which may serve it many times from memory, reports the
+        scans with ``record_scans``."""
         merchant = self.store.by_store_code(store_code)
         if merchant is None:
             raise not_found("STORE_NOT_FOUND", "no store with this code")
-        self.store.count_scan(merchant["_id"])
-        metrics.STORE_PAGE_SCANS.inc()
         return store_page.page_of(merchant, today=self.clock.now().date())
+
+    @rpc
+    def record_scans(self, counts):
+        """Adds ``{merchant_id: scans}`` as served by a gateway since its last report."""
+        counts = validated(ScanCountsSchema(), {"counts": counts})["counts"]
+        self.store.count_scans(counts)
+        metrics.STORE_PAGE_SCANS.inc(sum(counts.values()))
+        return {"recorded": len(counts)}
 
     @rpc
     def standing(self, merchant_id):

@@ -1,5 +1,5 @@
 """The registry's collections and queries."""
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from plumbing.errors import conflict
@@ -45,8 +45,11 @@ class RegistryStore(BaseStore):
     def by_store_code(self, store_code):
         return self.db[MERCHANTS].find_one({"store_code": store_code}, NO_OUTBOX)
 
-    def count_scan(self, merchant_id):
-        self.db[MERCHANTS].update_one({"_id": merchant_id}, {"$inc": {"scan_count": 1}})
+    def count_scans(self, counts):
+        if counts:
+            self.db[MERCHANTS].bulk_write([UpdateOne({"_id": merchant_id},
+                                                     {"$inc": {"scan_count": n}})
+                                           for merchant_id, n in counts.items()], ordered=False)
 
     def add_rating(self, merchant_id, score):
         return self.db[MERCHANTS].find_one_and_update(

@@ -4,6 +4,7 @@ shows with the unit's badge, licences, commitments, the 12315 hotline and the co
 a suspended unit's page says so; unknown codes get a friendly 404."""
 import xml.etree.ElementTree as ElementTree
 
+from devtools.waiting import poll
 from tests.browser import dump_dom
 from tests.qr_reader import qr_texts
 
@@ -32,8 +33,12 @@ def certified_unit(client, merchants):
     return merchant_id, token, body, record["store_code"]
 
 
-def scans(client, merchant_id, token):
-    return client.get(f"/api/v1/merchants/{merchant_id}", token).json()["scan_count"]
+def scans(client, merchant_id, token, expected=None):
+    """The unit's scan count; with ``expected``, once the gateway has reported that many (it
+    reports scans to the registry every STORE_SCAN_REPORT_SECONDS)."""
+    def count():
+        return client.get(f"/api/v1/merchants/{merchant_id}", token).json()["scan_count"]
+    return count() if expected is None else poll(count, lambda n: n == expected, seconds=10)
 
 
 def test_a_certified_units_qr_code_opens_its_page_in_a_browser(client, merchants):
@@ -57,7 +62,7 @@ def test_a_certified_units_qr_code_opens_its_page_in_a_browser(client, merchants
     assert 'href="tel:12315"' in dom
     assert f'href="/complaints/new?store_code={code}"' in dom and "我要投诉" in dom
     assert body["contact_phone"] not in dom
-    assert scans(client, merchant_id, token) == 1
+    assert scans(client, merchant_id, token, expected=1) == 1
 
 
 def test_the_store_page_as_json(client, merchants):
