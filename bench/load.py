@@ -4,10 +4,12 @@ stdout. ``bench.run`` starts several of them at once and merges what they print.
 
 Modes (``spec["mode"]``):
   duration  GET ``urls`` round-robin for ``seconds``: count, errors, latencies
-  list      fire each of ``requests`` once (method, url, token, key, json): per-request outcome
+  list      fire each of ``requests`` once (method, url, token, key, json): per-request outcome;
+            with ``rate``, request i leaves no earlier than i / rate seconds after the start
   fam       the store's conditional find_one_and_update ($inc on a counter) for ``seconds``
 """
 import json
+import os
 import sys
 import threading
 import time
@@ -51,10 +53,11 @@ def run_duration(spec):
 
 
 def run_list(spec):
-    todo, threads = spec["requests"], spec["threads"]
+    todo, threads, rate = spec["requests"], spec["threads"], spec.get("rate")
     results = [None] * len(todo)
     cursor = iter(range(len(todo)))
     lock = threading.Lock()
+    begun = time.monotonic()
 
     def worker(_):
         session = _session()
@@ -63,6 +66,8 @@ def run_list(spec):
                 index = next(cursor, None)
             if index is None:
                 return
+            if rate:
+                time.sleep(max(0.0, begun + index / rate - time.monotonic()))
             item = todo[index]
             headers = {"Authorization": f"Bearer {item['token']}"}
             if item.get("key"):
@@ -79,9 +84,11 @@ def run_list(spec):
             except Exception as exc:
                 status, body = 0, {"error": {"code": type(exc).__name__}}
             latency = (time.perf_counter() - started) * 1000
-            code = (body.get("error") or {}).get("code") if isinstance(body, dict) else None
-            coupon = body.get("coupon_id") if isinstance(body, dict) else None
-            results[index] = [item.get("id"), status, code, coupon, latency]
+            body = body if isinstance(body, dict) else {}
+            error = (body.get("error") or {}).get("code")
+            results[index] = {"id": item.get("id"), "status": status, "error": error,
+                              "latency_ms": latency, "answered_at": time.time(),
+                              "answer": {k: body.get(k) for k in spec.get("keep", ())}}
 
     started = time.monotonic()
     _in_threads(worker, threads)
@@ -132,7 +139,10 @@ MODES = {"duration": run_duration, "list": run_list, "fam": run_fam}
 def main(argv):
     with open(argv[1]) as handle:
         spec = json.load(handle)
-    json.dump(MODES[spec["mode"]](spec), sys.stdout)
+    result = MODES[spec["mode"]](spec)
+    times = os.times()
+    result["cpu_seconds"] = times.user + times.system  # the load's own share of the cores
+    json.dump(result, sys.stdout)
     return 0
 
 

@@ -67,6 +67,14 @@ def delete_vhost(name):
         _rabbitmqctl("delete_vhost", name)
 
 
+def messages_in(vhost):
+    """Messages held in the queues of ``vhost`` (ready or unacknowledged), or None."""
+    listed = _rabbitmqctl("list_queues", "-p", vhost, "messages", "--no-table-headers")
+    if listed.returncode != 0:
+        return None
+    return sum(int(n) for n in listed.stdout.split() if n.isdigit())
+
+
 def with_vhost(uri, vhost):
     parsed = urlparse(uri)
     return parsed._replace(path="/" + vhost).geturl()

@@ -1,0 +1,159 @@
+"""What the bench reads off a run: load processes and their figures, CPU seconds per process,
+py-spy profiles, memory, and the machine."""
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from devtools.stack import ROOT
+
+RESULTS = ROOT / "bench" / "results"
+PROCS, THREADS = 4, 8  # 32 concurrent clients in every scenario, the same client everywhere
+
+
+def percentile(values, p):
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))], 2)
+
+
+def latency_figures(prefix, latencies):
+    return {f"{prefix}_p{p}_ms": percentile(latencies, p) for p in (50, 95, 99)}
+
+
+def ratio(a, b):
+    return round(a / b, 3) if a and b else None
+
+
+def load(specs, folder):
+    """Runs one bench.load process per spec, all at once; their parsed outputs."""
+    running = []
+    for i, spec in enumerate(specs):
+        path = Path(folder) / f"spec-{uuid.uuid4().hex[:8]}-{i}.json"
+        path.write_text(json.dumps(spec))
+        running.append(subprocess.Popen([sys.executable, "-m", "bench.load", str(path)],
+                                        cwd=ROOT, stdout=subprocess.PIPE))
+    outputs = []
+    for process in running:
+        out, _ = process.communicate()
+        if process.returncode != 0:
+            raise RuntimeError("a load process failed")
+        outputs.append(json.loads(out))
+    return outputs
+
+
+def timed_load(spec, folder):
+    """A duration scenario over PROCS × THREADS clients: requests/s, errors, latencies."""
+    outputs = load([{**spec, "threads": THREADS} for _ in range(PROCS)], folder)
+    latencies = [x for o in outputs for x in o["latencies_ms"]]
+    elapsed = max(o["elapsed"] for o in outputs)
+    return {"rps": round(len(latencies) / elapsed, 1), "errors": sum(o["errors"] for o in outputs),
+            "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99),
+            "load_cpu_seconds": round(sum(o["cpu_seconds"] for o in outputs), 2)}
+
+
+def list_load(plan, folder, rate=None, keep=()):
+    """Fires every request of ``plan`` once over PROCS × THREADS clients (``rate``: requests/s
+    in all); the elapsed seconds and every request's outcome, in no particular order."""
+    share = rate / PROCS if rate else None
+    outputs = load([{"mode": "list", "threads": THREADS, "requests": plan[i::PROCS],
+                     "rate": share, "keep": list(keep)} for i in range(PROCS)], folder)
+    return (max(o["elapsed"] for o in outputs), [r for o in outputs for r in o["results"]],
+            round(sum(o["cpu_seconds"] for o in outputs), 2))
+
+
+def cpu_seconds(pid):
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds each process of the system (and the broker) spends in a scenario: which part
+    of a request costs the cores most, i.e. what limits the figure on a CPU-bound machine."""
+
+    def __init__(self, stack):
+        self.pids = {name: process.pid for name, process in stack.processes.items()}
+        broker = subprocess.run(["pgrep", "-o", "beam.smp"], capture_output=True, text=True)
+        if broker.stdout.strip():
+            self.pids["rabbitmq"] = int(broker.stdout.split()[0])
+
+    @contextmanager
+    def during(self, into):
+        before = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        yield
+        into.update({name: round(cpu_seconds(pid) - before[name], 2)
+                     for name, pid in self.pids.items()})
+
+
+class Profiles:
+    """With BENCH_PROFILE=1: py-spy samples the named processes during a scenario and writes
+    their collapsed stacks to bench/results/profiles/<scenario>-<process>.txt."""
+
+    def __init__(self, stack, names=("gateway", "coupons", "store")):
+        self.stack, self.names = stack, names
+        self.py_spy = shutil.which("py-spy", path=str(Path(sys.executable).parent))
+        self.enabled = os.environ.get("BENCH_PROFILE") == "1" and self.py_spy
+
+    @contextmanager
+    def during(self, scenario):
+        if not self.enabled:
+            yield
+            return
+        folder = RESULTS / "profiles"
+        folder.mkdir(parents=True, exist_ok=True)
+        samplers = [self._sample(name, folder / f"{scenario}-{name}") for name in self.names]
+        try:
+            yield
+        finally:
+            for sampler in samplers:
+                sampler.send_signal(signal.SIGINT)
+            for sampler in samplers:
+                try:
+                    sampler.wait(30)
+                except subprocess.TimeoutExpired:
+                    sampler.kill()
+
+    def _sample(self, name, path):
+        with open(path.with_suffix(".log"), "wb") as log:
+            return subprocess.Popen(
+                [self.py_spy, "record", "--format", "raw", "--rate", "50", "--nonblocking",
+                 "--pid", str(self.stack.processes[name].pid),
+                 "--output", str(path.with_suffix(".txt"))],
+                stdout=subprocess.DEVNULL, stderr=log)
+
+
+def memory_mb(stack):
+    sizes = {}
+    for name, process in stack.processes.items():
+        try:
+            for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes[name] = round(int(line.split()[1]) / 1024, 1)
+        except OSError:
+            sizes[name] = None
+    return sizes
+
+
+def machine():
+    versions = {}
+    for package in ("nameko", "eventlet", "pymongo", "kombu", "nx-27017", "requests"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return {"cores": os.cpu_count(), "python": platform.python_version(), "versions": versions,
+            "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "load": f"bench.load: {PROCS} processes x {THREADS} threads (requests.Session each)"}
