@@ -1,8 +1,9 @@
 """The gateway's own dependencies: its settings, and what it keeps of store pages."""
 from nameko.extensions import DependencyProvider
 
-from gateway.store_page_cache import PageCache, ScanTally
+from gateway.scans import ScanTally
 from gateway.web import Edge
+from plumbing.expiring_cache import ExpiringCache
 
 
 class GatewaySettings(DependencyProvider):
@@ -19,8 +20,8 @@ class StorePageMemory(DependencyProvider):
 
     def start(self):  # after every setup, the Edge's (which reads the settings) included
         settings = self.edge.settings
-        self.pages = PageCache(settings.store_page_cache_seconds,
-                               settings.store_page_cache_entries)
+        self.pages = ExpiringCache(settings.store_page_cache_seconds,
+                                   settings.store_page_cache_entries)
         self.scans = ScanTally()
 
     def get_dependency(self, worker_ctx):

@@ -1,6 +1,6 @@
 """One store, one code (一店一码): the public store page as JSON and HTML, and its QR codes.
 
-Pages are served from the gateway's memory (gateway/store_page_cache.py): events of the
+Pages are served from the gateway's memory (plumbing/expiring_cache.py): events of the
 registry, complaints and coupons drop what they make stale, every gateway process hearing them
 (broadcast queues), and scans are reported to the registry in batches."""
 import logging
@@ -40,7 +40,7 @@ def forgets_the_merchant_of_the_event(source):
         data = payload.get("data") if isinstance(payload, dict) else None
         merchant_id = data.get("merchant_id") if isinstance(data, dict) else None
         if isinstance(merchant_id, str):
-            self.store_pages.pages.forget_merchant(merchant_id)
+            self.store_pages.pages.forget(merchant_id)
     forget.__name__ = f"forget_pages_on_{source}_events"
     return event_handler(source, "#", handler_type=BROADCAST, reliable_delivery=False)(forget)
 
@@ -61,9 +61,9 @@ class StorePageRoutes:
         pages = self.store_pages.pages
         page = pages.get(code)
         if page is None:
-            fetched_at = pages.now()
+            read_at = pages.now()
             page = self._composed_page(code)
-            pages.put(code, page, fetched_at)
+            pages.put(code, page, page["merchant_id"], read_at)
         self.store_pages.scans.add(page["merchant_id"])
         return page
 
