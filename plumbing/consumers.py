@@ -28,7 +28,7 @@ from pymongo.errors import ConnectionFailure
 
 from plumbing.clock import to_rfc3339
 from plumbing.config import env_float
-from plumbing.errors import ServiceUnavailable
+from plumbing.errors import DomainError
 from plumbing.events import validate_envelope
 from plumbing.metrics import EVENTS_CONSUMED
 
@@ -38,7 +38,12 @@ POISON_EVENTS = "poison_events"
 POISON_QUEUE = "fangxin.poison.{service}"
 BUSY_POLL_SECONDS = 0.1
 RETRY_PAUSE_SECONDS = 1.0
-CURABLE = (ConnectionFailure, ServiceUnavailable, AmqpConnectionError, OperationalError, OSError)
+CURABLE = (ConnectionFailure, AmqpConnectionError, OperationalError, OSError)
+
+
+def curable(exc):
+    """Whether a retry may cure the failure: the store, the broker or a service was away."""
+    return isinstance(exc, CURABLE) or (isinstance(exc, DomainError) and exc.status >= 500)
 
 
 def consumes(source, event_type, store_attr="store", clock_attr="clock"):
@@ -62,10 +67,10 @@ def consumes(source, event_type, store_attr="store", clock_attr="clock"):
             try:
                 handler(self, payload)
                 outcome = "handled"
-            except CURABLE:
-                _give_back(store, name, event_id)
-                raise
-            except Exception as exc:  # a retry will not cure it: set it aside, move on
+            except Exception as exc:
+                if curable(exc):
+                    _give_back(store, name, event_id)
+                    raise
                 _set_aside(store, self.name, name, payload, {"handler": [repr(exc)[:500]]},
                            clock)
                 outcome = "poison"

@@ -34,6 +34,12 @@ class ServiceUnavailable(DomainError):
         super().__init__("UNAVAILABLE", message, status=503, details=details)
 
 
+def unavailable(message):
+    """503 raised by a service: a plain DomainError, so that it crosses RPC intact (the
+    ServiceUnavailable subclass is not registered for deserialisation)."""
+    return DomainError("UNAVAILABLE", message, status=503)
+
+
 def not_found(code="NOT_FOUND", message="not found"):
     return DomainError(code, message, status=404)
 

@@ -1,6 +1,7 @@
 """Complaints entrypoints: filing and screening, the lifecycle, deadlines, disclosure,
 statistics and hot spots."""
 import logging
+import time
 import uuid
 
 from nameko.timer import timer
@@ -8,7 +9,7 @@ from nameko.timer import timer
 from plumbing.actors import Actor, jurisdiction_filter
 from plumbing.clock import ClockProvider, to_rfc3339
 from plumbing.config import SettingsProvider, env_float
-from plumbing.errors import conflict, forbidden, invalid, not_found, validated
+from plumbing.errors import conflict, forbidden, invalid, not_found, unavailable, validated
 from plumbing.mongo import Mongo
 from plumbing.rpc import BoundedRpcProxy
 from plumbing.service import FangxinService, rpc
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 SLA_SCAN_SECONDS = env_float("COMPLAINT_SLA_SCAN_SECONDS", 60)
 HOTSPOT_SCAN_SECONDS = env_float("HOTSPOT_SCAN_SECONDS", 300)
 YEAR_SECONDS = 365 * 24 * 3600
+FILING_WAIT_SECONDS = 2     # below the gateway's RPC timeout
+FILING_POLL_SECONDS = 0.1
 
 
 class ComplaintsService(FangxinService):
@@ -59,11 +62,7 @@ class ComplaintsService(FangxinService):
         now, settings = to_rfc3339(now_moment), self.settings
         key = f"{actor.sub}:{merchant['merchant_id']}:{filing['category']}"
         complaint_id = uuid.uuid4().hex
-        if not self.store.claim_filing(
-                key, complaint_id, now, lifecycle.plus(now, -settings.duplicate_window_seconds),
-                lifecycle.plus(now, -settings.filing_lease_seconds)):
-            raise conflict("DUPLICATE_COMPLAINT", "you filed this complaint against this "
-                                                  "merchant within the last 24 hours")
+        self._claim_filing(key, complaint_id, now, settings)
         try:
             complaint = self._store_new(complaint_id, actor, filing, merchant, now, settings)
         except Exception:
@@ -71,6 +70,23 @@ class ComplaintsService(FangxinService):
             raise
         self._report_if_over_threshold(complaint, now, settings)
         return lifecycle.view_for(complaint, actor)
+
+    def _claim_filing(self, key, complaint_id, now, settings):
+        """Claims the filing, waiting a moment while the same complaint is being filed; 409 once
+        it exists, 503 while a filing that may have died holds the claim (its lease runs)."""
+        window_start = lifecycle.plus(now, -settings.duplicate_window_seconds)
+        stale_before = lifecycle.plus(now, -settings.filing_lease_seconds)
+        deadline = time.monotonic() + FILING_WAIT_SECONDS
+        while True:
+            state = self.store.claim_filing(key, complaint_id, now, window_start, stale_before)
+            if state == "claimed":
+                return
+            if state == "filed":
+                raise conflict("DUPLICATE_COMPLAINT", "you filed this complaint against this "
+                                                      "merchant within the last 24 hours")
+            if time.monotonic() > deadline:
+                raise unavailable("this complaint is being filed already; retry shortly")
+            time.sleep(FILING_POLL_SECONDS)
 
     def _merchant_standing(self, filing):
         if "store_code" in filing:

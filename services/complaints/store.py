@@ -57,24 +57,28 @@ class ComplaintsStore(BaseStore):
     # --- duplicates: one claim per (consumer, merchant, category) and window ------------------
 
     def claim_filing(self, key, complaint_id, now, window_start, stale_before):
-        """True when no complaint with ``key`` was filed since ``window_start``; atomic. A claim
-        whose complaint was never stored (its filing died in between: a crash) is taken over
-        once it is older than ``stale_before``."""
+        """Claims the filing of the complaint ``key`` names, atomically: "claimed", "filed" (one
+        was filed since ``window_start``) or "in_progress" (a claim whose complaint is not
+        stored yet). Such a claim older than ``stale_before`` belonged to a filing that died
+        in between (a crash) and is taken over."""
         claims, mine = self.db[FILING_CLAIMS], {"at": now, "complaint_id": complaint_id}
         try:
             claims.insert_one({"_id": key, **mine})
-            return True
+            return "claimed"
         except DuplicateKeyError:
             pass
         if claims.find_one_and_update({"_id": key, "at": {"$lt": window_start}},
                                       {"$set": mine}) is not None:
-            return True
+            return "claimed"
         claim = claims.find_one({"_id": key})
-        if (claim is None or not claim.get("complaint_id") or claim["at"] >= stale_before
-                or self.get(claim["complaint_id"]) is not None):
-            return False
-        return claims.find_one_and_update({"_id": key, "at": claim["at"]},
-                                          {"$set": mine}) is not None
+        if claim is None:  # its filing failed and let go
+            return "in_progress"
+        if not claim.get("complaint_id") or self.get(claim["complaint_id"]) is not None:
+            return "filed"
+        if claim["at"] >= stale_before:
+            return "in_progress"
+        taken = claims.find_one_and_update({"_id": key, "at": claim["at"]}, {"$set": mine})
+        return "claimed" if taken is not None else "in_progress"
 
     def release_filing(self, key, now):
         self.db[FILING_CLAIMS].delete_one({"_id": key, "at": now})

@@ -9,7 +9,7 @@ from plumbing.actors import Actor, covers
 from plumbing.clock import ClockProvider
 from plumbing.config import SettingsProvider, env_float
 from plumbing.consumers import consumes
-from plumbing.errors import DomainError, ServiceUnavailable, conflict, not_found, validated
+from plumbing.errors import DomainError, conflict, not_found, unavailable, validated
 from plumbing.idempotency import IdempotentRequests
 from plumbing.mongo import Mongo
 from plumbing.rpc import BoundedRpcProxy
@@ -137,7 +137,7 @@ class CouponsService(FangxinService):
     def _record(self, campaign_id, actor, document, events=()):
         if not self.store.insert_coupon(document, events):  # voided: this claim was too slow
             self.store.give_back_holding(campaign_id, actor.sub)
-            raise ServiceUnavailable("the claim took too long and was undone; try again")
+            raise unavailable("the claim took too long and was undone; try again")
 
     def _draw(self, campaign):
         """The prize tier won and its unit, or (None, None)."""

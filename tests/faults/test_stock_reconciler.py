@@ -8,7 +8,8 @@ from pymongo import MongoClient
 from devtools.waiting import poll
 from services.coupons import units
 from services.coupons.store import COUPONS, CouponsStore
-from tests.e2e.coupon_steps import active_campaign, claimed, new_consumer, operator_token, stats
+from tests.e2e.coupon_steps import (active_campaign, claim, claimed, error_code, new_consumer,
+                                     operator_token, stats)
 
 
 def coupons_store(stack):
@@ -46,3 +47,24 @@ def test_a_unit_taken_by_a_claim_that_died_comes_back_once(fault_stack, fault_cl
                                 "campaign_id": campaign_id, "status": "active"}) is False
     assert store.coupon_by_code(coupon["code"])["_id"] == coupon["coupon_id"]
     assert store.coupon_by_code(voids[0]["code"]) is None  # a void is never a coupon
+
+
+def test_a_claim_whose_unit_was_voided_meanwhile_answers_503_and_gives_its_limit_back(
+        fault_stack, fault_client):
+    """What a claim slower than the grace period meets: the unit it takes next has been voided
+    (the void is written here ahead of the claim, marked returned so the reconciler leaves
+    this counter's stock alone)."""
+    client = fault_client
+    operator = operator_token(client)
+    campaign_id = active_campaign(client, operator, total_quantity=5,
+                                  per_consumer_limit=1)["campaign_id"]
+    store = coupons_store(fault_stack)
+    counter_id = f"{campaign_id}:0"
+    store.insert_coupon(units.placeholder(units.VOID, (counter_id, 1), campaign_id, units.DRAW,
+                                          "2026-01-01T00:00:00Z", **{"return": "done"}))
+    _, consumer = new_consumer(client)
+    too_late = claim(client, consumer, campaign_id)
+    assert (too_late.status_code, error_code(too_late)) == (503, "UNAVAILABLE"), too_late.text
+    again = claimed(client, consumer, campaign_id)  # the limit was given back
+    assert again["coupon_id"] == units.unit_id(counter_id, 2)
+    assert stats(client, operator, campaign_id)["issued"] == 1
