@@ -86,6 +86,8 @@ def test_the_client_address_trusts_only_our_own_proxies(remote, forwarded, trust
 def test_settings_read_the_environment(monkeypatch):
     monkeypatch.setenv("RATE_LIMIT_CLAIMS_PER_CONSUMER", "5/second;100/hour")
     monkeypatch.setenv("RATE_LIMIT_CLAIMS_PER_IP", "off")
+    # the session's system_env (tests/conftest.py) turns per-IP limits off while it lasts
+    monkeypatch.delenv("RATE_LIMIT_PUBLIC_PER_IP", raising=False)
     settings = load_rate_limit_settings()
     assert [str(item) for item in settings.rules[("claims", "consumer")]] == [
         "5 per 1 second", "100 per 1 hour"]
