@@ -1,10 +1,13 @@
-"""/openapi.json, built from the routes' declarations and the marshmallow schemas."""
+"""/openapi.json, built from the routes' declarations, the marshmallow schemas and what
+gateway/openapi_docs.py says of each route (error codes, examples, media)."""
 import re
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
+from gateway import openapi_docs as docs
+from gateway.i18n import ZH_MESSAGES
 from gateway.web import ApiRoute
 
 ERROR_STATUSES = {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "FORBIDDEN",
@@ -12,12 +15,25 @@ ERROR_STATUSES = {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "FORBIDDEN",
                   422: "VALIDATION_ERROR", 429: "RATE_LIMITED",
                   503: "UNAVAILABLE"}
 _PATH_PARAM = re.compile(r"<(?:[a-z]+:)?([a-zA-Z_]+)>")
+DESCRIPTION = """The HTTP contract of Fangxin (docs/API.md). Errors are \
+`{"error": {"code", "message", "details"}}`; `Accept-Language` picks zh-CN (default) or en for \
+messages and store pages. Every answer carries `X-Request-ID`. Store pages, merchant search and \
+campaign lists carry an `ETag`: send it back in `If-None-Match` to get 304. The events the \
+services publish are described by /asyncapi.json."""
+_STRING = {"schema": {"type": "string"}}
+REQUEST_ID = {"X-Request-ID": {"description": "echoed from the request, or generated",
+                               **_STRING}}
+CACHE_HEADERS = {"ETag": {"description": "a hash of the body", **_STRING},
+                 "Cache-Control": {"description": "public, max-age=PUBLIC_CACHE_SECONDS",
+                                   **_STRING}}
+RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
 
 
 class ErrorBodySchema(Schema):
-    code = fields.String(required=True)
-    message = fields.String(required=True)
-    details = fields.Dict()
+    code = fields.String(required=True, metadata={"example": "VALIDATION_ERROR"})
+    message = fields.String(required=True, metadata={
+        "description": "in the language Accept-Language asked for (zh-CN by default)"})
+    details = fields.Dict(metadata={"description": "422: field → messages"})
 
 
 class ErrorSchema(Schema):
@@ -25,47 +41,79 @@ class ErrorSchema(Schema):
 
 
 def routes_of(service_cls):
+    """(handler name, route) of every ApiRoute of ``service_cls``."""
     for name in dir(service_cls):
         for entrypoint in getattr(getattr(service_cls, name), "nameko_entrypoints", ()):
             if isinstance(entrypoint, ApiRoute):
-                yield entrypoint
+                yield name, entrypoint
 
 
 def build_spec(service_cls, title="Fangxin API", version="1.0.0"):
     spec = APISpec(title=title, version=version, openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()])
+                   plugins=[MarshmallowPlugin()], info={"description": DESCRIPTION})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                "bearerFormat": "JWT"})
     spec.components.schema("Error", schema=ErrorSchema)
-    for route in sorted(routes_of(service_cls), key=lambda r: (r.url, r.method)):
+    for name, route in sorted(routes_of(service_cls), key=lambda r: (r[1].url, r[1].method)):
         path = _PATH_PARAM.sub(r"{\1}", route.url)
-        spec.path(path=path, operations={route.method.lower(): _operation(route)})
+        spec.path(path=path, operations={route.method.lower(): _operation(name, route)})
     return spec.to_dict()
 
 
-def _operation(route):
-    operation = {"summary": route.summary, "tags": list(route.tags) or ["system"],
-                 "responses": _responses(route)}
-    parameters = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
-                  for name in _PATH_PARAM.findall(route.url)]
+def _operation(name, route):
+    operation = {"operationId": name, "summary": route.summary,
+                 "tags": list(route.tags) or ["system"], "responses": _responses(name, route)}
+    parameters = [{"in": "path", "name": param, "required": True, "schema": {"type": "string"}}
+                  for param in _PATH_PARAM.findall(route.url)]
     if route.query_schema is not None:
         parameters.append({"in": "query", "schema": route.query_schema})
+    if name in docs.IDEMPOTENT:
+        parameters.append({"in": "header", "name": "Idempotency-Key", "required": False,
+                           "schema": {"type": "string", "maxLength": 255}, "description":
+                           "a retry with the same key and body gets the first answer"})
+    if route.cacheable:
+        parameters.append({"in": "header", "name": "If-None-Match", "required": False,
+                           "schema": {"type": "string"},
+                           "description": "the ETag of a copy you have: 304 if unchanged"})
     if parameters:
         operation["parameters"] = parameters
     if route.body_schema is not None:
-        operation["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": route.body_schema}}}
+        body = {"schema": route.body_schema}
+        if name in docs.REQUEST_EXAMPLES:
+            body["example"] = docs.REQUEST_EXAMPLES[name]
+        operation["requestBody"] = {"required": True, "content": {"application/json": body}}
     if route.roles is not None:
         operation["security"] = [{"bearer": []}]
         operation["description"] = "Roles: " + ", ".join(route.roles)
     return operation
 
 
-def _responses(route):
-    success = {"description": "success"}
-    if route.response_schema is not None:
+def _responses(name, route):
+    responses = {str(route.status): _success(name, route)}
+    if route.cacheable:
+        responses["304"] = {"description": "not modified: the If-None-Match ETag still holds",
+                            "headers": {**REQUEST_ID, **CACHE_HEADERS}}
+    for status, codes in sorted(_error_codes(name, route).items()):
+        responses[str(status)] = _error(name, status, codes)
+    return responses
+
+
+def _success(name, route):
+    headers = {**REQUEST_ID, **(CACHE_HEADERS if route.cacheable else {})}
+    success = {"description": "success", "headers": headers}
+    if name in docs.MEDIA:
+        media, schema = docs.MEDIA[name]
+        success["content"] = {media: {"schema": schema}}
+    elif route.response_schema is not None:
         success["content"] = {"application/json": {"schema": route.response_schema}}
-    responses = {str(route.status): success}
+    elif name in docs.DOCUMENTS:
+        success["content"] = {"application/json": {"schema": {
+            "type": "object", "description": docs.DOCUMENTS[name]}}}
+    return success
+
+
+def _error_codes(name, route):
+    """Status → the codes the route may answer with."""
     statuses = set(route.errors) | {503}
     if route.body_schema is not None:
         statuses |= {400, 413, 422}
@@ -75,7 +123,22 @@ def _responses(route):
         statuses |= {401, 403}
     if route.rate_limit is not None:
         statuses.add(429)
-    for status in sorted(statuses):
-        responses[str(status)] = {"description": ERROR_STATUSES.get(status, "error"),
-                                  "content": {"application/json": {"schema": "Error"}}}
-    return responses
+    named = docs.ERRORS.get(name, ())
+    statuses |= {docs.CODE_STATUS[code] for code in named}
+    return {status: sorted({code for code in named if docs.CODE_STATUS[code] == status}
+                           | ({docs.GENERIC_CODES[status]} if status in docs.GENERIC_CODES
+                              else set()))
+            for status in statuses}
+
+
+def _error(name, status, codes):
+    examples = {code: {"summary": code, "value": {"error": {
+        "code": code, "message": ZH_MESSAGES.get(code, code),
+        "details": {"name": ["Missing data for required field."]}
+        if code == "VALIDATION_ERROR" else {}}}} for code in codes}
+    content = {"application/json": {"schema": "Error", "examples": examples}}
+    if name in docs.HTML_ERRORS:
+        content["text/html"] = {"schema": {"type": "string"}}
+    headers = {**REQUEST_ID, **(RETRY_AFTER if status in (429, 503) else {})}
+    return {"description": ERROR_STATUSES.get(status, "error"), "headers": headers,
+            "content": content}

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from plumbing.clock import to_rfc3339
 from plumbing.context import REQUEST_ID_KEY, clear_request_id, new_request_id, set_request_id
 from plumbing.errors import DomainError
-from plumbing.events import new_event
+from plumbing.event_contracts import envelopes_of
 from plumbing.metrics import EntrypointMetrics, exposition
 from plumbing.versioned import apply_with_retries
 
@@ -34,6 +34,7 @@ class RequestContext(DependencyProvider):
 class FangxinService:
     entrypoint_metrics = EntrypointMetrics()
     request_context = RequestContext()
+    event_contracts = {}  # type → EventContract of each event the service publishes
 
     @http("GET", "/healthz")
     def healthz(self, request):
@@ -50,8 +51,9 @@ class FangxinService:
         return to_rfc3339(self.clock.now())
 
     def _envelopes(self, events):
-        """Envelopes of this service's events, given as (type, data) pairs."""
-        return [new_event(self.name, event_type, data, self.clock) for event_type, data in events]
+        """Envelopes of this service's events, given as (type, data) pairs, each checked
+        against its contract."""
+        return envelopes_of(self.name, self.event_contracts, events, self.clock)
 
     def _versioned(self, collection, read, decide):
         """Applies ``decide(document) -> Change | None`` to a versioned document."""

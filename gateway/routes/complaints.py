@@ -4,7 +4,8 @@ from gateway.web import api
 from services.complaints.schemas import (ComplaintFilingSchema, ComplaintListSchema,
                                          ComplaintPageSchema, ComplaintSchema, DecisionSchema,
                                          MediationSchema, ResponseSchema, SatisfactionSchema,
-                                         ScreeningSchema, StatsQuerySchema)
+                                         HotspotPageSchema, PublicDisclosureSchema,
+                                         ScreeningSchema, StatisticsSchema, StatsQuerySchema)
 
 TAGS = ["complaints"]
 COMPLAINT = "/api/v1/complaints/<complaint_id>"
@@ -65,16 +66,19 @@ class ComplaintRoutes:
         return self.complaints.screen(call.actor.to_dict(), call.path["complaint_id"], call.body)
 
     @api("GET", "/api/v1/public/merchants/<merchant_id>/complaints", tags=TAGS,
+         response=PublicDisclosureSchema,
          summary="A merchant's complaint figures and consented summaries, no personal data")
     def public_complaints(self, call):
         return self.complaints.public_disclosure(call.path["merchant_id"])
 
     @api("GET", "/api/v1/stats/complaints", roles=("regulator",), query=StatsQuerySchema,
-         tags=TAGS, summary="Rates, money recovered and response time by region and period")
+         tags=TAGS, response=StatisticsSchema,
+         summary="Rates, money recovered and response time by region and period")
     def complaint_statistics(self, call):
         return self.complaints.statistics(call.actor.to_dict(), call.query)
 
     @api("GET", "/api/v1/hotspots", roles=("regulator",), query=PageQuerySchema, tags=TAGS,
+         response=HotspotPageSchema,
          summary="Detected complaint hot spots in your region")
     def hotspots(self, call):
         return self.complaints.hotspots(call.actor.to_dict(), call.query)

@@ -4,8 +4,9 @@ from werkzeug.wrappers import Response
 from gateway.schemas import PageQuerySchema
 from gateway.web import api
 from plumbing.errors import invalid
-from services.coupons.schemas import (CampaignQuerySchema, CampaignSchema, CampaignViewSchema,
-                                      ClaimSchema, CouponSchema, RedemptionResultSchema,
+from services.coupons.schemas import (CampaignPageSchema, CampaignQuerySchema, CampaignSchema,
+                                      CampaignStatsSchema, CampaignViewSchema, ClaimSchema,
+                                      CouponPageSchema, CouponSchema, RedemptionResultSchema,
                                       RedemptionSchema, RollbackSchema)
 
 TAGS = ["coupons"]
@@ -48,6 +49,7 @@ class CouponRoutes:
         return self.coupons.get_campaign(call.path["campaign_id"])
 
     @api("GET", "/api/v1/public/campaigns", query=CampaignQuerySchema, tags=TAGS, cacheable=True,
+         response=CampaignPageSchema,
          summary="Active campaigns; region, merchant_id")
     def public_campaigns(self, call):
         return self.coupons.public_campaigns(call.query)
@@ -60,6 +62,7 @@ class CouponRoutes:
                                   idempotency_key(call))
 
     @api("GET", "/api/v1/me/coupons", roles=("consumer",), query=PageQuerySchema, tags=TAGS,
+         response=CouponPageSchema,
          summary="Own coupons with their status")
     def my_coupons(self, call):
         return self.coupons.my_coupons(call.actor.to_dict(), call.query.get("cursor"),
@@ -79,6 +82,7 @@ class CouponRoutes:
                                       call.body)
 
     @api("GET", CAMPAIGN + "/stats", roles=OPERATOR, tags=TAGS, errors=(404,),
+         response=CampaignStatsSchema,
          summary="Issued, redeemed, remaining, money, leverage, per merchant")
     def campaign_stats(self, call):
         return self.coupons.campaign_stats(call.path["campaign_id"])

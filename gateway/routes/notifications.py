@@ -1,8 +1,9 @@
 """Inbox, preferences and consumer warnings routes."""
 from gateway.schemas import InboxQuerySchema, PageQuerySchema
 from gateway.web import SIGNED_IN, api
-from services.notifications.schemas import (NotificationPageSchema, NotificationSchema,
-                                            PreferencesSchema, WarningDraftSchema,
+from services.notifications.schemas import (DeliveryPageSchema, NotificationPageSchema,
+                                            NotificationSchema, PreferencesSchema,
+                                            WarningDraftSchema, WarningPageSchema,
                                             WarningQuerySchema, WarningSchema)
 
 TAGS = ["notifications"]
@@ -23,6 +24,7 @@ class NotificationRoutes:
         return self.notifications.mark_read(call.actor.to_dict(), call.path["notification_id"])
 
     @api("GET", "/api/v1/me/deliveries", roles=SIGNED_IN, query=PageQuerySchema, tags=TAGS,
+         response=DeliveryPageSchema,
          summary="Own messages on e-mail, SMS and WeChat with their delivery status")
     def deliveries(self, call):
         return self.notifications.deliveries(call.actor.to_dict(), call.query.get("cursor"),
@@ -56,6 +58,7 @@ class NotificationRoutes:
         return self.notifications.publish_warning(call.actor.to_dict(), call.path["warning_id"])
 
     @api("GET", "/api/v1/public/warnings", query=WarningQuerySchema, tags=TAGS,
+         response=WarningPageSchema,
          summary="Published consumer warnings; region")
     def public_warnings(self, call):
         return self.notifications.public_warnings(call.query)

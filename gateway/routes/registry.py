@@ -8,7 +8,8 @@ from services.registry.schemas import (ActionSchema, LicenceEventResultSchema,
                                        MerchantPageSchema, MerchantPatchSchema, MerchantSchema,
                                        PublicSearchSchema, RatingResultSchema, RatingSchema,
                                        ReviewSchema, SpotCheckBatchSchema,
-                                       SpotCheckRequestSchema, SpotCheckResultSchema,
+                                       SpotCheckPageSchema, SpotCheckRequestSchema,
+                                       SpotCheckResultSchema,
                                        SpotCheckTaskSchema, StandardSchema, StarsSchema)
 
 TAGS = ["registry"]
@@ -86,7 +87,7 @@ class RegistryRoutes:
         return self.registry.create_spot_checks(call.actor.to_dict(), call.body)
 
     @api("GET", "/api/v1/spot-checks", roles=("regulator",), query=SpotCheckQuerySchema,
-         tags=TAGS, summary="Spot checks in your jurisdiction")
+         tags=TAGS, response=SpotCheckPageSchema, summary="Spot checks in your jurisdiction")
     def list_spot_checks(self, call):
         return self.registry.list_spot_checks(call.actor.to_dict(), call.query)
 

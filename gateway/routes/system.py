@@ -10,7 +10,9 @@ from gateway.openapi import build_spec
 from gateway.schemas import DevTokenRequestSchema, StatusSchema, TokenSchema
 from gateway.web import api, json_response
 from plumbing.errors import DomainError, ServiceUnavailable, validated
+from plumbing import asyncapi
 from plumbing.metrics import exposition
+from services.event_catalogue import CONTRACTS as EVENT_CONTRACTS
 
 SERVICES = ("registry", "complaints", "coupons", "notifications")
 DOCS_ASSETS = {"swagger-ui.css": "text/css",
@@ -27,6 +29,7 @@ DOCS_PAGE = """<!doctype html>
 
 class SystemRoutes:
     _openapi = None
+    _asyncapi = None
 
     @api("GET", "/healthz", response=StatusSchema, summary="The process is alive")
     def healthz(self, call_):
@@ -69,6 +72,13 @@ class SystemRoutes:
         if SystemRoutes._openapi is None:
             SystemRoutes._openapi = build_spec(type(self))
         return SystemRoutes._openapi
+
+    @api("GET", "/asyncapi.json", summary="The events the services publish (AsyncAPI 2.6): "
+                                          "exchanges, routing keys, payloads, examples")
+    def asyncapi(self, call_):
+        if SystemRoutes._asyncapi is None:
+            SystemRoutes._asyncapi = asyncapi.build(EVENT_CONTRACTS)
+        return SystemRoutes._asyncapi
 
     @api("GET", "/docs", summary="The API document, rendered")
     def docs(self, call_):

@@ -101,6 +101,21 @@ class ProposalSchema(Schema):
     amount_fen = fields.Integer(allow_none=True)
 
 
+class DecisionRecordSchema(Schema):
+    accept = fields.Boolean()
+    comment = fields.String(allow_none=True)
+    at = fields.String()
+
+
+class MediationRecordSchema(Schema):
+    outcome = fields.String()
+    relief = fields.String(allow_none=True)
+    amount_recovered_fen = fields.Integer()
+    notes = fields.String(allow_none=True)
+    by = fields.String()
+    at = fields.String()
+
+
 class ComplaintSchema(Schema):
     complaint_id = fields.String()
     consumer = fields.String(allow_none=True)
@@ -126,6 +141,9 @@ class ComplaintSchema(Schema):
     deadline_at = fields.String(allow_none=True)
     responded_at = fields.String(allow_none=True)
     response = fields.Nested(ProposalSchema, allow_none=True)
+    decision = fields.Nested(DecisionRecordSchema, allow_none=True,
+                             metadata={"description": "the consumer's answer to the proposal"})
+    mediation = fields.Nested(MediationRecordSchema, allow_none=True)
     mediation_deadline_at = fields.String(allow_none=True)
     amount_recovered_fen = fields.Integer()
     closed_at = fields.String(allow_none=True)
@@ -135,4 +153,69 @@ class ComplaintSchema(Schema):
 
 class ComplaintPageSchema(Schema):
     items = fields.List(fields.Nested(ComplaintSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+# --- answers described in /openapi.json -------------------------------------------------------
+
+def _rate():
+    return fields.Float(allow_none=True, metadata={"description": "0..1; null with no base"})
+
+
+class FiguresSchema(Schema):
+    total = fields.Integer()
+    handled = fields.Integer()
+    handling_rate = _rate()
+    resolved = fields.Integer()
+    resolution_rate = _rate()
+    rated = fields.Integer()
+    satisfaction_rate = _rate()
+    money_recovered_fen = fields.Integer()
+    average_response_seconds = fields.Float(allow_none=True)
+
+
+class StatisticsSchema(FiguresSchema):
+    region = fields.String(allow_none=True)
+    from_ = fields.Date(allow_none=True, data_key="from")
+    to = fields.Date(allow_none=True)
+    by_category = fields.Dict(keys=fields.String(), values=fields.Nested(FiguresSchema))
+
+
+class PublicSummarySchema(Schema):
+    complaint_id = fields.String()
+    category = fields.String()
+    title = fields.String(metadata={"description": "phones, names and long numbers masked"})
+    summary = fields.String()
+    status = fields.String()
+    closing = fields.String(allow_none=True)
+    filed_on = fields.Date()
+    response_proposal = fields.String(allow_none=True)
+
+
+class PublicDisclosureSchema(Schema):
+    merchant_id = fields.String()
+    period_days = fields.Integer()
+    total = fields.Integer()
+    resolved = fields.Integer()
+    resolution_rate = _rate()
+    timely_response_rate = _rate()
+    by_category = fields.Dict(keys=fields.String(), values=fields.Integer())
+    summaries = fields.List(fields.Nested(PublicSummarySchema))
+
+
+class HotspotSchema(Schema):
+    hotspot_id = fields.String()
+    region = fields.String()
+    industry = fields.String()
+    category = fields.String()
+    count = fields.Integer()
+    previous_count = fields.Integer()
+    growth = fields.Float()
+    window_start = fields.String()
+    window_end = fields.String()
+    detected_at = fields.String()
+
+
+class HotspotPageSchema(Schema):
+    items = fields.List(fields.Nested(HotspotSchema))
     next_cursor = fields.String(allow_none=True)

@@ -14,6 +14,7 @@ from plumbing.mongo import Mongo
 from plumbing.rpc import BoundedRpcProxy
 from plumbing.service import FangxinService, rpc
 from services.complaints import analytics, lifecycle, metrics
+from services.complaints.events import CONTRACTS as EVENT_CONTRACTS
 from services.complaints.schemas import (ComplaintFilingSchema, DecisionSchema, MediationSchema,
                                          ResponseSchema, SatisfactionSchema, ScreeningSchema)
 from services.complaints.settings import load_settings
@@ -30,6 +31,7 @@ FILING_POLL_SECONDS = 0.1
 
 class ComplaintsService(FangxinService):
     name = "complaints"
+    event_contracts = EVENT_CONTRACTS
 
     store = Mongo(ComplaintsStore)
     clock = ClockProvider()

@@ -144,8 +144,12 @@ def new_coupon(coupon_id, campaign, consumer, now, prize=None):
 
 
 def coupon_view(coupon):
-    hidden = ("_id", "consumer", "outbox", "outbox_count", "version", "expiring_notified_at")
-    return {"coupon_id": coupon["_id"], **{k: v for k, v in coupon.items() if k not in hidden}}
+    hidden = ("_id", "consumer", "outbox", "outbox_count", "version", "expiring_notified_at",
+              "unit_counter", "unit_seq", "prize_counter", "prize_seq")  # stock bookkeeping
+    shown = {"coupon_id": coupon["_id"], **{k: v for k, v in coupon.items() if k not in hidden}}
+    if shown.get("redemption"):  # its id is the coupon's redemption_id
+        shown["redemption"] = {k: v for k, v in shown["redemption"].items() if k != "_id"}
+    return shown
 
 
 def no_prize_view(campaign, now):

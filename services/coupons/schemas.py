@@ -110,9 +110,23 @@ class CampaignQuerySchema(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
 
 
+CAMPAIGN_STATUSES = ["draft", "scheduled", "active", "paused", "ended", "cancelled"]
+
+
+class CampaignMoveSchema(Schema):
+    at = fields.String()
+    from_ = fields.String(allow_none=True, data_key="from")
+    to = fields.String()
+    by = fields.String()
+    reason = fields.String(allow_none=True)
+
+
 class CampaignViewSchema(CampaignSchema):
     campaign_id = fields.String()
-    status = fields.String()
+    status = fields.String(metadata={"enum": CAMPAIGN_STATUSES})
+    created_by = fields.String()
+    updated_at = fields.String()
+    history = fields.List(fields.Nested(CampaignMoveSchema))
     remaining = fields.Integer()
     created_at = fields.String()
 
@@ -129,12 +143,48 @@ class CouponSchema(Schema):
     min_spend_fen = fields.Integer()
     claimed_at = fields.String()
     expires_at = fields.String(allow_none=True)
+    redemption_id = fields.String(allow_none=True)
+    redeemed_at = fields.String(allow_none=True)
+    redemption = fields.Nested(lambda: RedemptionResultSchema(), allow_none=True)
 
 
 class RedemptionResultSchema(Schema):
     redemption_id = fields.String()
     coupon_id = fields.String()
+    campaign_id = fields.String()
     merchant_id = fields.String()
+    merchant_name = fields.String()
+    at = fields.String()
     order_amount_fen = fields.Integer()
     discount_fen = fields.Integer()
     status = fields.String()
+
+
+class CouponPageSchema(Schema):
+    items = fields.List(fields.Nested(CouponSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class CampaignPageSchema(Schema):
+    items = fields.List(fields.Nested(CampaignViewSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class MerchantFiguresSchema(Schema):
+    merchant_id = fields.String()
+    merchant_name = fields.String()
+    redemptions = fields.Integer()
+    order_fen = fields.Integer()
+    discount_fen = fields.Integer()
+
+
+class CampaignStatsSchema(Schema):
+    campaign_id = fields.String()
+    issued = fields.Integer()
+    redeemed = fields.Integer()
+    remaining = fields.Integer()
+    discount_fen = fields.Integer()
+    order_fen = fields.Integer()
+    leverage = fields.Float(allow_none=True, metadata={
+        "description": "order value ÷ discount, 2 decimals; null before any redemption"})
+    per_merchant = fields.List(fields.Nested(MerchantFiguresSchema))

@@ -16,6 +16,7 @@ from plumbing.rpc import BoundedRpcProxy
 from plumbing.service import FangxinService, rpc
 from services.coupons import metrics, rules, units
 from services.coupons.reconciler import RECONCILE_SECONDS, Reconciler
+from services.coupons.events import CONTRACTS as EVENT_CONTRACTS
 from services.coupons.schemas import (CampaignSchema, ClaimSchema, RedemptionSchema,
                                       RollbackSchema)
 from services.coupons.settings import load_settings
@@ -27,6 +28,7 @@ _draws = random.SystemRandom()
 
 class CouponsService(FangxinService):
     name = "coupons"
+    event_contracts = EVENT_CONTRACTS
 
     store = Mongo(CouponsStore)
     clock = ClockProvider()

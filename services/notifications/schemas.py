@@ -33,6 +33,8 @@ class ContactsSchema(Schema):
 
 
 class PreferencesSchema(Schema):
+    recipient = fields.String(dump_only=True, metadata={
+        "description": "whose preferences: a sub, or a merchant_id for a merchant's accounts"})
     locale = fields.String(load_default="zh-CN", validate=validate.OneOf(["zh-CN", "en"]))
     region = fields.String(load_default=None, allow_none=True, validate=region_code)
     contacts = fields.Nested(ContactsSchema, load_default=dict)
@@ -66,7 +68,31 @@ class WarningSchema(WarningDraftSchema):
     created_by = fields.String()
     created_at = fields.String()
     published_at = fields.String(allow_none=True)
+    published_by = fields.String(allow_none=True)
     fanout = fields.Nested(FanoutSchema, allow_none=True)
+
+
+class WarningPageSchema(Schema):
+    items = fields.List(fields.Nested(WarningSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class DeliverySchema(Schema):
+    notification_id = fields.String()
+    channel = fields.String(validate=validate.OneOf(CHANNELS))
+    topic = fields.String(allow_none=True)
+    title = fields.String(allow_none=True)
+    event_type = fields.String(allow_none=True)
+    status = fields.String(allow_none=True)
+    attempts = fields.Integer(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    created_at = fields.String(allow_none=True)
+    sent_at = fields.String(allow_none=True)
+
+
+class DeliveryPageSchema(Schema):
+    items = fields.List(fields.Nested(DeliverySchema))
+    next_cursor = fields.String(allow_none=True)
 
 
 class WarningQuerySchema(Schema):

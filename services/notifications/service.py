@@ -17,6 +17,7 @@ from plumbing.service import FangxinService, rpc
 from plumbing.versioned import Change
 from services.notifications import domain, metrics
 from services.notifications.channels import DeliveryFailed, backoff_seconds, channels_from_settings
+from services.notifications.events import CONTRACTS as EVENT_CONTRACTS
 from services.notifications.schemas import PreferencesSchema, WarningDraftSchema
 from services.notifications.settings import load_settings
 from services.notifications.store import WARNINGS, NotificationsStore
@@ -59,6 +60,7 @@ def _handler_of(source, event_type):
 
 class NotificationsService(FangxinService):
     name = "notifications"
+    event_contracts = EVENT_CONTRACTS
 
     store = Mongo(NotificationsStore)
     clock = ClockProvider()

@@ -184,6 +184,11 @@ class SpotCheckBatchSchema(Schema):
     items = fields.List(fields.Nested(SpotCheckTaskSchema))
 
 
+class SpotCheckPageSchema(Schema):
+    items = fields.List(fields.Nested(SpotCheckTaskSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
 class ScanCountsSchema(Schema):
     """Scans a gateway served, by merchant, since its last report."""
     counts = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)),

@@ -18,6 +18,7 @@ from plumbing.versioned import Change
 from services.registry import (certification, domain, metrics, search, spot_checks,
                                store_page)
 from services.registry.catalogue import STANDARD
+from services.registry.events import CONTRACTS as EVENT_CONTRACTS
 from services.registry.schemas import (ActionSchema, LicenceEventSchema,
                                        MerchantApplicationSchema, MerchantPatchSchema,
                                        RatingSchema, ReviewSchema, ScanCountsSchema,
@@ -32,6 +33,7 @@ SCAN_SECONDS = env_float("REGISTRY_SCAN_SECONDS", 60)
 
 class RegistryService(FangxinService):
     name = "registry"
+    event_contracts = EVENT_CONTRACTS
 
     store = Mongo(RegistryStore)
     clock = ClockProvider()
@@ -340,5 +342,6 @@ class RegistryService(FangxinService):
 
 
 def _task_view(task):
-    shown = {k: v for k, v in task.items() if k not in ("_id", "outbox", "outbox_count")}
+    shown = {k: v for k, v in task.items() if k not in ("_id", "outbox", "outbox_count",
+                                                        "version")}
     return {"task_id": task["_id"], **shown}

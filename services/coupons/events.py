@@ -1,0 +1,83 @@
+"""The coupons service's events: versioned contracts of their data (plumbing/event_contracts.py)."""
+from marshmallow import Schema, fields
+
+from plumbing.event_contracts import catalogue, contract_maker, one_of, region_code, utc_time
+
+SOURCE = "coupons"
+CAMPAIGN_STATUSES = ("draft", "scheduled", "active", "paused", "ended", "cancelled")
+
+
+class CampaignStatusChangedSchema(Schema):
+    campaign_id = fields.String(required=True)
+    from_ = one_of(*CAMPAIGN_STATUSES, required=True, data_key="from")
+    to = one_of(*CAMPAIGN_STATUSES, required=True)
+    reason = fields.String(required=True, metadata={
+        "description": "the operator's sub, schedule, sold_out or the claim window's end"})
+    name = fields.String(required=True)
+
+
+class CouponClaimedSchema(Schema):
+    coupon_id = fields.String(required=True)
+    campaign_id = fields.String(required=True)
+    consumer = fields.String(required=True, metadata={"description": "the consumer's sub"})
+    campaign_name = fields.String(required=True)
+    prize = fields.String(required=True, allow_none=True, metadata={
+        "description": "the prize tier's name of a lucky draw; null for other kinds"})
+    face_value_fen = fields.Integer(required=True, strict=True, allow_none=True)
+    expires_at = utc_time(required=True)
+    regions = fields.List(region_code(), required=True, metadata={
+        "description": "the campaign's eligible regions (empty: everywhere)"})
+
+
+class CouponRedeemedSchema(Schema):
+    coupon_id = fields.String(required=True)
+    campaign_id = fields.String(required=True)
+    consumer = fields.String(required=True)
+    merchant_id = fields.String(required=True)
+    redemption_id = fields.String(required=True)
+    discount_fen = fields.Integer(required=True, strict=True)
+    order_amount_fen = fields.Integer(required=True, strict=True)
+
+
+class RolledBackSchema(Schema):
+    coupon_id = fields.String(required=True)
+    redemption_id = fields.String(required=True)
+    merchant_id = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class CouponExpiringSchema(Schema):
+    coupon_id = fields.String(required=True)
+    consumer = fields.String(required=True)
+    campaign_id = fields.String(required=True)
+    expires_at = utc_time(required=True)
+
+
+COUPON, CAMPAIGN = "c0ff33aa11bb22cc", "ca3pa1g9"
+EXPIRES = "2026-12-01T15:59:59.000000Z"
+
+
+contract = contract_maker(SOURCE)
+
+
+CONTRACTS = catalogue(
+    contract("campaign_status_changed", CampaignStatusChangedSchema,
+             "A campaign moved: activated, scheduled, paused, resumed, ended or cancelled.",
+             {"campaign_id": CAMPAIGN, "from": "scheduled", "to": "active", "reason": "schedule",
+              "name": "国庆餐饮消费券"}),
+    contract("coupon_claimed", CouponClaimedSchema, "A consumer claimed a coupon.",
+             {"coupon_id": COUPON, "campaign_id": CAMPAIGN, "consumer": "c-1029",
+              "campaign_name": "国庆餐饮消费券", "prize": None, "face_value_fen": 2000,
+              "expires_at": EXPIRES, "regions": ["330100"]}),
+    contract("coupon_redeemed", CouponRedeemedSchema, "A merchant redeemed a coupon at the till.",
+             {"coupon_id": COUPON, "campaign_id": CAMPAIGN, "consumer": "c-1029",
+              "merchant_id": "3f1c9a2b7d4e", "redemption_id": "r-77", "discount_fen": 2000,
+              "order_amount_fen": 12800}),
+    contract("coupon_redemption_rolled_back", RolledBackSchema,
+             "A redemption was undone (a refund); the coupon is usable again.",
+             {"coupon_id": COUPON, "redemption_id": "r-77", "merchant_id": "3f1c9a2b7d4e",
+              "reason": "顾客退货"}),
+    contract("coupon_expiring", CouponExpiringSchema, "An unused coupon expires soon.",
+             {"coupon_id": COUPON, "consumer": "c-1029", "campaign_id": CAMPAIGN,
+              "expires_at": EXPIRES}),
+)

@@ -1,0 +1,135 @@
+"""The registry's events: versioned contracts of their data (plumbing/event_contracts.py)."""
+from marshmallow import Schema, ValidationError, fields
+
+from plumbing.event_contracts import catalogue, contract_maker, one_of, region_code
+from services.registry.catalogue import INDUSTRIES
+
+SOURCE = "registry"
+STATUSES = ("pending_onsite", "pending_county", "pending_final", "rejected", "certified",
+            "warned", "suspended", "delisted")
+STAGES = ("onsite", "county", "final")
+
+
+def industry_code(**kwargs):
+    return one_of(*INDUSTRIES, **kwargs)
+
+
+class ReasonSchema(Schema):
+    code = fields.String(required=True, metadata={"example": "BUSINESS_LICENCE_MISSING"})
+    message = fields.String(required=True)
+    stage = one_of(*STAGES, metadata={"description": "the review that failed, when one did"})
+
+
+class MerchantAppliedSchema(Schema):
+    merchant_id = fields.String(required=True)
+    name = fields.String(required=True)
+    region = region_code(required=True)
+    industry = industry_code(required=True)
+    status = one_of("pending_onsite", "rejected", required=True,
+                    metadata={"description": "after the automatic pre-check"})
+    rejection_reasons = fields.List(fields.Nested(ReasonSchema), required=True)
+
+
+class ReviewRecordedSchema(Schema):
+    merchant_id = fields.String(required=True)
+    stage = one_of(*STAGES, required=True)
+    decision = one_of("pass", "fail", required=True)
+    notes = fields.String(required=True, allow_none=True)
+    by = fields.String(required=True, metadata={"description": "the reviewing regulator (sub)"})
+    region = region_code(required=True)
+
+
+class MerchantCertifiedSchema(Schema):
+    merchant_id = fields.String(required=True)
+    store_code = fields.String(required=True, metadata={"description": "opens /s/{store_code}"})
+    region = region_code(required=True)
+    industry = industry_code(required=True)
+    name = fields.String(required=True)
+
+
+class MerchantRejectedSchema(Schema):
+    merchant_id = fields.String(required=True)
+    reasons = fields.List(fields.Nested(ReasonSchema), required=True)
+    stage = one_of(*STAGES, metadata={"description": "absent when the pre-check rejected"})
+
+
+class StatusChangedSchema(Schema):
+    merchant_id = fields.String(required=True)
+    from_ = one_of(*STATUSES, required=True, data_key="from")
+    to = one_of(*STATUSES, required=True)
+    reason = fields.String(required=True, allow_none=True)
+    by = fields.String(required=True, metadata={"description": "a regulator's sub or system"})
+    region = region_code(required=True)
+    industry = industry_code(required=True)
+    name = fields.String(required=True)
+
+
+def _changes(value):
+    if isinstance(value, dict) or (
+            isinstance(value, list) and all(isinstance(item, str) for item in value)):
+        return
+    raise ValidationError("the changed field names, or an object of the new values")
+
+
+class MerchantUpdatedSchema(Schema):
+    merchant_id = fields.String(required=True)
+    changes = fields.Raw(required=True, validate=_changes, metadata={
+        "description": "the names of the fields the owner changed, or an object of the new "
+                       "values (stars, red list, the licence registry's name and address)",
+        "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}]})
+    by = fields.String(metadata={"description": "who changed it, when a person did"})
+    reason = fields.String(metadata={"description": "why, when it was not the owner"})
+
+
+class SpotCheckAssignedSchema(Schema):
+    task_id = fields.String(required=True)
+    batch_id = fields.String(required=True)
+    merchant_id = fields.String(required=True)
+    region = region_code(required=True, metadata={"description": "the county the task is for"})
+
+
+class SpotCheckCompletedSchema(SpotCheckAssignedSchema):
+    result = one_of("pass", "warn", "fail", required=True)
+    merchant_status = one_of(*STATUSES, required=True, metadata={
+        "description": "the unit's status after the result"})
+
+
+M = "3f1c9a2b7d4e4f0a9b8c7d6e5f4a3b2c"
+
+
+contract = contract_maker(SOURCE)
+
+
+CONTRACTS = catalogue(
+    contract("merchant_applied", MerchantAppliedSchema,
+             "A merchant applied (or resubmitted); the automatic pre-check has run.",
+             {"merchant_id": M, "name": "湖滨小吃店", "region": "330106", "industry": "catering",
+              "status": "pending_onsite", "rejection_reasons": []}),
+    contract("merchant_review_recorded", ReviewRecordedSchema,
+             "A regulator recorded an on-site, county or final review.",
+             {"merchant_id": M, "stage": "onsite", "decision": "pass", "notes": "现场核查通过",
+              "by": "reg-station-7", "region": "330106"}),
+    contract("merchant_certified", MerchantCertifiedSchema,
+             "The final review passed: the unit is certified and has its store code.",
+             {"merchant_id": M, "store_code": "Qm7xK2pLr9AbCdEf", "region": "330106",
+              "industry": "catering", "name": "湖滨小吃店"}),
+    contract("merchant_rejected", MerchantRejectedSchema,
+             "The pre-check or a review rejected the application, with reasons.",
+             {"merchant_id": M, "reasons": [{"code": "DECLARATION_INCOMPLETE",
+                                             "message": "missing: has_after_sales"}]}),
+    contract("merchant_status_changed", StatusChangedSchema,
+             "A certified unit was warned, suspended, restored or delisted (from, to, reason).",
+             {"merchant_id": M, "from": "certified", "to": "warned", "reason": "抽查警示",
+              "by": "reg-county-2", "region": "330106", "industry": "catering",
+              "name": "湖滨小吃店"}),
+    contract("merchant_updated", MerchantUpdatedSchema,
+             "A unit's profile, stars or lists changed.",
+             {"merchant_id": M, "changes": {"stars": 4}, "by": "reg-city-1"}),
+    contract("spot_check_assigned", SpotCheckAssignedSchema,
+             "A random spot check of a unit was assigned to its county.",
+             {"task_id": "b1c2d3", "batch_id": "a9f8e7", "merchant_id": M, "region": "330106"}),
+    contract("spot_check_completed", SpotCheckCompletedSchema,
+             "A spot check's result was recorded.",
+             {"task_id": "b1c2d3", "batch_id": "a9f8e7", "merchant_id": M, "region": "330106",
+              "result": "warn", "merchant_status": "warned"}),
+)
