@@ -221,7 +221,7 @@ class ComplaintsService(FangxinService):
         spots, next_cursor = self.store.hotspot_page(filters, query.get("cursor"),
                                                      query.get("limit", 20))
         return {"items": [{k: v for k, v in s.items() if k not in ("_id", "outbox",
-                                                                   "outbox_count")}
+                                                                   "outbox_count", "version")}
                           for s in spots], "next_cursor": next_cursor}
 
     # --- schedules -----------------------------------------------------------------------------

@@ -73,6 +73,7 @@ class MerchantApplicationSchema(MerchantProfileSchema):
 class RejectionReasonSchema(Schema):
     code = fields.String()
     message = fields.String()
+    stage = fields.String(metadata={"description": "the review that failed, when one did"})
 
 
 class HistoryEntrySchema(Schema):

@@ -78,6 +78,10 @@ def tour(client, merchants):
                    json={**body, "declaration": complete}))
     assert client.post("/api/v1/merchants", merchant, json=application).status_code == 409
     ok(client.put(f"{shop}/stars", city, json={"stars": 3}))
+    failed_id, failed, body = merchants.new()
+    ok(client.post("/api/v1/merchants", failed, json=body), 201)
+    ok(client.post(f"/api/v1/merchants/{failed_id}/reviews", city, json={
+        "stage": "onsite", "decision": "fail", "notes": "现场核查未通过"}))
     ok(client.get("/api/v1/merchants", city, params={"region": "330106"}))
     ok(client.post("/api/v1/registry/licence-events", system, json={
         "credit_code": application["credit_code"], "event": "changed",
