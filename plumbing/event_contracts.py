@@ -8,6 +8,7 @@ the contracts (plumbing/asyncapi.py), and tests/unit/test_event_contracts.py hol
 contract to its committed snapshot: a change that would break a consumer needs a new version.
 """
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from marshmallow import fields, validate
 
@@ -46,9 +47,13 @@ class EventContract:
     summary: str
     example: dict = field(compare=False)
 
+    @cached_property
+    def _validator(self):
+        return self.schema()  # made once: building a marshmallow schema costs more than using it
+
     def problems(self, data):
         """Field → messages where ``data`` breaks the contract; empty when it holds."""
-        return self.schema().validate(data)
+        return self._validator.validate(data)
 
     @property
     def exchange(self):
