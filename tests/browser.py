@@ -39,9 +39,12 @@ def _run(url, *extra, timeout):
     return done.stdout.decode("utf-8")
 
 
-def dump_dom(url, window=PHONE, timeout=60):
-    """The serialised DOM of ``url`` once it has loaded, as the browser built it."""
-    return _run(url, f"--window-size={window[0]},{window[1]}", "--dump-dom", timeout=timeout)
+def dump_dom(url, window=PHONE, timeout=60, settle_ms=None):
+    """The serialised DOM of ``url`` once it has loaded, as the browser built it; with
+    ``settle_ms``, also after the page's own requests and timers of that much virtual time."""
+    settle = (f"--virtual-time-budget={settle_ms}",) if settle_ms else ()
+    return _run(url, f"--window-size={window[0]},{window[1]}", "--dump-dom", *settle,
+                timeout=timeout)
 
 
 def screenshot(url, path, window=PHONE, timeout=60):
