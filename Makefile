@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test unit integration e2e bench install tools clean
+.PHONY: run test unit integration e2e fuzz bench install tools clean
 
 run: $(STAMP)
 	$(BIN)/python -m devtools.run
@@ -23,6 +23,13 @@ integration: $(STAMP) tools
 e2e: $(STAMP) tools
 	$(BIN)/python -m devtools.broker
 	$(BIN)/python -m pytest tests/e2e
+
+# schemathesis over every route as each kind of caller, minutes per caller (make test: seconds)
+FUZZ_SECONDS_PER_ROLE ?= 180
+fuzz: $(STAMP)
+	$(BIN)/python -m devtools.broker
+	FUZZ_SECONDS_PER_ROLE=$(FUZZ_SECONDS_PER_ROLE) FUZZ_SEED=random \
+	  $(BIN)/python -m pytest tests/e2e/test_fuzz.py -p no:cacheprovider -o timeout=0 -v
 
 # the whole system under load from separate processes; writes bench/results/latest.json
 bench: $(STAMP)

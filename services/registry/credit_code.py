@@ -14,3 +14,8 @@ def check_character(first17):
 def is_valid(code):
     return (isinstance(code, str) and SHAPE.match(code) is not None
             and check_character(code[:17]) == code[17])
+
+
+def registration_region(code):
+    """The administrative division code (characters 3-8) of the authority that registered it."""
+    return code[2:8]

@@ -15,7 +15,7 @@ from plumbing.mongo import Mongo
 from plumbing.pagination import offset_cursor, offset_of
 from plumbing.service import FangxinService, rpc
 from plumbing.versioned import Change
-from services.registry import (certification, domain, metrics, search, spot_checks,
+from services.registry import (certification, credit_code, domain, metrics, search, spot_checks,
                                store_page)
 from services.registry.catalogue import STANDARD
 from services.registry.events import CONTRACTS as EVENT_CONTRACTS
@@ -179,13 +179,15 @@ class RegistryService(FangxinService):
         actor = Actor.from_dict(actor)
         body = validated(LicenceEventSchema(), payload)
         event, code = body["event"], body["credit_code"]
+        merchant = self.store.by_credit_code(code)
+        # a regulator's word counts in its jurisdiction only, also for units not yet registered
+        region = merchant["region"] if merchant else credit_code.registration_region(code)
+        if actor.role == "regulator" and not actor.has_jurisdiction_over(region):
+            raise forbidden("OUT_OF_JURISDICTION", "the merchant is outside your region")
         if event in ("abnormal_listed", "abnormal_cleared"):
             self.store.set_abnormal_listed(code, event == "abnormal_listed", self._now())
-        merchant = self.store.by_credit_code(code)
         if merchant is None:
             return {"credit_code": code, "merchant_id": None, "status": None, "changed": False}
-        if actor.role == "regulator" and not actor.has_jurisdiction_over(merchant["region"]):
-            raise forbidden("OUT_OF_JURISDICTION", "the merchant is outside your region")
         by = f"{actor.role}:{actor.sub}"
         saved = self._change(merchant["_id"], lambda m: certification.licence_feed(
             m, event, body["changes"], by, self._now()))
