@@ -13,6 +13,15 @@ from devtools.stack import PROCESSES, ROOT, Stack
 from tests.conftest import free_port
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "runs_last: reads what the whole run left behind (logs)")
+
+
+def pytest_collection_modifyitems(items):
+    """Tests marked ``runs_last`` go after every other test of the session."""
+    items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)
+
+
 class Client:
     """HTTP against the gateway, with development tokens."""
 

@@ -62,7 +62,8 @@ def world(client, merchants):
     target, _, _ = certify(client, merchants, region=HOME)  # for actions and stars
     pending, pending_token, pending_body = merchants.new(region=HOME)
     assert client.post("/api/v1/merchants", pending_token, json=pending_body).status_code == 201
-    ids = {"asset": "swagger-ui.css", "kind": "red", "service": "registry", "merchant": own, "other_merchant": other, "target": target, "pending": pending,
+    ids = {"asset": "swagger-ui.css", "kind": "red", "service": "registry",
+           "merchant": own, "other_merchant": other, "target": target, "pending": pending,
            "credit_code": own_body["credit_code"], "own_body": own_body,
            "store_code": record(client, tokens["merchant"], own)["store_code"]}
 

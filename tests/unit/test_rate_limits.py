@@ -84,6 +84,8 @@ def test_the_client_address_trusts_only_our_own_proxies(remote, forwarded, trust
 
 
 def test_settings_read_the_environment(monkeypatch):
+    for name in ("RATE_LIMIT_PUBLIC_PER_IP", "RATE_LIMIT_STORAGE_URI"):
+        monkeypatch.delenv(name, raising=False)  # the e2e fixtures' environment
     monkeypatch.setenv("RATE_LIMIT_CLAIMS_PER_CONSUMER", "5/second;100/hour")
     monkeypatch.setenv("RATE_LIMIT_CLAIMS_PER_IP", "off")
     # the session's system_env (tests/conftest.py) turns per-IP limits off while it lasts
@@ -92,7 +94,8 @@ def test_settings_read_the_environment(monkeypatch):
     assert [str(item) for item in settings.rules[("claims", "consumer")]] == [
         "5 per 1 second", "100 per 1 hour"]
     assert settings.rules[("claims", "ip")] == ()
-    assert settings.rules[("public", "ip")]  # the default
+    assert [str(item) for item in settings.rules[("public", "ip")]] == ["600 per 1 minute"]
+    assert settings.storage_uri == "memory://"
 
 
 def test_a_malformed_limit_is_a_configuration_error(monkeypatch):
