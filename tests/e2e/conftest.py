@@ -3,6 +3,7 @@ on ports of its own, in the session's vhost and databases."""
 import json
 import subprocess
 import sys
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -95,17 +96,23 @@ def providers(tmp_path_factory):
     fakes.stop()
 
 
-@pytest.fixture(scope="session")
-def stack(system_env, providers, tmp_path_factory):
-    ports = {name: free_port() for name in PROCESSES}
-    system = Stack(tmp_path_factory.mktemp("stack"), env={**system_env, **providers.env},
-                   ports=ports)
+@contextmanager
+def running_system(folder, env):
+    """The whole system on free ports with ``env``, ready, stopped afterwards."""
+    system = Stack(folder, env=env, ports={name: free_port() for name in PROCESSES})
     system.start()
     try:
         assert system.wait_ready(60), f"not ready; logs in {system.logs_dir}"
         yield system
     finally:
         system.stop_all()
+
+
+@pytest.fixture(scope="session")
+def stack(system_env, providers, tmp_path_factory):
+    with running_system(tmp_path_factory.mktemp("stack"),
+                        {**system_env, **providers.env}) as system:
+        yield system
 
 
 @pytest.fixture(scope="session")

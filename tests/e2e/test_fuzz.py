@@ -14,9 +14,8 @@ import pytest
 
 from devtools import demo
 from devtools.broker import create_vhost, delete_vhost, with_vhost
-from devtools.stack import PROCESSES, Stack
-from tests.conftest import RUN_ID, free_port
-from tests.e2e.conftest import Client
+from tests.conftest import RUN_ID
+from tests.e2e.conftest import Client, running_system
 
 SECONDS_PER_ROLE = os.environ.get("FUZZ_SECONDS_PER_ROLE", "10")
 SEED = os.environ.get("FUZZ_SEED", "20261122")  # "random": a new one each run
@@ -43,15 +42,11 @@ def fuzzed(system_env, tmp_path_factory):
         pytest.skip("rabbitmqctl could not make a vhost for the fuzzed system")
     env = {**system_env, "AMQP_URI": with_vhost(system_env["AMQP_URI"], vhost),
            "MONGO_DB_PREFIX": f"fz{RUN_ID}_"}
-    system = Stack(tmp_path_factory.mktemp("fuzzed"), env=env,
-                   ports={name: free_port() for name in PROCESSES})
-    system.start()
     try:
-        assert system.wait_ready(60), f"not ready; logs in {system.logs_dir}"
-        demo.load(system.gateway_url)
-        yield Client(system.gateway_url)
+        with running_system(tmp_path_factory.mktemp("fuzzed"), env) as system:
+            demo.load(system.gateway_url)
+            yield Client(system.gateway_url)
     finally:
-        system.stop_all()
         delete_vhost(vhost)
 
 
