@@ -29,7 +29,7 @@ FUZZ_SECONDS_PER_ROLE ?= 180
 fuzz: $(STAMP)
 	$(BIN)/python -m devtools.broker
 	FUZZ_SECONDS_PER_ROLE=$(FUZZ_SECONDS_PER_ROLE) FUZZ_SEED=random \
-	  $(BIN)/python -m pytest tests/e2e/test_fuzz.py -p no:cacheprovider -o timeout=0 -v
+	  $(BIN)/python -m pytest tests/e2e/test_fuzz.py -p no:cacheprovider -o timeout=0 -v -rP
 
 # the whole system under load from separate processes; writes bench/results/latest.json
 bench: $(STAMP)

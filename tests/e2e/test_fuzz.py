@@ -6,6 +6,7 @@ that links lead somewhere, because what it files, publishes and claims would oth
 the other end-to-end tests' world. ``FUZZ_SECONDS_PER_ROLE`` bounds each caller's run (``make
 test``: a short run with a fixed seed; ``make fuzz``: minutes each, a new seed every time)."""
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -63,3 +64,4 @@ def test_fuzzing_finds_no_5xx_and_nothing_undocumented(fuzzed, caller, tmp_path)
                          timeout=float(SECONDS_PER_ROLE) + 120)
     failures = run.stdout.split("FAILURES", 1)[-1] if "FAILURES" in run.stdout else run.stdout
     assert run.returncode == 0, f"{caller}: {failures[-8000:]}\n{run.stderr[-2000:]}"
+    print(caller, *re.findall(r"^\s*(\d+ generated.*|Seed: \d+)$", run.stdout, re.M))
