@@ -40,6 +40,11 @@ class IdempotentRequests:
             return self._replay(record_id, print_, compute)
         return self._answer(record_id, compute)
 
+    def recorded(self, scope, key):
+        """Whether a request with this key has been seen (answered or still running)."""
+        return key is not None and self.collection.find_one(
+            {"_id": f"{scope}:{key}"}, {"_id": 1}) is not None
+
     def _start(self, record_id, print_):
         try:
             self.collection.insert_one({"_id": record_id, "fingerprint": print_,

@@ -3,6 +3,7 @@ registry's standings that decides who may redeem."""
 import random
 import uuid
 
+from nameko.events import BROADCAST, event_handler
 from nameko.timer import timer
 
 from plumbing.actors import Actor, covers
@@ -10,6 +11,7 @@ from plumbing.clock import ClockProvider
 from plumbing.config import SettingsProvider, env_float
 from plumbing.consumers import consumes
 from plumbing.errors import DomainError, conflict, not_found, unavailable, validated
+from plumbing.expiring_cache import ProcessMemory
 from plumbing.idempotency import IdempotentRequests
 from plumbing.mongo import Mongo
 from plumbing.rpc import BoundedRpcProxy
@@ -35,6 +37,9 @@ class CouponsService(FangxinService):
     settings = SettingsProvider(load_settings)
     registry = BoundedRpcProxy("registry")
     reconciler = Reconciler()
+    # campaigns as claims read them: a rush reads the same few campaigns thousands of times a
+    # second; a change made here drops them at once, one made by another process via its event
+    recent_campaigns = ProcessMemory("CAMPAIGN_CACHE_SECONDS", 1.0, 10_000)
 
     def _requests(self):
         return IdempotentRequests(self.store.db[REQUESTS], self.clock)
@@ -68,7 +73,24 @@ class CouponsService(FangxinService):
         return campaign
 
     def _move(self, campaign_id, decide):
-        return self._versioned(CAMPAIGNS, lambda: self._campaign(campaign_id), decide)
+        moved = self._versioned(CAMPAIGNS, lambda: self._campaign(campaign_id), decide)
+        self.recent_campaigns.forget(campaign_id)
+        return moved
+
+    def _recent_campaign(self, campaign_id):
+        campaign = self.recent_campaigns.get(campaign_id)
+        if campaign is None:
+            read_at = self.recent_campaigns.now()
+            campaign = self._campaign(campaign_id)
+            self.recent_campaigns.put(campaign_id, campaign, campaign_id, read_at)
+        return campaign
+
+    @event_handler("coupons", "campaign_status_changed", handler_type=BROADCAST,
+                   reliable_delivery=False)
+    def forget_changed_campaign(self, payload):
+        data = payload.get("data") if isinstance(payload, dict) else None
+        if isinstance(data, dict) and isinstance(data.get("campaign_id"), str):
+            self.recent_campaigns.forget(data["campaign_id"])
 
     def _campaign_view(self, campaign):
         draws, _ = self.store.remaining(campaign["_id"])
@@ -95,18 +117,22 @@ class CouponsService(FangxinService):
     def claim(self, actor, campaign_id, payload, idempotency_key=None):
         actor = Actor.from_dict(actor)
         body = validated(ClaimSchema(), payload or {})
+        scope, requests = f"claim:{actor.sub}", self._requests()
         try:
-            coupon = self._requests().run(
-                f"claim:{actor.sub}", idempotency_key, {"campaign_id": campaign_id, **body},
-                lambda: self._claim(actor, campaign_id, body))
+            campaign = self._recent_campaign(campaign_id)
+            if rules.sold_out_ended(campaign) and not requests.recorded(scope, idempotency_key):
+                # the answer can only be SOLD_OUT, now and for any retry: nothing to store
+                rules.claimable(campaign, self._now())
+            coupon = requests.run(scope, idempotency_key, {"campaign_id": campaign_id, **body},
+                                  lambda: self._claim(actor, campaign, body))
         except DomainError as exc:
             metrics.CLAIMS.labels(exc.code).inc()
             raise
         metrics.CLAIMS.labels("issued" if coupon["code"] else "no_prize").inc()
         return coupon
 
-    def _claim(self, actor, campaign_id, body):
-        campaign, now = self._campaign(campaign_id), self._now()
+    def _claim(self, actor, campaign, body):
+        campaign_id, now = campaign["_id"], self._now()
         rules.claimable(campaign, now)
         if body.get("merchant_id"):
             rules.require_redeemable_at(campaign, self._standing(body["merchant_id"]),

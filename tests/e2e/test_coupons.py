@@ -232,13 +232,24 @@ def test_limit_reached_then_sold_out_and_the_campaign_ends(client, operator):
     again = claim(client, first, campaign_id)
     assert (again.status_code, error_code(again)) == (409, "LIMIT_REACHED")
     _, second = new_consumer(client)
-    claimed(client, second, campaign_id)
+    last_key = unique("claim-key")
+    last = claimed(client, second, campaign_id, key=last_key)
     _, third = new_consumer(client)
-    refused = claim(client, third, campaign_id)
+    refused = claim(client, third, campaign_id, key=unique("claim-key"))
     assert (refused.status_code, error_code(refused)) == SOLD_OUT
     after = poll(lambda: campaign(client, operator, campaign_id),
                  lambda c: c["status"] == "ended", seconds=5)
     assert (after["status"], after["remaining"]) == ("ended", 0)
+    assert stats(client, operator, campaign_id)["issued"] == 2
+
+    # once it has ended sold out, a retry of a won claim still gets its coupon back
+    retried = claim(client, second, campaign_id, key=last_key)
+    assert (retried.status_code, retried.json()) == (201, last)
+    _, fourth = new_consumer(client)
+    late_key = unique("claim-key")
+    for _ in range(2):
+        late = claim(client, fourth, campaign_id, key=late_key)
+        assert (late.status_code, error_code(late)) == SOLD_OUT
     assert stats(client, operator, campaign_id)["issued"] == 2
 
 
