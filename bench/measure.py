@@ -4,7 +4,6 @@ import json
 import os
 import platform
 import shutil
-import signal
 import subprocess
 import sys
 import uuid
@@ -15,7 +14,7 @@ from pathlib import Path
 
 from devtools.stack import ROOT
 
-RESULTS = ROOT / "bench" / "results"
+RESULTS = Path(os.environ.get("BENCH_RESULTS_DIR") or ROOT / "bench" / "results")
 PROCS, THREADS = 4, 8  # 32 concurrent clients in every scenario, the same client everywhere
 
 
@@ -99,8 +98,11 @@ class CpuMeter:
 
 
 class Profiles:
-    """With BENCH_PROFILE=1: py-spy samples the named processes during a scenario and writes
-    their collapsed stacks to bench/results/profiles/<scenario>-<process>.txt."""
+    """With BENCH_PROFILE=1: py-spy samples the named processes for the first
+    ``PROFILE_SECONDS`` of each step and writes their collapsed stacks to
+    bench/results/profiles/<step>-<process>.txt (a flame graph tool reads them)."""
+
+    SECONDS = 15
 
     def __init__(self, stack, names=("gateway", "coupons", "store")):
         self.stack, self.names = stack, names
@@ -108,29 +110,27 @@ class Profiles:
         self.enabled = os.environ.get("BENCH_PROFILE") == "1" and self.py_spy
 
     @contextmanager
-    def during(self, scenario):
+    def during(self, step):
         if not self.enabled:
             yield
             return
         folder = RESULTS / "profiles"
         folder.mkdir(parents=True, exist_ok=True)
-        samplers = [self._sample(name, folder / f"{scenario}-{name}") for name in self.names]
+        samplers = [self._sample(name, folder / f"{step}-{name}") for name in self.names]
         try:
             yield
         finally:
             for sampler in samplers:
-                sampler.send_signal(signal.SIGINT)
-            for sampler in samplers:
                 try:
-                    sampler.wait(30)
+                    sampler.wait(self.SECONDS + 30)
                 except subprocess.TimeoutExpired:
                     sampler.kill()
 
     def _sample(self, name, path):
         with open(path.with_suffix(".log"), "wb") as log:
             return subprocess.Popen(
-                [self.py_spy, "record", "--format", "raw", "--rate", "50", "--nonblocking",
-                 "--pid", str(self.stack.processes[name].pid),
+                [self.py_spy, "record", "--format", "raw", "--rate", "100", "--nonblocking",
+                 "--duration", str(self.SECONDS), "--pid", str(self.stack.processes[name].pid),
                  "--output", str(path.with_suffix(".txt"))],
                 stdout=subprocess.DEVNULL, stderr=log)
 

@@ -113,8 +113,7 @@ class ComplaintsService(FangxinService):
     def _report_if_over_threshold(self, complaint, now, settings):
         """Tells the registry, once per window, of a merchant with too many complaints."""
         window = settings.merchant_threshold_window_seconds
-        recent = self.store.find({"merchant_id": complaint["merchant_id"],
-                                  "filed_at": {"$gt": lifecycle.plus(now, -window)}})
+        recent = self.store.filed_against(complaint["merchant_id"], lifecycle.plus(now, -window))
         for over in analytics.merchants_over_threshold(recent, now, window,
                                                        settings.merchant_threshold):
             report = {"_id": f"{over['merchant_id']}:{period_of(now, window)}", **over,
@@ -201,8 +200,7 @@ class ComplaintsService(FangxinService):
     @rpc
     def public_disclosure(self, merchant_id):
         now = self._now()
-        complaints = self.store.find({"merchant_id": merchant_id,
-                                      "filed_at": {"$gte": lifecycle.plus(now, -YEAR_SECONDS)}})
+        complaints = self.store.filed_against(merchant_id, lifecycle.plus(now, -YEAR_SECONDS))
         return {"merchant_id": merchant_id, **analytics.public_disclosure(complaints, now)}
 
     @rpc
