@@ -10,6 +10,7 @@ import requests
 
 from devtools.demo import application, credit_code
 from devtools.broker import wait_until_answers
+from devtools.waiting import wait_until
 from devtools.stack import PROCESSES, ROOT, Stack
 from tests.conftest import free_port
 
@@ -106,6 +107,32 @@ def running_system(folder, env):
         yield system
     finally:
         system.stop_all()
+
+
+@contextmanager
+def another_gateway(stack, name, env):
+    """A client of a further gateway process of ``stack``, configured with ``env`` on top."""
+    port = free_port()
+    with open(stack.logs_dir / f"gateway-{name}.log", "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "plumbing.runner", PROCESSES["gateway"]], cwd=ROOT,
+            env={**stack.env, **env, "HTTP_PORT": str(port)}, stdout=log,
+            stderr=subprocess.STDOUT)
+    client = Client(f"http://127.0.0.1:{port}")
+    try:
+        assert wait_until(lambda: _ready(client), 30), f"the {name} gateway is not ready"
+        yield client
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def _ready(client):
+    """/readyz: the gateway answers and reaches every service over RPC."""
+    try:
+        return client.get("/readyz").status_code == 200
+    except requests.RequestException:
+        return False
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,8 @@ from pymongo import MongoClient
 
 from gateway.settings import DEV_SECRET
 from plumbing.config import database_name
+from tests.e2e.conftest import another_gateway
+from tests.unit.test_auth import hand_signed
 
 ISSUER, AUDIENCE = "fangxin", "fangxin-api"
 
@@ -136,3 +138,43 @@ def test_bad_list_parameters_are_422(client, params):
 def test_an_unknown_route_is_404_and_a_wrong_method_405(client):
     assert client.get("/api/v1/nothing-here").status_code == 404
     assert client.request("DELETE", "/healthz").status_code == 405
+
+
+# --- a gateway configured for RS256 (JWT_PUBLIC_KEY, a multi-line PEM in the environment) -------
+
+@pytest.fixture(scope="module")
+def rs256(stack):
+    """(client of a gateway that trusts only this RSA key, the private key)."""
+    from cryptography.hazmat.primitives import serialization
+
+    key = _rsa_key()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    with another_gateway(stack, "rs256", {"JWT_PUBLIC_KEY": public.decode()}) as client:
+        yield client, key, public.decode()
+
+
+def consumer_claims(**overrides):
+    return {"sub": "rs-consumer", "role": "consumer", "iss": ISSUER, "aud": AUDIENCE,
+            "exp": int(time.time()) + 600, **overrides}
+
+
+def test_an_rs256_gateway_accepts_its_key_and_nothing_else(rs256):
+    client, key, public = rs256
+    good = jwt.encode(consumer_claims(), key, algorithm="RS256")
+    assert client.get("/api/v1/me/preferences", good).status_code == 200
+    refused = {
+        "HS256 signed with the public key": hand_signed(
+            {"alg": "HS256", "typ": "JWT"}, consumer_claims(), public),
+        "HS256 with the development secret": jwt.encode(consumer_claims(), DEV_SECRET,
+                                                        algorithm="HS256"),
+        "alg none": jwt.encode(consumer_claims(), None, algorithm="none"),
+        "another RSA key": jwt.encode(consumer_claims(), _rsa_key(), algorithm="RS256"),
+        "wrong audience": jwt.encode(consumer_claims(aud="x"), key, algorithm="RS256"),
+        "not yet valid": jwt.encode(consumer_claims(nbf=int(time.time()) + 3600), key,
+                                    algorithm="RS256"),
+    }
+    for kind, token in refused.items():
+        response = client.get("/api/v1/me/preferences", token)
+        assert response.status_code == 401, (kind, response.text)
+        assert response.json()["error"]["code"] == "UNAUTHENTICATED"

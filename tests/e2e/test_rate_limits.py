@@ -6,18 +6,13 @@ The session's gateway runs with the per-address limits off (every test calls fro
 so these tests start a second gateway of their own with low limits, behind a pretend proxy
 (``RATE_LIMIT_TRUSTED_PROXIES=1``): each test is a different client address via
 ``X-Forwarded-For``."""
-import subprocess
-import sys
 import uuid
 
 import pytest
 from pymongo import MongoClient
 
-from devtools.stack import PROCESSES, ROOT
-from devtools.waiting import wait_until
 from plumbing.config import database_name
-from tests.conftest import free_port
-from tests.e2e.conftest import Client
+from tests.e2e.conftest import another_gateway
 from tests.e2e.coupon_steps import active_campaign, operator_token
 from tests.e2e.registry_steps import certify
 
@@ -30,26 +25,8 @@ LIMITS = {"RATE_LIMIT_TRUSTED_PROXIES": "1",
 @pytest.fixture(scope="module")
 def limited(stack):
     """A client of a second gateway process with low limits."""
-    port = free_port()
-    with open(stack.logs_dir / "gateway-limited.log", "ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "plumbing.runner", PROCESSES["gateway"]], cwd=ROOT,
-            env={**stack.env, **LIMITS, "HTTP_PORT": str(port)}, stdout=log,
-            stderr=subprocess.STDOUT)
-    client = Client(f"http://127.0.0.1:{port}")
-    try:
-        assert wait_until(lambda: _answers(client), 30), "the limited gateway did not start"
+    with another_gateway(stack, "limited", LIMITS) as client:
         yield client
-    finally:
-        process.terminate()
-        process.wait(30)
-
-
-def _answers(client):
-    try:
-        return client.get("/healthz").status_code == 200
-    except OSError:
-        return False
 
 
 def address():
