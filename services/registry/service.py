@@ -189,10 +189,16 @@ class RegistryService(FangxinService):
         if merchant is None:
             return {"credit_code": code, "merchant_id": None, "status": None, "changed": False}
         by = f"{actor.role}:{actor.sub}"
-        saved = self._change(merchant["_id"], lambda m: certification.licence_feed(
-            m, event, body["changes"], by, self._now()))
+        decisions = []  # the last one is what was written; the outbox relay moves versions too
+
+        def decide(current):
+            decisions.append(certification.licence_feed(current, event, body["changes"], by,
+                                                        self._now()))
+            return decisions[-1]
+
+        saved = self._change(merchant["_id"], decide)
         return {"credit_code": code, "merchant_id": saved["_id"], "status": saved["status"],
-                "changed": saved["version"] != merchant["version"]}
+                "changed": decisions[-1] is not None}
 
     # --- spot checks ---------------------------------------------------------------------------
 
