@@ -3,7 +3,9 @@ requests from threads, one ``requests.Session`` per thread, and prints its resul
 stdout. ``bench.run`` starts several of them at once and merges what they print.
 
 Modes (``spec["mode"]``):
-  duration  GET ``urls`` round-robin for ``seconds``: count, errors, latencies
+  duration  GET ``urls`` round-robin for ``seconds``: count, errors, latencies; with
+            ``versus`` (other URLs), every client switches between the two sets every ``slice``
+            seconds, so both meet the same background load: counts and latencies per set
   list      fire each of ``requests`` once (method, url, token, key, json): per-request outcome;
             with ``rate``, request i leaves no earlier than i / rate seconds after the start
   fam       the store's conditional find_one_and_update ($inc on a counter) for ``seconds``
@@ -25,31 +27,38 @@ def _session():
 
 
 def run_duration(spec):
-    urls, seconds, threads = spec["urls"], spec["seconds"], spec["threads"]
+    sets = [spec["urls"]] + ([spec["versus"]] if spec.get("versus") else [])
+    seconds, threads, slice_ = spec["seconds"], spec["threads"], spec.get("slice", 1.0)
     lock = threading.Lock()
-    latencies, errors = [], [0]
-    deadline = time.monotonic() + seconds
+    latencies, errors = [[] for _ in sets], [0 for _ in sets]
+    started = time.monotonic()
+    deadline = started + seconds
 
     def worker(offset):
-        session, mine, bad, i = _session(), [], 0, offset
-        while time.monotonic() < deadline:
+        session, i = _session(), offset
+        mine, bad = [[] for _ in sets], [0 for _ in sets]
+        while (now := time.monotonic()) < deadline:
+            which = int((now - started) / slice_) % len(sets)
+            urls = sets[which]
             url = urls[i % len(urls)]
             i += 1
-            started = time.perf_counter()
+            began = time.perf_counter()
             try:
                 ok = session.get(url, timeout=10).status_code == 200
             except Exception:
                 ok = False
-            mine.append((time.perf_counter() - started) * 1000)
-            bad += not ok
+            mine[which].append((time.perf_counter() - began) * 1000)
+            bad[which] += not ok
         with lock:
-            latencies.extend(mine)
-            errors[0] += bad
+            for which in range(len(sets)):
+                latencies[which].extend(mine[which])
+                errors[which] += bad[which]
 
-    started = time.monotonic()
     _in_threads(worker, threads)
-    return {"count": len(latencies), "errors": errors[0], "elapsed": time.monotonic() - started,
-            "latencies_ms": latencies}
+    elapsed = time.monotonic() - started
+    return {"count": len(latencies[0]), "errors": errors[0], "elapsed": elapsed,
+            "latencies_ms": latencies[0], "versus": None if len(sets) == 1 else {
+                "count": len(latencies[1]), "errors": errors[1], "latencies_ms": latencies[1]}}
 
 
 def run_list(spec):

@@ -60,6 +60,23 @@ def timed_load(spec, folder):
             "load_cpu_seconds": round(sum(o["cpu_seconds"] for o in outputs), 2)}
 
 
+def interleaved_load(urls, versus, seconds, folder, slice_seconds=1.0):
+    """``urls`` and ``versus`` in alternating slices of the same run (the baseline and the
+    scenario under the same background load): the figures of each, and their ratio."""
+    outputs = load([{"mode": "duration", "urls": urls, "versus": versus, "seconds": seconds,
+                     "slice": slice_seconds, "threads": THREADS} for _ in range(PROCS)], folder)
+    half = max(o["elapsed"] for o in outputs) / 2
+
+    def figures(parts):
+        latencies = [x for p in parts for x in p["latencies_ms"]]
+        return {"rps": round(len(latencies) / half, 1), "errors": sum(p["errors"] for p in parts),
+                "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99)}
+
+    first, second = figures(outputs), figures([o["versus"] for o in outputs])
+    return {"baseline": first, "scenario": second, "ratio": ratio(second["rps"], first["rps"]),
+            "load_cpu_seconds": round(sum(o["cpu_seconds"] for o in outputs), 2)}
+
+
 def list_load(plan, folder, rate=None, keep=()):
     """Fires every request of ``plan`` once over PROCS × THREADS clients (``rate``: requests/s
     in all); the elapsed seconds and every request's outcome, in no particular order."""

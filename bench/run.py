@@ -23,8 +23,8 @@ from pathlib import Path  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 
 from bench import scenarios  # noqa: E402
-from bench.measure import (RESULTS, CpuMeter, Profiles, machine, memory_mb, ratio,  # noqa: E402
-                           timed_load)
+from bench.measure import (RESULTS, CpuMeter, Profiles, interleaved_load, machine,  # noqa: E402
+                           memory_mb, ratio, timed_load)
 from devtools.broker import create_vhost, delete_vhost, messages_in, with_vhost  # noqa: E402
 from devtools.stack import PROCESSES, Stack  # noqa: E402
 from devtools.waiting import poll  # noqa: E402
@@ -60,7 +60,7 @@ class Bench:
             "redemptions": REDEMPTIONS, "complaints_per_second": COMPLAINTS_PER_SECOND,
             "seconds_per_timed_scenario": SECONDS},
             "baselines": {}, "figures": {}, "ratios": {}, "invariants": {}, "outcomes": {},
-            "cpu_seconds": {}, "memory_mb": {}}
+            "cpu_seconds": {}, "step_seconds": {}, "memory_mb": {}}
 
     def step(self, name, scenario):
         """Runs ``scenario()`` once the system is idle, with its CPU seconds per process and
@@ -68,8 +68,10 @@ class Bench:
         self.settle()
         print(f"{name} ...", flush=True)
         into = self.result["cpu_seconds"].setdefault(name, {})
+        started = time.monotonic()
         with self.cpu.during(into), self.profiles.during(name):
             outcome = scenario()
+        self.result["step_seconds"][name] = round(time.monotonic() - started, 1)
         into["load"] = outcome.pop("load_cpu_seconds", None)
         return outcome
 
@@ -78,6 +80,11 @@ class Bench:
         bench's vhost), so that a scenario is not measured against their backlog."""
         if self.vhost:
             poll(lambda: messages_in(self.vhost), lambda n: n == 0, seconds=120, interval=1)
+
+    def interleaved(self, name, baseline_urls, urls):
+        """A scenario and its baseline in alternating one-second slices of one run."""
+        return self.step(name, lambda: interleaved_load(baseline_urls, urls, 2 * SECONDS,
+                                                        self.folder))
 
     def timed(self, name, urls):
         return self.step(name, lambda: timed_load(
@@ -125,17 +132,27 @@ class Bench:
                        for name, size in after_second.items()})
 
         print(f"certifying {UNITS} units ...", flush=True)
+        started = time.monotonic()
         units = scenarios.certified_units(api, UNITS)
+        self.result["step_seconds"]["certifying_units"] = round(time.monotonic() - started, 1)
         codes = [code for _, _, code in units]
         self.settle()
         scenarios.warm_up([f"{self.gateway}/api/v1/public/stores/{c}" for c in codes])
-        page = self.timed("store_page", [f"{self.gateway}/api/v1/public/stores/{c}"
-                                         for c in codes])
-        html = self.timed("store_page_html", [f"{self.gateway}/s/{c}" for c in codes])
-        figures.update(store_page_rps=page["rps"], store_page_p99_ms=page["p99_ms"],
-                       store_page_errors=page["errors"], store_page_html_rps=html["rps"],
-                       store_page_html_p99_ms=html["p99_ms"],
-                       store_page_html_errors=html["errors"])
+        healthz = [f"{self.gateway}/healthz"]
+        page = self.interleaved("store_page", healthz, [f"{self.gateway}/api/v1/public/stores/{c}"
+                                                        for c in codes])
+        html = self.interleaved("store_page_html", healthz, [f"{self.gateway}/s/{c}"
+                                                             for c in codes])
+        figures.update(store_page_rps=page["scenario"]["rps"],
+                       store_page_p99_ms=page["scenario"]["p99_ms"],
+                       store_page_errors=page["scenario"]["errors"],
+                       store_page_healthz_rps=page["baseline"]["rps"],
+                       store_page_html_rps=html["scenario"]["rps"],
+                       store_page_html_p99_ms=html["scenario"]["p99_ms"],
+                       store_page_html_errors=html["scenario"]["errors"],
+                       store_page_html_healthz_rps=html["baseline"]["rps"])
+        self.interleaved_ratios = {"store_page_vs_healthz": page["ratio"],
+                                   "store_page_html_vs_healthz": html["ratio"]}
         self.record("redemptions", self.step("redemptions", lambda: scenarios.redemptions(
             api, self.folder, rush["coupon_codes"][:REDEMPTIONS], units)))
         self.baselines("end")
@@ -167,13 +184,11 @@ class Bench:
         f = self.result["figures"]
         echo_claims = self.around("start", "after_claims", "echo_rpc_rps")
         healthz_claims = self.around("start", "after_claims", "healthz_rps")
-        healthz_pages = self.around("after_claims", "end", "healthz_rps")
         echo_pages = self.around("after_claims", "end", "echo_rpc_rps")
         return {"claim_vs_echo": ratio(f["claim_attempts_rps"], echo_claims),
                 "claim_vs_healthz": ratio(f["claim_attempts_rps"], healthz_claims),
                 "claim_vs_store_fam": ratio(f["claim_attempts_rps"], f["store_fam_ops"]),
-                "store_page_vs_healthz": ratio(f["store_page_rps"], healthz_pages),
-                "store_page_html_vs_healthz": ratio(f["store_page_html_rps"], healthz_pages),
+                **self.interleaved_ratios,
                 "redeem_vs_echo": ratio(f["redeem_rps"], echo_pages)}
 
     def broken(self):
@@ -256,9 +271,12 @@ def print_table(result):
     for point, figures in result["baselines"].items():
         lines.append(f"  {point:<14} " + "  ".join(f"{k} {v}" for k, v in figures.items()))
     lines += ["", "  figures"] + [f"  {k:<30} {v}" for k, v in result["figures"].items()]
-    lines += ["", "  ratios (to the mean of the baselines around the scenario)"]
+    lines += ["", "  ratios (store pages: to /healthz in alternating slices of the same run; "
+              "the others: to the mean of the baselines before and after)"]
     lines += [f"  {k:<30} {v}" for k, v in result["ratios"].items()]
     lines += ["", "  invariants"] + [f"  {k:<18} {v}" for k, v in result["invariants"].items()]
+    lines += ["", "  seconds per step: " + "  ".join(
+        f"{k} {v}" for k, v in result["step_seconds"].items())]
     lines += ["", "  CPU seconds per process"]
     for scenario, seconds in result["cpu_seconds"].items():
         if not scenario.startswith(("healthz", "echo")):
