@@ -55,7 +55,9 @@ class SystemRoutes:
             return f"unhealthy: {type(exc).__name__}"
 
     @api("GET", "/echoz/<service>", response=StatusSchema, errors=(404, 503),
-         summary="One RPC to a service that answers without I/O: the bus's own cost")
+         rate_limit="public",
+         summary="One RPC to a service that answers without I/O: the bus's own cost "
+                 "(limited per address like the public routes)")
     def echoz(self, call_):
         service = call_.path["service"]
         if service not in SERVICES:
