@@ -110,7 +110,9 @@ def test_a_missed_deadline_escalates_by_itself_and_counts_as_untimely(
                      lambda c: c["status"] == "mediation", seconds=20)
     assert (escalated["status"], escalated["timely"], escalated["escalated"]) == (
         "mediation", False, True)
-    [event] = complaint_events.events("complaint_escalated", complaint_id=complaint_id)
+    # the event leaves through the outbox relay, a moment after the status is stored
+    [event] = poll(lambda: complaint_events.events("complaint_escalated",
+                                                   complaint_id=complaint_id), bool, seconds=10)
     assert event["data"]["reason"] == "deadline_missed"
     late = post(client, merchant, complaint_id, "responses",
                 {"proposal": "refund", "message": "晚了", "amount_fen": 100})
