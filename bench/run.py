@@ -224,7 +224,7 @@ def growth(before, after):
 
 
 def main():
-    prefix = f"bench_{int(time.time())}_"
+    prefix = f"bench_{int(time.time())}_{os.getpid()}_"  # two runs at once never share
     folder = Path(tempfile.mkdtemp(prefix="fangxin-bench-"))
     vhost = create_vhost(prefix.rstrip("_"))  # the bench's own: its queues, nobody else's
     os.environ["DEV_AUTH"] = "1"  # the stack's gateway and the bench's own token signing
