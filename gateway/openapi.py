@@ -57,7 +57,20 @@ def build_spec(service_cls, title="Fangxin API", version="1.0.0"):
     for name, route in sorted(routes_of(service_cls), key=lambda r: (r[1].url, r[1].method)):
         path = _PATH_PARAM.sub(r"{\1}", route.url)
         spec.path(path=path, operations={route.method.lower(): _operation(name, route)})
-    return spec.to_dict()
+    return ecma_patterns(spec.to_dict())
+
+
+def ecma_patterns(node):
+    """The document with our validators' end anchor ``\\Z`` (Python) written ``$``: OpenAPI
+    patterns are ECMA-262, which has no ``\\Z``, and there ``$`` (no multiline flag) matches
+    only at the very end, as ``\\Z`` does in Python."""
+    if isinstance(node, dict):
+        return {key: (value[:-2] + "$" if key == "pattern" and isinstance(value, str)
+                      and value.endswith("\\Z") else ecma_patterns(value))
+                for key, value in node.items()}
+    if isinstance(node, list):
+        return [ecma_patterns(item) for item in node]
+    return node
 
 
 def _operation(name, route):

@@ -25,6 +25,26 @@ def test_the_document_is_valid_openapi():
     validate_openapi(SPEC)
 
 
+def patterns_in(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "pattern" and isinstance(value, str):
+                yield value
+            else:
+                yield from patterns_in(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from patterns_in(item)
+
+
+def test_patterns_are_written_for_ecma_262_as_openapi_says():
+    patterns = list(patterns_in(SPEC))
+    assert patterns, "the document has patterns to check"
+    python_only = [p for p in patterns if any(token in p for token in ("\\Z", "\\A", "(?P<"))]
+    assert python_only == []
+    assert "^[0-9]{6}$" in patterns  # a region code, anchored at the end the ECMA way
+
+
 def test_the_tables_were_read():
     routes = documented_routes()
     assert len(routes) > 50, routes
