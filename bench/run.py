@@ -81,13 +81,20 @@ class Bench:
         if self.vhost:
             poll(lambda: messages_in(self.vhost), lambda n: n == 0, seconds=120, interval=1)
 
-    def interleaved(self, name, baseline_urls, urls):
-        """A scenario and its baseline in alternating one-second slices of one run, once every
-        URL has been read (the first scans of the day: pages are kept STORE_PAGE_CACHE_SECONDS)."""
+    def interleaved(self, name, urls):
+        """``urls`` and ``/healthz`` in alternating one-second slices of one run, once every URL
+        has been read (the first scans of the day: pages are kept STORE_PAGE_CACHE_SECONDS):
+        figures ``<name>_rps``, ``_p99_ms``, ``_errors``, ``_healthz_rps`` and the ratio
+        ``<name>_vs_healthz``."""
         def scenario():
             scenarios.warm_up(urls)
-            return interleaved_load(baseline_urls, urls, 2 * SECONDS, self.folder)
-        return self.step(name, scenario)
+            return interleaved_load([f"{self.gateway}/healthz"], urls, 2 * SECONDS, self.folder)
+        outcome = self.step(name, scenario)
+        measured, healthz = outcome["scenario"], outcome["baseline"]
+        self.result["figures"].update({
+            f"{name}_rps": measured["rps"], f"{name}_p99_ms": measured["p99_ms"],
+            f"{name}_errors": measured["errors"], f"{name}_healthz_rps": healthz["rps"]})
+        self.result["ratios"][f"{name}_vs_healthz"] = outcome["ratio"]
 
     def timed(self, name, urls):
         return self.step(name, lambda: timed_load(
@@ -139,21 +146,8 @@ class Bench:
         units = scenarios.certified_units(api, UNITS)
         self.result["step_seconds"]["certifying_units"] = round(time.monotonic() - started, 1)
         codes = [code for _, _, code in units]
-        healthz = [f"{self.gateway}/healthz"]
-        page = self.interleaved("store_page", healthz, [f"{self.gateway}/api/v1/public/stores/{c}"
-                                                        for c in codes])
-        html = self.interleaved("store_page_html", healthz, [f"{self.gateway}/s/{c}"
-                                                             for c in codes])
-        figures.update(store_page_rps=page["scenario"]["rps"],
-                       store_page_p99_ms=page["scenario"]["p99_ms"],
-                       store_page_errors=page["scenario"]["errors"],
-                       store_page_healthz_rps=page["baseline"]["rps"],
-                       store_page_html_rps=html["scenario"]["rps"],
-                       store_page_html_p99_ms=html["scenario"]["p99_ms"],
-                       store_page_html_errors=html["scenario"]["errors"],
-                       store_page_html_healthz_rps=html["baseline"]["rps"])
-        self.interleaved_ratios = {"store_page_vs_healthz": page["ratio"],
-                                   "store_page_html_vs_healthz": html["ratio"]}
+        self.interleaved("store_page", [f"{self.gateway}/api/v1/public/stores/{c}" for c in codes])
+        self.interleaved("store_page_html", [f"{self.gateway}/s/{c}" for c in codes])
         self.record("redemptions", self.step("redemptions", lambda: scenarios.redemptions(
             api, self.folder, rush["coupon_codes"][:REDEMPTIONS], units)))
         self.baselines("end")
@@ -161,7 +155,7 @@ class Bench:
             api, self.folder, units, COMPLAINTS_PER_SECOND, self.stack.env["MONGO_URI"],
             f"{self.stack.env['MONGO_DB_PREFIX']}notifications")))
         figures.update(self.baseline_means())
-        self.result["ratios"] = self.ratios()
+        self.result["ratios"].update(self.ratios())
         return self.broken()
 
     def rush(self, name):
@@ -189,7 +183,6 @@ class Bench:
         return {"claim_vs_echo": ratio(f["claim_attempts_rps"], echo_claims),
                 "claim_vs_healthz": ratio(f["claim_attempts_rps"], healthz_claims),
                 "claim_vs_store_fam": ratio(f["claim_attempts_rps"], f["store_fam_ops"]),
-                **self.interleaved_ratios,
                 "redeem_vs_echo": ratio(f["redeem_rps"], echo_pages)}
 
     def broken(self):

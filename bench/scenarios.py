@@ -12,14 +12,9 @@ import requests
 from pymongo import MongoClient
 
 from bench.measure import latency_figures, list_load, percentile
-from devtools.demo import application, credit_code
+from devtools.demo import REVIEWERS, application, credit_code
 from gateway.auth import issue_token
 from gateway.settings import load_settings
-
-REVIEWERS = {"onsite": dict(region="330106", level="station"),
-             "county": dict(region="330106", level="county"),
-             "final": dict(region="330100", level="city")}
-
 
 def rfc3339(moment):
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -69,8 +64,8 @@ def errors_5xx(outcomes):
 def certified_units(api, count):
     """``count`` units applied for and certified through the API, in parallel:
     [(merchant_id, owner token, store code)]."""
-    regulators = {stage: api.token(role="regulator", sub=f"bench-reg-{stage}", **claims)
-                  for stage, claims in REVIEWERS.items()}
+    regulators = {stage: api.token(role="regulator", sub=f"bench-reg-{stage}", region=region,
+                                   level=level) for stage, region, level in REVIEWERS}
     tag = f"{int(time.time()) % 100000:05d}"
 
     def certify(i):

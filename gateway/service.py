@@ -5,7 +5,10 @@ from gateway.routes.notifications import NotificationRoutes
 from gateway.routes.registry import RegistryRoutes
 from gateway.routes.store_pages import StorePageRoutes
 from gateway.routes.system import SystemRoutes
-from gateway.rpc import GatewaySettings, StorePageMemory
+from gateway.rpc import GatewaySettings
+from gateway.scans import ScanTally
+from plumbing.config import PerProcess, env_float, env_int
+from plumbing.expiring_cache import ExpiringCache
 from plumbing.rpc import BoundedRpcProxy
 from plumbing.service import RequestContext
 from plumbing.metrics import EntrypointMetrics
@@ -18,7 +21,10 @@ class GatewayService(SystemRoutes, RegistryRoutes, StorePageRoutes, ComplaintRou
     entrypoint_metrics = EntrypointMetrics()
     request_context = RequestContext()
     settings = GatewaySettings()
-    store_pages = StorePageMemory()
+    # one memory of store pages and one tally of their scans per process (routes/store_pages)
+    store_pages = PerProcess(lambda: ExpiringCache(env_float("STORE_PAGE_CACHE_SECONDS", 30.0),
+                                                   env_int("STORE_PAGE_CACHE_ENTRIES", 20_000)))
+    scans = PerProcess(ScanTally)
 
     registry = BoundedRpcProxy("registry")
     complaints = BoundedRpcProxy("complaints")

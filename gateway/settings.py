@@ -22,8 +22,6 @@ class Settings:
     public_base_url: str
     cors: CorsPolicy = CorsPolicy()
     public_cache_seconds: int = 10
-    store_page_cache_seconds: float = 30.0
-    store_page_cache_entries: int = 20_000
 
 
 def load_settings():
@@ -48,8 +46,6 @@ def load_settings():
         public_base_url=env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         cors=load_cors(),
         public_cache_seconds=env_int("PUBLIC_CACHE_SECONDS", 10),
-        store_page_cache_seconds=env_float("STORE_PAGE_CACHE_SECONDS", 30.0),
-        store_page_cache_entries=env_int("STORE_PAGE_CACHE_ENTRIES", 20_000),
     )
 
 

@@ -76,14 +76,15 @@ def nameko_config(service_name):
     }
 
 
-class SettingsProvider(DependencyProvider):
-    """Injects a service's settings, read from the environment once per container."""
+class PerProcess(DependencyProvider):
+    """Injects one object per container, made by ``factory()`` when the container is set up:
+    a service's settings read from the environment, a memory its workers share."""
 
-    def __init__(self, loader):
-        self.loader = loader
+    def __init__(self, factory):
+        self.factory = factory
 
     def setup(self):
-        self.settings = self.loader()
+        self.instance = self.factory()
 
     def get_dependency(self, worker_ctx):
-        return self.settings
+        return self.instance

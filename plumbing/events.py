@@ -37,6 +37,14 @@ def validate_envelope(payload):
     return _envelope_schema.validate(payload)
 
 
+def text_field(payload, name):
+    """``data[name]`` of an event when it is a string, else None: for handlers that take only
+    a hint from an event (which cache entry to drop) and need no claim on it."""
+    data = payload.get("data") if isinstance(payload, dict) else None
+    value = data.get(name) if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
 def exchange_for(source, config):
     """The topic exchange nameko's EventDispatcher and event_handler use for ``source``."""
     return get_event_exchange(source, config)

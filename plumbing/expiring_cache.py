@@ -7,9 +7,6 @@ drop it. A value read before such an event but offered after it is refused: it m
 import time
 
 from cachetools import TTLCache
-from nameko.extensions import DependencyProvider
-
-from plumbing.config import env_float
 
 FOREVER_AGO = float("-inf")
 
@@ -59,18 +56,3 @@ class ExpiringCache:
     def __len__(self):
         return len(self._values)
 
-
-class ProcessMemory(DependencyProvider):
-    """One ``ExpiringCache`` per process, shared by its workers; its time limit is the
-    setting ``ttl_setting`` (seconds, ``0`` turns it off)."""
-
-    def __init__(self, ttl_setting, default_ttl, max_entries):
-        self.ttl_setting, self.default_ttl, self.max_entries = (
-            ttl_setting, default_ttl, max_entries)
-
-    def setup(self):
-        self.cache = ExpiringCache(env_float(self.ttl_setting, self.default_ttl),
-                                   self.max_entries)
-
-    def get_dependency(self, worker_ctx):
-        return self.cache

@@ -15,6 +15,7 @@ from gateway.store_page_html import render_not_found, render_store_page, render_
 from gateway.web import api
 from plumbing.config import env_float
 from plumbing.errors import DomainError, not_found
+from plumbing.events import text_field
 from services.registry.page_schemas import StorePageSchema
 from services.registry.store_page import localized
 
@@ -37,10 +38,9 @@ def forgets_the_merchant_of_the_event(source):
     the merchant the event is about. Missed events (a gateway away from the broker) are
     bounded by the cache's time limit, so delivery need not be reliable."""
     def forget(self, payload):
-        data = payload.get("data") if isinstance(payload, dict) else None
-        merchant_id = data.get("merchant_id") if isinstance(data, dict) else None
-        if isinstance(merchant_id, str):
-            self.store_pages.pages.forget(merchant_id)
+        merchant_id = text_field(payload, "merchant_id")
+        if merchant_id is not None:
+            self.store_pages.forget(merchant_id)
     forget.__name__ = f"forget_pages_on_{source}_events"
     return event_handler(source, "#", handler_type=BROADCAST, reliable_delivery=False)(forget)
 
@@ -58,13 +58,13 @@ class StorePageRoutes:
 
     def _page(self, code):
         """The page, from memory when the gateway has it; each call counts one scan."""
-        pages = self.store_pages.pages
+        pages = self.store_pages
         page = pages.get(code)
         if page is None:
             read_at = pages.now()
             page = self._composed_page(code)
             pages.put(code, page, page["merchant_id"], read_at)
-        self.store_pages.scans.add(page["merchant_id"])
+        self.scans.add(page["merchant_id"])
         return page
 
     def _composed_page(self, code):
@@ -107,11 +107,11 @@ class StorePageRoutes:
     @event_handler("coupons", "campaign_status_changed", handler_type=BROADCAST,
                    reliable_delivery=False)
     def forget_pages_on_campaign_changes(self, payload):
-        self.store_pages.pages.forget_all()  # a campaign may show on any number of pages
+        self.store_pages.forget_all()  # a campaign may show on any number of pages
 
     @timer(interval=SCAN_REPORT_SECONDS)
     def report_scans(self):
-        scans = self.store_pages.scans
+        scans = self.scans
         counts = scans.take()
         if not counts:
             return

@@ -8,7 +8,7 @@ from nameko.timer import timer
 
 from plumbing.actors import Actor, jurisdiction_filter
 from plumbing.clock import ClockProvider, to_rfc3339
-from plumbing.config import SettingsProvider, env_float
+from plumbing.config import PerProcess, env_float
 from plumbing.errors import conflict, forbidden, invalid, not_found, unavailable, validated
 from plumbing.mongo import Mongo
 from plumbing.rpc import BoundedRpcProxy
@@ -36,7 +36,7 @@ class ComplaintsService(FangxinService):
     store = Mongo(ComplaintsStore)
     clock = ClockProvider()
     registry = BoundedRpcProxy("registry")
-    settings = SettingsProvider(load_settings)
+    settings = PerProcess(load_settings)
 
     # --- plumbing of this service -------------------------------------------------------------
 

@@ -8,10 +8,11 @@ from nameko.timer import timer
 
 from plumbing.actors import Actor, covers
 from plumbing.clock import ClockProvider
-from plumbing.config import SettingsProvider, env_float
+from plumbing.config import PerProcess, env_float
 from plumbing.consumers import consumes
 from plumbing.errors import DomainError, conflict, not_found, unavailable, validated
-from plumbing.expiring_cache import ProcessMemory
+from plumbing.events import text_field
+from plumbing.expiring_cache import ExpiringCache
 from plumbing.idempotency import IdempotentRequests
 from plumbing.mongo import Mongo
 from plumbing.rpc import BoundedRpcProxy
@@ -34,12 +35,13 @@ class CouponsService(FangxinService):
 
     store = Mongo(CouponsStore)
     clock = ClockProvider()
-    settings = SettingsProvider(load_settings)
+    settings = PerProcess(load_settings)
     registry = BoundedRpcProxy("registry")
     reconciler = Reconciler()
     # campaigns as claims read them: a rush reads the same few campaigns thousands of times a
     # second; a change made here drops them at once, one made by another process via its event
-    recent_campaigns = ProcessMemory("CAMPAIGN_CACHE_SECONDS", 1.0, 10_000)
+    recent_campaigns = PerProcess(lambda: ExpiringCache(
+        env_float("CAMPAIGN_CACHE_SECONDS", 1.0), max_entries=10_000))
 
     def _requests(self):
         return IdempotentRequests(self.store.db[REQUESTS], self.clock)
@@ -88,9 +90,9 @@ class CouponsService(FangxinService):
     @event_handler("coupons", "campaign_status_changed", handler_type=BROADCAST,
                    reliable_delivery=False)
     def forget_changed_campaign(self, payload):
-        data = payload.get("data") if isinstance(payload, dict) else None
-        if isinstance(data, dict) and isinstance(data.get("campaign_id"), str):
-            self.recent_campaigns.forget(data["campaign_id"])
+        campaign_id = text_field(payload, "campaign_id")
+        if campaign_id is not None:
+            self.recent_campaigns.forget(campaign_id)
 
     def _campaign_view(self, campaign):
         draws, _ = self.store.remaining(campaign["_id"])

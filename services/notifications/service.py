@@ -9,7 +9,7 @@ from nameko.timer import timer
 
 from plumbing.actors import Actor, jurisdiction_prefix
 from plumbing.clock import ClockProvider, to_rfc3339
-from plumbing.config import SettingsProvider, env_float
+from plumbing.config import PerProcess, env_float
 from plumbing.consumers import consumes
 from plumbing.errors import conflict, forbidden, not_found, validated
 from plumbing.mongo import Mongo
@@ -64,7 +64,7 @@ class NotificationsService(FangxinService):
 
     store = Mongo(NotificationsStore)
     clock = ClockProvider()
-    settings = SettingsProvider(load_settings)
+    settings = PerProcess(load_settings)
 
     # --- who hears what ------------------------------------------------------------------------
 
