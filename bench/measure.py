@@ -115,14 +115,16 @@ class CpuMeter:
 
 
 class Profiles:
-    """With BENCH_PROFILE=1: py-spy samples the named processes for the first
-    ``PROFILE_SECONDS`` of each step and writes their collapsed stacks to
+    """With BENCH_PROFILE=1: py-spy samples the processes named in BENCH_PROFILE_PROCESSES
+    (gateway,coupons,store) for the first
+    ``BENCH_PROFILE_SECONDS`` (15) of each step and writes their collapsed stacks to
     bench/results/profiles/<step>-<process>.txt (a flame graph tool reads them)."""
 
-    SECONDS = 15
+    SECONDS = int(os.environ.get("BENCH_PROFILE_SECONDS", "15"))
 
-    def __init__(self, stack, names=("gateway", "coupons", "store")):
-        self.stack, self.names = stack, names
+    def __init__(self, stack):
+        self.stack = stack
+        self.names = os.environ.get("BENCH_PROFILE_PROCESSES", "gateway,coupons,store").split(",")
         self.py_spy = shutil.which("py-spy", path=str(Path(sys.executable).parent))
         self.enabled = os.environ.get("BENCH_PROFILE") == "1" and self.py_spy
 

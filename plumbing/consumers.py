@@ -4,7 +4,8 @@ Delivery is at-least-once: the outbox relay may publish twice, and nameko redeli
 dead consumer held. Before handling, a worker claims ``(handler, event_id)`` with an insert
 that only one can win; a repeat that finds the claim done is skipped, and one that finds it
 still running waits for it (or for its lease to expire, when its holder died) instead of
-racing it.
+racing it. The claim and finish records of events handled at the same moment in one process
+are written together (plumbing/coalesce.py).
 
 Poison does not block a queue. A message that cannot be decoded at all (not JSON, or a content
 type we do not accept) is republished untouched to the durable queue ``fangxin.poison.<service>``
@@ -27,6 +28,7 @@ from nameko.messaging import QueueConsumer
 from pymongo.errors import ConnectionFailure
 
 from plumbing.clock import to_rfc3339
+from plumbing.coalesce import Coalescer, Outcome
 from plumbing.config import env_float
 from plumbing.errors import DomainError
 from plumbing.events import validate_envelope
@@ -39,6 +41,7 @@ POISON_QUEUE = "fangxin.poison.{service}"
 BUSY_POLL_SECONDS = 0.1
 RETRY_PAUSE_SECONDS = 1.0
 CURABLE = (ConnectionFailure, AmqpConnectionError, OperationalError, OSError)
+_batches = Coalescer()  # the greenthreads of this process, whichever service they serve
 
 
 def curable(exc):
@@ -74,7 +77,7 @@ def consumes(source, event_type, store_attr="store", clock_attr="clock"):
                 _set_aside(store, self.name, name, payload, {"handler": [repr(exc)[:500]]},
                            clock)
                 outcome = "poison"
-            store.finish_event(name, event_id, to_rfc3339(clock.now()))
+            _finish(store, clock, name, event_id)
             EVENTS_CONSUMED.labels(self.name, name, outcome).inc()
 
         return event_handler(source, event_type, requeue_on_error=True)(consume)
@@ -87,10 +90,26 @@ def _claim(store, clock, handler, event_id):
     lease = timedelta(seconds=env_float("CONSUMER_LEASE_SECONDS", 30))
     while True:
         now = clock.now()
-        state = store.claim_event(handler, event_id, to_rfc3339(now), to_rfc3339(now + lease))
+
+        def claim_all(event_ids):
+            states = store.claim_events(handler, event_ids, to_rfc3339(now),
+                                        to_rfc3339(now + lease))
+            return [Outcome(state) for state in states]
+
+        state = _batches.submit(("claim", store.db.name, handler), event_id, claim_all).unwrap()
         if state != "busy":
             return state
         time.sleep(BUSY_POLL_SECONDS)
+
+
+def _finish(store, clock, handler, event_id):
+    now = to_rfc3339(clock.now())
+
+    def finish_all(event_ids):
+        store.finish_events(handler, event_ids, now)
+        return [Outcome()] * len(event_ids)
+
+    _batches.submit(("finish", store.db.name, handler), event_id, finish_all).unwrap()
 
 
 def _give_back(store, handler, event_id):

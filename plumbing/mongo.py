@@ -8,8 +8,8 @@ comparisons are not reliable.
 import logging
 
 from nameko.extensions import DependencyProvider
-from pymongo import ASCENDING, IndexModel, MongoClient, ReturnDocument
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo import ASCENDING, IndexModel, MongoClient, ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from plumbing.config import database_name, env_bool, env_float, env_int, mongo_uri
@@ -18,6 +18,29 @@ from plumbing.outbox import OutboxRelay, new_document_with_events, replacement_w
 log = logging.getLogger(__name__)
 
 PROCESSED_EVENTS = "processed_events"
+DUPLICATE_KEY = 11000
+
+
+def inserted(collection, documents):
+    """Inserts ``documents`` in one round trip, skipping those whose ``_id`` (or another unique
+    key) is taken: the indexes of the documents inserted."""
+    if not documents:
+        return []
+    try:
+        collection.insert_many(documents, ordered=False)
+        return list(range(len(documents)))
+    except BulkWriteError as exc:
+        taken = refused_as_duplicates(exc)
+    return [i for i in range(len(documents)) if i not in taken]
+
+
+def refused_as_duplicates(error):
+    """The indexes of a bulk write's operations refused because a unique key was taken; raises
+    ``error`` again when any operation failed for another reason."""
+    failures = error.details.get("writeErrors", [])
+    if any(failure.get("code") != DUPLICATE_KEY for failure in failures):
+        raise error
+    return {failure["index"] for failure in failures}
 
 
 class BaseStore:
@@ -41,6 +64,16 @@ class BaseStore:
         if events:
             self.events_written()
 
+    def insert_many_with_events(self, collection, writes):
+        """Inserts each ``(document, events, request_id)`` in one round trip, skipping documents
+        whose ``_id`` is taken: for each, whether it was inserted."""
+        done = set(inserted(self.db[collection], [
+            new_document_with_events(document, events, request_id)
+            for document, events, request_id in writes]))
+        if any(events for _, events, _ in writes):
+            self.events_written()
+        return [i in done for i in range(len(writes))]
+
     def save_versioned(self, collection, document, fields, events):
         """Writes the next version of ``document`` (``fields`` and ``events`` applied) if it is
         still the stored version; the saved document, or None when another write came first."""
@@ -61,26 +94,29 @@ class BaseStore:
     def ping(self):
         self.db.command("ping")
 
-    def claim_event(self, handler, event_id, now, lease_until):
-        """Claims the handling of an event: "claimed", "done" (handled before) or "busy"
-        (another worker holds an unexpired claim). Times are RFC 3339 strings."""
+    def claim_events(self, handler, event_ids, now, lease_until):
+        """Claims the handling of events, in one round trip when none was seen before: for
+        each, "claimed", "done" (handled before) or "busy" (another worker holds an unexpired
+        claim). Times are RFC 3339 strings."""
         claims = self.db[PROCESSED_EVENTS]
-        key = f"{handler}:{event_id}"
-        try:
-            claims.insert_one({"_id": key, "state": "started", "lease_until": lease_until,
-                               "at": now})
-            return "claimed"
-        except DuplicateKeyError:
-            pass
+        keys = [f"{handler}:{event_id}" for event_id in event_ids]
+        new = set(inserted(claims, [{"_id": key, "state": "started", "lease_until": lease_until,
+                                     "at": now} for key in keys]))
+        return ["claimed" if i in new else self._claim_seen(key, now, lease_until)
+                for i, key in enumerate(keys)]
+
+    def _claim_seen(self, key, now, lease_until):
+        claims = self.db[PROCESSED_EVENTS]
         expired = {"_id": key, "state": "started", "lease_until": {"$lt": now}}
         if claims.find_one_and_update(expired, {"$set": {"lease_until": lease_until}}):
             return "claimed"
         claim = claims.find_one({"_id": key})
         return "done" if claim is not None and claim["state"] == "done" else "busy"
 
-    def finish_event(self, handler, event_id, now):
-        self.db[PROCESSED_EVENTS].update_one({"_id": f"{handler}:{event_id}"},
-                                             {"$set": {"state": "done", "at": now}})
+    def finish_events(self, handler, event_ids, now):
+        self.db[PROCESSED_EVENTS].bulk_write([
+            UpdateOne({"_id": f"{handler}:{event_id}"}, {"$set": {"state": "done", "at": now}})
+            for event_id in event_ids], ordered=False)
 
     def release_event(self, handler, event_id):
         self.db[PROCESSED_EVENTS].delete_one({"_id": f"{handler}:{event_id}",

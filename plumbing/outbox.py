@@ -16,6 +16,7 @@ import eventlet
 from eventlet.queue import Full, LightQueue
 from nameko.amqp.publish import Publisher
 from nameko.constants import HEADER_PREFIX
+from pymongo import UpdateOne
 
 from plumbing.context import REQUEST_ID_KEY, current_request_id
 from plumbing.events import exchange_for
@@ -27,15 +28,16 @@ PENDING = {"outbox_count": {"$gt": 0}}
 BATCH = 200
 
 
-def _entry(envelope):
-    return {"envelope": envelope, REQUEST_ID_KEY: current_request_id()}
+def _entry(envelope, request_id=None):
+    return {"envelope": envelope, REQUEST_ID_KEY: request_id or current_request_id()}
 
 
-def new_document_with_events(document, envelopes):
-    """A document to insert, carrying its events."""
+def new_document_with_events(document, envelopes, request_id=None):
+    """A document to insert, carrying its events (and the id of the request that caused them:
+    by default the current one)."""
     return {
         **document,
-        "outbox": {e["event_id"]: _entry(e) for e in envelopes},
+        "outbox": {e["event_id"]: _entry(e, request_id) for e in envelopes},
         "outbox_count": len(envelopes),
     }
 
@@ -113,11 +115,16 @@ class OutboxRelay:
         published = 0
         for name in self.collections:
             collection = self.db[name]
-            for document in collection.find(PENDING, {"outbox": 1}).limit(BATCH):
-                for entry in pending_entries(document):
-                    self._publish(entry)
-                    self._clear(collection, document["_id"], entry["envelope"]["event_id"])
-                    published += 1
+            clears = []
+            try:
+                for document in collection.find(PENDING, {"outbox": 1}).limit(BATCH):
+                    for entry in pending_entries(document):
+                        self._publish(entry)
+                        clears.append(_clear(document["_id"], entry["envelope"]["event_id"]))
+            finally:  # one round trip for the pass; a crash before it publishes these again
+                if clears:
+                    collection.bulk_write(clears, ordered=False)
+            published += len(clears)
         return published
 
     def _publish(self, entry):
@@ -130,10 +137,11 @@ class OutboxRelay:
                                routing_key=envelope["type"], headers=headers)
         EVENTS_PUBLISHED.labels(envelope["source"], envelope["type"]).inc()
 
-    @staticmethod
-    def _clear(collection, document_id, event_id):
-        # the version moves too, so a writer holding the old outbox loses its race and rereads
-        collection.update_one(
-            {"_id": document_id, f"outbox.{event_id}": {"$exists": True}},
-            {"$unset": {f"outbox.{event_id}": ""}, "$inc": {"outbox_count": -1, "version": 1}},
-        )
+
+
+def _clear(document_id, event_id):
+    """The write that removes a published event from its document's outbox. The version moves
+    too, so a writer holding the old outbox loses its race and rereads."""
+    return UpdateOne(
+        {"_id": document_id, f"outbox.{event_id}": {"$exists": True}},
+        {"$unset": {f"outbox.{event_id}": ""}, "$inc": {"outbox_count": -1, "version": 1}})

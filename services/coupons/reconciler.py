@@ -52,7 +52,7 @@ class StockReconciler:
         prefix = units.PRIZE if _is_prize(counter) else units.DRAW
         void = units.placeholder(units.VOID, (counter["_id"], seq), counter["campaign_id"],
                                  prefix, now, **{"return": "pending"})
-        store.insert_coupon(void)  # False: the claim recorded it first, nothing to return
+        store.insert_void(void)  # False: the claim recorded it first, nothing to return
 
 
 def _is_prize(counter):

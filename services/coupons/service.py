@@ -8,8 +8,10 @@ from nameko.timer import timer
 
 from plumbing.actors import Actor, covers
 from plumbing.clock import ClockProvider
+from plumbing.coalesce import Coalescer, Outcome, attempt
 from plumbing.config import PerProcess, env_float
 from plumbing.consumers import consumes
+from plumbing.context import current_request_id
 from plumbing.errors import DomainError, conflict, not_found, unavailable, validated
 from plumbing.events import text_field
 from plumbing.expiring_cache import ExpiringCache
@@ -18,6 +20,7 @@ from plumbing.mongo import Mongo
 from plumbing.rpc import BoundedRpcProxy
 from plumbing.service import FangxinService, rpc
 from services.coupons import metrics, rules, units
+from services.coupons.claims import ClaimRequest
 from services.coupons.reconciler import RECONCILE_SECONDS, Reconciler
 from services.coupons.events import CONTRACTS as EVENT_CONTRACTS
 from services.coupons.schemas import (CampaignSchema, ClaimSchema, RedemptionSchema,
@@ -42,6 +45,8 @@ class CouponsService(FangxinService):
     # second; a change made here drops them at once, one made by another process via its event
     recent_campaigns = PerProcess(lambda: ExpiringCache(
         env_float("CAMPAIGN_CACHE_SECONDS", 1.0), max_entries=10_000))
+    claim_batches = PerProcess(Coalescer)
+    key_lookups = PerProcess(Coalescer)
 
     def _requests(self):
         return IdempotentRequests(self.store.db[REQUESTS], self.clock)
@@ -117,64 +122,133 @@ class CouponsService(FangxinService):
 
     @rpc
     def claim(self, actor, campaign_id, payload, idempotency_key=None):
-        actor = Actor.from_dict(actor)
-        body = validated(ClaimSchema(), payload or {})
-        scope, requests = f"claim:{actor.sub}", self._requests()
+        request = ClaimRequest(campaign_id, Actor.from_dict(actor).sub,
+                               validated(ClaimSchema(), payload or {}), idempotency_key,
+                               current_request_id())
         try:
-            campaign = self._recent_campaign(campaign_id)
-            if rules.sold_out_ended(campaign) and not requests.recorded(scope, idempotency_key):
-                # the answer can only be SOLD_OUT, now and for any retry: nothing to store
-                rules.claimable(campaign, self._now())
-            coupon = requests.run(scope, idempotency_key, {"campaign_id": campaign_id, **body},
-                                  lambda: self._claim(actor, campaign, body))
+            coupon = self._settled_claim(request)
         except DomainError as exc:
             metrics.CLAIMS.labels(exc.code).inc()
             raise
         metrics.CLAIMS.labels("issued" if coupon["code"] else "no_prize").inc()
         return coupon
 
-    def _claim(self, actor, campaign, body):
-        campaign_id, now = campaign["_id"], self._now()
-        rules.claimable(campaign, now)
-        if body.get("merchant_id"):
-            rules.require_redeemable_at(campaign, self._standing(body["merchant_id"]),
-                                        "NOT_ELIGIBLE")
-        if not self.store.take_holding(campaign_id, actor.sub, campaign["per_consumer_limit"]):
-            raise conflict("LIMIT_REACHED", "you hold as many coupons of this campaign as "
-                                            "one person may")
-        unit = self.store.take_stock(campaign_id, self.settings.stock_shards)
-        if unit is None:
-            self.store.give_back_holding(campaign_id, actor.sub)
-            self._end_sold_out(campaign_id)
-            raise conflict("SOLD_OUT", "the campaign has no coupons left")
-        # from here on the unit is recorded by exactly one document, or the reconciler
+    def _settled_claim(self, request):
+        campaign = self._recent_campaign(request.campaign_id)
+        if rules.sold_out_ended(campaign):
+            return self._claim_after_sell_out(campaign, request)
+        # claims of a campaign arriving together share their round trips (plumbing/coalesce.py)
+        outcome = self.claim_batches.submit(request.campaign_id, request, self._idempotent_claims)
+        if outcome is None:  # its key was seen before: the first answer
+            return self._first_answer(campaign, request)
+        return outcome.unwrap()
+
+    def _claim_after_sell_out(self, campaign, request):
+        """SOLD_OUT, now and for any retry, with nothing stored; but a retry of a claim made
+        before the end gets its first answer (its record is looked up with those of the other
+        claims arriving meanwhile)."""
+        record = self.key_lookups.submit("claims", request, lambda requests: [
+            Outcome(r) for r in self._requests().records([r.idempotent for r in requests])])
+        if record.unwrap() is None:
+            rules.claimable(campaign, self._now())
+        return self._first_answer(campaign, request, record.value)
+
+    def _first_answer(self, campaign, request, record=None):
+        """The answer given to the first request with this one's key (the claim is made anew
+        if that request died without one)."""
+        return self._requests().replay(request.idempotent, lambda: self._claims(
+            campaign, [request])[0].unwrap(), record)
+
+    def _idempotent_claims(self, requests):
+        campaign = self._recent_campaign(requests[0].campaign_id)
+        return self._requests().run_many([r.idempotent for r in requests], lambda fresh: (
+            self._claims(campaign, [requests[i] for i in fresh])))
+
+    def _claims(self, campaign, requests):
+        """Outcomes of claims of one campaign, made together: one round trip for their limits,
+        one (near the end of stock: a few) for their units, one for their coupons."""
+        now = self._now()
+        try:
+            rules.claimable(campaign, now)
+        except DomainError as exc:
+            return [Outcome(error=exc)] * len(requests)
+        outcomes = [self._ineligible(campaign, r) for r in requests]
+        eligible = [i for i, outcome in enumerate(outcomes) if outcome is None]
+        counted = self.store.take_holdings(
+            campaign["_id"], [requests[i].consumer for i in eligible],
+            campaign["per_consumer_limit"])
+        for i in (i for i, ok in zip(eligible, counted) if not ok):
+            outcomes[i] = Outcome(error=conflict(
+                "LIMIT_REACHED", "you hold as many coupons of this campaign as one person may"))
+        holders = [i for i, ok in zip(eligible, counted) if ok]
+        taken = self.store.take_stock(campaign["_id"], self.settings.stock_shards, len(holders))
+        if len(taken) < len(holders):
+            unserved = holders[len(taken):]
+            self.store.give_back_holdings(campaign["_id"],
+                                          [requests[i].consumer for i in unserved])
+            self._end_sold_out(campaign["_id"])
+            for i in unserved:
+                outcomes[i] = Outcome(error=conflict("SOLD_OUT",
+                                                     "the campaign has no coupons left"))
+        # from here on each unit is recorded by exactly one document, or the reconciler
         # returns it (services/coupons/units.py)
-        prize, prize_unit = self._draw(campaign) if campaign["kind"] == "lucky_draw" else (
-            None, None)
-        if campaign["kind"] == "lucky_draw" and prize is None:
-            self._record(campaign_id, actor, units.placeholder(
-                units.NO_PRIZE, unit, campaign_id, units.DRAW, now, drawn_by=actor.sub))
-            return rules.no_prize_view(campaign, now)
-        coupon = {**rules.new_coupon(units.unit_id(*unit), campaign, actor.sub, now, prize),
-                  **units.unit_fields(unit, prize_unit)}
-        self._record(campaign_id, actor, coupon, self._envelopes([("coupon_claimed", {
-            "coupon_id": coupon["_id"], "campaign_id": campaign_id, "consumer": actor.sub,
+        served = holders[:len(taken)]
+        for i, outcome in zip(served, self._record(campaign, [requests[i] for i in served], taken,
+                                                   now)):
+            outcomes[i] = outcome
+        return outcomes
+
+    def _ineligible(self, campaign, request):
+        """None, or the outcome of a claim made for a merchant the campaign does not cover."""
+        merchant_id = request.body.get("merchant_id")
+        if not merchant_id:
+            return None
+        outcome = attempt(lambda: rules.require_redeemable_at(
+            campaign, self._standing(merchant_id), "NOT_ELIGIBLE"))
+        return outcome if outcome.error else None
+
+    def _record(self, campaign, requests, taken, now):
+        prizes = self.store.remaining(campaign["_id"])[1] if campaign["kind"] == "lucky_draw" \
+            else {}
+        claimed = [self._claimed(campaign, r, unit, now, prizes)
+                   for r, unit in zip(requests, taken)]
+        recorded = self.store.insert_coupons([(document, events, request.request_id) for
+                                              request, (document, events, _) in
+                                              zip(requests, claimed)])
+        # False: voided by the reconciler first, this claim was too slow
+        self.store.give_back_holdings(campaign["_id"], [
+            r.consumer for r, ok in zip(requests, recorded) if not ok])
+        return [Outcome(view) if ok else Outcome(error=unavailable(
+            "the claim took too long and was undone; try again"))
+                for (_, _, view), ok in zip(claimed, recorded)]
+
+    def _claimed(self, campaign, request, unit, now, prizes):
+        """The document that records a claim's unit, its events and the claimant's answer."""
+        campaign_id, prize, prize_unit = campaign["_id"], None, None
+        if campaign["kind"] == "lucky_draw":
+            prize, prize_unit = self._draw(campaign, prizes)
+            if prize is None:
+                return (units.placeholder(units.NO_PRIZE, unit, campaign_id, units.DRAW, now,
+                                          drawn_by=request.consumer), [],
+                        rules.no_prize_view(campaign, now))
+        coupon = {**rules.new_coupon(units.unit_id(*unit), campaign, request.consumer, now,
+                                     prize), **units.unit_fields(unit, prize_unit)}
+        events = self._envelopes([("coupon_claimed", {
+            "coupon_id": coupon["_id"], "campaign_id": campaign_id, "consumer": request.consumer,
             "campaign_name": campaign["name"], "prize": coupon["prize"],
             "face_value_fen": coupon["face_value_fen"], "expires_at": coupon["expires_at"],
-            "regions": campaign["eligibility"]["regions"]})]))
-        return rules.coupon_view(coupon)
+            "regions": campaign["eligibility"]["regions"]})])
+        return coupon, events, rules.coupon_view(coupon)
 
-    def _record(self, campaign_id, actor, document, events=()):
-        if not self.store.insert_coupon(document, events):  # voided: this claim was too slow
-            self.store.give_back_holding(campaign_id, actor.sub)
-            raise unavailable("the claim took too long and was undone; try again")
-
-    def _draw(self, campaign):
-        """The prize tier won and its unit, or (None, None)."""
-        _, prizes = self.store.remaining(campaign["_id"])
+    def _draw(self, campaign, prizes):
+        """The prize tier won and its unit, or (None, None); ``prizes`` (units left per tier)
+        is read once per batch and kept current here."""
         tier = rules.draw_prize(campaign["prize_tiers"], prizes, _draws)
         prize_unit = tier and self.store.take_prize(campaign["_id"], tier["name"])
-        return (tier, prize_unit) if prize_unit else (None, None)
+        if not prize_unit:
+            return None, None
+        prizes[tier["name"]] -= 1
+        return tier, prize_unit
 
     def _end_sold_out(self, campaign_id):
         self._move(campaign_id, lambda c: rules.moved(c, "ended", "system", self._now(),

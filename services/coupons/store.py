@@ -2,10 +2,10 @@
 the campaign, optionally split in shards, so that claims do not all queue on one document."""
 import random
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from plumbing.mongo import BaseStore
+from plumbing.mongo import BaseStore, refused_as_duplicates
 from plumbing.outbox import update_with_events
 from plumbing.pagination import newest_first
 from services.coupons import units
@@ -62,26 +62,46 @@ class CouponsStore(BaseStore):
                       "accounted_upto": 0} for tier in prize_tiers]
         self.db[STOCK].insert_many(counters)
 
-    def take_stock(self, campaign_id, shards):
-        """Takes one unit from a shard with stock left: the unit ``(counter_id, seq)``, or None
-        when every shard is empty."""
+    def take_stock(self, campaign_id, shards, count=1):
+        """Takes up to ``count`` units from shards with stock left: the units
+        ``(counter_id, seq)``, fewer than ``count`` (none) when the shards run out."""
         order = list(range(shards))
         random.shuffle(order)
+        units = []
         for n in order:
-            unit = self._take(f"{campaign_id}:{n}")
-            if unit is not None:
-                return unit
-        return None
+            units += self._take_up_to(f"{campaign_id}:{n}", count - len(units))
+            if len(units) == count:
+                break
+        return units
 
     def take_prize(self, campaign_id, tier_name):
-        return self._take(f"{campaign_id}:prize:{tier_name}")
+        units = self._take(f"{campaign_id}:prize:{tier_name}", 1)
+        return units[0] if units else None
 
-    def _take(self, counter_id):
+    def _take_up_to(self, counter_id, count):
+        """All ``count`` units in one write when the counter has them, else what it has left."""
+        units = []
+        while len(units) < count:
+            wanted = count - len(units)
+            taken = self._take(counter_id, wanted)
+            if taken is None:
+                left = self.db[STOCK].find_one({"_id": counter_id}, {"remaining": 1})
+                if left is None or left["remaining"] <= 0:
+                    break
+                taken = self._take(counter_id, min(wanted, left["remaining"])) or []
+            units += taken
+        return units
+
+    def _take(self, counter_id, count):
+        """``count`` units taken in one conditional write, or None if fewer are left."""
         counter = self.db[STOCK].find_one_and_update(
-            {"_id": counter_id, "remaining": {"$gt": 0}},
-            {"$inc": {"remaining": -1, "taken": 1}}, projection={"taken": 1},
+            {"_id": counter_id, "remaining": {"$gte": count}},
+            {"$inc": {"remaining": -count, "taken": count}}, projection={"taken": 1},
             return_document=ReturnDocument.AFTER)
-        return None if counter is None else (counter_id, counter["taken"])
+        if counter is None:
+            return None
+        return [(counter_id, seq) for seq in range(counter["taken"] - count + 1,
+                                                   counter["taken"] + 1)]
 
     def remaining(self, campaign_id):
         counters = self.db[STOCK].find({"campaign_id": campaign_id}, {"kind": 1, "remaining": 1,
@@ -96,30 +116,45 @@ class CouponsStore(BaseStore):
 
     # --- per-consumer limits ------------------------------------------------------------------
 
-    def take_holding(self, campaign_id, consumer, limit):
-        """Counts one more claim for the consumer unless it would pass ``limit``."""
+    def take_holdings(self, campaign_id, consumers, limit):
+        """Counts one more claim for each consumer (a consumer may come more than once) unless
+        it would pass ``limit``, in one round trip: for each, whether it was counted."""
+        if not consumers:
+            return []
+        writes = [UpdateOne({"_id": _holding(campaign_id, c), "count": {"$lt": limit}},
+                            {"$inc": {"count": 1}}, upsert=True) for c in consumers]
         try:
-            return self.db[HOLDINGS].find_one_and_update(
-                {"_id": f"{campaign_id}:{consumer}", "count": {"$lt": limit}},
-                {"$inc": {"count": 1}}, upsert=True, projection={"_id": 1},
-                return_document=ReturnDocument.AFTER) is not None
-        except DuplicateKeyError:  # MongoDB: the upsert met a holding already at the limit
-            return False
+            self.db[HOLDINGS].bulk_write(writes, ordered=False)
+            return [True] * len(consumers)
+        except BulkWriteError as exc:
+            # the upsert met an existing holding at the limit, or (limit > 1) a holding another
+            # claim created at the same moment, which a plain update settles
+            refused = refused_as_duplicates(exc)
+        return [i not in refused or (limit > 1 and self._count_one_more(
+            campaign_id, consumer, limit)) for i, consumer in enumerate(consumers)]
 
-    def give_back_holding(self, campaign_id, consumer):
-        self.db[HOLDINGS].update_one({"_id": f"{campaign_id}:{consumer}"},
-                                     {"$inc": {"count": -1}})
+    def _count_one_more(self, campaign_id, consumer, limit):
+        return self.db[HOLDINGS].update_one(
+            {"_id": _holding(campaign_id, consumer), "count": {"$lt": limit}},
+            {"$inc": {"count": 1}}).modified_count == 1
+
+    def give_back_holdings(self, campaign_id, consumers):
+        if consumers:
+            self.db[HOLDINGS].bulk_write([
+                UpdateOne({"_id": _holding(campaign_id, c)}, {"$inc": {"count": -1}})
+                for c in consumers], ordered=False)
 
     # --- coupons and redemptions --------------------------------------------------------------
 
-    def insert_coupon(self, coupon, events=()):
-        """Records the coupon (or a ``no_prize`` record); False when its unit was voided
-        first (the claim took longer than the reconciler's grace period)."""
-        try:
-            self.insert_with_events(COUPONS, coupon, list(events))
-            return True
-        except DuplicateKeyError:
-            return False
+    def insert_coupons(self, records):
+        """Records each ``(coupon or no_prize record, events, request_id)`` in one round trip;
+        for each, False when its unit was voided first (the claim took longer than the
+        reconciler's grace period)."""
+        return self.insert_many_with_events(COUPONS, records)
+
+    def insert_void(self, void):
+        """False when the unit's claim recorded it first."""
+        return self.insert_many_with_events(COUPONS, [(void, [], None)])[0]
 
     def coupon_by_code(self, code):
         return self.db[COUPONS].find_one({"code": code, "status": {"$in": ISSUED}}, NO_OUTBOX)
@@ -203,3 +238,7 @@ class CouponsStore(BaseStore):
         except DuplicateKeyError:
             self.db[MERCHANTS].replace_one({"_id": document["_id"], "as_of": {"$lte": as_of}},
                                            document)
+
+
+def _holding(campaign_id, consumer):
+    return f"{campaign_id}:{consumer}"

@@ -1,9 +1,9 @@
 """Inbox messages, deliveries on the other channels, preferences, the warning audience and
 consumer warnings."""
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
-from plumbing.mongo import BaseStore
+from plumbing.mongo import BaseStore, inserted
 from plumbing.outbox import update_with_events
 from plumbing.pagination import newest_first
 
@@ -13,7 +13,6 @@ PREFERENCES = "preferences"
 AUDIENCE = "audience"
 WARNINGS = "warnings"
 NO_OUTBOX = {"outbox": 0}
-DUPLICATE_KEY = 11000
 
 
 class NotificationsStore(BaseStore):
@@ -34,23 +33,11 @@ class NotificationsStore(BaseStore):
 
     def add_message(self, message):
         """Stores ``message`` unless one with its id exists; True when it was new."""
-        try:
-            self.db[MESSAGES].insert_one(message)
-            return True
-        except DuplicateKeyError:
-            return False
+        return bool(inserted(self.db[MESSAGES], [message]))
 
     def add_messages(self, messages):
         """Stores many messages, skipping those already there; how many were new."""
-        if not messages:
-            return 0
-        try:
-            return len(self.db[MESSAGES].insert_many(messages, ordered=False).inserted_ids)
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(error.get("code") != DUPLICATE_KEY for error in errors):
-                raise
-            return len(messages) - len(errors)
+        return len(inserted(self.db[MESSAGES], messages))
 
     def inbox(self, query, unread_only, cursor, limit):
         if unread_only:

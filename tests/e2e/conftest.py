@@ -187,6 +187,7 @@ class EventTap:
         self.bound = self.queue(self.connection.default_channel)
         self.bound.declare()
         self.seen = []
+        self.headers = {}  # event_id -> the message's headers
 
     def events(self, event_type=None, **data):
         """Events seen so far, of ``event_type`` and with these data fields if given."""
@@ -195,6 +196,7 @@ class EventTap:
             if message is None:
                 break
             self.seen.append(message.payload)
+            self.headers[message.payload.get("event_id")] = message.headers or {}
         return [e for e in self.seen if (event_type is None or e["type"] == event_type)
                 and all(e["data"].get(k) == v for k, v in data.items())]
 

@@ -1,6 +1,7 @@
 """Coupon campaigns through the gateway: validation, the status machine, claims and every claim
 error, idempotency, the lucky draw, redemption per kind and its errors, eligibility that follows
 the registry's events, rollback, expiry, and the operator's figures and settlement CSV."""
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -222,6 +223,27 @@ def test_a_claim_gives_a_coupon_the_consumer_sees(client, operator, coupon_event
     assert campaign(client, operator, campaign_id)["remaining"] == 49
     assert poll(lambda: coupon_events.events("coupon_claimed", coupon_id=coupon["coupon_id"]),
                 bool)
+
+
+def test_claims_made_together_each_carry_their_own_request_id_to_their_event(
+        client, operator, coupon_events):
+    """Claims arriving together are recorded in one batch by one of their workers; each
+    coupon_claimed event still carries the request id of the claim that won it."""
+    campaign_id = active_campaign(client, operator, total_quantity=50)["campaign_id"]
+    consumers = [new_consumer(client)[1] for _ in range(16)]
+
+    def claim_traced(n):
+        response = client.post(f"/api/v1/campaigns/{campaign_id}/claims", consumers[n], json={},
+                               headers={"X-Request-ID": f"together-{n}"})
+        assert response.status_code == 201, response.text
+        return response.json()["coupon_id"], f"together-{n}"
+
+    with ThreadPoolExecutor(16) as pool:
+        traced = dict(pool.map(claim_traced, range(16)))
+    events = poll(lambda: coupon_events.events("coupon_claimed", campaign_id=campaign_id),
+                  lambda seen: len(seen) == 16)
+    assert {e["data"]["coupon_id"]: coupon_events.headers[e["event_id"]].get("nameko.request_id")
+            for e in events} == traced
 
 
 def test_limit_reached_then_sold_out_and_the_campaign_ends(client, operator):

@@ -27,8 +27,7 @@ def test_a_unit_taken_by_a_claim_that_died_comes_back_once(fault_stack, fault_cl
     coupon = claimed(client, consumer, campaign_id)
     store = coupons_store(fault_stack)
 
-    lost = store.take_stock(campaign_id, 1)  # ... and the process dies here
-    assert lost is not None
+    [lost] = store.take_stock(campaign_id, 1)  # ... and the process dies here
     assert stats(client, operator, campaign_id)["remaining"] == 3
 
     figures = poll(lambda: stats(client, operator, campaign_id),
@@ -43,8 +42,9 @@ def test_a_unit_taken_by_a_claim_that_died_comes_back_once(fault_stack, fault_cl
     assert poll(lambda: stats(client, operator, campaign_id), lambda f: f["remaining"] != 4,
                 seconds=3)["remaining"] == 4
     # a claim slower than the grace period cannot record its unit any more
-    assert store.insert_coupon({"_id": units.unit_id(*lost), "code": "late",
-                                "campaign_id": campaign_id, "status": "active"}) is False
+    assert store.insert_coupons([({"_id": units.unit_id(*lost), "code": "late",
+                                   "campaign_id": campaign_id, "status": "active"}, [], None)]
+                                ) == [False]
     assert store.coupon_by_code(coupon["code"])["_id"] == coupon["coupon_id"]
     assert store.coupon_by_code(voids[0]["code"]) is None  # a void is never a coupon
 
@@ -60,8 +60,8 @@ def test_a_claim_whose_unit_was_voided_meanwhile_answers_503_and_gives_its_limit
                                   per_consumer_limit=1)["campaign_id"]
     store = coupons_store(fault_stack)
     counter_id = f"{campaign_id}:0"
-    store.insert_coupon(units.placeholder(units.VOID, (counter_id, 1), campaign_id, units.DRAW,
-                                          "2026-01-01T00:00:00Z", **{"return": "done"}))
+    store.insert_void(units.placeholder(units.VOID, (counter_id, 1), campaign_id, units.DRAW,
+                                        "2026-01-01T00:00:00Z", **{"return": "done"}))
     _, consumer = new_consumer(client)
     too_late = claim(client, consumer, campaign_id)
     assert (too_late.status_code, error_code(too_late)) == (503, "UNAVAILABLE"), too_late.text
