@@ -7,8 +7,9 @@ from functools import partial
 import eventlet
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu.exceptions import OperationalError
+from nameko.amqp.publish import Publisher
 from nameko.exceptions import UnknownService
-from nameko.rpc import RpcProxy
+from nameko.rpc import Responder, RpcProxy
 
 from plumbing.config import env_float
 from plumbing.errors import ServiceUnavailable
@@ -49,3 +50,17 @@ class BoundedRpcProxy(RpcProxy):
 
     def get_dependency(self, worker_ctx):
         return BoundedService(super().get_dependency(worker_ctx), self.timeout)
+
+
+class ReplyPublisher(Publisher):
+    """Publishes RPC answers without waiting for the broker's confirm: one round trip less per
+    call. A confirm would only tell the answering service that the broker took the answer; the
+    caller, the one who needs it, has its own timeout for an answer that never comes."""
+
+    use_confirms = False
+
+
+def answer_without_confirms():
+    """Makes nameko's RPC entrypoints of this process answer through ``ReplyPublisher``
+    (``plumbing.runner`` calls this at start)."""
+    Responder.publisher_cls = ReplyPublisher

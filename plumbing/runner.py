@@ -19,7 +19,7 @@ import sys  # noqa: E402
 from eventlet.event import Event  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
-from plumbing import broker_loss  # noqa: E402
+from plumbing import broker_loss, rpc  # noqa: E402
 from plumbing.config import env_float, nameko_config  # noqa: E402
 from plumbing.logs import configure_logging  # noqa: E402
 
@@ -42,6 +42,7 @@ def shut_down(runner, timeout):
 
 def main(argv):
     broker_loss.install()
+    rpc.answer_without_confirms()
     service_cls = load_class(argv[1])
     configure_logging(service_cls.name)
     config = nameko_config(service_cls.name)

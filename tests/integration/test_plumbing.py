@@ -1,6 +1,8 @@
 """The shared plumbing against the real RabbitMQ and the real store."""
 import pytest
 import requests
+from nameko.amqp.publish import Publisher
+from nameko.rpc import Responder
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_waiter
 from nameko.web.server import WebServer
@@ -12,6 +14,7 @@ from plumbing.clock import Clock
 from plumbing.events import new_event
 from plumbing.mongo import Mongo
 from plumbing.outbox import new_document_with_events
+from plumbing.rpc import ReplyPublisher, answer_without_confirms
 from tests.integration.sample_services import LedgerService, ParcelService
 
 
@@ -123,6 +126,22 @@ def test_the_request_id_travels_in_the_rpc_context(start_service, rpc):
     assert rpc("parcels", request_id="req-rpc-7").whoami() == "req-rpc-7"
     generated = rpc("parcels").whoami()
     assert isinstance(generated, str) and len(generated) == 32
+
+
+def test_rpc_answers_go_out_without_waiting_for_a_confirm_and_arrive(
+        start_service, rpc, monkeypatch):
+    monkeypatch.setattr(Responder, "publisher_cls", Responder.publisher_cls)  # undone after
+    answer_without_confirms()
+    published = []  # use_confirms of each answer's publisher; the answer is really published
+
+    def publish(self, *args, **kwargs):
+        published.append(self.use_confirms)
+        return Publisher.publish(self, *args, **kwargs)
+
+    monkeypatch.setattr(ReplyPublisher, "publish", publish)
+    start_service(ParcelService)
+    assert rpc("parcels", request_id="req-unconfirmed").whoami() == "req-unconfirmed"
+    assert published == [False]
 
 
 def test_every_entrypoint_is_counted_and_timed(start_service, rpc):
