@@ -167,36 +167,47 @@ class CouponsService(FangxinService):
     def _claims(self, campaign, requests):
         """Outcomes of claims of one campaign, made together: one round trip for their limits,
         one (near the end of stock: a few) for their units, one for their coupons."""
-        now = self._now()
         try:
-            rules.claimable(campaign, now)
+            rules.claimable(campaign, self._now())
         except DomainError as exc:
             return [Outcome(error=exc)] * len(requests)
         outcomes = [self._ineligible(campaign, r) for r in requests]
-        eligible = [i for i, outcome in enumerate(outcomes) if outcome is None]
-        counted = self.store.take_holdings(
-            campaign["_id"], [requests[i].consumer for i in eligible],
-            campaign["per_consumer_limit"])
-        for i in (i for i, ok in zip(eligible, counted) if not ok):
-            outcomes[i] = Outcome(error=conflict(
-                "LIMIT_REACHED", "you hold as many coupons of this campaign as one person may"))
-        holders = [i for i, ok in zip(eligible, counted) if ok]
+        holders = self._count_against_limits(campaign, requests, outcomes)
+        served, taken = self._take_units(campaign, requests, holders, outcomes)
+        # from here on each unit is recorded by exactly one document, or the reconciler
+        # returns it (services/coupons/units.py)
+        recorded = self._record(campaign, [requests[i] for i in served], taken, self._now())
+        for i, outcome in zip(served, recorded):
+            outcomes[i] = outcome
+        return outcomes
+
+    def _count_against_limits(self, campaign, requests, outcomes):
+        """The indexes of the claims still open whose consumers are within the limit; the
+        others' outcomes become LIMIT_REACHED."""
+        still_open = [i for i, outcome in enumerate(outcomes) if outcome is None]
+        counted = self.store.take_holdings(campaign["_id"],
+                                           [requests[i].consumer for i in still_open],
+                                           campaign["per_consumer_limit"])
+        for i, ok in zip(still_open, counted):
+            if not ok:
+                outcomes[i] = Outcome(error=conflict(
+                    "LIMIT_REACHED", "you hold as many coupons of this campaign as one person "
+                                     "may"))
+        return [i for i, ok in zip(still_open, counted) if ok]
+
+    def _take_units(self, campaign, requests, holders, outcomes):
+        """A unit for each holder while stock lasts: (indexes served, their units). Those left
+        without one give their holding back and get SOLD_OUT, and the campaign ends."""
         taken = self.store.take_stock(campaign["_id"], self.settings.stock_shards, len(holders))
-        if len(taken) < len(holders):
-            unserved = holders[len(taken):]
+        unserved = holders[len(taken):]
+        if unserved:
             self.store.give_back_holdings(campaign["_id"],
                                           [requests[i].consumer for i in unserved])
             self._end_sold_out(campaign["_id"])
             for i in unserved:
                 outcomes[i] = Outcome(error=conflict("SOLD_OUT",
                                                      "the campaign has no coupons left"))
-        # from here on each unit is recorded by exactly one document, or the reconciler
-        # returns it (services/coupons/units.py)
-        served = holders[:len(taken)]
-        for i, outcome in zip(served, self._record(campaign, [requests[i] for i in served], taken,
-                                                   now)):
-            outcomes[i] = outcome
-        return outcomes
+        return holders[:len(taken)], taken
 
     def _ineligible(self, campaign, request):
         """None, or the outcome of a claim made for a merchant the campaign does not cover."""
