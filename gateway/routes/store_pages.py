@@ -49,23 +49,37 @@ def store_not_found():
     return not_found("STORE_NOT_FOUND", "no store has this code")
 
 
+class KeptPage:
+    """A composed store page as the gateway keeps it, with its HTML rendered once per language
+    and dropped with it."""
+
+    def __init__(self, page):
+        self.page = page
+        self._html = {}  # locale -> the rendered page
+
+    def html(self, locale):
+        if locale not in self._html:
+            self._html[locale] = render_store_page(self.page, locale)
+        return self._html[locale]
+
+
 class StorePageRoutes:
     @api("GET", "/api/v1/public/stores/<code>", response=StorePageSchema, tags=TAGS,
          errors=(404,), cacheable=True,
          summary="The public store page as JSON, labels in zh-CN or en (counts a scan)")
     def public_store(self, call):
-        return localized(self._page(_checked(call.path["code"])), call.locale)
+        return localized(self._page(_checked(call.path["code"])).page, call.locale)
 
     def _page(self, code):
-        """The page, from memory when the gateway has it; each call counts one scan."""
+        """The ``KeptPage``, from memory when the gateway has it; each call counts one scan."""
         pages = self.store_pages
-        page = pages.get(code)
-        if page is None:
+        kept = pages.get(code)
+        if kept is None:
             read_at = pages.now()
-            page = self._composed_page(code)
-            pages.put(code, page, page["merchant_id"], read_at)
-        self.scans.add(page["merchant_id"])
-        return page
+            kept = KeptPage(self._composed_page(code))
+            pages.put(code, kept, kept.page["merchant_id"], read_at)
+        self.scans.add(kept.page["merchant_id"])
+        return kept
 
     def _composed_page(self, code):
         """The registry's page, with the complaints service's figures and the active coupon
@@ -94,10 +108,10 @@ class StorePageRoutes:
     def store_page_html(self, call):
         code = call.path["code"]
         try:
-            page = self._page(_checked(code))
+            kept = self._page(_checked(code))
         except DomainError as exc:
             return html_error(exc, code, call.locale)
-        return Response(render_store_page(page, call.locale), content_type=HTML)
+        return Response(kept.html(call.locale), content_type=HTML)
 
     # --- keeping the memory true ----------------------------------------------------------------
 

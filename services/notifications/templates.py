@@ -18,6 +18,7 @@ _environment = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     keep_trailing_newline=False,
+    auto_reload=False,  # templates ship with the code: no stat of the file per render
 )
 _environment.filters.update(FILTERS)
 

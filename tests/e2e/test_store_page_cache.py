@@ -42,6 +42,7 @@ def test_repeated_scans_are_served_from_memory_and_all_counted(stack, client, me
 def test_a_registry_change_reaches_a_kept_page_within_moments(client, merchants):
     merchant_id, _, code = unit(client, merchants)
     assert page(client, code)["status"] == "certified"
+    assert 'data-status="certified"' in client.get(f"/s/{code}").text  # its HTML is kept too
     county = client.token(role="regulator", sub="cache-county", region="330106", level="county")
     act(client, county, merchant_id, "suspend", "抽检不合格")
     shown = poll(lambda: page(client, code)["status"], lambda s: s == "suspended",
