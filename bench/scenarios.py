@@ -89,6 +89,7 @@ def warm_up(urls):
         requests.get(url, timeout=30).raise_for_status()
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(read, urls))
+    return {"pages_read": len(urls)}
 
 
 # --- the claim rush -------------------------------------------------------------------------
