@@ -138,7 +138,6 @@ class OutboxRelay:
         EVENTS_PUBLISHED.labels(envelope["source"], envelope["type"]).inc()
 
 
-
 def _clear(document_id, event_id):
     """The write that removes a published event from its document's outbox. The version moves
     too, so a writer holding the old outbox loses its race and rereads."""

@@ -138,7 +138,8 @@ class CouponsService(FangxinService):
         if rules.sold_out_ended(campaign):
             return self._claim_after_sell_out(campaign, request)
         # claims of a campaign arriving together share their round trips (plumbing/coalesce.py)
-        outcome = self.claim_batches.submit(request.campaign_id, request, self._idempotent_claims)
+        outcome = self.claim_batches.submit(request.campaign_id, request, lambda requests: (
+            self._idempotent_claims(campaign, requests)))
         if outcome is None:  # its key was seen before: the first answer
             return self._first_answer(campaign, request)
         return outcome.unwrap()
@@ -159,8 +160,8 @@ class CouponsService(FangxinService):
         return self._requests().replay(request.idempotent, lambda: self._claims(
             campaign, [request])[0].unwrap(), record)
 
-    def _idempotent_claims(self, requests):
-        campaign = self._recent_campaign(requests[0].campaign_id)
+    def _idempotent_claims(self, campaign, requests):
+        """Run by the batch's leader, with the campaign as it read it."""
         return self._requests().run_many([r.idempotent for r in requests], lambda fresh: (
             self._claims(campaign, [requests[i] for i in fresh])))
 
