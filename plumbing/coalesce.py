@@ -1,15 +1,18 @@
 """Group commit for the greenthreads of one process: concurrent calls that would each make the
 same few store round trips are run together, so a batch of k makes those round trips once.
 
-The first caller of a key leads: it runs the batch of every item queued for that key (its own
-first) and hands each caller its outcome. Callers that arrive meanwhile queue; when the batch is
-done, the first of them leads the next one. Nobody waits for a timer: under light load every
-batch holds one item, under a rush batches grow to the concurrency of the process.
+The first caller of a key leads: it first lets every greenthread that is ready to run go (one
+yield, no timer: work that arrived together, such as the messages of one socket read, queues
+behind it), then runs the batch of every item queued for that key (its own first) and hands each
+caller its outcome. Callers that arrive during the batch queue; when it is done, the first of
+them leads the next one. Nobody waits for a timer: under light load every batch holds one item,
+under a rush batches grow to the concurrency of the process.
 """
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+import eventlet
 from eventlet.event import Event
 
 
@@ -65,6 +68,25 @@ class Coalescer:
             self._lead(key, run_batch)
         return ticket.outcome
 
+    def submit_many(self, key, items, run_all):
+        """The results for ``items``, one per item, from ``run_all(all_items)`` run over the
+        items of every caller of ``key`` at once; ``run_all`` returns one result per item, or
+        None when it has nothing to hand back. Raises what ``run_all`` raised."""
+        def run_batch(lists):
+            everything = [item for items_of_one in lists for item in items_of_one]
+            results = run_all(everything)
+            if results is None:
+                results = [None] * len(everything)
+            outcomes, start = [], 0
+            for items_of_one in lists:
+                outcomes.append(Outcome(results[start:start + len(items_of_one)]))
+                start += len(items_of_one)
+            return outcomes
+
+        if not items:
+            return []
+        return self.submit(key, list(items), run_batch).unwrap()
+
     def _wait(self, key, ticket):
         try:
             ticket.called.wait()
@@ -77,6 +99,7 @@ class Coalescer:
             raise
 
     def _lead(self, key, run_batch):
+        eventlet.sleep(0)
         queue = self._queues[key]
         batch = [queue.popleft() for _ in range(min(len(queue), self.max_batch))]
         interrupted = None

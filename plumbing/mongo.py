@@ -7,6 +7,7 @@ comparisons are not reliable.
 """
 import logging
 
+import eventlet
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel, MongoClient, ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 PROCESSED_EVENTS = "processed_events"
 DUPLICATE_KEY = 11000
+RELAY_STOP_SECONDS = 5
 
 
 def inserted(collection, documents):
@@ -54,15 +56,16 @@ class BaseStore:
         self.db = db
         self._relay = relay
 
-    def events_written(self):
-        """Tell the relay that a write carried events, so it publishes them now."""
+    def events_written(self, collection):
+        """Tell the relay that a write to ``collection`` carried events, so it publishes them
+        now."""
         if self._relay is not None:
-            self._relay.wake()
+            self._relay.wake(collection)
 
     def insert_with_events(self, collection, document, events):
         self.db[collection].insert_one(new_document_with_events(document, events))
         if events:
-            self.events_written()
+            self.events_written(collection)
 
     def insert_many_with_events(self, collection, writes):
         """Inserts each ``(document, events, request_id)`` in one round trip, skipping documents
@@ -71,7 +74,7 @@ class BaseStore:
             new_document_with_events(document, events, request_id)
             for document, events, request_id in writes]))
         if any(events for _, events, _ in writes):
-            self.events_written()
+            self.events_written(collection)
         return [i in done for i in range(len(writes))]
 
     def save_versioned(self, collection, document, fields, events):
@@ -88,7 +91,7 @@ class BaseStore:
             {"_id": document["_id"], "version": document["version"]}, replacement,
             projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
         if saved is not None and events:
-            self.events_written()
+            self.events_written(collection)
         return saved
 
     def ping(self):
@@ -145,18 +148,19 @@ class Mongo(DependencyProvider):
             connect=False,
         )
         self.db = self.client[database_name(self.container.service_name)]
-        self.relay = None
+        self.relay = self._relay_thread = None
         if self.store_cls.OUTBOX_COLLECTIONS:
             self.relay = OutboxRelay(
                 self.db, self.store_cls.OUTBOX_COLLECTIONS, self.container.config,
                 poll_seconds=env_float("OUTBOX_POLL_SECONDS", 1.0),
+                linger_seconds=env_float("OUTBOX_LINGER_SECONDS", 0.05),
                 hold=env_bool("FAULT_HOLD_OUTBOX", False))
         self.store = self.store_cls(self.db, self.relay)
 
     def start(self):
         self._create_indexes()
         if self.relay is not None:
-            self.container.spawn_managed_thread(self.relay.run)
+            self._relay_thread = self.container.spawn_managed_thread(self.relay.run)
 
     def _create_indexes(self):
         """Waits for the store (it may start after the service), then creates the indexes."""
@@ -170,12 +174,19 @@ class Mongo(DependencyProvider):
                     self.db[name].create_indexes(models)
 
     def stop(self):
+        """Lets the relay finish its pass (the container kills what is still running after
+        this) and closes the client."""
         if self.relay is not None:
             self.relay.stop()
+            if self._relay_thread is not None:
+                with eventlet.Timeout(RELAY_STOP_SECONDS, False):
+                    self._relay_thread.wait()
         self.client.close()
 
     def kill(self):
-        self.stop()
+        if self.relay is not None:
+            self.relay.stop()
+        self.client.close()
 
     def get_dependency(self, worker_ctx):
         return self.store

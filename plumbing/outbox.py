@@ -2,8 +2,9 @@
 
 A write adds its events under ``outbox.<event_id>`` and increments ``outbox_count``, so one
 atomic update commits both the state change and its events (DESIGN.md rule 2). The relay finds
-documents with ``outbox_count > 0``, publishes each event with publisher confirms, and only then
-unsets it. A crash between the write and the publish leaves the event in the document, and the
+documents with ``outbox_count > 0``, publishes a pass's events in one AMQP transaction (the
+broker holds them all once the commit returns: one round trip for the pass instead of a confirm
+per event), and only then unsets them. A crash between the write and the publish leaves the event in the document, and the
 relay of the restarted process publishes it. A crash between the publish and the unset
 publishes it twice, which idempotent consumers absorb.
 
@@ -14,8 +15,8 @@ import logging
 
 import eventlet
 from eventlet.queue import Full, LightQueue
-from nameko.amqp.publish import Publisher
-from nameko.constants import HEADER_PREFIX
+from kombu import Connection, Producer
+from nameko.constants import HEADER_PREFIX, PERSISTENT
 from pymongo import UpdateOne
 
 from plumbing.context import REQUEST_ID_KEY, current_request_id
@@ -72,70 +73,127 @@ def pending_entries(document):
 class OutboxRelay:
     """Publishes pending events of the given collections; runs in one managed greenthread."""
 
-    def __init__(self, db, collections, config, poll_seconds=1.0, hold=False):
+    def __init__(self, db, collections, config, poll_seconds=1.0, linger_seconds=0.0,
+                 hold=False):
         self.db = db
         self.config = config
         self.collections = tuple(collections)
         self.poll_seconds = poll_seconds
+        self.linger_seconds = linger_seconds
         self.hold = hold
-        self.publisher = Publisher(config["AMQP_URI"], use_confirms=True, retry=True,
-                                   retry_policy={"max_retries": 2, "interval_start": 0.5,
-                                                 "interval_step": 0.5, "interval_max": 1})
+        self.publisher = TransactionalPublisher(config["AMQP_URI"])
         self._wakeups = LightQueue(maxsize=1)
+        self._woken = set()
         self._running = False
 
-    def wake(self):
-        """Publish soon: called after a write that carried events."""
+    def wake(self, collection=None):
+        """Publish soon: called after a write to ``collection`` carried events."""
+        if collection is not None:
+            self._woken.add(collection)
         try:
             self._wakeups.put_nowait(True)
         except Full:
             pass
 
     def run(self):
+        """Passes over the collections written since the last, and over every collection when
+        nothing was written for ``poll_seconds`` (events a failed pass or a dead process left
+        behind). While busy (the last pass published more than one event) it lingers a moment
+        before a pass, so that the events of the writes made meanwhile share it; an event
+        written after a quiet spell goes out at once."""
         self._running = True
-        while self._running:
-            if not self.hold:
-                self._drain_safely()
-            try:
-                self._wakeups.get(timeout=self.poll_seconds)
-            except eventlet.queue.Empty:
-                pass
+        collections, published = self.collections, 0
+        try:
+            while self._running:
+                if not self.hold:
+                    published = self._drain_safely(collections)
+                try:
+                    self._wakeups.get(timeout=self.poll_seconds)
+                    if self._running and published > 1:
+                        eventlet.sleep(self.linger_seconds)
+                    collections = [c for c in self.collections if c in self._woken]
+                except eventlet.queue.Empty:
+                    collections = self.collections
+                self._woken.clear()
+        finally:
+            self.publisher.close()
 
     def stop(self):
         self._running = False
         self.wake()
 
-    def _drain_safely(self):
+    def _drain_safely(self, collections):
         try:
-            self.drain()
+            return self.drain(collections)
         except Exception:  # broker or store away: keep the events, try on the next pass
             log.warning("outbox relay pass failed; will retry", exc_info=True)
+            return 0
 
-    def drain(self):
+    def drain(self, collections=None):
         published = 0
-        for name in self.collections:
+        for name in self.collections if collections is None else collections:
             collection = self.db[name]
-            clears = []
-            try:
-                for document in collection.find(PENDING, {"outbox": 1}).limit(BATCH):
-                    for entry in pending_entries(document):
-                        self._publish(entry)
-                        clears.append(_clear(document["_id"], entry["envelope"]["event_id"]))
-            finally:  # one round trip for the pass; a crash before it publishes these again
-                if clears:
-                    collection.bulk_write(clears, ordered=False)
+            messages, clears = [], []
+            for document in collection.find(PENDING, {"outbox": 1}).limit(BATCH):
+                for entry in pending_entries(document):
+                    messages.append(self._message(entry))
+                    clears.append(_clear(document["_id"], entry["envelope"]["event_id"]))
+            if not messages:
+                continue
+            # a crash before the clear publishes these again; consumers are idempotent
+            self.publisher.publish_all(messages)
+            collection.bulk_write(clears, ordered=False)
+            for envelope, *_ in messages:
+                EVENTS_PUBLISHED.labels(envelope["source"], envelope["type"]).inc()
             published += len(clears)
         return published
 
-    def _publish(self, entry):
+    def _message(self, entry):
+        """(body, exchange, routing key, headers) of an outbox entry."""
         envelope = entry["envelope"]
         headers = {}
         if entry.get(REQUEST_ID_KEY):
             headers[f"{HEADER_PREFIX}.{REQUEST_ID_KEY}"] = entry[REQUEST_ID_KEY]
-        exchange = exchange_for(envelope["source"], self.config)
-        self.publisher.publish(envelope, exchange=exchange, declare=[exchange],
-                               routing_key=envelope["type"], headers=headers)
-        EVENTS_PUBLISHED.labels(envelope["source"], envelope["type"]).inc()
+        return envelope, exchange_for(envelope["source"], self.config), envelope["type"], headers
+
+
+class TransactionalPublisher:
+    """Publishes batches of persistent JSON messages, each batch in one AMQP transaction on a
+    connection kept between batches. A failure drops the connection and raises; the next batch
+    connects again."""
+
+    def __init__(self, amqp_uri):
+        self.amqp_uri = amqp_uri
+        self._connection = None
+        self._channel = None
+
+    def publish_all(self, messages):
+        """Publishes ``(body, exchange, routing_key, headers)`` messages; when this returns,
+        the broker has taken every one of them."""
+        try:
+            producer = Producer(self._transactional_channel(), serializer="json")
+            for body, exchange, routing_key, headers in messages:
+                producer.publish(body, exchange=exchange, routing_key=routing_key,
+                                 headers=headers, declare=[exchange], delivery_mode=PERSISTENT)
+            self._channel.tx_commit()
+        except Exception:
+            self.close()
+            raise
+
+    def _transactional_channel(self):
+        if self._channel is None:
+            self._connection = Connection(self.amqp_uri)
+            self._channel = self._connection.channel()
+            self._channel.tx_select()
+        return self._channel
+
+    def close(self):
+        connection, self._connection, self._channel = self._connection, None, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # already gone with the broker: nothing to release
+                pass
 
 
 def _clear(document_id, event_id):

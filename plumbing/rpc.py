@@ -19,12 +19,18 @@ UNREACHABLE = (UnknownService, AmqpConnectionError, OperationalError, socket.err
 
 def call(proxy, method, *args, timeout, **kwargs):
     service = proxy.service_name
+    deadline = eventlet.Timeout(timeout)
     try:
-        with eventlet.Timeout(timeout, ServiceUnavailable(f"{service} did not answer in time",
-                                                          {"service": service})):
-            return getattr(proxy, method)(*args, **kwargs)
+        return getattr(proxy, method)(*args, **kwargs)
+    except eventlet.Timeout as exc:
+        if exc is not deadline:
+            raise
+        raise ServiceUnavailable(f"{service} did not answer in time",
+                                 {"service": service}) from None
     except UNREACHABLE:
         raise ServiceUnavailable(f"{service} is not reachable", {"service": service}) from None
+    finally:
+        deadline.cancel()
 
 
 class BoundedService:

@@ -170,7 +170,7 @@ class CouponsStore(BaseStore):
             update_with_events({"$set": fields}, list(events)), projection=NO_OUTBOX,
             return_document=ReturnDocument.AFTER)
         if saved is not None and events:
-            self.events_written()
+            self.events_written(COUPONS)
         return saved
 
     def issued_in(self, campaign_id):
@@ -194,7 +194,7 @@ class CouponsStore(BaseStore):
             update_with_events({"$set": fields}, events), projection=NO_OUTBOX,
             return_document=ReturnDocument.AFTER)
         if saved is not None:
-            self.events_written()
+            self.events_written(REDEMPTIONS)
         return saved
 
 

@@ -9,6 +9,7 @@ from nameko.timer import timer
 
 from plumbing.actors import Actor, jurisdiction_prefix
 from plumbing.clock import ClockProvider, to_rfc3339
+from plumbing.coalesce import Coalescer
 from plumbing.config import PerProcess, env_float
 from plumbing.consumers import consumes
 from plumbing.errors import conflict, forbidden, not_found, validated
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 RETRY_SCAN_SECONDS = env_float("NOTIFY_RETRY_SCAN_SECONDS", 5)
 ATTEMPT_LEASE_SECONDS = 60
+_store_batches = Coalescer()
 
 
 @functools.lru_cache(maxsize=4)
@@ -69,10 +71,11 @@ class NotificationsService(FangxinService):
     # --- who hears what ------------------------------------------------------------------------
 
     def _notify(self, envelope):
-        for consumer, region in domain.audience_regions(envelope):
-            self.store.remember_audience(consumer, region)
-        for intent in domain.intents_for(envelope):
-            preferences = self._preferences(intent.recipient)
+        self._together("audience", domain.audience_regions(envelope),
+                       self.store.remember_audience)
+        intents = domain.intents_for(envelope)
+        for intent, preferences in zip(intents, self._together(
+                "preferences", [i.recipient for i in intents], self._preferences_each)):
             title, body = render(intent.template, preferences["locale"], intent.context)
             for channel, address in domain.deliveries_for(intent, preferences):
                 self._deliver(envelope, intent, channel, address, title, body)
@@ -84,7 +87,8 @@ class NotificationsService(FangxinService):
                   "title": title, "body": body, "event_type": envelope["type"],
                   "event_id": envelope["event_id"], "created_at": now}
         if channel == "inbox":
-            if self.store.add_message({**common, "read_at": None}):
+            if self._together("messages", [{**common, "read_at": None}],
+                              self.store.add_messages_each)[0]:
                 metrics.MESSAGES.labels("inbox", "sent").inc()
                 log.info("inbox message stored", extra={"recipient": intent.recipient,
                                                         "event_type": envelope["type"]})
@@ -98,6 +102,15 @@ class NotificationsService(FangxinService):
 
     def _preferences(self, recipient):
         return self.store.preferences(recipient) or domain.default_preferences(recipient)
+
+    def _preferences_each(self, recipients):
+        stored = self.store.preferences_of(recipients)
+        return [stored.get(r) or domain.default_preferences(r) for r in recipients]
+
+    def _together(self, what, items, run_all):
+        """``run_all`` over ``items`` and those of the events this process handles at the same
+        moment: one store round trip for them all (plumbing/coalesce.py)."""
+        return _store_batches.submit_many((what, self.store.db.name), items, run_all)
 
     # --- deliveries with retries ---------------------------------------------------------------
 
@@ -180,7 +193,7 @@ class NotificationsService(FangxinService):
         self.store.save_preferences(actor.recipient, {**preferences,
                                                       "recipient": actor.recipient})
         if actor.role == "consumer" and preferences["region"]:
-            self.store.remember_audience(actor.sub, preferences["region"])
+            self.store.remember_audience([(actor.sub, preferences["region"])])
         return {**preferences, "recipient": actor.recipient}
 
     # --- consumer warnings ---------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Inbox messages, deliveries on the other channels, preferences, the warning audience and
 consumer warnings."""
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReplaceOne, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from plumbing.mongo import BaseStore, inserted
@@ -31,9 +31,11 @@ class NotificationsStore(BaseStore):
 
     # --- the inbox -----------------------------------------------------------------------------
 
-    def add_message(self, message):
-        """Stores ``message`` unless one with its id exists; True when it was new."""
-        return bool(inserted(self.db[MESSAGES], [message]))
+    def add_messages_each(self, messages):
+        """Stores messages in one round trip, skipping those whose id exists: for each,
+        whether it was new."""
+        new = set(inserted(self.db[MESSAGES], messages))
+        return [i in new for i in range(len(messages))]
 
     def add_messages(self, messages):
         """Stores many messages, skipping those already there; how many were new."""
@@ -79,7 +81,7 @@ class NotificationsStore(BaseStore):
         self.db[DELIVERIES].update_one({"_id": delivery_id},
                                        update_with_events({"$set": fields}, list(events)))
         if events:
-            self.events_written()
+            self.events_written(DELIVERIES)
 
     def due_deliveries(self, now, limit=200):
         return list(self.db[DELIVERIES].find(
@@ -101,10 +103,14 @@ class NotificationsStore(BaseStore):
         self.db[PREFERENCES].replace_one({"_id": recipient}, {"_id": recipient, **preferences},
                                          upsert=True)
 
-    def remember_audience(self, consumer, region):
-        self.db[AUDIENCE].replace_one({"_id": f"{region}:{consumer}"},
-                                      {"_id": f"{region}:{consumer}", "region": region,
-                                       "consumer": consumer}, upsert=True)
+    def remember_audience(self, pairs):
+        """Remembers each ``(consumer, region)``: who to warn in which region."""
+        ids = {f"{region}:{consumer}": (consumer, region) for consumer, region in pairs}
+        if ids:
+            self.db[AUDIENCE].bulk_write([
+                ReplaceOne({"_id": key}, {"_id": key, "region": region, "consumer": consumer},
+                           upsert=True) for key, (consumer, region) in ids.items()],
+                ordered=False)
 
     def audience_in(self, region_prefix):
         return sorted({row["consumer"] for row in self.db[AUDIENCE].find(

@@ -110,7 +110,7 @@ class RegistryStore(BaseStore):
                      for task in tasks]
         if documents:
             self.db[SPOT_CHECKS].insert_many(documents)
-            self.events_written()
+            self.events_written(SPOT_CHECKS)
 
     def get_spot_check(self, task_id):
         return self.db[SPOT_CHECKS].find_one({"_id": task_id}, NO_OUTBOX)
@@ -120,7 +120,7 @@ class RegistryStore(BaseStore):
             {"_id": task_id, "status": "assigned"}, update_with_events({"$set": fields}, events),
             projection=NO_OUTBOX, return_document=ReturnDocument.AFTER)
         if saved is not None:
-            self.events_written()
+            self.events_written(SPOT_CHECKS)
         return saved
 
     def spot_check_page(self, query, cursor, limit):

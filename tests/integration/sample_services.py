@@ -30,7 +30,7 @@ class ParcelService(FangxinService):
         event = new_event(self.name, "parcel_sent", {"tracking": tracking}, self.clock)
         document = {"_id": uuid.uuid4().hex, "tracking": tracking, "status": "sent"}
         self.store.db["parcels"].insert_one(new_document_with_events(document, [event]))
-        self.store.events_written()
+        self.store.events_written("parcels")
         return {"parcel_id": document["_id"], "event_id": event["event_id"]}
 
     @rpc
@@ -38,7 +38,7 @@ class ParcelService(FangxinService):
         event = new_event(self.name, "parcel_delivered", {"parcel_id": parcel_id}, self.clock)
         self.store.db["parcels"].update_one(
             {"_id": parcel_id}, update_with_events({"$set": {"status": "delivered"}}, [event]))
-        self.store.events_written()
+        self.store.events_written("parcels")
         return event["event_id"]
 
     @rpc

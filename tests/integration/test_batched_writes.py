@@ -8,6 +8,7 @@ from plumbing.errors import DomainError, conflict, unavailable
 from plumbing.idempotency import IdempotentRequests
 from plumbing.mongo import BaseStore, inserted
 from services.coupons.store import CouponsStore
+from services.notifications.store import NotificationsStore
 
 EARLY, NOW, LATER = "2026-11-22T08:00:00.000000Z", "2026-11-22T09:00:00.000000Z", \
     "2026-11-22T10:00:00.000000Z"
@@ -100,3 +101,21 @@ def test_stock_is_taken_in_one_write_when_there_is_enough_and_to_the_last_unit_w
     assert sorted(seq for counter, seq in taken if counter == "k:0") == [1, 2, 3]
     assert store.take_stock("k", 2, 3) == []
     assert store.remaining("k") == (0, {})
+
+
+def test_inbox_messages_stored_together_each_say_whether_they_were_new(db):
+    store = NotificationsStore(db)
+    assert store.add_messages_each([{"_id": "m1"}]) == [True]
+    assert store.add_messages_each([{"_id": "m2"}, {"_id": "m1"}, {"_id": "m3"}]) == \
+        [True, False, True]
+    assert sorted(m["_id"] for m in db["messages"].find()) == ["m1", "m2", "m3"]
+
+
+def test_the_audience_remembered_together_keeps_one_row_per_consumer_and_region(db):
+    store = NotificationsStore(db)
+    store.remember_audience([("ann", "440305"), ("bo", "440305"), ("ann", "440305"),
+                             ("ann", "440106")])
+    store.remember_audience([("ann", "440305")])
+    assert store.audience_in("4403") == ["ann", "bo"]
+    assert store.audience_in("440106") == ["ann"]
+    assert db["audience"].count_documents({}) == 3

@@ -31,11 +31,19 @@ def test_a_lone_call_is_a_batch_of_one():
     assert run.batches == [[4]]
 
 
-def test_calls_arriving_during_a_batch_share_the_next_and_each_gets_its_own_answer():
+def test_calls_ready_together_make_one_batch_and_each_gets_its_own_answer():
     run = Recorder()
     assert submit_all(Coalescer(), run, range(8)) == [i * 10 for i in range(8)]
-    # the first call leads alone; the seven that queued meanwhile make one batch
-    assert run.batches == [[0], [1, 2, 3, 4, 5, 6, 7]]
+    assert run.batches == [[0, 1, 2, 3, 4, 5, 6, 7]]
+
+
+def test_calls_arriving_during_a_batch_share_the_next():
+    run, coalescer = Recorder(pause=0.05), Coalescer()
+    first = eventlet.spawn(coalescer.submit, "k", 0, run)
+    eventlet.sleep(0.01)  # the first batch is in its round trip
+    later = [eventlet.spawn(coalescer.submit, "k", i, run) for i in range(1, 5)]
+    assert [t.wait().value for t in [first, *later]] == [0, 10, 20, 30, 40]
+    assert run.batches == [[0], [1, 2, 3, 4]]
 
 
 def test_batches_are_per_key():
@@ -44,13 +52,13 @@ def test_batches_are_per_key():
     threads = [eventlet.spawn(coalescer.submit, key, i, run) for i, key in
                enumerate(["a", "b", "a", "b"])]
     assert [t.wait().value for t in threads] == [0, 10, 20, 30]
-    assert sorted(run.batches) == [[0], [1], [2], [3]]
+    assert sorted(run.batches) == [[0, 2], [1, 3]]
 
 
 def test_batches_hold_at_most_max_batch_items():
     run = Recorder()
     assert submit_all(Coalescer(max_batch=3), run, range(8)) == [i * 10 for i in range(8)]
-    assert [len(b) for b in run.batches] == [1, 3, 3, 1]
+    assert [len(b) for b in run.batches] == [3, 3, 2]
 
 
 def test_a_failing_batch_fails_each_of_its_calls_and_the_next_batch_still_runs():
@@ -64,8 +72,11 @@ def test_a_failing_batch_fails_each_of_its_calls_and_the_next_batch_still_runs()
         return [Outcome(i) for i in items]
 
     coalescer = Coalescer()
-    threads = [eventlet.spawn(coalescer.submit, "k", i, run) for i in range(4)]
+    threads = [eventlet.spawn(coalescer.submit, "k", 0, run)]
+    eventlet.sleep(0.005)  # the first batch is in its round trip
+    threads += [eventlet.spawn(coalescer.submit, "k", i, run) for i in range(1, 4)]
     outcomes = [t.wait() for t in threads]
+    assert calls == [[0], [1, 2, 3]]
     assert isinstance(outcomes[0].error, RuntimeError)
     assert [o.value for o in outcomes[1:]] == [1, 2, 3]
     assert coalescer._queues == {}  # nothing left behind
@@ -129,3 +140,29 @@ def test_an_interrupted_batch_tells_its_other_callers_so():
     queued[0].kill()  # the leader of [1, 2], in the middle of its batch
     assert isinstance(queued[1].wait().error, BatchInterrupted)
     assert coalescer._queues == {}
+
+
+def test_submit_many_runs_the_lists_of_concurrent_callers_as_one_and_splits_the_results():
+    seen = []
+
+    def run_all(items):
+        seen.append(list(items))
+        eventlet.sleep(0.01)
+        return [item * 10 for item in items]
+
+    coalescer = Coalescer()
+    lists = [[1], [2, 3], [], [4, 5, 6]]
+    threads = [eventlet.spawn(coalescer.submit_many, "k", items, run_all) for items in lists]
+    assert [t.wait() for t in threads] == [[10], [20, 30], [], [40, 50, 60]]
+    assert seen == [[1, 2, 3, 4, 5, 6]]  # the empty list asked nothing of the store
+
+
+def test_submit_many_gives_nones_when_the_batch_returns_nothing_and_raises_its_error():
+    coalescer = Coalescer()
+    assert coalescer.submit_many("k", ["a", "b"], lambda items: None) == [None, None]
+
+    def fail(items):
+        raise ConnectionError("store away")
+
+    with pytest.raises(ConnectionError):
+        coalescer.submit_many("k", ["a"], fail)

@@ -1,0 +1,113 @@
+"""The outbox relay against the real broker and store: a pass publishes its events in one AMQP
+transaction (all of them or none) and only then clears them; a failed pass leaves them for the
+next; events nobody woke it for are found by its sweep."""
+import uuid
+
+import eventlet
+import pytest
+from kombu import Connection, Exchange, Queue
+from nameko.constants import HEADER_PREFIX
+
+from devtools.waiting import wait_until
+from plumbing.clock import Clock
+from plumbing.context import REQUEST_ID_KEY
+from plumbing.events import exchange_for, new_event
+from plumbing.outbox import PENDING, OutboxRelay, TransactionalPublisher, new_document_with_events
+
+SOURCE = "relaytest"
+
+
+@pytest.fixture
+def collection(database):
+    collection = database("relay")[f"docs_{uuid.uuid4().hex[:8]}"]
+    yield collection
+    collection.drop()
+
+
+@pytest.fixture
+def received(config):
+    """Messages routed by SOURCE's exchange, read from a queue of the test's own."""
+    connection = Connection(config["AMQP_URI"])
+    queue = Queue(f"relaytest-{uuid.uuid4().hex[:8]}", exchange_for(SOURCE, config),
+                  routing_key="#", auto_delete=True)
+    queue(connection.default_channel).declare()
+    bound = queue(connection.default_channel)
+
+    def read(count, deadline=10):
+        messages = []
+
+        def more():
+            message = bound.get(no_ack=True)
+            if message is not None:
+                messages.append(message)
+            return len(messages) >= count
+        wait_until(more, deadline)
+        return messages
+
+    yield read
+    bound.delete()
+    connection.close()
+
+
+def pending_documents(collection, count, request_id="req-relay"):
+    events = [new_event(SOURCE, "thing_done", {"n": n}, Clock()) for n in range(count)]
+    collection.insert_many([new_document_with_events({"_id": f"doc-{n}"}, [event], request_id)
+                            for n, event in enumerate(events)])
+    return events
+
+
+def test_a_pass_publishes_every_pending_event_and_then_clears_them(config, collection,
+                                                                    received):
+    events = pending_documents(collection, 30)
+    relay = OutboxRelay(collection.database, [collection.name], config)
+    assert relay.drain() == 30
+    messages = received(30)
+    assert sorted(m.payload["event_id"] for m in messages) == sorted(e["event_id"]
+                                                                      for e in events)
+    assert {m.headers.get(f"{HEADER_PREFIX}.{REQUEST_ID_KEY}") for m in messages} == {
+        "req-relay"}
+    assert {m.properties["delivery_mode"] for m in messages} == {2}
+    assert collection.count_documents(PENDING) == 0
+    relay.publisher.close()
+
+
+def test_a_pass_the_broker_does_not_take_clears_nothing_and_the_next_pass_publishes_it(
+        config, collection, received):
+    pending_documents(collection, 5)
+    away = OutboxRelay(collection.database, [collection.name],
+                       {**config, "AMQP_URI": "amqp://guest:guest@127.0.0.1:1//"})
+    with pytest.raises(Exception):
+        away.drain()
+    assert collection.count_documents(PENDING) == 5
+    relay = OutboxRelay(collection.database, [collection.name], config)
+    assert relay.drain() == 5
+    assert len(received(5)) == 5
+    relay.publisher.close()
+
+
+def test_a_batch_is_published_whole_or_not_at_all(config, received):
+    publisher = TransactionalPublisher(config["AMQP_URI"])
+    exchange = exchange_for(SOURCE, config)
+    good = [({"n": n}, exchange, "thing_done", {}) for n in range(3)]
+    missing = Exchange(f"no-such-exchange-{uuid.uuid4().hex[:8]}", "topic", passive=True)
+    with pytest.raises(Exception):
+        publisher.publish_all(good + [({"n": 3}, missing, "thing_done", {})])
+    publisher.publish_all([({"n": "after"}, exchange, "thing_done", {})])
+    # the three published before the failure were never committed: only the later one arrives
+    assert [m.payload for m in received(1)] == [{"n": "after"}]
+    assert received(1, deadline=1) == []
+    publisher.close()
+
+
+def test_the_sweep_publishes_events_that_no_write_woke_the_relay_for(config, collection,
+                                                                     received):
+    relay = OutboxRelay(collection.database, [collection.name], config, poll_seconds=0.2)
+    runner = eventlet.spawn(relay.run)
+    try:
+        eventlet.sleep(0.3)  # the first pass has found nothing
+        pending_documents(collection, 2)  # written as a process that died before waking it
+        assert len(received(2)) == 2
+        assert wait_until(lambda: collection.count_documents(PENDING) == 0, 5)
+    finally:
+        relay.stop()
+        runner.wait()
