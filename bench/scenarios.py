@@ -94,10 +94,11 @@ def warm_up(urls):
 
 # --- the claim rush -------------------------------------------------------------------------
 
-def claim_rush(api, folder, stock, consumers, attempts):
+def claim_rush(api, folder, stock, consumers, attempts, subs=None):
     """``attempts`` claims by ``consumers`` on a campaign of ``stock`` coupons, limit 1: every
     consumer tries once, then half the remaining attempts retry an earlier try with its key and
-    the other half are new tries (new keys) by consumers who already tried."""
+    the other half are new tries (new keys) by consumers who already tried. The consumers are
+    ``subs`` (those of an earlier rush), or new ones."""
     operator = api.token(role="operator", sub="bench-operator")
     now = datetime.now(timezone.utc)
     body = {"name": f"压测活动-{uuid.uuid4().hex[:6]}", "kind": "voucher", "face_value_fen": 1000,
@@ -108,7 +109,7 @@ def claim_rush(api, folder, stock, consumers, attempts):
     campaign_id = api.call("POST", "/api/v1/campaigns", operator, json=body)["campaign_id"]
     api.call("POST", f"/api/v1/campaigns/{campaign_id}/activate", operator, json={})
 
-    subs = [f"bench-c-{uuid.uuid4().hex[:6]}-{i}" for i in range(consumers)]
+    subs = subs or [f"bench-c-{uuid.uuid4().hex[:6]}-{i}" for i in range(consumers)]
     started = time.monotonic()
     tokens = api.tokens(subs, role="consumer")
     print(f"  {consumers} consumer tokens in {time.monotonic() - started:.1f} s", flush=True)
@@ -146,7 +147,7 @@ def claim_rush(api, folder, stock, consumers, attempts):
                        "retry_mismatches": _retry_mismatches(fired),
                        "errors_5xx": errors_5xx(outcomes)},
         "outcomes": dict(outcomes), "load_cpu_seconds": load_cpu,
-        "coupon_codes": list(coupons.values()), "campaign_id": campaign_id,
+        "coupon_codes": list(coupons.values()), "campaign_id": campaign_id, "subs": subs,
     }
 
 

@@ -1,7 +1,14 @@
 """Bounded RPC: nameko's RPC has no timeout, so every call made through ``BoundedRpcProxy``
 carries one, and a silent or missing service becomes a quick ``ServiceUnavailable`` (503)
-instead of a hung caller."""
+instead of a hung caller.
+
+Calls made together: ``call_together`` sends the items of a process's greenthreads calling the
+same method at the same moment as one RPC of a list (plumbing/coalesce.py), and the answering
+side hands back one answer per item (``answer_of``), a value or a domain error, so each caller
+gets its own."""
+import logging
 import socket
+import time
 from functools import partial
 
 import eventlet
@@ -11,8 +18,11 @@ from nameko.amqp.publish import Publisher
 from nameko.exceptions import UnknownService
 from nameko.rpc import Responder, RpcProxy
 
+from plumbing.coalesce import Outcome
 from plumbing.config import env_float
-from plumbing.errors import ServiceUnavailable
+from plumbing.errors import DomainError, ServiceUnavailable
+
+log = logging.getLogger(__name__)
 
 UNREACHABLE = (UnknownService, AmqpConnectionError, OperationalError, socket.error)
 
@@ -38,13 +48,51 @@ class BoundedService:
 
     def __init__(self, proxy, timeout):
         self._proxy = proxy
-        self._timeout = timeout
+        self.timeout = timeout
 
     def within(self, timeout):
         return BoundedService(self._proxy, timeout)
 
     def __getattr__(self, method):
-        return partial(call, self._proxy, method, timeout=self._timeout)
+        return partial(call, self._proxy, method, timeout=self.timeout)
+
+
+SHORTEST_CALL_SECONDS = 0.05
+
+
+def call_together(batches, key, service, method, item):
+    """``item``'s answer from ``service.method(items)``, called once for ``item`` and the items
+    of the other greenthreads calling with ``key`` meanwhile (``batches``, a Coalescer). Each
+    caller waits at most ``service``'s timeout from its own call, however long it queued."""
+    def call_batch(timed_items):
+        first_call = min(called_at for _, called_at in timed_items)
+        left = max(first_call + service.timeout - time.monotonic(), SHORTEST_CALL_SECONDS)
+        answers = getattr(service.within(left), method)([item for item, _ in timed_items])
+        return [outcome_of(answer) for answer in answers]
+
+    return batches.submit(key, (item, time.monotonic()), call_batch).unwrap()
+
+
+def answer_of(outcome):
+    """An item's ``Outcome`` as it travels back from a call made together: its value, or its
+    domain error. Any other error is logged here and answered as a 500."""
+    if outcome.error is None:
+        return {"value": outcome.value}
+    error = outcome.error
+    if not isinstance(error, DomainError):
+        log.error("unexpected error answering one item of a batched call",
+                  exc_info=(type(error), error, error.__traceback__))
+        error = DomainError("INTERNAL_ERROR", "an unexpected error; it has been logged", 500)
+    return {"error": {"code": error.code, "message": error.message, "status": error.status,
+                      "details": error.details}}
+
+
+def outcome_of(answer):
+    if "error" in answer:
+        error = answer["error"]
+        return Outcome(error=DomainError(error["code"], error["message"], error["status"],
+                                         error["details"]))
+    return Outcome(answer["value"])
 
 
 class BoundedRpcProxy(RpcProxy):

@@ -3,7 +3,9 @@ from werkzeug.wrappers import Response
 
 from gateway.schemas import PageQuerySchema
 from gateway.web import api
+from plumbing.coalesce import Coalescer
 from plumbing.errors import invalid
+from plumbing.rpc import call_together
 from services.coupons.schemas import (CampaignPageSchema, CampaignQuerySchema, CampaignSchema,
                                       CampaignStatsSchema, CampaignViewSchema, ClaimSchema,
                                       CouponPageSchema, CouponSchema, RedemptionResultSchema,
@@ -13,6 +15,7 @@ TAGS = ["coupons"]
 CAMPAIGN = "/api/v1/campaigns/<campaign_id>"
 OPERATOR = ("operator",)
 MAX_KEY_LENGTH = 255
+CLAIMS_TOGETHER = Coalescer()
 
 
 def idempotency_key(call):
@@ -58,8 +61,13 @@ class CouponRoutes:
          response=CouponSchema, status=201, tags=TAGS, errors=(404, 409), rate_limit="claims",
          summary="Claim a coupon (Idempotency-Key: a retry returns the first answer)")
     def claim(self, call):
-        return self.coupons.claim(call.actor.to_dict(), call.path["campaign_id"], call.body,
-                                  idempotency_key(call))
+        claim = {"actor": call.actor.to_dict(), "campaign_id": call.path["campaign_id"],
+                 "payload": call.body, "idempotency_key": idempotency_key(call),
+                 "request_id": call.request_id}
+        # a rush's claims of a campaign travel to the coupons service together: one RPC for
+        # the claims arriving while the one before is on its way
+        return call_together(CLAIMS_TOGETHER, claim["campaign_id"], self.coupons,
+                             "claim_together", claim)
 
     @api("GET", "/api/v1/me/coupons", roles=("consumer",), query=PageQuerySchema, tags=TAGS,
          response=CouponPageSchema,

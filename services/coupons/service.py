@@ -3,6 +3,7 @@ registry's standings that decides who may redeem."""
 import random
 import uuid
 
+import eventlet
 from nameko.events import BROADCAST, event_handler
 from nameko.timer import timer
 
@@ -11,13 +12,13 @@ from plumbing.clock import ClockProvider
 from plumbing.coalesce import Coalescer, Outcome, attempt
 from plumbing.config import PerProcess, env_float
 from plumbing.consumers import consumes
-from plumbing.context import current_request_id
+from plumbing.context import current_request_id, set_request_id
 from plumbing.errors import DomainError, conflict, not_found, unavailable, validated
 from plumbing.events import text_field
 from plumbing.expiring_cache import ExpiringCache
 from plumbing.idempotency import IdempotentRequests
 from plumbing.mongo import Mongo
-from plumbing.rpc import BoundedRpcProxy
+from plumbing.rpc import BoundedRpcProxy, answer_of
 from plumbing.service import FangxinService, rpc
 from services.coupons import metrics, rules, units
 from services.coupons.claims import ClaimRequest
@@ -122,9 +123,26 @@ class CouponsService(FangxinService):
 
     @rpc
     def claim(self, actor, campaign_id, payload, idempotency_key=None):
+        return self._claim(actor, campaign_id, payload, idempotency_key, current_request_id())
+
+    @rpc
+    def claim_together(self, claims):
+        """Claims the gateway received at the same moment, in one call (plumbing/rpc.py):
+        each ``{actor, campaign_id, payload, idempotency_key, request_id}``; an answer for
+        each. They join the batches of the claims made alone."""
+        running = [eventlet.spawn(self._claim_of_many, claim) for claim in claims]
+        return [answer_of(claim.wait()) for claim in running]
+
+    def _claim_of_many(self, claim):
+        set_request_id(claim["request_id"])  # in this claim's log lines
+        return attempt(lambda: self._claim(claim["actor"], claim["campaign_id"],
+                                           claim["payload"], claim["idempotency_key"],
+                                           claim["request_id"]))
+
+    def _claim(self, actor, campaign_id, payload, idempotency_key, request_id):
         request = ClaimRequest(campaign_id, Actor.from_dict(actor).sub,
                                validated(ClaimSchema(), payload or {}), idempotency_key,
-                               current_request_id())
+                               request_id)
         try:
             coupon = self._settled_claim(request)
         except DomainError as exc:

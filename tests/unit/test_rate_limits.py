@@ -138,5 +138,15 @@ def test_expired_counters_are_swept_once_per_interval_not_after_every_hit():
     assert poll(size_after_a_later_hit, lambda size: size <= 2, seconds=5) <= 2
 
 
+def test_counters_of_many_consumers_share_one_lock():
+    storage = SweptMemoryStorage()
+    limiter_ = SlidingWindowCounterRateLimiter(storage)
+    for n in range(100):
+        assert limiter_.hit(parse("1/minute"), "claims", "consumer", f"c-{n}")
+        assert not limiter_.hit(parse("1/minute"), "claims", "consumer", f"c-{n}")
+    assert len(storage.storage) == 100
+    assert len(storage.locks) == 0  # no lock object was made per key
+
+
 def test_the_default_storage_is_the_swept_one():
     assert isinstance(limiter().limiter.storage, SweptMemoryStorage)
