@@ -12,6 +12,7 @@ Events are kept as a map keyed by event id rather than a pushed array: the embed
 (nx-27017) turns subdocuments pushed with ``$push`` into JSON strings.
 """
 import logging
+import time
 
 import eventlet
 from eventlet.queue import Full, LightQueue
@@ -96,25 +97,27 @@ class OutboxRelay:
             pass
 
     def run(self):
-        """Passes over the collections written since the last, and over every collection when
-        nothing was written for ``poll_seconds`` (events a failed pass or a dead process left
-        behind). While busy (the last pass published more than one event) it lingers a moment
-        before a pass, so that the events of the writes made meanwhile share it; an event
-        written after a quiet spell goes out at once."""
+        """Passes over the collections written since the last pass, and at least every
+        ``poll_seconds`` over all of them (the sweep: events a failed pass or a dead process
+        left behind). While busy (the last pass published more than one event) it lingers a
+        moment before a pass, so that the events of the writes made meanwhile share it; an
+        event written after a quiet spell goes out at once."""
         self._running = True
-        collections, published = self.collections, 0
+        published, last_sweep = 0, float("-inf")
         try:
             while self._running:
+                collections = [c for c in self.collections if c in self._woken]
+                if time.monotonic() - last_sweep >= self.poll_seconds:
+                    collections, last_sweep = self.collections, time.monotonic()
+                self._woken.clear()
                 if not self.hold:
                     published = self._drain_safely(collections)
                 try:
                     self._wakeups.get(timeout=self.poll_seconds)
                     if self._running and published > 1:
                         eventlet.sleep(self.linger_seconds)
-                    collections = [c for c in self.collections if c in self._woken]
                 except eventlet.queue.Empty:
-                    collections = self.collections
-                self._woken.clear()
+                    pass
         finally:
             self.publisher.close()
 

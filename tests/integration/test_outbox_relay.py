@@ -111,3 +111,32 @@ def test_the_sweep_publishes_events_that_no_write_woke_the_relay_for(config, col
     finally:
         relay.stop()
         runner.wait()
+
+
+def test_the_sweep_still_runs_while_another_collection_is_written_all_the_time(
+        config, collection, received):
+    busy = collection.database[f"{collection.name}_busy"]
+    relay = OutboxRelay(collection.database, [busy.name, collection.name], config,
+                        poll_seconds=0.3)
+    writing = True
+
+    def keep_writing():
+        n = 0
+        while writing:
+            event = new_event("elsewhere", "thing_done", {"n": n}, Clock())
+            busy.insert_one(new_document_with_events({"_id": f"busy-{n}"}, [event]))
+            relay.wake(busy.name)
+            n += 1
+            eventlet.sleep(0.05)
+
+    runner, writer = eventlet.spawn(relay.run), eventlet.spawn(keep_writing)
+    try:
+        eventlet.sleep(0.2)
+        pending_documents(collection, 2)  # left behind, no wake: only a sweep finds them
+        assert len(received(2, deadline=5)) == 2
+    finally:
+        writing = False
+        writer.wait()
+        relay.stop()
+        runner.wait()
+        busy.drop()
