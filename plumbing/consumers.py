@@ -28,7 +28,7 @@ from nameko.messaging import QueueConsumer
 from pymongo.errors import ConnectionFailure
 
 from plumbing.clock import to_rfc3339
-from plumbing.coalesce import Coalescer, Outcome
+from plumbing.coalesce import Coalescer
 from plumbing.config import env_float
 from plumbing.errors import DomainError
 from plumbing.events import validate_envelope
@@ -90,13 +90,9 @@ def _claim(store, clock, handler, event_id):
     lease = timedelta(seconds=env_float("CONSUMER_LEASE_SECONDS", 30))
     while True:
         now = clock.now()
-
-        def claim_all(event_ids):
-            states = store.claim_events(handler, event_ids, to_rfc3339(now),
-                                        to_rfc3339(now + lease))
-            return [Outcome(state) for state in states]
-
-        state = _batches.submit(("claim", store.db.name, handler), event_id, claim_all).unwrap()
+        [state] = _batches.submit_many(
+            ("claim", store.db.name, handler), [event_id], lambda event_ids: store.claim_events(
+                handler, event_ids, to_rfc3339(now), to_rfc3339(now + lease)))
         if state != "busy":
             return state
         time.sleep(BUSY_POLL_SECONDS)
@@ -104,12 +100,8 @@ def _claim(store, clock, handler, event_id):
 
 def _finish(store, clock, handler, event_id):
     now = to_rfc3339(clock.now())
-
-    def finish_all(event_ids):
-        store.finish_events(handler, event_ids, now)
-        return [Outcome()] * len(event_ids)
-
-    _batches.submit(("finish", store.db.name, handler), event_id, finish_all).unwrap()
+    _batches.submit_many(("finish", store.db.name, handler), [event_id],
+                         lambda event_ids: store.finish_events(handler, event_ids, now))
 
 
 def _give_back(store, handler, event_id):

@@ -10,7 +10,7 @@ import logging
 import eventlet
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel, MongoClient, ReturnDocument, UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, PyMongoError
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from plumbing.config import database_name, env_bool, env_float, env_int, mongo_uri

@@ -166,11 +166,11 @@ class CouponsService(FangxinService):
         """SOLD_OUT, now and for any retry, with nothing stored; but a retry of a claim made
         before the end gets its first answer (its record is looked up with those of the other
         claims arriving meanwhile)."""
-        record = self.key_lookups.submit("claims", request, lambda requests: [
-            Outcome(r) for r in self._requests().records([r.idempotent for r in requests])])
-        if record.unwrap() is None:
+        [record] = self.key_lookups.submit_many("claims", [request], lambda requests: (
+            self._requests().records([r.idempotent for r in requests])))
+        if record is None:
             rules.claimable(campaign, self._now())
-        return self._first_answer(campaign, request, record.value)
+        return self._first_answer(campaign, request, record)
 
     def _first_answer(self, campaign, request, record=None):
         """The answer given to the first request with this one's key (the claim is made anew

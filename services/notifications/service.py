@@ -88,7 +88,7 @@ class NotificationsService(FangxinService):
                   "event_id": envelope["event_id"], "created_at": now}
         if channel == "inbox":
             if self._together("messages", [{**common, "read_at": None}],
-                              self.store.add_messages_each)[0]:
+                              self.store.add_messages)[0]:
                 metrics.MESSAGES.labels("inbox", "sent").inc()
                 log.info("inbox message stored", extra={"recipient": intent.recipient,
                                                         "event_type": envelope["type"]})
@@ -266,8 +266,8 @@ class NotificationsService(FangxinService):
             received = self.store.warnings_received_since(batch, day_start)
             allowed = [r for r in batch if received.get(r, 0) < settings.warnings_per_day]
             throttled += len(batch) - len(allowed)
-            delivered += self.store.add_messages(
-                self._warning_messages(envelope, allowed, to_rfc3339(now)))
+            delivered += sum(self.store.add_messages(
+                self._warning_messages(envelope, allowed, to_rfc3339(now))))
         fanout = {"audience": len(consumers), "delivered": delivered, "throttled": throttled}
         self.store.record_fanout(data["warning_id"], fanout)
         metrics.FANOUT.observe(len(consumers))

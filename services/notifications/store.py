@@ -31,15 +31,11 @@ class NotificationsStore(BaseStore):
 
     # --- the inbox -----------------------------------------------------------------------------
 
-    def add_messages_each(self, messages):
+    def add_messages(self, messages):
         """Stores messages in one round trip, skipping those whose id exists: for each,
         whether it was new."""
         new = set(inserted(self.db[MESSAGES], messages))
         return [i in new for i in range(len(messages))]
-
-    def add_messages(self, messages):
-        """Stores many messages, skipping those already there; how many were new."""
-        return len(inserted(self.db[MESSAGES], messages))
 
     def inbox(self, query, unread_only, cursor, limit):
         if unread_only:

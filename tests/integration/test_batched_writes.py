@@ -105,8 +105,8 @@ def test_stock_is_taken_in_one_write_when_there_is_enough_and_to_the_last_unit_w
 
 def test_inbox_messages_stored_together_each_say_whether_they_were_new(db):
     store = NotificationsStore(db)
-    assert store.add_messages_each([{"_id": "m1"}]) == [True]
-    assert store.add_messages_each([{"_id": "m2"}, {"_id": "m1"}, {"_id": "m3"}]) == \
+    assert store.add_messages([{"_id": "m1"}]) == [True]
+    assert store.add_messages([{"_id": "m2"}, {"_id": "m1"}, {"_id": "m3"}]) == \
         [True, False, True]
     assert sorted(m["_id"] for m in db["messages"].find()) == ["m1", "m2", "m3"]
 
