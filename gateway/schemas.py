@@ -9,6 +9,11 @@ class PageQuerySchema(Schema):
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
 
 
+class StatsQuerySchema(PageQuerySchema):
+    """A campaign's figures with a page of its per-merchant rows."""
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+
+
 class InboxQuerySchema(PageQuerySchema):
     unread = fields.Boolean(load_default=False)
 

@@ -42,21 +42,18 @@ def jurisdiction_prefix(region):
 
 
 def covers(jurisdiction, region):
-    """``330100`` covers ``3301xx``."""
+    """``330100`` covers ``3301xx``. A jurisdiction is a province, a city or a county: a code
+    without its province (``000000``) covers nothing."""
     if not jurisdiction or not region:
         return False
-    return region.startswith(jurisdiction_prefix(jurisdiction))
+    prefix = jurisdiction_prefix(jurisdiction)
+    return bool(prefix) and region.startswith(prefix)
 
 
-def region_filter(region):
-    """The Mongo filter of the documents whose ``region`` lies within ``region``."""
-    return {"region": {"$regex": "^" + jurisdiction_prefix(region)}}
-
-
-def jurisdiction_filter(actor, region=None):
-    """``region_filter`` of ``region`` (default: the actor's whole jurisdiction); 403
+def jurisdiction_of(actor, region=None):
+    """The region-code prefix of ``region`` (default: the actor's whole jurisdiction); 403
     ``OUT_OF_JURISDICTION`` when the region is not the actor's."""
     region = region or actor.region
     if not actor.has_jurisdiction_over(region):
         raise forbidden("OUT_OF_JURISDICTION", "that region is outside your jurisdiction")
-    return region_filter(region)
+    return jurisdiction_prefix(region)

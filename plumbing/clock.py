@@ -31,7 +31,10 @@ class FixedClock(Clock):
 
 
 def to_rfc3339(moment):
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Fixed-width UTC text with microseconds and a four-digit year (``strftime("%Y")`` does not
+    pad years before 1000), so that text order is time order."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(
+        timespec="microseconds") + "Z"
 
 
 class ClockProvider(DependencyProvider):

@@ -14,7 +14,9 @@ from pymongo.errors import BulkWriteError, PyMongoError
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from plumbing.config import database_name, env_bool, env_float, env_int, mongo_uri
-from plumbing.outbox import OutboxRelay, new_document_with_events, replacement_with_events
+from plumbing.derived import PENDING_FIELD, pending_index
+from plumbing.outbox import (OutboxRelay, new_document_with_events, replacement_with_events,
+                             update_with_events)
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +47,76 @@ def refused_as_duplicates(error):
     return {failure["index"] for failure in failures}
 
 
+def key_indexes(*fields):
+    """Single-field indexes of composite key fields (``plumbing.keys``); sparse, since a key
+    is absent from the documents its list does not hold."""
+    return [IndexModel([(field, ASCENDING)], sparse=True) for field in fields]
+
+
+def count_up_to(collection, ids, limit, field="count"):
+    """Counts one more in the document of each id (an id may come more than once) unless that
+    would pass ``limit``, in one round trip: for each, whether it was counted."""
+    if not ids:
+        return []
+    writes = [UpdateOne({"_id": i, field: {"$lt": limit}}, {"$inc": {field: 1}}, upsert=True)
+              for i in ids]
+    try:
+        collection.bulk_write(writes, ordered=False)
+        return [True] * len(ids)
+    except BulkWriteError as exc:
+        # the upsert met a document at the limit, or (limit > 1) one another write created at
+        # the same moment, which a plain conditional update settles
+        refused = refused_as_duplicates(exc)
+    return [i not in refused or (limit > 1 and collection.update_one(
+        {"_id": ids[i], field: {"$lt": limit}}, {"$inc": {field: 1}}).modified_count == 1)
+        for i in range(len(ids))]
+
+
 class BaseStore:
-    """A service's data access object. Subclasses declare their collections' indexes and
-    which collections carry an outbox."""
+    """A service's data access object. Subclasses declare their collections' indexes, which
+    collections carry an outbox, the composite keys of each collection's documents
+    (``KEYS``: collection → function of a document → {key field: text, or None when the
+    document is in no such list}) and the data derived from them (``DERIVED``: collection →
+    ``plumbing.derived.Derived``). Every insert and versioned save sets the keys and settles
+    the derived data."""
 
     INDEXES = {}
     OUTBOX_COLLECTIONS = ()
+    KEYS = {}
+    DERIVED = {}
 
     def __init__(self, db, relay=None):
         self.db = db
         self._relay = relay
+
+    def prepared(self, collection, document, new=False):
+        """``document`` with its keys as its fields now say, and, for a collection with
+        derived data, derived as it is when ``new`` (``derive_inserted`` follows its insert), else
+        marked when its write owes its derived data a change (``settle`` follows)."""
+        keys_of = self.KEYS.get(collection)
+        if keys_of is not None:
+            keys = keys_of(document)
+            document = {**{k: v for k, v in document.items() if k not in keys},
+                        **{k: v for k, v in keys.items() if v is not None}}
+        derived = self.DERIVED.get(collection)
+        if derived is None:
+            return document
+        return derived.as_new(document) if new else derived.marked(document)
+
+    def derive_inserted(self, collection, documents):
+        derived = self.DERIVED.get(collection)
+        if derived is not None:
+            derived.inserted(self.db, documents)
+
+    def settle(self, collection, document):
+        derived = self.DERIVED.get(collection)
+        if derived is not None and document is not None:
+            derived.settle(self.db, collection, document)
+
+    def settle_pending(self):
+        """Settles the derived data of writes whose process died before settling it."""
+        return sum(derived.settle_pending(self.db, collection)
+                   for collection, derived in self.DERIVED.items())
 
     def events_written(self, collection):
         """Tell the relay that a write to ``collection`` carried events, so it publishes them
@@ -63,19 +125,47 @@ class BaseStore:
             self._relay.wake(collection)
 
     def insert_with_events(self, collection, document, events):
-        self.db[collection].insert_one(new_document_with_events(document, events))
+        document = self.prepared(collection, new_document_with_events(document, events), new=True)
+        self.db[collection].insert_one(document)
         if events:
             self.events_written(collection)
+        self.derive_inserted(collection, [document])
 
     def insert_many_with_events(self, collection, writes):
         """Inserts each ``(document, events, request_id)`` in one round trip, skipping documents
         whose ``_id`` is taken: for each, whether it was inserted."""
-        done = set(inserted(self.db[collection], [
-            new_document_with_events(document, events, request_id)
-            for document, events, request_id in writes]))
+        documents = [self.prepared(collection, new_document_with_events(
+            document, events, request_id), new=True) for document, events, request_id in writes]
+        done = set(inserted(self.db[collection], documents))
         if any(events for _, events, _ in writes):
             self.events_written(collection)
+        self.derive_inserted(collection, [documents[i] for i in sorted(done)])
         return [i in done for i in range(len(writes))]
+
+    def update_where(self, collection, document, condition, fields, events=()):
+        """Sets ``fields`` (and records ``events``) on ``document`` only while the stored one
+        matches ``condition`` (``{"status": "active"}``: one of two racing writers wins), its
+        keys and derived data following: the saved document, or None."""
+        changed = {**document, **fields}
+        sets, unsets = dict(fields), {}
+        for name, value in self.KEYS.get(collection, lambda _: {})(changed).items():
+            if value is None:
+                unsets[name] = ""
+            else:
+                sets[name] = value
+        derived = self.DERIVED.get(collection)
+        if derived is not None:
+            token = derived.marked(changed).get(PENDING_FIELD)
+            if token is not None:
+                sets[PENDING_FIELD] = token
+        update = {"$set": sets, **({"$unset": unsets} if unsets else {})}
+        saved = self.db[collection].find_one_and_update(
+            {"_id": document["_id"], **condition}, update_with_events(update, list(events)),
+            projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
+        if saved is not None and events:
+            self.events_written(collection)
+        self.settle(collection, saved)
+        return saved
 
     def save_versioned(self, collection, document, fields, events):
         """Writes the next version of ``document`` (``fields`` and ``events`` applied) if it is
@@ -85,13 +175,14 @@ class BaseStore:
                                   {"outbox": 1})
         if current is None:
             return None
-        replacement = replacement_with_events(document, fields, current.get("outbox") or {},
-                                              events)
+        replacement = self.prepared(collection, replacement_with_events(
+            document, fields, current.get("outbox") or {}, events))
         saved = stored.find_one_and_replace(
             {"_id": document["_id"], "version": document["version"]}, replacement,
             projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
         if saved is not None and events:
             self.events_written(collection)
+        self.settle(collection, saved)
         return saved
 
     def ping(self):
@@ -130,6 +221,10 @@ class BaseStore:
         indexes = {name: list(models) for name, models in cls.INDEXES.items()}
         for name in cls.OUTBOX_COLLECTIONS:
             indexes.setdefault(name, []).append(IndexModel([("outbox_count", ASCENDING)]))
+        for name, derived in cls.DERIVED.items():
+            indexes.setdefault(name, []).append(pending_index())
+            for other, models in derived.indexes().items():
+                indexes.setdefault(other, []).extend(models)
         indexes.setdefault(PROCESSED_EVENTS, []).append(IndexModel([("at", ASCENDING)]))
         return indexes
 
@@ -156,11 +251,26 @@ class Mongo(DependencyProvider):
                 linger_seconds=env_float("OUTBOX_LINGER_SECONDS", 0.05),
                 hold=env_bool("FAULT_HOLD_OUTBOX", False))
         self.store = self.store_cls(self.db, self.relay)
+        self._sweeping = False
 
     def start(self):
         self._create_indexes()
         if self.relay is not None:
             self._relay_thread = self.container.spawn_managed_thread(self.relay.run)
+        if self.store_cls.DERIVED:
+            self._sweeping = True
+            self.container.spawn_managed_thread(self._sweep_derived)
+
+    def _sweep_derived(self):
+        """Every ``DERIVED_SWEEP_SECONDS``, settles the derived data of writes left unsettled
+        by a process that died (one indexed query when there are none)."""
+        interval = env_float("DERIVED_SWEEP_SECONDS", 10.0)
+        while self._sweeping:
+            eventlet.sleep(interval)
+            try:
+                self.store.settle_pending()
+            except PyMongoError as exc:
+                log.warning("derived data sweep failed: %s", exc)
 
     def _create_indexes(self):
         """Waits for the store (it may start after the service), then creates the indexes."""
@@ -176,6 +286,7 @@ class Mongo(DependencyProvider):
     def stop(self):
         """Lets the relay finish its pass (the container kills what is still running after
         this) and closes the client."""
+        self._sweeping = False
         if self.relay is not None:
             self.relay.stop()
             if self._relay_thread is not None:
@@ -184,6 +295,7 @@ class Mongo(DependencyProvider):
         self.client.close()
 
     def kill(self):
+        self._sweeping = False
         if self.relay is not None:
             self.relay.stop()
         self.client.close()

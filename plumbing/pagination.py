@@ -1,61 +1,119 @@
-"""Cursor pagination of API.md: ``{"items": [...], "next_cursor": "..." | null}``.
+"""Lists of API.md (``{"items": [...], "next_cursor": "..." | null}``) paged by key.
 
-The cursor is the opaque (sort value, _id) of the last item shown; pages are newest first.
+A list is one or more ranges of a composite key field (``plumbing.keys``), read in key order;
+ranges of one list share what follows their prefixes (the *suffix*: a time and an id, or a
+region, a name and an id), and are merged on it. The cursor is the suffix of the last item
+shown, so the next page starts right after it, with no skip: every item is seen exactly once
+while the keys do not change, however many items share a second. A cursor is only ever read
+inside the ranges the caller's scope made, so no cursor can reach beyond them.
+
+Filters a key does not hold are applied to what the ranges return (``accept``), within a
+budget of ``SCAN_BUDGET`` documents a page: a page may then hold fewer than ``limit`` items
+and still have a ``next_cursor``.
 """
 import base64
 import binascii
-import json
+import heapq
+from dataclasses import dataclass
 
 from plumbing.errors import invalid
+from plumbing.keys import upper_bound
 
 MAX_LIMIT = 100
+SCAN_BUDGET = 1000
+MAX_CURSOR_BYTES = 360
 
 
-def encode_cursor(sort_value, document_id):
-    raw = json.dumps([sort_value, document_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+@dataclass(frozen=True)
+class KeyRange:
+    """Keys of ``field`` that start with ``prefix``, with suffixes from ``start`` (included)
+    to ``end`` (excluded; None: no end)."""
+    field: str
+    prefix: str
+    start: str = ""
+    end: str | None = None
+
+    def query(self):
+        """The Mongo filter of the whole range."""
+        high = upper_bound(self.prefix)
+        if self.end is not None:
+            high = min(high, self.prefix + self.end)
+        return {self.field: {"$gte": self.prefix + self.start, "$lt": high}}
+
+
+def encode_cursor(suffix):
+    return base64.urlsafe_b64encode(suffix.encode("utf-8")).decode().rstrip("=")
 
 
 def decode_cursor(cursor):
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        sort_value, document_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, TypeError, binascii.Error):
+        raw = base64.b64decode(padded.encode("ascii"), altchars=b"-_", validate=True)
+        if not raw or len(raw) > MAX_CURSOR_BYTES:
+            raise ValueError("cursor size")
+        return raw.decode("utf-8")
+    except (ValueError, TypeError, AttributeError, binascii.Error):
         raise invalid({"cursor": ["not a valid cursor"]}) from None
-    if not (isinstance(sort_value, str) and isinstance(document_id, str)):
-        raise invalid({"cursor": ["not a valid cursor"]})
-    return sort_value, document_id
 
 
-def offset_cursor(offset):
-    """An opaque cursor for lists ordered by something other than time (search, distance)."""
-    return base64.urlsafe_b64encode(str(offset).encode()).decode().rstrip("=")
+def clamped(limit, most=MAX_LIMIT):
+    return max(1, min(int(limit), most))
 
 
-def offset_of(cursor):
-    if not cursor:
-        return 0
-    try:
-        offset = int(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
-    except (ValueError, binascii.Error):
-        raise invalid({"cursor": ["not a valid cursor"]}) from None
-    if offset < 0:
-        raise invalid({"cursor": ["not a valid cursor"]})
-    return offset
+def page_by_key(collection, ranges, cursor=None, limit=20, *, descending=True, accept=None,
+                projection=None, resolve=None, max_limit=MAX_LIMIT):
+    """One page of the documents in ``ranges`` (KeyRange), in suffix order (newest first when
+    ``descending``), starting after ``cursor``, keeping those ``accept(document)`` takes.
+    ``resolve(documents)`` turns each batch read into the documents it stands for (entries
+    of another collection's documents; None for one that is gone), in the same order. Pages
+    of internal walks may be longer than a client's (``max_limit``)."""
+    limit = clamped(limit, max_limit)
+    after = decode_cursor(cursor) if cursor else None
+    budget = max(SCAN_BUDGET, limit + 1)
+    batch = limit + 1 if accept is None else min(budget, 4 * (limit + 1))
+    readers = [_read(collection, r, after, batch, descending, projection, resolve)
+               for r in ranges]
+    taken, seen, scanned, last = [], set(), 0, None
+    for suffix, document in heapq.merge(*readers, key=lambda item: item[0],
+                                        reverse=descending):
+        scanned, last = scanned + 1, suffix
+        if document is None or document["_id"] in seen or (
+                accept is not None and not accept(document)):
+            if scanned >= budget:
+                return [d for _, d in taken], encode_cursor(last)
+            continue
+        seen.add(document["_id"])
+        taken.append((suffix, document))
+        if len(taken) > limit:
+            return [d for _, d in taken[:limit]], encode_cursor(taken[limit - 1][0])
+        if scanned >= budget:
+            return [d for _, d in taken], encode_cursor(last)
+    return [d for _, d in taken], None
 
 
-def newest_first(collection, query, sort_field, cursor=None, limit=20, projection=None):
-    """One page of ``collection`` matching ``query``, by ``sort_field`` then ``_id``, descending."""
-    limit = max(1, min(int(limit), MAX_LIMIT))
-    if cursor:
-        value, last_id = decode_cursor(cursor)
-        query = {"$and": [query, {"$or": [{sort_field: {"$lt": value}},
-                                          {sort_field: value, "_id": {"$lt": last_id}}]}]}
-    documents = list(collection.find(query, projection)
-                     .sort([(sort_field, -1), ("_id", -1)]).limit(limit + 1))
-    next_cursor = None
-    if len(documents) > limit:
-        documents = documents[:limit]
-        last = documents[-1]
-        next_cursor = encode_cursor(last[sort_field], last["_id"])
-    return documents, next_cursor
+def _read(collection, key_range, after, batch, descending, projection, resolve):
+    """(suffix, document) of one range in order, fetched ``batch`` at a time."""
+    field, prefix = key_range.field, key_range.prefix
+    low, high = prefix + key_range.start, upper_bound(prefix)
+    if key_range.end is not None:
+        high = min(high, prefix + key_range.end)
+    low_op = "$gte"
+    if after is not None:
+        if descending:
+            high = min(high, prefix + after)
+        elif prefix + after >= low:
+            low, low_op = prefix + after, "$gt"
+    if projection and all(projection.values()):
+        projection = {**projection, field: 1}
+    while low < high:
+        found = list(collection.find({field: {low_op: low, "$lt": high}}, projection)
+                     .sort(field, -1 if descending else 1).limit(batch))
+        documents = found if resolve is None else resolve(found)
+        for entry, document in zip(found, documents):
+            yield entry[field][len(prefix):], document
+        if len(found) < batch:
+            return
+        if descending:
+            high = found[-1][field]
+        else:
+            low, low_op = found[-1][field], "$gt"

@@ -1,7 +1,7 @@
 """Coupon routes."""
 from werkzeug.wrappers import Response
 
-from gateway.schemas import PageQuerySchema
+from gateway.schemas import PageQuerySchema, StatsQuerySchema
 from gateway.web import api
 from plumbing.coalesce import Coalescer
 from plumbing.errors import invalid
@@ -12,6 +12,7 @@ from services.coupons.schemas import (CampaignPageSchema, CampaignQuerySchema, C
                                       RedemptionSchema, RollbackSchema)
 
 TAGS = ["coupons"]
+
 CAMPAIGN = "/api/v1/campaigns/<campaign_id>"
 OPERATOR = ("operator",)
 MAX_KEY_LENGTH = 255
@@ -90,15 +91,27 @@ class CouponRoutes:
                                       call.body)
 
     @api("GET", CAMPAIGN + "/stats", roles=OPERATOR, tags=TAGS, errors=(404,),
-         response=CampaignStatsSchema,
-         summary="Issued, redeemed, remaining, money, leverage, per merchant")
+         query=StatsQuerySchema, response=CampaignStatsSchema,
+         summary="Issued, redeemed, remaining, money, leverage, per merchant (paged)")
     def campaign_stats(self, call):
-        return self.coupons.campaign_stats(call.path["campaign_id"])
+        return self.coupons.campaign_stats(call.path["campaign_id"], call.query.get("cursor"),
+                                           call.query["limit"])
 
     @api("GET", CAMPAIGN + "/settlement.csv", roles=OPERATOR, tags=TAGS, errors=(404,),
-         summary="One row per merchant and a TOTAL row")
+         summary="One row per merchant and a TOTAL row, streamed page by page")
     def settlement(self, call):
-        body = self.coupons.settlement_csv(call.path["campaign_id"])
-        return Response(body, content_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition":
-                f'attachment; filename="settlement-{call.path["campaign_id"]}.csv"'})
+        campaign_id = call.path["campaign_id"]
+        first = self.coupons.settlement_page(campaign_id)  # a 404 before the answer starts
+        return Response(self._settlement_pages(campaign_id, first),
+                        content_type="text/csv; charset=utf-8", headers={
+                            "Content-Disposition":
+                                f'attachment; filename="settlement-{campaign_id}.csv"'})
+
+    def _settlement_pages(self, campaign_id, page):
+        """The CSV as its pages arrive from the coupons service: the gateway never holds
+        more than one."""
+        while True:
+            yield page["text"].encode("utf-8")
+            if page["next_cursor"] is None:
+                return
+            page = self.coupons.settlement_page(campaign_id, page["next_cursor"])

@@ -1,12 +1,12 @@
-"""Figures over complaint documents, free of I/O: regulator statistics, public disclosure, hot
-spots and merchants over the complaint threshold.
+"""Judgements over complaint documents, free of I/O: a consented complaint's public summary,
+hot spots and merchants over the complaint threshold (the counted figures are in ``figures``).
 
 Times are fixed-width RFC 3339 UTC strings (``plumbing.clock.to_rfc3339``) and are compared as
 strings; a window ``(start, end]`` holds what was filed after ``start`` up to ``end`` included.
 Rates are 0..1 floats rounded half up to 3 decimals, None when their denominator is 0.
 """
 import hashlib
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -17,108 +17,11 @@ RESOLVED_CLOSINGS = frozenset({"resolved_monetary", "resolved_non_monetary"})
 # The consumer gave up or the complaint was out of scope: no judgement on the merchant either way.
 UNJUDGED_CLOSINGS = frozenset({"withdrawn", "rejected"})
 SATISFIED_FROM = 4
-DISCLOSURE_DAYS = 365
 SUMMARY_LIMIT = 20
 SUMMARY_LENGTH = 200
 
 
-# --- regulator statistics ---------------------------------------------------------------------
-
-def regulator_statistics(complaints):
-    """The figures of ``GET /api/v1/stats/complaints`` over ``complaints`` (already filtered by
-    region and period), overall and for each category present:
-
-    - ``total``: every complaint, flagged ones included;
-    - ``handled``: status closed; ``handling_rate`` = handled / total;
-    - ``resolved``: closed as resolved_monetary or resolved_non_monetary;
-      ``resolution_rate`` = resolved / (closed − withdrawn − rejected);
-    - ``rated``: complaints with a satisfaction; ``satisfaction_rate`` = ratings ≥ 4 / rated;
-    - ``money_recovered_fen``: the sum of ``amount_recovered_fen``;
-    - ``average_response_seconds``: mean of responded_at − forwarded_at over the complaints that
-      have both, in seconds rounded half up to 1 decimal; None when none has.
-    """
-    complaints = list(complaints)
-    by_category = defaultdict(list)
-    for complaint in complaints:
-        by_category[complaint["category"]].append(complaint)
-    figures = _statistics(complaints)
-    figures["by_category"] = {category: _statistics(group)
-                              for category, group in sorted(by_category.items())}
-    return figures
-
-
-def _statistics(complaints):
-    total = len(complaints)
-    handled = sum(1 for complaint in complaints if _is_closed(complaint))
-    ratings = [c["satisfaction"] for c in complaints if c.get("satisfaction") is not None]
-    satisfied = sum(1 for rating in ratings if rating >= SATISFIED_FROM)
-    return {
-        "total": total,
-        "handled": handled,
-        "handling_rate": rate(handled, total),
-        **resolution_figures(complaints),
-        "rated": len(ratings),
-        "satisfaction_rate": rate(satisfied, len(ratings)),
-        "money_recovered_fen": sum(c.get("amount_recovered_fen") or 0 for c in complaints),
-        "average_response_seconds": average_response_seconds(complaints),
-    }
-
-
-def resolution_figures(complaints):
-    """``resolved`` and ``resolution_rate`` = resolved / (closed − withdrawn − rejected)."""
-    closed = [complaint for complaint in complaints if _is_closed(complaint)]
-    resolved = sum(1 for complaint in closed if complaint.get("closing") in RESOLVED_CLOSINGS)
-    judged = sum(1 for complaint in closed if complaint.get("closing") not in UNJUDGED_CLOSINGS)
-    return {"resolved": resolved, "resolution_rate": rate(resolved, judged)}
-
-
-def average_response_seconds(complaints):
-    """Mean merchant response time (forwarded → responded), exact to the microsecond before
-    rounding half up to 1 decimal; None when no complaint was both forwarded and answered."""
-    delays = [parse_time(c["responded_at"]) - parse_time(c["forwarded_at"])
-              for c in complaints if c.get("forwarded_at") and c.get("responded_at")]
-    if not delays:
-        return None
-    microseconds = sum(delay // timedelta(microseconds=1) for delay in delays)
-    mean = Decimal(microseconds) / len(delays) / 1_000_000
-    return float(mean.quantize(Decimal("0.1"), ROUND_HALF_UP))
-
-
-def _is_closed(complaint):
-    return complaint["status"] == "closed"
-
-
 # --- public disclosure ------------------------------------------------------------------------
-
-def public_disclosure(complaints, now):
-    """One merchant's public figures over the 365 days up to ``now``, flagged complaints left out
-    (a regulator has not yet accepted them):
-
-    - ``total``, ``resolved``, ``resolution_rate`` (as in ``regulator_statistics``);
-    - ``timely_response_rate`` = timely / complaints whose timeliness is known;
-    - ``by_category``: counts;
-    - ``summaries``: only complaints with public consent, newest first, at most 20, built field
-      by field (``public_summary``) so that no personal data can come along.
-    """
-    start, end = window_ending(now, timedelta(days=DISCLOSURE_DAYS))
-    shown = [complaint for complaint in complaints if complaint["status"] != "flagged"
-             and filed_within(complaint, start, end)]
-    timed = [complaint for complaint in shown if complaint.get("timely") is not None]
-    return {
-        "period_days": DISCLOSURE_DAYS,
-        "total": len(shown),
-        **resolution_figures(shown),
-        "timely_response_rate": rate(sum(1 for c in timed if c["timely"] is True), len(timed)),
-        "by_category": dict(sorted(Counter(c["category"] for c in shown).items())),
-        "summaries": public_summaries(shown),
-    }
-
-
-def public_summaries(complaints):
-    consented = [complaint for complaint in complaints if complaint.get("public_consent") is True]
-    newest_first = sorted(consented, key=lambda c: (c["filed_at"], c["_id"]), reverse=True)
-    return [public_summary(complaint) for complaint in newest_first[:SUMMARY_LIMIT]]
-
 
 def public_summary(complaint):
     """Title and description masked (before the cut, so no number is cut out of its mask); no

@@ -8,6 +8,7 @@ say no. Times are RFC 3339 strings; ``plus`` adds seconds to one.
 from datetime import datetime, timedelta
 
 from plumbing.clock import to_rfc3339
+from plumbing.documents import visible
 from plumbing.errors import DomainError, conflict, forbidden
 from plumbing.versioned import Change
 from services.complaints.masking import mask_phone
@@ -209,8 +210,7 @@ def looks_like_professional_claimant(recent_merchant_ids, settings):
 
 def view_for(complaint, actor):
     """What ``actor`` may see of the complaint; None when it may see nothing."""
-    shown = {k: v for k, v in complaint.items()
-             if k not in ("_id", "outbox", "outbox_count", "version", "reminded")}
+    shown = visible(complaint, "reminded")
     shown = {"complaint_id": complaint["_id"], **shown}
     if actor.role == "consumer" and actor.sub == complaint["consumer"]:
         return shown

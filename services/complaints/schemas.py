@@ -1,6 +1,7 @@
 """The complaints service's request and response shapes."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from plumbing.schema_fields import SaneDate
 from services.registry.schemas import PHONE, region_code
 
 CATEGORIES = ["quality", "price", "short_weight", "false_advertising", "refund_refused",
@@ -19,7 +20,7 @@ class ComplaintFilingSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(1, 100))
     description = fields.String(required=True, validate=validate.Length(1, 2000))
     amount_fen = fields.Integer(strict=True, load_default=0, validate=validate.Range(0, MAX_FEN))
-    occurred_on = fields.Date(required=True)
+    occurred_on = SaneDate(required=True)
     evidence_urls = fields.List(fields.Url(schemes={"http", "https"}), load_default=list,
                                 validate=validate.Length(max=10))
     contact_phone = fields.String(required=True, validate=PHONE)
@@ -76,16 +77,16 @@ class ComplaintListSchema(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     merchant_id = fields.String(validate=ID)
     category = fields.String(validate=validate.OneOf(CATEGORIES))
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
+    from_ = SaneDate(data_key="from")
+    to = SaneDate()
     cursor = fields.String(validate=validate.Length(max=512))
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
 
 
 class StatsQuerySchema(Schema):
     region = fields.String(validate=region_code)
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
+    from_ = SaneDate(data_key="from")
+    to = SaneDate()
 
 
 class TimelineEntrySchema(Schema):

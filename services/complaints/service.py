@@ -3,17 +3,20 @@ statistics and hot spots."""
 import logging
 import time
 import uuid
+from datetime import date
 
 from nameko.timer import timer
 
-from plumbing.actors import Actor, jurisdiction_filter
+from plumbing.actors import Actor, jurisdiction_of
 from plumbing.clock import ClockProvider, to_rfc3339
 from plumbing.config import PerProcess, env_float
 from plumbing.errors import conflict, forbidden, invalid, not_found, unavailable, validated
+from plumbing.keys import region_prefix
 from plumbing.mongo import Mongo
+from plumbing.pagination import KeyRange
 from plumbing.rpc import BoundedRpcProxy
 from plumbing.service import FangxinService, rpc
-from services.complaints import analytics, lifecycle, metrics
+from services.complaints import analytics, figures, lifecycle, listing, metrics
 from services.complaints.events import CONTRACTS as EVENT_CONTRACTS
 from services.complaints.schemas import (ComplaintFilingSchema, DecisionSchema, MediationSchema,
                                          ResponseSchema, SatisfactionSchema, ScreeningSchema)
@@ -24,7 +27,8 @@ log = logging.getLogger(__name__)
 
 SLA_SCAN_SECONDS = env_float("COMPLAINT_SLA_SCAN_SECONDS", 60)
 HOTSPOT_SCAN_SECONDS = env_float("HOTSPOT_SCAN_SECONDS", 300)
-YEAR_SECONDS = 365 * 24 * 3600
+HIDDEN_HOTSPOT_FIELDS = ("_id", "outbox", "outbox_count", "version", "k_detected",
+                         "k_region2", "k_region4", "k_region6")
 FILING_WAIT_SECONDS = 2     # below the gateway's RPC timeout
 FILING_POLL_SECONDS = 0.1
 
@@ -113,11 +117,13 @@ class ComplaintsService(FangxinService):
     def _report_if_over_threshold(self, complaint, now, settings):
         """Tells the registry, once per window, of a merchant with too many complaints."""
         window = settings.merchant_threshold_window_seconds
+        report_id = f"{complaint['merchant_id']}:{period_of(now, window)}"
+        if self.store.reported(report_id):
+            return
         recent = self.store.filed_against(complaint["merchant_id"], lifecycle.plus(now, -window))
         for over in analytics.merchants_over_threshold(recent, now, window,
                                                        settings.merchant_threshold):
-            report = {"_id": f"{over['merchant_id']}:{period_of(now, window)}", **over,
-                      "at": now}
+            report = {"_id": report_id, **over, "at": now}
             self.store.add_once(THRESHOLD_REPORTS, report, self._envelopes([(
                 "merchant_complaint_threshold_exceeded",
                 {**over, "threshold": settings.merchant_threshold})]))
@@ -138,12 +144,8 @@ class ComplaintsService(FangxinService):
     @rpc
     def list_complaints(self, actor, query):
         actor = Actor.from_dict(actor)
-        filters = scope_of(actor)
-        for key in ("status", "merchant_id", "category"):
-            if query.get(key):
-                filters[key] = query[key]
-        filters.update(filed_between(query))
-        complaints, next_cursor = self.store.page(filters, query.get("cursor"),
+        ranges, accept = listing.list_ranges(actor, query)
+        complaints, next_cursor = self.store.page(ranges, accept, query.get("cursor"),
                                                   query.get("limit", 20))
         return {"items": [lifecycle.view_for(c, actor) for c in complaints],
                 "next_cursor": next_cursor}
@@ -199,27 +201,31 @@ class ComplaintsService(FangxinService):
 
     @rpc
     def public_disclosure(self, merchant_id):
-        now = self._now()
-        complaints = self.store.filed_against(merchant_id, lifecycle.plus(now, -YEAR_SECONDS))
-        return {"merchant_id": merchant_id, **analytics.public_disclosure(complaints, now)}
+        today = figures.utc_day(self._now())
+        sums = self.store.counter_sums(figures.disclosure_ranges(merchant_id, today))
+        summaries = self.store.public_summaries(
+            merchant_id, figures.disclosure_window_start(today), analytics.SUMMARY_LIMIT)
+        return {"merchant_id": merchant_id, **figures.public_figures(sums),
+                "summaries": [analytics.public_summary(c) for c in summaries]}
 
     @rpc
     def statistics(self, actor, query):
         actor = Actor.from_dict(actor)
         region = query.get("region") or actor.region
-        filters = jurisdiction_filter(actor, region)
-        filters.update(filed_between(query))
-        figures = analytics.regulator_statistics(self.store.find(filters))
-        return {"region": region, "from": query.get("from_"), "to": query.get("to"), **figures}
+        within = jurisdiction_of(actor, region)
+        first, last = (date.fromisoformat(query[name]) if query.get(name) else None
+                       for name in ("from_", "to"))
+        sums = self.store.counter_sums(figures.regulator_ranges(within, first, last))
+        return {"region": region, "from": query.get("from_"), "to": query.get("to"),
+                **figures.regulator_statistics(sums)}
 
     @rpc
     def hotspots(self, actor, query):
         actor = Actor.from_dict(actor)
-        filters = jurisdiction_filter(actor)
-        spots, next_cursor = self.store.hotspot_page(filters, query.get("cursor"),
-                                                     query.get("limit", 20))
-        return {"items": [{k: v for k, v in s.items() if k not in ("_id", "outbox",
-                                                                   "outbox_count", "version")}
+        field, first = region_prefix("k_region", jurisdiction_of(actor))
+        spots, next_cursor = self.store.hotspot_page(KeyRange(field, first),
+                                                     query.get("cursor"), query.get("limit", 20))
+        return {"items": [{k: v for k, v in s.items() if k not in HIDDEN_HOTSPOT_FIELDS}
                           for s in spots], "next_cursor": next_cursor}
 
     # --- schedules -----------------------------------------------------------------------------
@@ -243,8 +249,8 @@ class ComplaintsService(FangxinService):
     def find_hotspots(self):
         now, settings = self._now(), self.settings
         window = settings.hotspot_window_seconds
-        recent = self.store.find({"filed_at": {"$gt": lifecycle.plus(now, -2 * window)}},
-                                 {"region": 1, "industry": 1, "category": 1, "filed_at": 1})
+        recent = self.store.filed_since(lifecycle.plus(now, -2 * window),
+                                        ("region", "industry", "category", "filed_at"))
         for spot in analytics.detect_hotspots(recent, now, window, settings.hotspot_min_count,
                                               settings.hotspot_min_growth):
             # one hot spot per group and period, however many scans see it hot
@@ -256,27 +262,6 @@ class ComplaintsService(FangxinService):
                                                                       spot)]))
 
 
-def filed_between(query):
-    """The filter of a query's ``from`` and ``to`` dates, both days included."""
-    period = {}
-    if query.get("from_"):
-        period["$gte"] = query["from_"]
-    if query.get("to"):
-        period["$lt"] = lifecycle.plus(query["to"] + "T00:00:00Z", 24 * 3600)
-    return {"filed_at": period} if period else {}
-
-
 def period_of(now, window_seconds):
     """The number of the ``window_seconds``-long period ``now`` falls in."""
     return int(lifecycle.parse(now).timestamp() // window_seconds)
-
-
-def scope_of(actor):
-    """The complaints ``actor`` may list."""
-    if actor.role == "consumer":
-        return {"consumer": actor.sub}
-    if actor.role == "merchant":
-        return {"merchant_id": actor.merchant_id}
-    if actor.role == "regulator":
-        return jurisdiction_filter(actor)
-    raise forbidden()

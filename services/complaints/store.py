@@ -1,32 +1,41 @@
-"""The complaints service's collections and queries."""
+"""The complaints service's collections and queries. Every query names one indexed field
+(a composite key of ``listing``, or an id); figures are read from counters (``figures``)."""
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
-from plumbing.mongo import BaseStore
-from plumbing.pagination import newest_first
+from plumbing.keys import key, prefix, region_keys
+from plumbing.mongo import BaseStore, key_indexes
+from plumbing.pagination import KeyRange, page_by_key
+from plumbing.derived import Counters, Derived
+from services.complaints import figures, listing
 
 COMPLAINTS = "complaints"
 FILING_CLAIMS = "filing_claims"
 HOTSPOTS = "hotspots"
 THRESHOLD_REPORTS = "threshold_reports"
 NO_OUTBOX = {"outbox": 0}
+SCHEDULE_BATCH = 500
+
+
+def hotspot_keys(spot):
+    return {"k_detected": key("k_detected", spot["detected_at"], spot["_id"]),
+            **region_keys("k_region", spot["region"], spot["detected_at"], spot["_id"])}
 
 
 class ComplaintsStore(BaseStore):
     INDEXES = {
         COMPLAINTS: [
-            IndexModel([("consumer", ASCENDING), ("filed_at", DESCENDING)]),
+            *key_indexes(*listing.KEY_FIELDS),
+            # what a real MongoDB would also use for ad-hoc queries by operators
             IndexModel([("merchant_id", ASCENDING), ("filed_at", DESCENDING)]),
             IndexModel([("region", ASCENDING), ("filed_at", DESCENDING)]),
-            IndexModel([("status", ASCENDING), ("deadline_at", ASCENDING)]),
-            IndexModel([("filed_at", DESCENDING)]),
-            # the embedded store uses an index only for a query on that one field
-            IndexModel([("consumer", ASCENDING)]),
-            IndexModel([("merchant_id", ASCENDING)]),
         ],
-        HOTSPOTS: [IndexModel([("region", ASCENDING), ("detected_at", DESCENDING)])],
+        HOTSPOTS: key_indexes("k_detected", "k_region2", "k_region4", "k_region6"),
     }
     OUTBOX_COLLECTIONS = (COMPLAINTS, HOTSPOTS, THRESHOLD_REPORTS)
+    KEYS = {COMPLAINTS: listing.keys_of, HOTSPOTS: hotspot_keys}
+    COUNTERS = Counters(figures.COUNTERS, figures.contribution)
+    DERIVED = {COMPLAINTS: Derived(figures.snapshot, COUNTERS)}
 
     # --- complaints ----------------------------------------------------------------------------
 
@@ -36,34 +45,52 @@ class ComplaintsStore(BaseStore):
     def get(self, complaint_id):
         return self.db[COMPLAINTS].find_one({"_id": complaint_id}, NO_OUTBOX)
 
-    def page(self, query, cursor, limit):
-        return newest_first(self.db[COMPLAINTS], query, "filed_at", cursor, limit, NO_OUTBOX)
+    def page(self, ranges, accept, cursor, limit):
+        return page_by_key(self.db[COMPLAINTS], ranges, cursor, limit, accept=accept,
+                           projection=NO_OUTBOX)
 
-    def find(self, query, projection=NO_OUTBOX):
-        return list(self.db[COMPLAINTS].find(query, projection))
+    def _filed_since(self, field, owners, since, projection=NO_OUTBOX):
+        found = KeyRange(field, prefix(field, *owners), since)
+        return list(self.db[COMPLAINTS].find(found.query(), projection))
 
     def merchants_complained_about_by(self, consumer, since):
-        # one field in the query, the time compared here: see filed_against
-        return [c["merchant_id"] for c in self.db[COMPLAINTS].find(
-            {"consumer": consumer}, {"merchant_id": 1, "filed_at": 1}) if c["filed_at"] >= since]
+        return [c["merchant_id"] for c in self._filed_since(
+            "k_consumer", [consumer], since, {"merchant_id": 1})]
 
     def filed_against(self, merchant_id, since):
-        """The merchant's complaints filed since ``since``. The time is compared here, not in
-        the query: the embedded store would scan every complaint for a query on two fields
-        (README "Known limits"), while one merchant's complaints are few."""
-        return [c for c in self.db[COMPLAINTS].find({"merchant_id": merchant_id}, NO_OUTBOX)
-                if c["filed_at"] >= since]
+        """The merchant's complaints filed since ``since``."""
+        return self._filed_since("k_merchant", [merchant_id], since)
+
+    def filed_since(self, since, fields):
+        """Every complaint filed since ``since`` (the hot spots' two windows), ``fields`` only."""
+        return self._filed_since("k_filed", [], since, {name: 1 for name in fields})
+
+    def _due(self, field, until):
+        due = KeyRange(field, prefix(field), end=until)
+        return list(self.db[COMPLAINTS].find(due.query(), NO_OUTBOX).sort(field, 1)
+                    .limit(SCHEDULE_BATCH))
 
     def overdue(self, now):
-        return self.find({"status": "forwarded", "deadline_at": {"$lt": now}})
+        """Forwarded complaints whose deadline has passed (a batch, oldest deadline first)."""
+        return self._due("k_due", now)
 
     def due_for_reminder(self, until):
-        return self.find({"status": "forwarded", "reminded": False,
-                          "deadline_at": {"$lte": until}})
+        return self._due("k_remind", until)
+
+    def public_summaries(self, merchant_id, since, limit):
+        complaints, _ = page_by_key(self.db[COMPLAINTS], [KeyRange(
+            "k_public", prefix("k_public", merchant_id), since)], None, limit,
+            projection=NO_OUTBOX)
+        return complaints
+
+    # --- figures -------------------------------------------------------------------------------
+
+    def counter_sums(self, ranges):
+        return figures.added_up(self.COUNTERS.read(self.db, ranges))
 
     def count_by_status(self):
-        return {row["_id"]: row["n"] for row in self.db[COMPLAINTS].aggregate(
-            [{"$group": {"_id": "$status", "n": {"$sum": 1}}}])}
+        gauge = self.db[figures.COUNTERS].find_one({"_id": figures.STATUS_GAUGE}) or {}
+        return {status: n for status, n in gauge.items() if status not in ("_id", "k")}
 
     # --- duplicates: one claim per (consumer, merchant, category) and window ------------------
 
@@ -104,5 +131,8 @@ class ComplaintsStore(BaseStore):
             return False
         return True
 
-    def hotspot_page(self, query, cursor, limit):
-        return newest_first(self.db[HOTSPOTS], query, "detected_at", cursor, limit, NO_OUTBOX)
+    def reported(self, report_id):
+        return self.db[THRESHOLD_REPORTS].find_one({"_id": report_id}, {"_id": 1}) is not None
+
+    def hotspot_page(self, key_range, cursor, limit):
+        return page_by_key(self.db[HOTSPOTS], [key_range], cursor, limit, projection=NO_OUTBOX)

@@ -19,9 +19,10 @@ class StockReconciler:
     def __init__(self, grace_seconds):
         self.watch = units.GapWatch(grace_seconds)
 
-    def run(self, store, now):
-        """One pass: finds the gaps, voids those open long enough, returns voided units."""
-        counters = {c["_id"]: c for c in store.counters_with_unaccounted_units()}
+    def run(self, store, campaign_ids, now):
+        """One pass over the stock of ``campaign_ids`` (those that take claims, or stopped
+        recently): finds the gaps, voids those open long enough, returns voided units."""
+        counters = {c["_id"]: c for c in store.counters_with_unaccounted_units(campaign_ids)}
         due = self.watch.due(self._open_gaps(store, counters), time.monotonic())
         # draw units before prize units: voiding the draw is what stops a slow claim
         for counter_id, seq in sorted(due, key=lambda gap: _is_prize(counters[gap[0]])):

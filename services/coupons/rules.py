@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from plumbing.actors import covers
 from plumbing.clock import to_rfc3339
+from plumbing.documents import visible
 from plumbing.errors import DomainError, conflict, forbidden
 from plumbing.versioned import Change
 
@@ -36,6 +37,15 @@ def new_campaign(campaign_id, spec, created_by, now):
     return {"_id": campaign_id, **stored, "status": "draft", "created_by": created_by,
             "created_at": now, "updated_at": now, "version": 1,
             "history": [{"at": now, "from": None, "to": "draft", "by": created_by}]}
+
+
+LIVE_STATUSES = ("scheduled", "active", "paused")
+
+
+def concerns_region(campaign, region):
+    """A campaign for a city concerns its counties, one for a county its city."""
+    regions = campaign["eligibility"]["regions"]
+    return not regions or any(covers(r, region) or covers(region, r) for r in regions)
 
 
 def status_by_clock(campaign, now):
@@ -144,9 +154,9 @@ def new_coupon(coupon_id, campaign, consumer, now, prize=None):
 
 
 def coupon_view(coupon):
-    hidden = ("_id", "consumer", "outbox", "outbox_count", "version", "expiring_notified_at",
-              "unit_counter", "unit_seq", "prize_counter", "prize_seq")  # stock bookkeeping
-    shown = {"coupon_id": coupon["_id"], **{k: v for k, v in coupon.items() if k not in hidden}}
+    shown = {"coupon_id": coupon["_id"], **visible(
+        coupon, "consumer", "expiring_notified_at",
+        "unit_counter", "unit_seq", "prize_counter", "prize_seq")}  # stock bookkeeping
     if shown.get("redemption"):  # its id is the coupon's redemption_id
         shown["redemption"] = {k: v for k, v in shown["redemption"].items() if k != "_id"}
     return shown
@@ -190,43 +200,33 @@ def can_roll_back(redemption, merchant_id, now, window_seconds):
 
 # --- operators' figures --------------------------------------------------------------------
 
-def figures(campaign_id, issued, remaining, redemptions):
-    """Issued, redeemed, remaining, money and leverage, overall and per merchant."""
-    done = [r for r in redemptions if r["status"] == "done"]
-    rows = per_merchant(done)
-    discount = sum(r["discount_fen"] for r in done)
-    order = sum(r["order_amount_fen"] for r in done)
-    return {"campaign_id": campaign_id, "issued": issued, "redeemed": len(done),
-            "remaining": remaining, "discount_fen": discount, "order_fen": order,
-            "leverage": round(order / discount, 2) if discount else None,
+def figures(campaign_id, totals, remaining, rows):
+    """Issued, redeemed, remaining, money and leverage from the campaign's counters, with a
+    page of per-merchant ``rows``."""
+    discount, order = totals["discount_fen"], totals["order_fen"]
+    return {"campaign_id": campaign_id, "issued": totals["issued"],
+            "redeemed": totals["redeemed"], "remaining": remaining, "discount_fen": discount,
+            "order_fen": order, "leverage": round(order / discount, 2) if discount else None,
             "per_merchant": rows}
-
-
-def per_merchant(redemptions):
-    rows = {}
-    for r in redemptions:
-        row = rows.setdefault(r["merchant_id"], {
-            "merchant_id": r["merchant_id"], "merchant_name": r.get("merchant_name", ""),
-            "redemptions": 0, "order_fen": 0, "discount_fen": 0})
-        row["redemptions"] += 1
-        row["order_fen"] += r["order_amount_fen"]
-        row["discount_fen"] += r["discount_fen"]
-    return [rows[m] for m in sorted(rows)]
 
 
 SETTLEMENT_COLUMNS = ("merchant_id", "merchant_name", "redemptions", "order_fen",
                       "discount_fen")
 
 
-def settlement_csv(rows):
-    """One row per merchant and a TOTAL row; the discount is what the fund pays back."""
+def settlement_text(rows, header, totals):
+    """CSV lines of settlement ``rows`` (one per merchant): the header first when ``header``,
+    the TOTAL row (from the campaign's ``totals``) when given; the discount is what the fund
+    pays back."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(SETTLEMENT_COLUMNS)
+    if header:
+        writer.writerow(SETTLEMENT_COLUMNS)
     for row in rows:
         writer.writerow([row[c] for c in SETTLEMENT_COLUMNS])
-    writer.writerow(["TOTAL", "", sum(r["redemptions"] for r in rows),
-                     sum(r["order_fen"] for r in rows), sum(r["discount_fen"] for r in rows)])
+    if totals is not None:
+        writer.writerow(["TOTAL", "", totals["redeemed"], totals["order_fen"],
+                         totals["discount_fen"]])
     return out.getvalue()
 
 

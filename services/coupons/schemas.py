@@ -1,6 +1,7 @@
 """The coupons service's request and response shapes."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from plumbing.schema_fields import SaneAwareDateTime
 from services.registry.catalogue import INDUSTRIES
 from services.registry.schemas import region_code
 
@@ -43,11 +44,11 @@ class CampaignSchema(Schema):
                                     validate=validate.Range(1, 10_000_000))
     per_consumer_limit = fields.Integer(strict=True, load_default=1,
                                         validate=validate.Range(1, 100))
-    claim_starts_at = fields.AwareDateTime(required=True)
-    claim_ends_at = fields.AwareDateTime(required=True)
+    claim_starts_at = SaneAwareDateTime(required=True)
+    claim_ends_at = SaneAwareDateTime(required=True)
     valid_days = fields.Integer(strict=True, load_default=None, allow_none=True,
                                 validate=validate.Range(1, 366))
-    valid_until = fields.AwareDateTime(load_default=None, allow_none=True)
+    valid_until = SaneAwareDateTime(load_default=None, allow_none=True)
     eligibility = fields.Nested(EligibilitySchema, load_default=lambda: EligibilitySchema().load({}))
     funding = fields.String(load_default="", validate=validate.Length(max=200))
 
@@ -187,4 +188,8 @@ class CampaignStatsSchema(Schema):
     order_fen = fields.Integer()
     leverage = fields.Float(allow_none=True, metadata={
         "description": "order value ÷ discount, 2 decimals; null before any redemption"})
-    per_merchant = fields.List(fields.Nested(MerchantFiguresSchema))
+    per_merchant = fields.List(fields.Nested(MerchantFiguresSchema), metadata={
+        "description": "one row per merchant, in merchant id order, a page of them "
+                       "(`cursor`, `limit`: 100 by default)"})
+    per_merchant_next_cursor = fields.String(allow_none=True, metadata={
+        "description": "the `cursor` of the next page of `per_merchant`; null on the last"})

@@ -1,18 +1,20 @@
 """Coupons entrypoints: campaigns, claims, redemptions, figures, and the copy of the
 registry's standings that decides who may redeem."""
 import random
+import time
 import uuid
 
 import eventlet
 from nameko.events import BROADCAST, event_handler
 from nameko.timer import timer
 
-from plumbing.actors import Actor, covers
+from plumbing.actors import Actor
 from plumbing.clock import ClockProvider
 from plumbing.coalesce import Coalescer, Outcome, attempt
 from plumbing.config import PerProcess, env_float
 from plumbing.consumers import consumes
 from plumbing.context import current_request_id, set_request_id
+from plumbing.documents import visible
 from plumbing.errors import DomainError, conflict, not_found, unavailable, validated
 from plumbing.events import text_field
 from plumbing.expiring_cache import ExpiringCache
@@ -27,9 +29,12 @@ from services.coupons.events import CONTRACTS as EVENT_CONTRACTS
 from services.coupons.schemas import (CampaignSchema, ClaimSchema, RedemptionSchema,
                                       RollbackSchema)
 from services.coupons.settings import load_settings
-from services.coupons.store import CAMPAIGNS, REQUESTS, CouponsStore
+from services.coupons.store import CAMPAIGNS, REQUESTS, SCHEDULE_BATCH, CouponsStore
 
 SCAN_SECONDS = env_float("COUPON_SCAN_SECONDS", 30)
+RECONCILE_AFTER_CLOSE_SECONDS = 24 * 3600  # claims in flight when a campaign stopped
+STATS_ROWS = 100
+SETTLEMENT_ROWS = 1000
 _draws = random.SystemRandom()
 
 
@@ -102,22 +107,25 @@ class CouponsService(FangxinService):
 
     def _campaign_view(self, campaign):
         draws, _ = self.store.remaining(campaign["_id"])
-        hidden = ("_id", "outbox", "outbox_count", "version")
-        return {"campaign_id": campaign["_id"], "remaining": draws,
-                **{k: v for k, v in campaign.items() if k not in hidden}}
+        return {"campaign_id": campaign["_id"], "remaining": draws, **visible(campaign)}
 
     @rpc
     def public_campaigns(self, query):
-        campaigns = self.store.campaigns_in(["active"])
-        if query.get("region"):
-            campaigns = [c for c in campaigns if not c["eligibility"]["regions"] or any(
-                covers(r, query["region"]) or covers(query["region"], r)
-                for r in c["eligibility"]["regions"])]
+        region, merchant = query.get("region"), None
         if query.get("merchant_id"):
             merchant = self._standing(query["merchant_id"])
-            campaigns = [c for c in campaigns
-                         if merchant["known"] and rules.merchant_fits(c, merchant)]
-        return {"items": [self._campaign_view(c) for c in campaigns], "next_cursor": None}
+            if not merchant["known"]:
+                return {"items": [], "next_cursor": None}
+
+        def shown(campaign):
+            return (not region or rules.concerns_region(campaign, region)) and (
+                merchant is None or rules.merchant_fits(campaign, merchant))
+
+        campaigns, next_cursor = self.store.campaign_page(["active"], shown,
+                                                          query.get("cursor"),
+                                                          query.get("limit", 20))
+        return {"items": [self._campaign_view(c) for c in campaigns],
+                "next_cursor": next_cursor}
 
     # --- claims --------------------------------------------------------------------------------
 
@@ -322,7 +330,7 @@ class CouponsService(FangxinService):
                       "order_amount_fen": body["order_amount_fen"], "discount_fen": discount,
                       "at": now, "status": "done"}
         # the coupon carries its redemption, so figures never depend on a second write
-        redeemed = self.store.mark_coupon(coupon["_id"], "active", {
+        redeemed = self.store.mark_coupon(coupon, "active", {
             "status": "redeemed", "redeemed_at": now, "redemption": redemption,
             "redemption_id": redemption["_id"]}, self._envelopes([("coupon_redeemed", {
                 "coupon_id": coupon["_id"], "campaign_id": campaign["_id"],
@@ -345,7 +353,7 @@ class CouponsService(FangxinService):
             raise not_found(message="no such redemption")
         now = self._now()
         rules.can_roll_back(redemption, actor.merchant_id, now, self.settings.rollback_seconds)
-        restored = self.store.mark_coupon(redemption["coupon_id"], "redeemed", {
+        restored = self.store.mark_coupon(self.store.coupon(redemption["coupon_id"]), "redeemed", {
             "status": "active", "redeemed_at": None, "redemption": None, "redemption_id": None},
             self._envelopes([("coupon_redemption_rolled_back", {
                 "coupon_id": redemption["coupon_id"], "redemption_id": redemption_id,
@@ -361,25 +369,22 @@ class CouponsService(FangxinService):
     # --- figures ---------------------------------------------------------------------------------
 
     @rpc
-    def campaign_stats(self, campaign_id):
+    def campaign_stats(self, campaign_id, cursor=None, limit=STATS_ROWS):
         campaign = self._campaign(campaign_id)
-        return rules.figures(campaign_id, *self._counts(campaign))
+        rows, next_cursor = self.store.merchant_rows(campaign_id, cursor, limit)
+        draws, _ = self.store.remaining(campaign["_id"])
+        return {**rules.figures(campaign_id, self.store.campaign_totals(campaign_id), draws,
+                                rows), "per_merchant_next_cursor": next_cursor}
 
     @rpc
-    def settlement_csv(self, campaign_id):
-        campaign = self._campaign(campaign_id)
-        _, _, redemptions = self._counts(campaign)
-        return rules.settlement_csv(rules.per_merchant(
-            [r for r in redemptions if r["status"] == "done"]))
-
-    def _counts(self, campaign):
-        issued, redemptions = 0, []
-        for coupon in self.store.issued_in(campaign["_id"]):
-            issued += 1
-            if coupon["status"] == "redeemed" and coupon.get("redemption"):
-                redemptions.append(coupon["redemption"])
-        draws, _ = self.store.remaining(campaign["_id"])
-        return issued, draws, redemptions
+    def settlement_page(self, campaign_id, cursor=None):
+        """One page of the settlement CSV (its header first, its TOTAL row last): (text, next
+        cursor); the gateway streams the pages."""
+        self._campaign(campaign_id)
+        rows, next_cursor = self.store.merchant_rows(campaign_id, cursor, SETTLEMENT_ROWS)
+        totals = None if next_cursor else self.store.campaign_totals(campaign_id)
+        return {"text": rules.settlement_text(rows, header=cursor is None, totals=totals),
+                "next_cursor": next_cursor}
 
     # --- the registry's word on merchants -----------------------------------------------------
 
@@ -411,26 +416,40 @@ class CouponsService(FangxinService):
         """Moves campaigns by the clock, ends sold-out ones, expires coupons and warns of
         expiry, and refreshes the stock gauge."""
         now = self._now()
-        for campaign in self.store.campaigns_in(["scheduled", "active", "paused"]):
+        for campaign in self.store.campaigns_in(rules.LIVE_STATUSES):
             self._move(campaign["_id"], lambda c: rules.clock_move(c, now))
             draws, _ = self.store.remaining(campaign["_id"])
             if draws == 0:
                 self._end_sold_out(campaign["_id"])
             metrics.STOCK_REMAINING.labels(campaign["_id"]).set(draws)
-        before = self.settings.expiring_before_seconds
-        for coupon in self.store.coupons_to_watch(rules.later(now, before)):
-            self._expire_or_warn(coupon, now, before)
+        self._expire_coupons(now)
+
+    def _expire_coupons(self, now):
+        """Expires coupons past their end and warns those about to reach it, batch by batch,
+        for at most ``SCAN_SECONDS`` a pass (the rest next pass)."""
+        before, started = self.settings.expiring_before_seconds, time.monotonic()
+        for due in (lambda: self.store.coupons_expired_by(now),
+                    lambda: self.store.coupons_expiring_by(rules.later(now, before))):
+            while time.monotonic() - started < SCAN_SECONDS:
+                batch = due()
+                for coupon in batch:
+                    self._expire_or_warn(coupon, now, before)
+                if len(batch) < SCHEDULE_BATCH:
+                    break
 
     @timer(interval=RECONCILE_SECONDS, eager=True)
     def reconcile_stock(self):
         """Returns units of stock that claims took and died before recording."""
-        self.reconciler.run(self.store, self._now())
+        now = self._now()
+        campaigns = self.store.campaigns_in(rules.LIVE_STATUSES) + self.store.closed_since(
+            rules.later(now, -RECONCILE_AFTER_CLOSE_SECONDS))
+        self.reconciler.run(self.store, [c["_id"] for c in campaigns], now)
 
     def _expire_or_warn(self, coupon, now, before):
         if coupon["expires_at"] <= now:
-            self.store.mark_coupon(coupon["_id"], "active", {"status": "expired"})
+            self.store.mark_coupon(coupon, "active", {"status": "expired"})
         elif rules.expiring_soon(coupon, now, before):
-            self.store.mark_coupon(coupon["_id"], "active", {"expiring_notified_at": now},
+            self.store.mark_coupon(coupon, "active", {"expiring_notified_at": now},
                                    self._envelopes([("coupon_expiring", {
                                        "coupon_id": coupon["_id"], "consumer": coupon["consumer"],
                                        "campaign_id": coupon["campaign_id"],

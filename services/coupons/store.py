@@ -2,13 +2,15 @@
 the campaign, optionally split in shards, so that claims do not all queue on one document."""
 import random
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo import ASCENDING, IndexModel, ReturnDocument, UpdateOne
+from pymongo.errors import DuplicateKeyError
 
-from plumbing.mongo import BaseStore, refused_as_duplicates
+from plumbing.derived import Counters, Derived
+from plumbing.keys import prefix
+from plumbing.mongo import BaseStore, count_up_to, key_indexes
 from plumbing.outbox import update_with_events
-from plumbing.pagination import newest_first
-from services.coupons import units
+from plumbing.pagination import KeyRange, page_by_key
+from services.coupons import listing, units
 
 CAMPAIGNS = "campaigns"
 STOCK = "stock"
@@ -19,24 +21,25 @@ MERCHANTS = "merchants"
 REQUESTS = "idempotent_requests"
 NO_OUTBOX = {"outbox": 0}
 ISSUED = list(units.ISSUED_STATUSES)
+SCHEDULE_BATCH = 500
 
 
 class CouponsStore(BaseStore):
     INDEXES = {
-        CAMPAIGNS: [IndexModel([("status", ASCENDING), ("created_at", DESCENDING)])],
+        CAMPAIGNS: key_indexes(*listing.CAMPAIGN_KEY_FIELDS),
         STOCK: [IndexModel([("campaign_id", ASCENDING)])],
         COUPONS: [
             IndexModel([("code", ASCENDING)], unique=True),
-            IndexModel([("consumer", ASCENDING), ("claimed_at", DESCENDING)]),
-            IndexModel([("campaign_id", ASCENDING)]),
-            IndexModel([("status", ASCENDING), ("expires_at", ASCENDING)]),
-            IndexModel([(f"{units.DRAW}_counter", ASCENDING), (f"{units.DRAW}_seq", ASCENDING)]),
-            IndexModel([(f"{units.PRIZE}_counter", ASCENDING),
-                        (f"{units.PRIZE}_seq", ASCENDING)]),
+            *key_indexes(*listing.COUPON_KEY_FIELDS),
+            # what a real MongoDB would also use for operators' ad-hoc queries
+            IndexModel([("campaign_id", ASCENDING), ("status", ASCENDING)]),
         ],
         REDEMPTIONS: [IndexModel([("campaign_id", ASCENDING)])],
     }
     OUTBOX_COLLECTIONS = (CAMPAIGNS, COUPONS, REDEMPTIONS)
+    KEYS = {CAMPAIGNS: listing.campaign_keys, COUPONS: listing.coupon_keys}
+    COUNTERS = Counters(listing.COUNTERS, listing.contribution)
+    DERIVED = {COUPONS: Derived(listing.snapshot, COUNTERS)}
 
     # --- campaigns -----------------------------------------------------------------------------
 
@@ -47,8 +50,18 @@ class CouponsStore(BaseStore):
         return self.db[CAMPAIGNS].find_one({"_id": campaign_id}, NO_OUTBOX)
 
     def campaigns_in(self, statuses):
-        return list(self.db[CAMPAIGNS].find({"status": {"$in": list(statuses)}}, NO_OUTBOX))
+        """Campaigns in ``statuses`` (the few that are live: scheduled, active, paused)."""
+        return [campaign for key_range in listing.status_ranges(statuses)
+                for campaign in self.db[CAMPAIGNS].find(key_range.query(), NO_OUTBOX)]
 
+    def campaign_page(self, statuses, accept, cursor, limit):
+        return page_by_key(self.db[CAMPAIGNS], listing.status_ranges(statuses), cursor, limit,
+                           accept=accept, projection=NO_OUTBOX)
+
+    def closed_since(self, since):
+        """Campaigns ended or cancelled since ``since``."""
+        recent = KeyRange("k_closed", prefix("k_closed"), since)
+        return list(self.db[CAMPAIGNS].find(recent.query(), NO_OUTBOX))
 
     # --- stock ---------------------------------------------------------------------------------
 
@@ -119,24 +132,8 @@ class CouponsStore(BaseStore):
     def take_holdings(self, campaign_id, consumers, limit):
         """Counts one more claim for each consumer (a consumer may come more than once) unless
         it would pass ``limit``, in one round trip: for each, whether it was counted."""
-        if not consumers:
-            return []
-        writes = [UpdateOne({"_id": _holding(campaign_id, c), "count": {"$lt": limit}},
-                            {"$inc": {"count": 1}}, upsert=True) for c in consumers]
-        try:
-            self.db[HOLDINGS].bulk_write(writes, ordered=False)
-            return [True] * len(consumers)
-        except BulkWriteError as exc:
-            # the upsert met an existing holding at the limit, or (limit > 1) a holding another
-            # claim created at the same moment, which a plain update settles
-            refused = refused_as_duplicates(exc)
-        return [i not in refused or (limit > 1 and self._count_one_more(
-            campaign_id, consumer, limit)) for i, consumer in enumerate(consumers)]
-
-    def _count_one_more(self, campaign_id, consumer, limit):
-        return self.db[HOLDINGS].update_one(
-            {"_id": _holding(campaign_id, consumer), "count": {"$lt": limit}},
-            {"$inc": {"count": 1}}).modified_count == 1
+        return count_up_to(self.db[HOLDINGS], [_holding(campaign_id, c) for c in consumers],
+                           limit)
 
     def give_back_holdings(self, campaign_id, consumers):
         if consumers:
@@ -159,28 +156,51 @@ class CouponsStore(BaseStore):
     def coupon_by_code(self, code):
         return self.db[COUPONS].find_one({"code": code, "status": {"$in": ISSUED}}, NO_OUTBOX)
 
+    def coupon(self, coupon_id):
+        return self.db[COUPONS].find_one({"_id": coupon_id}, NO_OUTBOX)
+
     def coupons_of(self, consumer, cursor, limit):
-        return newest_first(self.db[COUPONS], {"consumer": consumer}, "claimed_at", cursor,
-                            limit, NO_OUTBOX)
+        return page_by_key(self.db[COUPONS], [KeyRange("k_consumer", prefix("k_consumer",
+                                                                             consumer))],
+                           cursor, limit, projection=NO_OUTBOX)
 
-    def mark_coupon(self, coupon_id, expected_status, fields, events=()):
+    def mark_coupon(self, coupon, expected_status, fields, events=()):
         """Moves a coupon on only from ``expected_status``: one till wins a race."""
-        saved = self.db[COUPONS].find_one_and_update(
-            {"_id": coupon_id, "status": expected_status},
-            update_with_events({"$set": fields}, list(events)), projection=NO_OUTBOX,
-            return_document=ReturnDocument.AFTER)
-        if saved is not None and events:
-            self.events_written(COUPONS)
-        return saved
+        return self.update_where(COUPONS, coupon, {"status": expected_status}, fields, events)
 
-    def issued_in(self, campaign_id):
-        """The campaign's coupons, with what the figures need."""
-        return self.db[COUPONS].find({"campaign_id": campaign_id, "status": {"$in": ISSUED}},
-                                     {"status": 1, "redemption": 1})
+    def campaign_totals(self, campaign_id):
+        found = self.db[listing.COUNTERS].find_one({"_id": listing.campaign_counter(
+            campaign_id)}) or {}
+        return {name: found.get(name, 0) for name in ("issued", "redeemed", "order_fen",
+                                                       "discount_fen")}
 
-    def coupons_to_watch(self, until):
-        return list(self.db[COUPONS].find({"status": "active",
-                                           "expires_at": {"$lte": until}}, NO_OUTBOX))
+    def merchant_rows(self, campaign_id, cursor, limit):
+        """A page of a campaign's per-merchant redemption figures, in merchant order, with the
+        merchants' names: (rows, next cursor)."""
+        first = listing.merchant_rows(campaign_id)
+        counters, next_cursor = page_by_key(
+            self.db[listing.COUNTERS], [KeyRange("k", first)], cursor, limit, descending=False,
+            accept=lambda counter: counter.get("redemptions", 0) > 0)
+        ids = [counter["k"][len(first):] for counter in counters]
+        names = {m["_id"]: m.get("name", "") for m in self.db[MERCHANTS].find(
+            {"_id": {"$in": ids}}, {"name": 1})}
+        rows = [{"merchant_id": merchant_id, "merchant_name": names.get(merchant_id, ""),
+                 **{name: counter.get(name, 0) for name in listing.ROW_FIGURES}}
+                for merchant_id, counter in zip(ids, counters)]
+        return rows, next_cursor
+
+    def _due(self, field, until):
+        due = KeyRange(field, prefix(field), end=until)
+        return list(self.db[COUPONS].find(due.query(), NO_OUTBOX).sort(field, 1)
+                    .limit(SCHEDULE_BATCH))
+
+    def coupons_expired_by(self, now):
+        """Active coupons whose expiry has passed (a batch, earliest first)."""
+        return self._due("k_expiry", now)
+
+    def coupons_expiring_by(self, until):
+        """Active coupons not yet warned that expire by ``until`` (a batch, earliest first)."""
+        return self._due("k_expiring", until)
 
     def insert_redemption(self, redemption, events):
         self.insert_with_events(REDEMPTIONS, redemption, events)
@@ -200,30 +220,33 @@ class CouponsStore(BaseStore):
 
     # --- units of stock lost between their take and their record (services/coupons/units.py) --
 
-    def counters_with_unaccounted_units(self):
-        counters = self.db[STOCK].find({}, {"kind": 1, "campaign_id": 1, "taken": 1,
-                                            "accounted_upto": 1})
+    def counters_with_unaccounted_units(self, campaign_ids):
+        """The stock counters of these campaigns with units taken above their watermark."""
+        counters = [counter for campaign_id in campaign_ids
+                    for counter in self.db[STOCK].find({"campaign_id": campaign_id}, {
+                        "kind": 1, "campaign_id": 1, "taken": 1, "accounted_upto": 1})]
         return [c for c in counters if c.get("taken", 0) > c.get("accounted_upto", 0)]
 
     def accounted_seqs(self, counter, above):
-        prefix = units.PRIZE if counter.get("kind") == "prize" else units.DRAW
-        found = self.db[COUPONS].find({f"{prefix}_counter": counter["_id"],
-                                       f"{prefix}_seq": {"$gt": above}}, {f"{prefix}_seq": 1})
-        return {document[f"{prefix}_seq"] for document in found}
+        kind = units.PRIZE if counter.get("kind") == "prize" else units.DRAW
+        found = self.db[COUPONS].find(listing.units_after(kind, counter["_id"], above).query(),
+                                      {f"{kind}_seq": 1})
+        return {document[f"{kind}_seq"] for document in found}
 
     def mark_accounted_upto(self, counter_id, seq):
         self.db[STOCK].update_one({"_id": counter_id}, {"$set": {"accounted_upto": seq}})
 
     def unreturned_voids(self):
-        return list(self.db[COUPONS].find({"status": units.VOID, "return": "pending"}))
+        return list(self.db[COUPONS].find(KeyRange("k_void", prefix("k_void")).query()))
 
     def return_unit(self, void):
         """Gives the voided unit back to its counter, once however often this runs."""
-        prefix = units.PRIZE if f"{units.PRIZE}_counter" in void else units.DRAW
-        counter_id, seq = void[f"{prefix}_counter"], void[f"{prefix}_seq"]
+        kind = units.PRIZE if f"{units.PRIZE}_counter" in void else units.DRAW
+        counter_id, seq = void[f"{kind}_counter"], void[f"{kind}_seq"]
         self.db[STOCK].update_one({"_id": counter_id, f"returned.{seq}": {"$exists": False}},
                                   {"$inc": {"remaining": 1}, "$set": {f"returned.{seq}": True}})
-        self.db[COUPONS].update_one({"_id": void["_id"]}, {"$set": {"return": "done"}})
+        self.db[COUPONS].update_one({"_id": void["_id"]}, {"$set": {"return": "done"},
+                                                           "$unset": {"k_void": ""}})
 
     # --- the copy of the registry's standings -------------------------------------------------
 

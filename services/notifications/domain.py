@@ -119,6 +119,7 @@ def message_id(event_id, recipient, channel):
     return f"{event_id}:{recipient}:{channel}"
 
 
-def chunks(items, size):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+def resumed_fanout(recorded):
+    """The figures of a warning's fan-out so far (none: a first run), with the cursor of the
+    audience it goes on from."""
+    return {"audience": 0, "delivered": 0, "throttled": 0, "cursor": None, **(recorded or {})}

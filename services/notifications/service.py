@@ -12,11 +12,12 @@ from plumbing.clock import ClockProvider, to_rfc3339
 from plumbing.coalesce import Coalescer
 from plumbing.config import PerProcess, env_float
 from plumbing.consumers import consumes
+from plumbing.documents import visible
 from plumbing.errors import conflict, forbidden, not_found, validated
 from plumbing.mongo import Mongo
 from plumbing.service import FangxinService, rpc
 from plumbing.versioned import Change
-from services.notifications import domain, metrics
+from services.notifications import domain, listing, metrics
 from services.notifications.channels import DeliveryFailed, backoff_seconds, channels_from_settings
 from services.notifications.events import CONTRACTS as EVENT_CONTRACTS
 from services.notifications.schemas import PreferencesSchema, WarningDraftSchema
@@ -39,17 +40,8 @@ def channels_of(settings):
 
 
 def view(message):
-    shown = {k: v for k, v in message.items() if k != "_id"}
-    return {"notification_id": message["_id"], **shown, "read": message["read_at"] is not None}
-
-
-def inbox_scope(actor):
-    """The messages ``actor`` reads: its own, and a regulator also its region's."""
-    own = {"recipient": actor.recipient}
-    if actor.role != "regulator":
-        return own
-    region = {"recipient": {"$regex": "^region:" + jurisdiction_prefix(actor.region)}}
-    return {"$or": [own, region]}
+    return {"notification_id": message["_id"], **visible(message),
+            "read": message["read_at"] is not None}
 
 
 def _handler_of(source, event_type):
@@ -128,8 +120,7 @@ class NotificationsService(FangxinService):
             self._failed(claimed, failure.reason)
             return
         sent_at = self.clock.now()
-        self.store.finish_attempt(claimed["_id"], {"status": "sent",
-                                                   "sent_at": to_rfc3339(sent_at)})
+        self.store.finish_attempt(claimed, {"status": "sent", "sent_at": to_rfc3339(sent_at)})
         metrics.MESSAGES.labels(claimed["channel"], "sent").inc()
         metrics.observe_latency(claimed["channel"], claimed["occurred_at"], sent_at)
 
@@ -138,12 +129,12 @@ class NotificationsService(FangxinService):
         if attempts < settings.max_attempts:
             wait = backoff_seconds(attempts, settings.retry_base_seconds,
                                    settings.retry_cap_seconds)
-            self.store.finish_attempt(delivery["_id"], {
+            self.store.finish_attempt(delivery, {
                 "last_error": reason, "next_attempt_at": to_rfc3339(
                     self.clock.now() + timedelta(seconds=wait))})
             metrics.RETRIES.labels(delivery["channel"]).inc()
             return
-        self.store.finish_attempt(delivery["_id"], {"status": "failed", "last_error": reason},
+        self.store.finish_attempt(delivery, {"status": "failed", "last_error": reason},
                                   self._envelopes([("notification_failed", {
                                       "notification_id": delivery["_id"],
                                       "recipient": delivery["recipient"],
@@ -168,17 +159,16 @@ class NotificationsService(FangxinService):
 
     @rpc
     def inbox(self, actor, unread_only=False, cursor=None, limit=20):
-        scope = inbox_scope(Actor.from_dict(actor))
-        messages, next_cursor = self.store.inbox(scope, unread_only, cursor, limit)
+        ranges, accept = listing.inbox_ranges(Actor.from_dict(actor), unread_only)
+        messages, next_cursor = self.store.inbox(ranges, accept, cursor, limit)
         return {"items": [view(m) for m in messages], "next_cursor": next_cursor}
 
     @rpc
     def mark_read(self, actor, notification_id):
-        scope = inbox_scope(Actor.from_dict(actor))
-        message = self.store.mark_read(scope, notification_id, self._now())
-        if message is None:
+        message = self.store.message(notification_id)
+        if message is None or not listing.reads(Actor.from_dict(actor), message):
             raise not_found(message="no such notification")
-        return view(message)
+        return view(self.store.mark_read(message, self._now()))
 
     @rpc
     def get_preferences(self, actor):
@@ -245,33 +235,47 @@ class NotificationsService(FangxinService):
 
     @rpc
     def public_warnings(self, query):
-        warnings, next_cursor = self.store.published_warnings(query.get("cursor"),
-                                                             query.get("limit", 20))
-        if query.get("region"):
-            warnings = [w for w in warnings if _concerns(w["region"], query["region"])]
+        warnings, next_cursor = self.store.published_warnings(
+            query.get("region"), query.get("cursor"), query.get("limit", 20))
         return {"items": [warning_view(w, public=True) for w in warnings],
                 "next_cursor": next_cursor}
 
     @consumes("notifications", "warning_published")
     def on_warning_published(self, envelope):
-        """Fans a published warning out to the consumers of its region, in batches, with at
-        most ``WARNINGS_PER_CONSUMER_PER_DAY`` warnings a day each."""
+        """Fans a published warning out to the consumers of its region, batch by batch in the
+        audience's key order (a retry goes on from the last batch recorded), with at most
+        ``WARNINGS_PER_CONSUMER_PER_DAY`` warnings a day each."""
         data, settings = envelope["data"], self.settings
-        consumers = self.store.audience_in(jurisdiction_prefix(data["region"]))
+        warning = self._warning(data["warning_id"])
+        fanout = domain.resumed_fanout(warning.get("fanout"))
         now = self.clock.now()
-        day_start = to_rfc3339(now.replace(hour=0, minute=0, second=0, microsecond=0))
-        delivered = throttled = 0
-        for batch in domain.chunks([f"user:{c}" for c in consumers],
-                                   settings.warning_batch_size):
-            received = self.store.warnings_received_since(batch, day_start)
-            allowed = [r for r in batch if received.get(r, 0) < settings.warnings_per_day]
-            throttled += len(batch) - len(allowed)
-            delivered += sum(self.store.add_messages(
-                self._warning_messages(envelope, allowed, to_rfc3339(now))))
-        fanout = {"audience": len(consumers), "delivered": delivered, "throttled": throttled}
-        self.store.record_fanout(data["warning_id"], fanout)
-        metrics.FANOUT.observe(len(consumers))
+        day, at = now.date().isoformat(), to_rfc3339(now)
+        within = jurisdiction_prefix(data["region"])
+        while True:
+            entries, cursor = self.store.audience_page(within, fanout["cursor"],
+                                                       settings.warning_batch_size)
+            self._fan_out(envelope, [f"user:{e['consumer']}" for e in entries], day, at,
+                          fanout)
+            fanout["cursor"] = cursor
+            self.store.record_fanout(data["warning_id"], fanout)
+            if cursor is None:
+                break
+        metrics.FANOUT.observe(fanout["audience"])
         log.info("warning fanned out", extra={"warning_id": data["warning_id"], **fanout})
+
+    def _fan_out(self, envelope, recipients, day, now, fanout):
+        """One batch: each new message counts towards its consumer's day, and is taken back
+        when the consumer has had its warnings for the day."""
+        recipients = sorted(set(recipients))
+        added = self.store.add_messages(self._warning_messages(envelope, recipients, now))
+        new = [r for r, ok in zip(recipients, added) if ok]
+        counted = self.store.count_warnings(new, day, self.settings.warnings_per_day)
+        refused = [r for r, ok in zip(new, counted) if not ok]
+        self.store.remove_messages([domain.message_id(envelope["data"]["warning_id"], r,
+                                                      "inbox") for r in refused])
+        fanout["audience"] += len(new)
+        fanout["delivered"] += len(new) - len(refused)
+        fanout["throttled"] += len(refused)
 
     def _warning_messages(self, envelope, recipients, now):
         locales = {r: p.get("locale", "zh-CN")
@@ -297,12 +301,6 @@ for _source, _event_type in domain.RULES:
     setattr(NotificationsService, f"on_{_event_type}", _handler_of(_source, _event_type))
 
 
-def _concerns(warning_region, region):
-    """A city's warning concerns its counties, and a county's warning its city."""
-    return region.startswith(jurisdiction_prefix(warning_region)) or \
-        warning_region.startswith(jurisdiction_prefix(region))
-
-
 def delivery_view(delivery):
     shown = ("channel", "topic", "title", "event_type", "status", "attempts", "last_error",
              "created_at", "sent_at")
@@ -310,8 +308,8 @@ def delivery_view(delivery):
 
 
 def warning_view(warning, public=False):
-    hidden = ("_id", "outbox", "outbox_count", "version")
-    if public:
-        hidden += ("created_by", "published_by", "fanout", "hotspot_id")
-    return {"warning_id": warning["_id"], **{k: v for k, v in warning.items()
-                                             if k not in hidden}}
+    hidden = ("created_by", "published_by", "fanout", "hotspot_id") if public else ()
+    shown = visible(warning, *hidden)
+    if shown.get("fanout"):
+        shown["fanout"] = {k: v for k, v in shown["fanout"].items() if k != "cursor"}
+    return {"warning_id": warning["_id"], **shown}

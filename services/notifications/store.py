@@ -1,91 +1,92 @@
 """Inbox messages, deliveries on the other channels, preferences, the warning audience and
-consumer warnings."""
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReplaceOne, ReturnDocument
+consumer warnings. Every query names one indexed field (a composite key of ``listing``, or an
+id)."""
+from pymongo import DeleteOne, ReplaceOne
 from pymongo.errors import DuplicateKeyError
 
-from plumbing.mongo import BaseStore, inserted
-from plumbing.outbox import update_with_events
-from plumbing.pagination import newest_first
+from plumbing.keys import prefix
+from plumbing.mongo import BaseStore, count_up_to, inserted, key_indexes
+from plumbing.pagination import KeyRange, page_by_key
+from services.notifications import listing
 
 MESSAGES = "messages"
 DELIVERIES = "deliveries"
 PREFERENCES = "preferences"
 AUDIENCE = "audience"
 WARNINGS = "warnings"
+WARNING_DAYS = "warning_days"
 NO_OUTBOX = {"outbox": 0}
+RETRY_BATCH = 200
+AUDIENCE_BATCH_MOST = 5000
 
 
 class NotificationsStore(BaseStore):
     INDEXES = {
-        MESSAGES: [
-            IndexModel([("recipient", ASCENDING), ("created_at", DESCENDING)]),
-            IndexModel([("recipient", ASCENDING), ("topic", ASCENDING),
-                        ("created_at", DESCENDING)]),
-        ],
-        DELIVERIES: [IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)]),
-                     IndexModel([("recipient", ASCENDING), ("created_at", DESCENDING)])],
-        AUDIENCE: [IndexModel([("region", ASCENDING)])],
-        WARNINGS: [IndexModel([("status", ASCENDING), ("published_at", DESCENDING)])],
+        MESSAGES: key_indexes(*listing.MESSAGE_KEY_FIELDS),
+        DELIVERIES: key_indexes(*listing.DELIVERY_KEY_FIELDS),
+        AUDIENCE: key_indexes("k_audience"),
+        WARNINGS: key_indexes(*listing.WARNING_KEY_FIELDS),
     }
     OUTBOX_COLLECTIONS = (DELIVERIES, WARNINGS)
+    KEYS = {MESSAGES: listing.message_keys, DELIVERIES: listing.delivery_keys,
+            WARNINGS: listing.warning_keys}
 
     # --- the inbox -----------------------------------------------------------------------------
 
     def add_messages(self, messages):
         """Stores messages in one round trip, skipping those whose id exists: for each,
         whether it was new."""
-        new = set(inserted(self.db[MESSAGES], messages))
+        new = set(inserted(self.db[MESSAGES], [self.prepared(MESSAGES, m) for m in messages]))
         return [i in new for i in range(len(messages))]
 
-    def inbox(self, query, unread_only, cursor, limit):
-        if unread_only:
-            query = {**query, "read_at": None}
-        return newest_first(self.db[MESSAGES], query, "created_at", cursor, limit)
+    def remove_messages(self, message_ids):
+        if message_ids:
+            self.db[MESSAGES].bulk_write([DeleteOne({"_id": i}) for i in message_ids],
+                                         ordered=False)
 
-    def mark_read(self, query, message_id, now):
-        """The message after marking it read, or None when ``query`` does not reach it."""
-        messages = self.db[MESSAGES]
-        found = {"$and": [query, {"_id": message_id}]}
-        messages.update_one({"$and": [found, {"read_at": None}]}, {"$set": {"read_at": now}})
-        return messages.find_one(found)
+    def inbox(self, ranges, accept, cursor, limit):
+        return page_by_key(self.db[MESSAGES], ranges, cursor, limit, accept=accept)
 
-    def warnings_received_since(self, recipients, since):
-        """recipient → how many consumer warnings it got since ``since``."""
-        rows = self.db[MESSAGES].aggregate([
-            {"$match": {"recipient": {"$in": recipients}, "topic": "warning",
-                        "created_at": {"$gte": since}}},
-            {"$group": {"_id": "$recipient", "n": {"$sum": 1}}}])
-        return {row["_id"]: row["n"] for row in rows}
+    def message(self, message_id):
+        return self.db[MESSAGES].find_one({"_id": message_id})
+
+    def mark_read(self, message, now):
+        """The message after marking it read (the first reader's time stays)."""
+        return self.update_where(MESSAGES, message, {"read_at": None}, {"read_at": now}) or \
+            self.message(message["_id"])
+
+    def count_warnings(self, recipients, day, per_day):
+        """Counts one more consumer warning today for each recipient unless it has had
+        ``per_day``: for each, whether it was counted."""
+        return count_up_to(self.db[WARNING_DAYS], [f"{r}|{day}" for r in recipients], per_day)
 
     # --- deliveries on email, SMS and WeChat --------------------------------------------------
 
     def add_delivery(self, delivery):
         try:
-            self.db[DELIVERIES].insert_one(delivery)
+            self.db[DELIVERIES].insert_one(self.prepared(DELIVERIES, delivery))
             return True
         except DuplicateKeyError:
             return False
 
     def claim_attempt(self, delivery, lease_until):
         """Takes the next attempt of a pending delivery; None when another worker has it."""
-        return self.db[DELIVERIES].find_one_and_update(
-            {"_id": delivery["_id"], "status": "pending", "attempts": delivery["attempts"]},
-            {"$set": {"attempts": delivery["attempts"] + 1, "next_attempt_at": lease_until}},
-            projection=NO_OUTBOX, return_document=ReturnDocument.AFTER)
+        return self.update_where(DELIVERIES, delivery, {"status": "pending",
+                                                        "attempts": delivery["attempts"]},
+                                 {"attempts": delivery["attempts"] + 1,
+                                  "next_attempt_at": lease_until})
 
-    def finish_attempt(self, delivery_id, fields, events=()):
-        self.db[DELIVERIES].update_one({"_id": delivery_id},
-                                       update_with_events({"$set": fields}, list(events)))
-        if events:
-            self.events_written(DELIVERIES)
+    def finish_attempt(self, delivery, fields, events=()):
+        self.update_where(DELIVERIES, delivery, {}, fields, events)
 
-    def due_deliveries(self, now, limit=200):
-        return list(self.db[DELIVERIES].find(
-            {"status": "pending", "next_attempt_at": {"$lte": now}}, NO_OUTBOX).limit(limit))
+    def due_deliveries(self, now):
+        due = KeyRange("k_retry", prefix("k_retry"), end=now + "}")
+        return list(self.db[DELIVERIES].find(due.query(), NO_OUTBOX).sort("k_retry", 1)
+                    .limit(RETRY_BATCH))
 
     def deliveries_of(self, recipient, cursor, limit):
-        return newest_first(self.db[DELIVERIES], {"recipient": recipient}, "created_at",
-                            cursor, limit, NO_OUTBOX)
+        return page_by_key(self.db[DELIVERIES], [listing.deliveries_range(recipient)], cursor,
+                           limit, projection=NO_OUTBOX)
 
     # --- preferences and the audience of warnings ---------------------------------------------
 
@@ -104,13 +105,16 @@ class NotificationsStore(BaseStore):
         ids = {f"{region}:{consumer}": (consumer, region) for consumer, region in pairs}
         if ids:
             self.db[AUDIENCE].bulk_write([
-                ReplaceOne({"_id": key}, {"_id": key, "region": region, "consumer": consumer},
-                           upsert=True) for key, (consumer, region) in ids.items()],
+                ReplaceOne({"_id": entry}, {"_id": entry, "region": region, "consumer": consumer,
+                                            "k_audience": listing.audience_key(consumer,
+                                                                               region)},
+                           upsert=True) for entry, (consumer, region) in ids.items()],
                 ordered=False)
 
-    def audience_in(self, region_prefix):
-        return sorted({row["consumer"] for row in self.db[AUDIENCE].find(
-            {"region": {"$regex": "^" + region_prefix}}, {"consumer": 1})})
+    def audience_page(self, region_prefix, cursor, limit):
+        """A page of the audience within a region prefix, in (code, consumer) order."""
+        return page_by_key(self.db[AUDIENCE], [listing.audience_range(region_prefix)], cursor,
+                           limit, descending=False, max_limit=AUDIENCE_BATCH_MOST)
 
     # --- consumer warnings ---------------------------------------------------------------------
 
@@ -123,6 +127,6 @@ class NotificationsStore(BaseStore):
     def record_fanout(self, warning_id, fanout):
         self.db[WARNINGS].update_one({"_id": warning_id}, {"$set": {"fanout": fanout}})
 
-    def published_warnings(self, cursor, limit):
-        return newest_first(self.db[WARNINGS], {"status": "published"}, "published_at", cursor,
-                            limit, NO_OUTBOX)
+    def published_warnings(self, region, cursor, limit):
+        return page_by_key(self.db[WARNINGS], listing.public_warning_ranges(region), cursor,
+                           limit, projection=NO_OUTBOX)

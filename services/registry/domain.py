@@ -1,6 +1,8 @@
 """Registry rules, free of I/O: the automatic pre-check, statuses and pools."""
+import secrets
 from datetime import datetime, timedelta
 
+from plumbing.documents import visible
 from services.registry.catalogue import FOOD_INDUSTRIES, LICENCE_KINDS, STANDARD_KEYS
 
 PENDING_ONSITE = "pending_onsite"
@@ -75,6 +77,7 @@ def new_merchant(merchant_id, application, reasons, actor_sub, now):
                      "reason": reason_text}],
         "created_at": now,
         "updated_at": now,
+        "spot_draw": f"{secrets.randbits(32):08x}",
         "version": 1,
     }
 
@@ -99,8 +102,7 @@ def applied_event_data(merchant):
 
 def view(merchant):
     """The merchant as API.md's read fields show it."""
-    hidden = ("_id", "outbox", "outbox_count", "version", "suspended_by")
-    shown = {k: v for k, v in merchant.items() if k not in hidden}
+    shown = visible(merchant, "suspended_by", "spot_draw")
     return {"merchant_id": merchant["_id"], **shown}
 
 

@@ -3,6 +3,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from plumbing.schema_fields import SaneDate, SaneDateTime
 from services.registry import credit_code
 from services.registry.catalogue import (INDUSTRIES, LICENCE_KINDS, PROVINCES, STANDARD_KEYS,
                                         UNIT_TYPES)
@@ -30,7 +31,7 @@ class LocationSchema(Schema):
 class LicenceSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(sorted(LICENCE_KINDS)))
     number = fields.String(required=True, validate=validate.Length(1, 64))
-    valid_until = fields.Date(required=True)
+    valid_until = SaneDate(required=True)
 
 
 class CommitmentsSchema(Schema):
@@ -145,7 +146,7 @@ class LicenceEventSchema(Schema):
     changes = fields.Dict(keys=fields.String(validate=validate.OneOf(["name", "address"])),
                           values=fields.String(validate=validate.Length(1, 200)),
                           load_default=dict)
-    occurred_at = fields.DateTime(required=True)
+    occurred_at = SaneDateTime(required=True)
 
 
 class LicenceEventResultSchema(Schema):

@@ -1,64 +1,228 @@
-"""Public search: filters as a Mongo query built from validated values, distances in Python."""
+"""Public search, free of I/O: which key a search reads, the words a unit is found by, and the
+cells around a point in the order of their distance.
+
+- **Filters** pick one key of ``listing`` (industry, else unit type, else the public key), its
+  prefix ending inside the county part for a region of any level; what the key does not hold is
+  checked on what it returns (``accept``).
+- **Keywords**: a unit's name and address are cut into words of two characters (character
+  bigrams of every run of letters and digits, after NFKC and case folding: ``湖滨小吃`` gives
+  湖滨, 滨小, 小吃), each a posting of the unit (``search_terms``). A search reads the postings
+  of its rarest word in the same order as the public key, and keeps the units whose name or
+  address holds every part of the query.
+- **Nearness**: a unit is keyed by the geohash of its location; a search reads the geohash cells
+  around the point nearest first and stops once no unread cell can hold a nearer unit than the
+  last of its page. Its cursor is the distance and id of the last unit shown.
+"""
+import heapq
 import math
 import re
+import unicodedata
 
-from plumbing.actors import region_filter
-from services.registry.certification import PUBLIC_STATUSES
+import pygeohash
+
+from plumbing.actors import covers, jurisdiction_prefix
+from plumbing.errors import invalid
+from plumbing.keys import key, prefix, text_part
+from plumbing.pagination import KeyRange
 
 EARTH_RADIUS_M = 6_371_000
-METRES_PER_DEGREE_LAT = 2 * math.pi * EARTH_RADIUS_M / 360  # the sphere distance_m measures on
-BOX_MARGIN = 1.005  # the box only narrows the candidates: a little wider is harmless
+METRES_PER_DEGREE = math.pi * EARTH_RADIUS_M / 180
+CELL_PRECISION = 6          # about 1.2 km × 0.6 km
+SEGMENT = re.compile(r"[^\W_]+")
+TERMS = "search_terms"
 
 
-def public_query(filters):
-    """The Mongo filter of a validated search; only typed, checked values reach it."""
-    query = {"status": {"$in": sorted(PUBLIC_STATUSES)}}
-    if filters.get("region"):
-        query.update(region_filter(filters["region"]))
-    for key in ("industry", "unit_type"):
-        if filters.get(key):
-            query[key] = filters[key]
-    commitment = filters.get("commitment")
-    if commitment == "no_reason_return":
-        query["commitments.no_reason_return_days"] = {"$gt": 0}
-    elif commitment:
-        query[f"commitments.{commitment}"] = True
+# --- words ------------------------------------------------------------------------------------
+
+def normalized(text):
+    return unicodedata.normalize("NFKC", text or "").casefold()
+
+
+def segments(text):
+    """The runs of letters and digits of ``text``, normalized."""
+    return SEGMENT.findall(normalized(text))
+
+
+def bigrams(segment):
+    return {segment[i:i + 2] for i in range(len(segment) - 1)}
+
+
+def words_of(*texts):
+    return sorted({word for text in texts for part in segments(text) for word in bigrams(part)})
+
+
+def query_words(q):
+    """The words a keyword search looks up; 422 when the query has no two letters or digits
+    in a row (a single character would match too much to look up)."""
+    words = words_of(q)
+    if not words:
+        raise invalid({"q": ["give at least two letters or digits in a row"]})
+    return words
+
+
+def matches(q, unit):
+    """Whether the unit's name or address holds every part of the query."""
+    texts = [" ".join(segments(unit.get("name"))), " ".join(segments(unit.get("address")))]
+    return all(any(part in text for text in texts) for part in segments(q))
+
+
+def postings_of(counted):
+    """The postings of a unit as derived data (``counted`` is its snapshot): ``{entry id:
+    key}``, none unless the unit is public."""
+    if not counted["public"]:
+        return {}
+    name = text_part(counted["name"])
+    return {f"{word}|{counted['id']}": key("k_term", word, counted["region"], name, counted["id"])
+            for word in words_of(counted["name"], counted["address"])}
+
+
+def word_of_posting(entry_id):
+    return entry_id.rsplit("|", 1)[0]
+
+
+def unit_of_posting(entry_id):
+    return entry_id.rsplit("|", 1)[1]
+
+
+# --- which key a search reads -----------------------------------------------------------------
+
+def region_part(filters):
+    """The beginning of the county part a region filter keeps (all of it for a county)."""
+    return jurisdiction_prefix(filters["region"]) if filters.get("region") else ""
+
+
+def key_range(filters):
+    """``(range, accept)`` of a search without keywords or a point."""
+    within = region_part(filters)
+    if filters.get("industry"):
+        chosen = KeyRange("k_industry", prefix("k_industry", filters["industry"], partial=within))
+        implied = {"industry"}
+    elif filters.get("unit_type"):
+        chosen = KeyRange("k_type", prefix("k_type", filters["unit_type"], partial=within))
+        implied = {"unit_type"}
+    else:
+        chosen, implied = KeyRange("k_public", prefix("k_public", partial=within)), set()
+    return chosen, acceptance(filters, implied | {"region"})
+
+
+def word_range(word, filters):
+    """The postings of ``word`` within the search's region, and what their units must pass."""
+    within = region_part(filters)
+    return (KeyRange("k_term", prefix("k_term", word, partial=within)),
+            acceptance(filters, {"region"}))
+
+
+def acceptance(filters, implied):
+    """The check of the filters the chosen key does not hold; None when there is none."""
+    checks = []
+    for name in ("industry", "unit_type"):
+        if filters.get(name) and name not in implied:
+            checks.append(lambda unit, name=name: unit.get(name) == filters[name])
+    if filters.get("region") and "region" not in implied:
+        checks.append(lambda unit: covers(filters["region"], unit["region"]))
+    if filters.get("commitment"):
+        checks.append(lambda unit: holds_commitment(unit, filters["commitment"]))
     if filters.get("q"):
-        pattern = re.escape(filters["q"])
-        query["$or"] = [{"name": {"$regex": pattern}}, {"address": {"$regex": pattern}}]
-    if filters.get("near"):
-        query.update(bounding_box(*filters["near"], filters["radius_m"]))
-    return query
+        checks.append(lambda unit: matches(filters["q"], unit))
+    if not checks:
+        return None
+    return lambda unit: all(check(unit) for check in checks)
 
 
-def bounding_box(lng, lat, radius_m):
-    """A coarse box around the point, so the store returns few candidates to measure."""
-    dlat = BOX_MARGIN * radius_m / METRES_PER_DEGREE_LAT
-    dlng = BOX_MARGIN * radius_m / (METRES_PER_DEGREE_LAT * max(math.cos(math.radians(lat)),
-                                                                0.01))
-    return {"location.lat": {"$gte": lat - dlat, "$lte": lat + dlat},
-            "location.lng": {"$gte": lng - dlng, "$lte": lng + dlng}}
+def holds_commitment(unit, commitment):
+    commitments = unit.get("commitments") or {}
+    if commitment == "no_reason_return":
+        return (commitments.get("no_reason_return_days") or 0) > 0
+    return commitments.get(commitment) is True
 
+
+def rarest(counts):
+    """The word with the fewest postings (the first of equals)."""
+    return min(sorted(counts), key=lambda word: counts[word])
+
+
+# --- nearness ---------------------------------------------------------------------------------
 
 def distance_m(lng1, lat1, lng2, lat2):
     """Great-circle distance (haversine), in metres."""
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
     dphi, dlmb = phi2 - phi1, math.radians(lng2 - lng1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, a)))
 
 
-def nearest_first(units, lng, lat, radius_m):
-    """Units within ``radius_m`` of the point, nearest first, each with ``distance_m``."""
-    measured = []
-    for unit in units:
-        where = unit.get("location") or {}
-        if "lng" not in where:
-            continue
-        metres = distance_m(lng, lat, where["lng"], where["lat"])
-        if metres <= radius_m:
-            measured.append({**unit, "distance_m": round(metres)})
-    return sorted(measured, key=lambda u: (u["distance_m"], u["_id"]))
+# Geohash cells of CELL_PRECISION characters are a regular grid: 15 bits of longitude and 15 of
+# latitude, so the cells around a point are counted out arithmetically, ring by ring.
+CELL_LNG = 360 / 2 ** 15
+CELL_LAT = 180 / 2 ** 15
+
+
+def cells_nearest_first(lng, lat, radius_m):
+    """``(nearest, diagonal, cell)`` of the geohash cells that may hold units within
+    ``radius_m`` of the point, by their nearest distance (metres), lazily: ring by ring around
+    the point's cell, each cell given once no cell of a later ring can be nearer."""
+    column, row = _cell_index(lng, lat)
+    side = min(METRES_PER_DEGREE * CELL_LAT,
+               METRES_PER_DEGREE * CELL_LNG * math.cos(math.radians(min(abs(lat) + 1, 89.9))))
+    waiting, ring = [], 0
+    while True:
+        floor = max(0, ring - 1) * side
+        while waiting and (waiting[0][0] <= floor or floor > radius_m):
+            nearest, diagonal, cell = heapq.heappop(waiting)
+            yield nearest, diagonal, _geohash(*cell)
+        if floor > radius_m:
+            return
+        for cell in _ring(column, row, ring):
+            nearest, diagonal = _reach(lng, lat, *cell)
+            if nearest <= radius_m:
+                heapq.heappush(waiting, (nearest, diagonal, cell))
+        ring += 1
+
+
+def _cell_index(lng, lat):
+    return int((lng + 180) // CELL_LNG), int((lat + 90) // CELL_LAT)
+
+
+def _ring(column, row, ring):
+    if ring == 0:
+        return [(column, row)]
+    cells = [(column + dx, row + dy) for dx in range(-ring, ring + 1) for dy in (-ring, ring)]
+    cells += [(column + dx, row + dy) for dx in (-ring, ring) for dy in range(1 - ring, ring)]
+    return [(c % 2 ** 15, r) for c, r in cells if 0 <= r < 2 ** 15]
+
+
+def _bounds(column, row):
+    west, south = column * CELL_LNG - 180, row * CELL_LAT - 90
+    return west, south, west + CELL_LNG, south + CELL_LAT
+
+
+def _reach(lng, lat, column, row):
+    """(nearest distance, diagonal) of a cell from the point, in metres."""
+    west, south, east, north = _bounds(column, row)
+    nearest = distance_m(lng, lat, min(max(lng, west), east), min(max(lat, south), north))
+    return nearest, distance_m(west, south, east, north)
+
+
+def _geohash(column, row):
+    west, south, east, north = _bounds(column, row)
+    return pygeohash.encode((south + north) / 2, (west + east) / 2, CELL_PRECISION)
+
+
+def cell_range(cell):
+    return KeyRange("k_geo", prefix("k_geo", cell))
+
+
+def nearness_suffix(metres, merchant_id):
+    """The cursor text of a unit of a search near a point: its distance, then its id."""
+    return f"{metres:012.3f}|{merchant_id}"
+
+
+def parse_nearness(suffix):
+    try:
+        metres, merchant_id = suffix.split("|", 1)
+        return float(metres), merchant_id
+    except ValueError:
+        raise invalid({"cursor": ["not a valid cursor"]}) from None
 
 
 def listing(unit):

@@ -6,17 +6,17 @@ from datetime import timedelta
 
 from nameko.timer import timer
 
-from plumbing.actors import Actor, jurisdiction_filter, region_filter
+from plumbing.actors import Actor, jurisdiction_prefix
 from plumbing.clock import ClockProvider, to_rfc3339
 from plumbing.config import env_float, env_int
 from plumbing.consumers import consumes
+from plumbing.documents import visible
 from plumbing.errors import conflict, forbidden, invalid, not_found, validated
 from plumbing.mongo import Mongo
-from plumbing.pagination import offset_cursor, offset_of
 from plumbing.service import FangxinService, rpc
 from plumbing.versioned import Change
-from services.registry import (certification, credit_code, domain, metrics, search, spot_checks,
-                               store_page)
+from services.registry import (certification, credit_code, domain, listing, metrics, search,
+                               spot_checks, store_page)
 from services.registry.catalogue import STANDARD
 from services.registry.events import CONTRACTS as EVENT_CONTRACTS
 from services.registry.schemas import (ActionSchema, LicenceEventSchema,
@@ -140,11 +140,8 @@ class RegistryService(FangxinService):
     @rpc
     def list_merchants(self, actor, query):
         actor = Actor.from_dict(actor)
-        filters = jurisdiction_filter(actor, query.get("region"))
-        for key in ("status", "pool", "industry"):
-            if query.get(key):
-                filters[key] = query[key]
-        merchants, next_cursor = self.store.page(filters, query.get("cursor"),
+        ranges, accept = listing.list_ranges(actor, query)
+        merchants, next_cursor = self.store.page(ranges, accept, query.get("cursor"),
                                                  query.get("limit", 20))
         return {"items": [domain.view(m) for m in merchants], "next_cursor": next_cursor}
 
@@ -208,9 +205,7 @@ class RegistryService(FangxinService):
         body = validated(SpotCheckRequestSchema(), payload)
         certification.require_regulator(actor, {"region": body["region"]},
                                         spot_checks.ASSIGNING_LEVEL)
-        units = self.store.find({"status": {"$in": list(spot_checks.CHECKED_STATUSES)},
-                                 **region_filter(body["region"])}, limit=100_000)
-        sample = spot_checks.sample_per_county(units, body["sample_size"], random.SystemRandom())
+        sample = self._draw(jurisdiction_prefix(body["region"]), body["sample_size"])
         batch_id = uuid.uuid4().hex
         tasks = spot_checks.new_tasks(batch_id, sample, actor.sub, self._now())
         events = {task["_id"]: self._envelopes([spot_checks.assigned_event(task)])
@@ -218,13 +213,23 @@ class RegistryService(FangxinService):
         self.store.insert_spot_checks(tasks, events)
         return {"batch_id": batch_id, "items": [_task_view(t) for t in tasks]}
 
+    def _draw(self, region_prefix, sample_size):
+        """Up to ``sample_size`` units at random from each county of the region."""
+        rng, sample = random.SystemRandom(), []
+        for county, size in sorted(self.store.checkable_counties(region_prefix).items()):
+            drawn = spot_checks.draw_county(
+                lambda place, after, county=county: self.store.first_drawn_from(
+                    county, place, after), min(sample_size, size), rng)
+            for unit in drawn:
+                self.store.redraw(unit, spot_checks.new_draw(rng))
+            sample += drawn
+        return sample
+
     @rpc
     def list_spot_checks(self, actor, query):
         actor = Actor.from_dict(actor)
-        filters = jurisdiction_filter(actor)
-        if query.get("status"):
-            filters["status"] = query["status"]
-        tasks, next_cursor = self.store.spot_check_page(filters, query.get("cursor"),
+        tasks, next_cursor = self.store.spot_check_page(listing.spot_check_ranges(actor, query),
+                                                        query.get("cursor"),
                                                         query.get("limit", 20))
         return {"items": [_task_view(t) for t in tasks], "next_cursor": next_cursor}
 
@@ -242,7 +247,7 @@ class RegistryService(FangxinService):
         task_fields, _ = spot_checks.complete(task, merchant, actor, body["result"],
                                               body["notes"], now)
         completed = {**task, **task_fields}
-        saved = self.store.complete_spot_check(task_id, task_fields, self._envelopes(
+        saved = self.store.complete_spot_check(task, task_fields, self._envelopes(
             [spot_checks.completed_event(completed, merchant["status"])]))
         if saved is None:
             raise conflict("WRONG_STATE", "this spot check already has its result")
@@ -269,28 +274,25 @@ class RegistryService(FangxinService):
 
     @rpc
     def public_search(self, query):
-        filters = dict(query)
+        filters, cursor, limit = dict(query), query.get("cursor"), query.get("limit", 20)
         if filters.get("near"):
-            filters["near"] = tuple(float(part) for part in filters["near"].split(","))
-        mongo_query = search.public_query(filters)
-        offset, limit = offset_of(query.get("cursor")), query.get("limit", 20)
-        if filters.get("near"):
-            lng, lat = filters["near"]
-            units = search.nearest_first(self.store.find(mongo_query, limit=10_000), lng, lat,
-                                         filters["radius_m"])[offset:offset + limit + 1]
+            lng, lat = (float(part) for part in filters["near"].split(","))
+            units, next_cursor = self.store.nearest(lng, lat, filters["radius_m"], cursor, limit,
+                                                    search.acceptance(filters, set()))
+        elif filters.get("q"):
+            units, next_cursor = self.store.search_by_word(search.query_words(filters["q"]),
+                                                           filters, cursor, limit)
         else:
-            units = self.store.find(mongo_query, limit=limit + 1, skip=offset)
-        more = len(units) > limit
-        return {"items": [search.listing(u) for u in units[:limit]],
-                "next_cursor": offset_cursor(offset + limit) if more else None}
+            key_range, accept = search.key_range(filters)
+            units, next_cursor = self.store.page([key_range], accept, cursor, limit,
+                                                 descending=False)
+        return {"items": [search.listing(u) for u in units], "next_cursor": next_cursor}
 
     @rpc
     def public_list(self, kind, cursor=None, limit=20):
-        flag = {"red": "red_listed", "black": "black_listed"}[kind]
-        offset = offset_of(cursor)
-        units = self.store.find({flag: True}, limit=limit + 1, skip=offset)
-        return {"items": [search.listing(u) for u in units[:limit]],
-                "next_cursor": offset_cursor(offset + limit) if len(units) > limit else None}
+        units, next_cursor = self.store.page([listing.public_list_range(kind)], None, cursor,
+                                             limit, descending=False)
+        return {"items": [search.listing(u) for u in units], "next_cursor": next_cursor}
 
     @rpc
     def store_exists(self, store_code):
@@ -342,7 +344,7 @@ class RegistryService(FangxinService):
         now = self.clock.now()
         days = env_int("LICENCE_WARNING_DAYS", 30)
         latest = (now.date() + timedelta(days=days)).isoformat()
-        for merchant in self.store.with_licence_until("certified", latest):
+        for merchant in self.store.with_licence_until(latest):
             if certification.expiring_licences(merchant, now.date(), days):
                 self._change(merchant["_id"], lambda m: certification.warn_automatically(
                     m, "证照即将到期", to_rfc3339(now)))
@@ -350,6 +352,5 @@ class RegistryService(FangxinService):
 
 
 def _task_view(task):
-    shown = {k: v for k, v in task.items() if k not in ("_id", "outbox", "outbox_count",
-                                                        "version")}
+    shown = visible(task)
     return {"task_id": task["_id"], **shown}

@@ -1,6 +1,5 @@
 """Random spot checks of certified units, free of I/O."""
 import uuid
-from collections import defaultdict
 
 from plumbing.errors import conflict
 from plumbing.versioned import Change
@@ -11,16 +10,27 @@ ASSIGNING_LEVEL = "city"
 RESULT_LEVEL = "station"
 
 
-def sample_per_county(units, sample_size, rng):
-    """Up to ``sample_size`` units drawn at random from each county (6-digit region)."""
-    by_county = defaultdict(list)
-    for unit in units:
-        by_county[unit["region"]].append(unit)
-    sample = []
-    for county in sorted(by_county):
-        candidates = sorted(by_county[county], key=lambda u: u["_id"])
-        sample += rng.sample(candidates, min(sample_size, len(candidates)))
-    return sample
+def new_draw(rng):
+    """A place in a county's random order of units: eight hex digits."""
+    return f"{rng.getrandbits(32):08x}"
+
+
+def draw_county(first_from, wanted, rng):
+    """Up to ``wanted`` distinct units of one county without reading it: each is the first
+    unit at a random place of the county's random order or after it
+    (``first_from(place, after_unit)``, around its end), and a unit already drawn gives way to
+    the next one. Units drawn get new places afterwards (``new_draw``), so that a unit's luck
+    in one draw does not stay with it."""
+    chosen, steps = {}, 0
+    while len(chosen) < wanted and steps < 4 * wanted + 8:
+        unit, steps = first_from(new_draw(rng), None), steps + 1
+        while unit is not None and unit["_id"] in chosen and steps < 4 * wanted + 8:
+            unit, steps = first_from(None, unit), steps + 1
+        if unit is None:
+            break
+        if unit["status"] in CHECKED_STATUSES and unit["_id"] not in chosen:
+            chosen[unit["_id"]] = unit
+    return sorted(chosen.values(), key=lambda unit: unit["_id"])
 
 
 def new_tasks(batch_id, units, assigned_by, now):

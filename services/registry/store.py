@@ -1,30 +1,41 @@
-"""The registry's collections and queries."""
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
+"""The registry's collections and queries. Every query names one indexed field (a composite key
+of ``listing``, or an id); figures are read from counters (``counting``)."""
+import bisect
+
+from pymongo import ASCENDING, IndexModel, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
+from plumbing.derived import Counters, Derived, Postings
 from plumbing.errors import conflict
-from plumbing.mongo import BaseStore
+from plumbing.keys import key, prefix
+from plumbing.mongo import BaseStore, key_indexes
 from plumbing.outbox import new_document_with_events, update_with_events
-from plumbing.pagination import newest_first
+from plumbing.pagination import KeyRange, clamped, decode_cursor, encode_cursor, page_by_key
+from services.registry import counting, listing, search
 
 MERCHANTS = "merchants"
 ABNORMAL_LIST = "abnormal_list"
 SPOT_CHECKS = "spot_checks"
 RATINGS = "ratings"
 NO_OUTBOX = {"outbox": 0}
+SCHEDULE_BATCH = 500
+NEAR_SCAN_BUDGET = 2000
 
 
 class RegistryStore(BaseStore):
     INDEXES = {
         MERCHANTS: [
             IndexModel([("credit_code", ASCENDING)], unique=True),
-            IndexModel([("status", ASCENDING), ("region", ASCENDING)]),
             IndexModel([("store_code", ASCENDING)]),
-            IndexModel([("updated_at", DESCENDING)]),
+            *key_indexes(*listing.KEY_FIELDS),
         ],
-        SPOT_CHECKS: [IndexModel([("region", ASCENDING), ("assigned_at", DESCENDING)])],
+        SPOT_CHECKS: key_indexes(*listing.SPOT_CHECK_KEY_FIELDS),
     }
     OUTBOX_COLLECTIONS = (MERCHANTS, SPOT_CHECKS)
+    KEYS = {MERCHANTS: listing.keys_of, SPOT_CHECKS: listing.spot_check_keys}
+    COUNTERS = Counters(counting.COUNTERS, counting.contribution)
+    TERMS = Postings(search.TERMS, search.postings_of, search.word_of_posting)
+    DERIVED = {MERCHANTS: Derived(counting.snapshot, COUNTERS, TERMS)}
 
     # --- merchants ---------------------------------------------------------------------------
 
@@ -56,22 +67,106 @@ class RegistryStore(BaseStore):
             {"_id": merchant_id}, {"$inc": {"rating.count": 1, "rating.total": score}},
             projection={"rating": 1}, return_document=ReturnDocument.AFTER)
 
-    def page(self, query, cursor, limit):
-        return newest_first(self.db[MERCHANTS], query, "updated_at", cursor, limit, NO_OUTBOX)
+    def page(self, ranges, accept, cursor, limit, descending=True):
+        return page_by_key(self.db[MERCHANTS], ranges, cursor, limit, accept=accept,
+                           projection=NO_OUTBOX, descending=descending)
 
-    def find(self, query, limit, skip=0, sort=(("name", ASCENDING), ("_id", ASCENDING))):
-        return list(self.db[MERCHANTS].find(query, NO_OUTBOX).sort(list(sort))
-                    .skip(skip).limit(limit))
-
-    def with_licence_until(self, status, latest_date):
-        """Units in ``status`` with some licence valid until ``latest_date`` or earlier."""
-        return self.db[MERCHANTS].find(
-            {"status": status,
-             "licences": {"$elemMatch": {"valid_until": {"$lte": latest_date}}}}, NO_OUTBOX)
+    def with_licence_until(self, latest_date):
+        """Certified units with some licence valid until ``latest_date`` or earlier (a batch,
+        earliest first)."""
+        due = KeyRange("k_licence", prefix("k_licence"), end=latest_date + "}")
+        return list(self.db[MERCHANTS].find(due.query(), NO_OUTBOX).sort("k_licence", 1)
+                    .limit(SCHEDULE_BATCH))
 
     def count_by_status(self):
-        return {row["_id"]: row["n"] for row in self.db[MERCHANTS].aggregate(
-            [{"$group": {"_id": "$status", "n": {"$sum": 1}}}])}
+        gauge = self.db[counting.COUNTERS].find_one({"_id": counting.STATUS_GAUGE}) or {}
+        return {status: n for status, n in gauge.items() if status not in ("_id", "k")}
+
+    # --- search --------------------------------------------------------------------------------
+
+    def search_by_word(self, words, filters, cursor, limit):
+        """A page of the public units whose postings hold the rarest of ``words``."""
+        counts = self.TERMS.word_counts(self.db, words)
+        if min(counts.values()) == 0:
+            return [], None
+        word_range, accept = search.word_range(search.rarest(counts), filters)
+        return page_by_key(self.db[search.TERMS], [word_range], cursor, limit, accept=accept,
+                           descending=False, resolve=self._merchants_of_postings)
+
+    def _merchants_of_postings(self, postings):
+        ids = [search.unit_of_posting(posting["_id"]) for posting in postings]
+        found = {m["_id"]: m for m in self.db[MERCHANTS].find({"_id": {"$in": ids}}, NO_OUTBOX)}
+        return [found.get(merchant_id) for merchant_id in ids]
+
+    def nearest(self, lng, lat, radius_m, cursor, limit, accept):
+        """A page of the public units within ``radius_m`` of the point, nearest first. Cells
+        are read nearest first until no unread cell can hold a unit of the page; past
+        ``NEAR_SCAN_BUDGET`` units the page ends with the units no unread cell can precede."""
+        limit = clamped(limit)
+        after = search.parse_nearness(decode_cursor(cursor)) if cursor else None
+        beyond = after[0] if after else 0.0
+        best, scanned, settled_up_to = [], 0, None   # (distance, id, unit), nearest first
+        for nearest, diagonal, cell in search.cells_nearest_first(lng, lat, radius_m):
+            if len(best) > limit and nearest > best[limit][0]:
+                break
+            if scanned >= NEAR_SCAN_BUDGET and best and best[0][0] <= nearest:
+                settled_up_to = nearest
+                break
+            if nearest + diagonal < beyond:
+                continue
+            for unit in self.db[MERCHANTS].find(search.cell_range(cell).query(), NO_OUTBOX):
+                scanned += 1
+                found = self._near_candidate(unit, lng, lat, radius_m, after, accept)
+                if found is not None:
+                    bisect.insort(best, found, key=lambda item: item[:2])
+                    del best[limit + 1:]
+        if settled_up_to is not None:
+            shown = [item for item in best[:limit] if item[0] <= settled_up_to]
+            more = True
+        else:
+            shown, more = best[:limit], len(best) > limit
+        page = [{**unit, "distance_m": round(metres)} for metres, _, unit in shown]
+        last = shown[-1] if shown else None
+        return page, (encode_cursor(search.nearness_suffix(*last[:2])) if more and last
+                      else None)
+
+    @staticmethod
+    def _near_candidate(unit, lng, lat, radius_m, after, accept):
+        where = unit.get("location") or {}
+        metres = search.distance_m(lng, lat, where["lng"], where["lat"])
+        if metres > radius_m or (after and (metres, unit["_id"]) <= after):
+            return None
+        if accept is not None and not accept(unit):
+            return None
+        return metres, unit["_id"], unit
+
+    # --- counties and spot-check draws -------------------------------------------------------
+
+    def checkable_counties(self, region_prefix):
+        """{county: units a spot check may draw} within ``region_prefix``."""
+        found = self.COUNTERS.read(self.db, [(counting.county_counter(region_prefix), "",
+                                              None)])
+        return {document["_id"].split("|", 1)[1]: document.get("checkable", 0)
+                for document in found if document.get("checkable", 0) > 0}
+
+    def first_drawn_from(self, county, place, after_unit=None):
+        """The first unit of ``county`` at ``place`` of its random order or after it (or
+        right after ``after_unit``), around the end of the order."""
+        first = prefix("k_spot", county)
+        start = place if after_unit is None else after_unit["k_spot"][len(first):]
+        bounds = KeyRange("k_spot", first).query()["k_spot"]
+        for low in ({"$gte" if after_unit is None else "$gt": first + start}, {"$gte": first}):
+            found = list(self.db[MERCHANTS].find({"k_spot": {**low, "$lt": bounds["$lt"]}},
+                                                 NO_OUTBOX).sort("k_spot", 1).limit(1))
+            if found:
+                return found[0]
+        return None
+
+    def redraw(self, merchant, draw):
+        """Gives a sampled unit a new place in its county's random order."""
+        self.db[MERCHANTS].update_one({"_id": merchant["_id"]}, {"$set": {
+            "spot_draw": draw, "k_spot": key("k_spot", merchant["region"], draw,
+                                             merchant["_id"])}})
 
     # --- the licence registry's abnormal list ----------------------------------------------
 
@@ -92,22 +187,22 @@ class RegistryStore(BaseStore):
 
     def record_rating(self, merchant_id, consumer, previous_at, rating):
         """Records a consumer's rating unless another request recorded one meanwhile."""
-        key = f"{merchant_id}:{consumer}"
+        key_id = f"{merchant_id}:{consumer}"
         if previous_at is None:
             try:
-                self.db[RATINGS].insert_one({"_id": key, **rating})
+                self.db[RATINGS].insert_one({"_id": key_id, **rating})
                 return True
             except DuplicateKeyError:
                 return False
-        replaced = self.db[RATINGS].replace_one({"_id": key, "at": previous_at},
-                                                {"_id": key, **rating})
+        replaced = self.db[RATINGS].replace_one({"_id": key_id, "at": previous_at},
+                                                {"_id": key_id, **rating})
         return replaced.modified_count == 1
 
     # --- spot checks -------------------------------------------------------------------------
 
     def insert_spot_checks(self, tasks, events_by_task):
-        documents = [new_document_with_events(task, events_by_task[task["_id"]])
-                     for task in tasks]
+        documents = [self.prepared(SPOT_CHECKS, new_document_with_events(
+            task, events_by_task[task["_id"]])) for task in tasks]
         if documents:
             self.db[SPOT_CHECKS].insert_many(documents)
             self.events_written(SPOT_CHECKS)
@@ -115,14 +210,15 @@ class RegistryStore(BaseStore):
     def get_spot_check(self, task_id):
         return self.db[SPOT_CHECKS].find_one({"_id": task_id}, NO_OUTBOX)
 
-    def complete_spot_check(self, task_id, fields, events):
+    def complete_spot_check(self, task, fields, events):
+        keys = self.KEYS[SPOT_CHECKS]({**task, **fields})
         saved = self.db[SPOT_CHECKS].find_one_and_update(
-            {"_id": task_id, "status": "assigned"}, update_with_events({"$set": fields}, events),
+            {"_id": task["_id"], "status": "assigned"},
+            update_with_events({"$set": {**fields, **keys}}, events),
             projection=NO_OUTBOX, return_document=ReturnDocument.AFTER)
         if saved is not None:
             self.events_written(SPOT_CHECKS)
         return saved
 
-    def spot_check_page(self, query, cursor, limit):
-        return newest_first(self.db[SPOT_CHECKS], query, "assigned_at", cursor, limit,
-                            NO_OUTBOX)
+    def spot_check_page(self, ranges, cursor, limit):
+        return page_by_key(self.db[SPOT_CHECKS], ranges, cursor, limit, projection=NO_OUTBOX)

@@ -62,3 +62,12 @@ def test_string_order_is_time_order():
                 datetime(2026, 11, 21, 16, 0, 0, 1, tzinfo=CST)]
     by_text = sorted(moments, key=to_rfc3339)
     assert by_text == sorted(moments)
+
+
+@pytest.mark.parametrize("moment, text", [
+    (datetime(235, 6, 15, 8, 27, 44, tzinfo=timezone.utc), "0235-06-15T08:27:44.000000Z"),
+    (datetime(999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
+     "0999-12-31T23:59:59.999999Z"),
+])
+def test_rfc3339_pads_years_to_four_digits(moment, text):
+    assert to_rfc3339(moment) == text

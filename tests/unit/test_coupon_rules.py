@@ -7,7 +7,8 @@ import pytest
 
 from plumbing.clock import to_rfc3339
 from plumbing.errors import DomainError
-from services.coupons import rules
+from plumbing.derived import Sums
+from services.coupons import listing, rules
 
 START = datetime(2026, 10, 1, 0, 0, tzinfo=timezone.utc)
 
@@ -318,8 +319,41 @@ REDEMPTIONS = [
 ]
 
 
+def coupons_of(redemptions, issued):
+    """The campaign's coupons: one per redemption (a rolled back one is active again, without
+    its redemption), and active ones up to ``issued``."""
+    coupons = [{"_id": f"c{i}", "campaign_id": "camp-1",
+                "status": "redeemed" if r["status"] == "done" else "active",
+                "redemption": r if r["status"] == "done" else None}
+               for i, r in enumerate(redemptions)]
+    return coupons + [{"_id": f"a{i}", "campaign_id": "camp-1", "status": "active"}
+                      for i in range(issued - len(coupons))]
+
+
+def counted(coupons):
+    """Totals and merchant rows as the counters hold them once these coupons are counted."""
+    sums = Sums()
+    for coupon in coupons:
+        snapshot = listing.snapshot(coupon)
+        if snapshot is not None:
+            sums.add(listing.contribution(snapshot))
+    first = listing.merchant_rows("camp-1")
+    totals = {name: sums.totals[listing.campaign_counter("camp-1")].get(name, 0)
+              for name in ("issued", "redeemed", "order_fen", "discount_fen")}
+    names = {r["merchant_id"]: r["merchant_name"] for r in REDEMPTIONS}
+    rows = [{"merchant_id": counter[len(first):], "merchant_name": names[counter[len(first):]],
+             **{name: fields.get(name, 0) for name in listing.ROW_FIGURES}}
+            for counter, fields in sorted(sums.totals.items()) if counter.startswith(first)]
+    return totals, rows
+
+
+def figures_of(redemptions, issued, remaining):
+    totals, rows = counted(coupons_of(redemptions, issued))
+    return rules.figures("camp-1", totals, remaining, rows)
+
+
 def test_figures_count_only_done_redemptions():
-    got = rules.figures("camp-1", 50, 47, REDEMPTIONS)
+    got = figures_of(REDEMPTIONS, 50, 47)
     assert {k: v for k, v in got.items() if k != "per_merchant"} == {
         "campaign_id": "camp-1", "issued": 50, "redeemed": 3, "remaining": 47,
         "discount_fen": 4000, "order_fen": 23000, "leverage": 5.75}
@@ -333,20 +367,24 @@ def test_figures_count_only_done_redemptions():
 @pytest.mark.parametrize("order, discount, leverage", [(10000, 3000, 3.33), (20000, 3000, 6.67),
                                                        (3000, 3000, 1.0)])
 def test_leverage_is_rounded_to_two_places(order, discount, leverage):
-    done = [{"merchant_id": "m", "status": "done", "order_amount_fen": order,
-             "discount_fen": discount}]
-    assert rules.figures("c", 1, 0, done)["leverage"] == leverage
+    done = [{"merchant_id": "m-1", "merchant_name": "甲", "status": "done",
+             "order_amount_fen": order, "discount_fen": discount}]
+    assert figures_of(done, 1, 0)["leverage"] == leverage
 
 
 @pytest.mark.parametrize("redemptions", [[], REDEMPTIONS[3:]])
 def test_leverage_without_discount_is_none(redemptions):
-    got = rules.figures("c", 10, 10, redemptions)
+    got = figures_of(redemptions, 10, 10)
     assert got["leverage"] is None and got["redeemed"] == 0 and got["per_merchant"] == []
 
 
+def settlement(rows, totals):
+    return rules.settlement_text(rows, header=True, totals=totals)
+
+
 def test_settlement_csv_has_a_row_per_merchant_and_a_total():
-    rows = rules.figures("camp-1", 50, 47, REDEMPTIONS)["per_merchant"]
-    text = rules.settlement_csv(rows)
+    totals, rows = counted(coupons_of(REDEMPTIONS, 50))
+    text = settlement(rows, totals)
     assert text.endswith("\r\n")
     parsed = list(csv.reader(io.StringIO(text)))
     assert parsed == [
@@ -356,15 +394,24 @@ def test_settlement_csv_has_a_row_per_merchant_and_a_total():
         ["TOTAL", "", "3", "23000", "4000"]]
 
 
+def test_settlement_pages_join_into_one_csv():
+    totals, rows = counted(coupons_of(REDEMPTIONS, 50))
+    pages = rules.settlement_text(rows[:1], header=True, totals=None) + rules.settlement_text(
+        rows[1:], header=False, totals=totals)
+    assert pages == settlement(rows, totals)
+
+
 def test_settlement_csv_quotes_awkward_names():
     rows = [{"merchant_id": "m-1", "merchant_name": 'A, "B"\nC', "redemptions": 1,
              "order_fen": 1, "discount_fen": 1}]
-    parsed = list(csv.reader(io.StringIO(rules.settlement_csv(rows), newline="")))
+    totals = {"redeemed": 1, "order_fen": 1, "discount_fen": 1}
+    parsed = list(csv.reader(io.StringIO(settlement(rows, totals), newline="")))
     assert parsed[1][1] == 'A, "B"\nC' and len(parsed) == 3
 
 
 def test_settlement_csv_of_no_rows_is_header_and_zero_total():
-    parsed = list(csv.reader(io.StringIO(rules.settlement_csv([]))))
+    totals = {"redeemed": 0, "order_fen": 0, "discount_fen": 0}
+    parsed = list(csv.reader(io.StringIO(settlement([], totals))))
     assert parsed[1:] == [["TOTAL", "", "0", "0", "0"]]
 
 

@@ -1,102 +1,132 @@
 """Public search (services/registry/search.py), without I/O."""
 import math
-import re
+import random
 
 import pytest
 
-from services.registry.search import (bounding_box, distance_m, listing, nearest_first,
-                                      public_query)
-
-PUBLIC = {"status": {"$in": ["certified", "warned"]}}
-
-
-def matches(pattern, text):
-    """How the store reads a ``$regex``: a search anywhere in the string."""
-    return re.search(pattern, text) is not None
+from plumbing.errors import DomainError
+from plumbing.keys import prefix
+from services.registry import search
+from services.registry.search import (cells_nearest_first, distance_m, listing, matches,
+                                      query_words, words_of)
 
 
-# --- the query ----------------------------------------------------------------------------------
+# --- words --------------------------------------------------------------------------------------
 
-def test_no_filters_shows_only_public_units():
-    assert public_query({}) == PUBLIC
+def test_words_are_the_bigrams_of_each_run_of_letters_and_digits():
+    assert words_of("湖滨小吃", "西湖路 1号") == sorted(
+        {"湖滨", "滨小", "小吃", "西湖", "湖路", "1号"})
 
 
-@pytest.mark.parametrize("region, prefix", [
-    ("350102", "^350102"), ("350100", "^3501"), ("350000", "^35"),
+def test_words_fold_case_and_width():
+    assert words_of("ＫＦＣ Coffee") == words_of("kfc coffee") == sorted(
+        {"kf", "fc", "co", "of", "ff", "fe", "ee"})
+
+
+@pytest.mark.parametrize("q", ["店", "a", " 店 ", "!!", "店 铺"])
+def test_a_query_without_two_letters_in_a_row_is_422(q):
+    with pytest.raises(DomainError) as caught:
+        query_words(q)
+    assert (caught.value.status, caught.value.code) == (422, "VALIDATION_ERROR")
+    assert "q" in caught.value.details
+
+
+@pytest.mark.parametrize("q, unit, found", [
+    ("小吃", {"name": "鼓楼小吃店"}, True),
+    ("小吃店", {"name": "鼓楼小吃 店"}, False),       # the words must stand together
+    ("湖滨 小吃", {"name": "湖滨饭店", "address": "小吃街"}, True),
+    ("湖滨 面馆", {"name": "湖滨饭店", "address": "小吃街"}, False),
+    ("KFC", {"name": "kfc 西湖店"}, True),
+    ("(特价).*", {"name": "店名.*特价"}, True),       # only letters and digits count
+    ("名特", {"name": "店名.*特价"}, False),
+    ("东街", {"name": "店", "address": None}, False),
 ])
-def test_region_filters_by_prefix_without_trailing_zero_pairs(region, prefix):
-    assert public_query({"region": region})["region"] == {"$regex": prefix}
+def test_a_unit_matches_when_its_name_or_address_holds_every_part(q, unit, found):
+    assert matches(q, unit) is found
 
 
-@pytest.mark.parametrize("region, inside, outside", [
-    ("350100", "350102", "350203"), ("350000", "350203", "330106"),
+def test_postings_only_for_public_units_one_per_word():
+    counted = {"id": "m1", "status": "certified", "region": "330106", "name": "湖滨小吃",
+               "address": "湖滨路", "public": True}
+    postings = search.postings_of(counted)
+    assert set(postings) == {f"{w}|m1" for w in ("湖滨", "滨小", "小吃", "滨路")}
+    assert postings["小吃|m1"] == "k_term|小吃|330106|湖滨小吃|m1"
+    assert search.postings_of({**counted, "public": False}) == {}
+    assert search.word_of_posting("小吃|m1") == "小吃"
+    assert search.unit_of_posting("小吃|m1") == "m1"
+
+
+def test_the_rarest_word_is_read():
+    assert search.rarest({"湖滨": 40, "小吃": 3, "滨小": 3}) == "小吃"
+
+
+# --- which key a search reads -------------------------------------------------------------------
+
+@pytest.mark.parametrize("filters, field, first", [
+    ({}, "k_public", "k_public|"),
+    ({"region": "330100"}, "k_public", "k_public|3301"),
+    ({"region": "330106", "industry": "catering"}, "k_industry", "k_industry|catering|330106"),
+    ({"unit_type": "store", "region": "330000"}, "k_type", "k_type|store|33"),
+    ({"industry": "catering", "unit_type": "store"}, "k_industry", "k_industry|catering|"),
 ])
-def test_region_prefix_matches_the_units_within(region, inside, outside):
-    pattern = public_query({"region": region})["region"]["$regex"]
-    assert matches(pattern, inside) and not matches(pattern, outside)
+def test_a_search_reads_the_narrowest_key(filters, field, first):
+    chosen, _ = search.key_range(filters)
+    assert (chosen.field, chosen.prefix) == (field, first)
 
 
-def test_industry_and_unit_type_are_exact_filters():
-    query = public_query({"industry": "catering", "unit_type": "store"})
-    assert query == {**PUBLIC, "industry": "catering", "unit_type": "store"}
+def test_what_the_key_does_not_hold_is_checked():
+    _, accept = search.key_range({"industry": "catering", "unit_type": "store",
+                                  "commitment": "no_reason_return"})
+    unit = {"industry": "catering", "unit_type": "store", "region": "330106",
+            "commitments": {"no_reason_return_days": 7}}
+    assert accept(unit)
+    assert not accept({**unit, "unit_type": "market"})
+    assert not accept({**unit, "commitments": {"no_reason_return_days": 0}})
+    assert search.key_range({"region": "330106"})[1] is None
 
 
-@pytest.mark.parametrize("commitment, clause", [
-    ("no_reason_return", {"commitments.no_reason_return_days": {"$gt": 0}}),
-    ("cross_store_return", {"commitments.cross_store_return": True}),
-    ("price_guarantee", {"commitments.price_guarantee": True}),
+@pytest.mark.parametrize("commitment, commitments, held", [
+    ("no_reason_return", {"no_reason_return_days": 7}, True),
+    ("no_reason_return", {"no_reason_return_days": 0}, False),
+    ("cross_store_return", {"cross_store_return": True}, True),
+    ("advance_compensation", {}, False),
 ])
-def test_commitment_filters(commitment, clause):
-    assert public_query({"commitment": commitment}) == {**PUBLIC, **clause}
+def test_commitments(commitment, commitments, held):
+    assert search.holds_commitment({"commitments": commitments}, commitment) is held
 
 
-@pytest.mark.parametrize("keyword, name, found", [
-    ("小吃", "鼓楼小吃店", True),
-    (".*", "鼓楼小吃店", False),
-    (".*", "店名.*特价", True),
-    ("(a+)+$", "aaaa(a+)+$", True),
-    ("[店]", "鼓楼小吃店", False),
-])
-def test_keyword_is_matched_literally(keyword, name, found):
-    query = public_query({"q": keyword})
-    name_clause, address_clause = query["$or"]
-    assert matches(name_clause["name"]["$regex"], name) is found
-    assert address_clause["address"]["$regex"] == name_clause["name"]["$regex"]
+def test_a_keyword_reads_the_postings_of_its_word_within_the_region():
+    word_range, accept = search.word_range("小吃", {"region": "330100", "q": "小吃"})
+    assert (word_range.field, word_range.prefix) == ("k_term", prefix("k_term", "小吃") + "3301")
+    assert accept({"name": "小吃店", "region": "330106"})
+    assert not accept({"name": "饭店", "region": "330106"})
 
 
-def test_keyword_searches_name_or_address():
-    query = public_query({"q": "东街"})
-    assert [list(clause) for clause in query["$or"]] == [["name"], ["address"]]
+# --- cells around a point -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("radius", [50, 1000, 4000])
+def test_cells_come_nearest_first_and_hold_every_point_within_the_radius(radius):
+    lng, lat = 120.1551, 30.2741
+    cells = list(cells_nearest_first(lng, lat, radius))
+    assert [c[0] for c in cells] == sorted(c[0] for c in cells)
+    assert len({c[2] for c in cells}) == len(cells)
+    chance = random.Random(radius)
+    for _ in range(300):
+        bearing, metres = chance.uniform(0, 2 * math.pi), chance.uniform(0, radius)
+        dlat = math.degrees(metres * math.cos(bearing) / search.EARTH_RADIUS_M)
+        dlng = math.degrees(metres * math.sin(bearing) / search.EARTH_RADIUS_M) / math.cos(
+            math.radians(lat))
+        point = (lng + dlng, lat + dlat)
+        if distance_m(lng, lat, *point) <= radius:
+            cell = search.pygeohash.encode(point[1], point[0], search.CELL_PRECISION)
+            nearest = next(c[0] for c in cells if c[2] == cell)
+            assert nearest <= distance_m(lng, lat, *point) + 0.01
 
 
-def test_near_adds_a_bounding_box():
-    query = public_query({"near": (119.3, 26.07), "radius_m": 1000})
-    assert query == {**PUBLIC, **bounding_box(119.3, 26.07, 1000)}
-
-
-def test_bounding_box_encloses_the_radius():
-    box = bounding_box(119.3, 26.07, 1000)
-    lat, lng = box["location.lat"], box["location.lng"]
-    assert lat["$gte"] < 26.07 < lat["$lte"] and lng["$gte"] < 119.3 < lng["$lte"]
-    assert distance_m(119.3, 26.07, 119.3, lat["$lte"]) == pytest.approx(1000, rel=0.01)
-    assert distance_m(119.3, 26.07, lng["$lte"], 26.07) == pytest.approx(1000, rel=0.01)
-    # longitude degrees are shorter away from the equator, so the box is wider in degrees
-    assert lng["$lte"] - 119.3 > lat["$lte"] - 26.07
-
-
-def in_box(box, lng, lat):
-    return all(bounds["$gte"] <= value <= bounds["$lte"]
-               for bounds, value in ((box["location.lng"], lng), (box["location.lat"], lat)))
-
-
-@pytest.mark.parametrize("bearing", ["north", "east"])
-def test_bounding_box_keeps_every_unit_within_the_radius(bearing):
-    lng, lat, radius = 119.3, 26.07, 1000
-    step = 999.5 / 111_195  # degrees of latitude for 999.5 m at R = 6371 km
-    target = (lng, lat + step) if bearing == "north" else (
-        lng + step / math.cos(math.radians(lat)), lat)
-    assert distance_m(lng, lat, *target) <= radius
-    assert in_box(bounding_box(lng, lat, radius), *target)
+def test_nearness_cursors_order_like_distances():
+    texts = [search.nearness_suffix(m, "id") for m in (0.0, 9.5, 10.0, 999.999, 50000.0)]
+    assert texts == sorted(texts)
+    assert search.parse_nearness(texts[2]) == (10.0, "id")
 
 
 # --- distances ----------------------------------------------------------------------------------
@@ -115,39 +145,6 @@ def test_known_distances(a, b, metres):
 def test_distance_is_symmetric():
     assert distance_m(119.29, 26.07, 119.31, 26.09) == pytest.approx(
         distance_m(119.31, 26.09, 119.29, 26.07))
-
-
-def unit(_id, lng=None, lat=None, **extra):
-    location = {"lng": lng, "lat": lat} if lng is not None else extra.pop("location", None)
-    return {"_id": _id, "name": _id, "location": location, **extra}
-
-
-def test_nearest_first_sorts_and_cuts_at_the_radius():
-    centre = (119.3, 26.0)
-    units = [unit("far", 119.3, 26.02),   # ≈ 2224 m
-             unit("b", 119.3, 26.005),    # ≈ 556 m
-             unit("a", 119.3, 26.001),    # ≈ 111 m
-             unit("edge", 119.3, 25.99)]  # ≈ 1112 m
-    found = nearest_first(units, *centre, radius_m=1200)
-    assert [(u["_id"], u["distance_m"]) for u in found] == [("a", 111), ("b", 556),
-                                                           ("edge", 1112)]
-
-
-def test_nearest_first_breaks_ties_by_id():
-    units = [unit("z", 119.3, 26.001), unit("m", 119.3, 25.999)]
-    assert [u["_id"] for u in nearest_first(units, 119.3, 26.0, 500)] == ["m", "z"]
-
-
-@pytest.mark.parametrize("location", [None, {}, {"address": "x"}])
-def test_nearest_first_skips_units_without_location(location):
-    units = [unit("none", location=location), unit("here", 119.3, 26.0)]
-    assert [u["_id"] for u in nearest_first(units, 119.3, 26.0, 100)] == ["here"]
-
-
-def test_nearest_first_leaves_the_input_units_alone():
-    units = [unit("a", 119.3, 26.0)]
-    nearest_first(units, 119.3, 26.0, 100)
-    assert "distance_m" not in units[0]
 
 
 # --- listing ------------------------------------------------------------------------------------

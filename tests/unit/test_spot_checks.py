@@ -8,57 +8,65 @@ import pytest
 from plumbing.actors import Actor
 from plumbing.clock import to_rfc3339
 from plumbing.errors import DomainError
-from services.registry.spot_checks import complete, sample_per_county
+from services.registry.spot_checks import complete, draw_county, new_draw
 
 NOW = to_rfc3339(datetime(2026, 11, 21, 8, 0, tzinfo=timezone.utc))
 STATION = Actor(sub="station-1", role="regulator", region="350102", level="station")
 
 
-def units(per_county):
-    """``{county: n}`` → n units in each county."""
-    return [{"_id": f"{county}-{i:02d}", "name": f"店{i}", "region": county}
-            for county, n in per_county.items() for i in range(n)]
+class County:
+    """A county's units in their random order of draws, as the store serves them."""
+
+    def __init__(self, n, seed=5, status="certified"):
+        chance = random.Random(seed)
+        self.units = sorted(({"_id": f"u{i:03d}", "status": status,
+                              "place": f"{chance.getrandbits(32):08x}"} for i in range(n)),
+                            key=lambda u: (u["place"], u["_id"]))
+        self.reads = 0
+
+    def redraw(self, unit, place):
+        unit["place"] = place
+        self.units.sort(key=lambda u: (u["place"], u["_id"]))
+
+    def first_from(self, place, after):
+        self.reads += 1
+        if not self.units:
+            return None
+        key = (place, "") if after is None else (after["place"], after["_id"] + "\x00")
+        later = [u for u in self.units if (u["place"], u["_id"]) >= key]
+        return (later or self.units)[0]
 
 
-POPULATION = units({"350102": 10, "350103": 3, "350104": 1, "350203": 6})
+@pytest.mark.parametrize("n, wanted", [(1, 1), (3, 3), (10, 10), (10, 9), (50, 5), (2700, 10)])
+def test_a_draw_gives_distinct_units_as_many_as_asked(n, wanted):
+    county = County(n)
+    drawn = draw_county(county.first_from, wanted, random.Random(n))
+    assert len(drawn) == len({u["_id"] for u in drawn}) == wanted
+    assert county.reads <= 4 * wanted + 8      # never the whole county
 
 
-# --- sampling -----------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("sample_size, expected", [
-    (1, {"350102": 1, "350103": 1, "350104": 1, "350203": 1}),
-    (2, {"350102": 2, "350103": 2, "350104": 1, "350203": 2}),
-    (5, {"350102": 5, "350103": 3, "350104": 1, "350203": 5}),
-    (50, {"350102": 10, "350103": 3, "350104": 1, "350203": 6}),
-])
-def test_sample_is_capped_per_county_and_covers_every_county(sample_size, expected):
-    sample = sample_per_county(POPULATION, sample_size, random.Random(7))
-    assert Counter(u["region"] for u in sample) == expected
-    assert len({u["_id"] for u in sample}) == len(sample)  # no unit drawn twice
+def test_with_new_places_after_each_draw_units_are_drawn_about_evenly():
+    county, counts = County(20, seed=11), Counter()
+    chance = random.Random(3)
+    for _ in range(4000):
+        for unit in draw_county(county.first_from, 1, chance):
+            counts[unit["_id"]] += 1
+            county.redraw(unit, new_draw(chance))
+    assert set(counts) == {u["_id"] for u in county.units}
+    assert max(counts.values()) < 2 * min(counts.values())  # 200 each on average
 
 
-@pytest.mark.parametrize("seed", [0, 1, 42])
-def test_sample_is_deterministic_for_a_seed_whatever_the_input_order(seed):
-    shuffled = list(POPULATION)
-    random.Random(99).shuffle(shuffled)
-    first = sample_per_county(POPULATION, 2, random.Random(seed))
-    again = sample_per_county(shuffled, 2, random.Random(seed))
-    assert [u["_id"] for u in first] == [u["_id"] for u in again]
+def test_units_a_check_may_not_take_are_not_drawn():
+    assert draw_county(County(5, status="suspended").first_from, 3, random.Random(1)) == []
 
 
-def test_sample_differs_between_seeds():
-    drawn = {tuple(u["_id"] for u in sample_per_county(POPULATION, 3, random.Random(seed)))
-             for seed in range(10)}
-    assert len(drawn) > 1
+def test_an_empty_county_gives_nothing():
+    assert draw_county(County(0).first_from, 3, random.Random(1)) == []
 
 
-def test_sample_lists_counties_in_order():
-    regions = [u["region"] for u in sample_per_county(POPULATION, 2, random.Random(3))]
-    assert regions == sorted(regions)
-
-
-def test_sample_of_nothing_is_empty():
-    assert sample_per_county([], 3, random.Random(1)) == []
+def test_new_places_are_eight_hex_digits():
+    place = new_draw(random.Random(1))
+    assert len(place) == 8 and int(place, 16) >= 0
 
 
 # --- results ------------------------------------------------------------------------------------

@@ -1,0 +1,267 @@
+"""Data derived from a collection's documents and kept as they change: counters, so that
+figures are read and never counted, and postings (one small entry per word of a document), so
+that a keyword is looked up and never scanned for.
+
+A ``Derived`` names, for one collection, the ``snapshot(document)`` of the few values its parts
+depend on and its parts (``Counters``, ``Postings``), each of which turns the snapshot the
+document was derived as and the one it has now into writes.
+
+Each document records the snapshot it was derived as (``derived_as``, canonical JSON text). A
+new document is inserted derived as it is, and its parts' writes follow the insert (those of
+a batch together). A write that changes a stored document's snapshot also sets
+``derive_pending`` to a fresh token, in the same single-document write; right after it,
+``settle`` claims the change (``derived_as`` := the new snapshot and the token removed, only
+while the token is the one written: of concurrent settles, and of a settle racing a newer
+write, exactly one wins) and makes the parts' writes. A process that dies before settling
+leaves the token, which the sweep (``settle_pending``) settles later; one that dies between an
+insert or a claim and the parts' writes loses them, which ``rebuild`` restores. A redelivered
+event or a retried request changes no snapshot, so nothing is counted twice.
+"""
+import json
+import logging
+import uuid
+from collections import defaultdict
+
+from pymongo import ASCENDING, DeleteOne, IndexModel, UpdateOne
+
+from plumbing.keys import upper_bound
+
+log = logging.getLogger(__name__)
+
+PENDING_FIELD = "derive_pending"
+DERIVED_FIELD = "derived_as"
+KEY_FIELD = "k"
+SWEEP_BATCH = 200
+REBUILD_FLUSH = 20_000
+
+
+def snapshot_text(snapshot):
+    return None if snapshot is None else json.dumps(snapshot, sort_keys=True,
+                                                    separators=(",", ":"))
+
+
+def _snapshot_of(text):
+    return None if text is None else json.loads(text)
+
+
+# --- counters ---------------------------------------------------------------------------------
+
+def difference(before, after):
+    """``after - before`` of two contributions, without the fields that did not move."""
+    delta = defaultdict(dict)
+    for counter in before.keys() | after.keys():
+        old, new = before.get(counter, {}), after.get(counter, {})
+        for field in old.keys() | new.keys():
+            change = new.get(field, 0) - old.get(field, 0)
+            if change:
+                delta[counter][field] = change
+    return dict(delta)
+
+
+def increments(delta):
+    """The bulk upserts that add ``delta`` to its counter documents."""
+    return [UpdateOne({"_id": counter}, {"$inc": fields, "$set": {KEY_FIELD: counter}},
+                      upsert=True) for counter, fields in sorted(delta.items())]
+
+
+class Sums:
+    """Contributions added up in memory (bulk loads, rebuilds), written as increments."""
+
+    def __init__(self):
+        self.totals = defaultdict(lambda: defaultdict(int))
+
+    def add(self, contribution):
+        for counter, fields in contribution.items():
+            for field, value in fields.items():
+                self.totals[counter][field] += value
+
+    def __len__(self):
+        return len(self.totals)
+
+    def flush(self, collection):
+        operations = increments({c: dict(f) for c, f in self.totals.items()})
+        if operations:
+            collection.bulk_write(operations, ordered=False)
+        self.totals.clear()
+
+
+class Counters:
+    """Counter documents ``{_id: counter id, k: counter id, <field>: number}``;
+    ``contribution(snapshot)`` is ``{counter id: {field: number}}`` (None snapshot: nothing)."""
+
+    def __init__(self, collection, contribution):
+        self.collection = collection
+        self.contribution = contribution
+
+    def indexes(self):
+        return {self.collection: [IndexModel([(KEY_FIELD, ASCENDING)])]}
+
+    def _of(self, snapshot):
+        return {} if snapshot is None else self.contribution(snapshot)
+
+    def apply(self, db, changes):
+        """Adds what ``changes`` ((snapshot before, snapshot after) pairs) make, in one write."""
+        sums = Sums()
+        for before, after in changes:
+            sums.add(difference(self._of(before), self._of(after)))
+        sums.flush(db[self.collection])
+
+    def start_rebuild(self, db):
+        db[self.collection].delete_many({})
+        return Sums()
+
+    def add_to_rebuild(self, sums, snapshot, db):
+        sums.add(self._of(snapshot))
+        if len(sums) >= REBUILD_FLUSH:
+            sums.flush(db[self.collection])
+
+    def finish_rebuild(self, sums, db):
+        sums.flush(db[self.collection])
+
+    def read(self, db, ranges):
+        """The counter documents of ``ranges``: (prefix, start, end) of their ids, ``start``
+        included, ``end`` excluded (None: to the end of the prefix)."""
+        found = []
+        for prefix, start, end in ranges:
+            high = upper_bound(prefix) if end is None else prefix + end
+            found.extend(db[self.collection].find({KEY_FIELD: {"$gte": prefix + start,
+                                                               "$lt": high}}))
+        return found
+
+
+# --- postings ---------------------------------------------------------------------------------
+
+class Postings:
+    """Entries ``{_id: "<word>|<document id>", k: <key>}``, one per word of a document, and
+    a count of each word's entries (``<collection>_counts``), so that a search reads the
+    entries of its rarest word. ``entries(snapshot)`` is ``{entry id: key}``."""
+
+    def __init__(self, collection, entries, word_of):
+        self.collection = collection
+        self.counts = f"{collection}_counts"
+        self.entries = entries
+        self.word_of = word_of
+
+    def indexes(self):
+        return {self.collection: [IndexModel([(KEY_FIELD, ASCENDING)])]}
+
+    def _of(self, snapshot):
+        return {} if snapshot is None else self.entries(snapshot)
+
+    def apply(self, db, changes):
+        """Moves the postings ``changes`` ((snapshot before, snapshot after) pairs) move, and
+        their words' counts, in one write each."""
+        writes, counted = [], Sums()
+        for before, after in changes:
+            old, new = self._of(before), self._of(after)
+            gone = [entry for entry in old if old[entry] != new.get(entry)]
+            added = {entry: k for entry, k in new.items() if old.get(entry) != k}
+            writes += [DeleteOne({"_id": entry}) for entry in gone]
+            writes += [UpdateOne({"_id": entry}, {"$set": {KEY_FIELD: k}}, upsert=True)
+                       for entry, k in added.items()]
+            counted.add({self.word_of(entry): {"n": -1} for entry in gone if entry not in new})
+            counted.add({self.word_of(entry): {"n": 1} for entry in added if entry not in old})
+        if writes:
+            db[self.collection].bulk_write(writes, ordered=False)
+        counted.flush(db[self.counts])
+
+    def start_rebuild(self, db):
+        db[self.collection].delete_many({})
+        db[self.counts].delete_many({})
+        return {"entries": [], "counts": Sums()}
+
+    def add_to_rebuild(self, state, snapshot, db):
+        for entry, k in self._of(snapshot).items():
+            state["entries"].append({"_id": entry, KEY_FIELD: k})
+            state["counts"].add({self.word_of(entry): {"n": 1}})
+        if len(state["entries"]) >= REBUILD_FLUSH:
+            self.finish_rebuild(state, db)
+
+    def finish_rebuild(self, state, db):
+        if state["entries"]:
+            db[self.collection].insert_many(state["entries"], ordered=False)
+            state["entries"].clear()
+        state["counts"].flush(db[self.counts])
+
+    def word_counts(self, db, words):
+        found = {d["_id"]: d.get("n", 0) for d in db[self.counts].find({"_id": {"$in": words}})}
+        return {word: found.get(word, 0) for word in words}
+
+
+# --- the derived data of a collection ---------------------------------------------------------
+
+class Derived:
+    def __init__(self, snapshot, *parts):
+        self.snapshot = snapshot
+        self.parts = parts
+
+    def indexes(self):
+        indexes = {}
+        for part in self.parts:
+            for name, models in part.indexes().items():
+                indexes.setdefault(name, []).extend(models)
+        return indexes
+
+    def derived_as(self, document):
+        """The snapshot text of ``document`` as it stands."""
+        return snapshot_text(self.snapshot(document))
+
+    def marked(self, document):
+        """``document`` with a pending token when its snapshot is not the one it was derived
+        as (a write of it then owes the parts their writes)."""
+        kept = {k: v for k, v in document.items() if k != PENDING_FIELD}
+        if self.derived_as(document) == document.get(DERIVED_FIELD):
+            return kept
+        return {**kept, PENDING_FIELD: uuid.uuid4().hex}
+
+    def as_new(self, document):
+        """``document`` as it is inserted: derived as it is (its parts' writes follow with
+        ``inserted``; a bulk load makes them with ``start_rebuild`` … ``finish_rebuild``)."""
+        kept = {k: v for k, v in document.items() if k != PENDING_FIELD}
+        return {**kept, DERIVED_FIELD: self.derived_as(document)}
+
+    def inserted(self, db, documents):
+        """The parts' writes of newly inserted documents."""
+        changes = [(None, _snapshot_of(document[DERIVED_FIELD])) for document in documents]
+        if changes:
+            for part in self.parts:
+                part.apply(db, changes)
+
+    def settle(self, db, collection, document):
+        """Makes the parts' writes that ``document``'s pending write owes, once."""
+        token = document.get(PENDING_FIELD)
+        if token is None:
+            return False
+        before, after = document.get(DERIVED_FIELD), self.derived_as(document)
+        claimed = db[collection].update_one(
+            {"_id": document["_id"], PENDING_FIELD: token},
+            {"$set": {DERIVED_FIELD: after}, "$unset": {PENDING_FIELD: ""}})
+        if claimed.modified_count != 1:
+            return False
+        for part in self.parts:
+            part.apply(db, [(_snapshot_of(before), _snapshot_of(after))])
+        return True
+
+    def settle_pending(self, db, collection, limit=SWEEP_BATCH):
+        """Settles writes whose process died before settling them; how many it settled."""
+        pending = db[collection].find({PENDING_FIELD: {"$gte": ""}}, {"outbox": 0}).limit(limit)
+        return sum(1 for document in list(pending) if self.settle(db, collection, document))
+
+    def rebuild(self, db, collection):
+        """Derives every document again from scratch (with the service stopped): each part
+        rewritten, each document's ``derived_as`` set to its snapshot now."""
+        states = [part.start_rebuild(db) for part in self.parts]
+        store = db[collection]
+        for document in store.find({}, {"outbox": 0}):
+            text = self.derived_as(document)
+            for part, state in zip(self.parts, states):
+                part.add_to_rebuild(state, _snapshot_of(text), db)
+            if document.get(DERIVED_FIELD) != text or PENDING_FIELD in document:
+                store.update_one({"_id": document["_id"]}, {"$set": {DERIVED_FIELD: text},
+                                                            "$unset": {PENDING_FIELD: ""}})
+        for part, state in zip(self.parts, states):
+            part.finish_rebuild(state, db)
+
+
+def pending_index():
+    return IndexModel([(PENDING_FIELD, ASCENDING)], sparse=True)

@@ -1,0 +1,103 @@
+"""Where a complaint is listed, and which key ranges a list reads; free of I/O.
+
+Every list and every schedule of complaints is a range of one composite key field
+(``plumbing.keys``), present only on the complaints that list holds:
+
+| field | key | holds |
+|---|---|---|
+| ``k_consumer`` | consumer, filed_at, id | every complaint, for its consumer |
+| ``k_merchant`` | merchant, filed_at, id | every complaint, for its merchant |
+| ``k_filed`` | filed_at, id | every complaint (the hot spots' window) |
+| ``k_region2/4/6`` | province / city / county, filed_at, id | regulators' lists |
+| ``k_status2/4/6`` | status, the same | regulators' lists of one status |
+| ``k_public`` | merchant, filed_at, id | consented, not flagged: public summaries |
+| ``k_due`` | deadline_at, id | forwarded: the escalation scan |
+| ``k_remind`` | deadline_at, id | forwarded, not yet reminded: the reminder scan |
+"""
+from datetime import date, timedelta
+
+from plumbing.actors import covers, jurisdiction_of
+from plumbing.errors import forbidden
+from plumbing.keys import key, prefix, region_keys, region_prefix
+from plumbing.pagination import KeyRange
+
+FILTERS = ("status", "merchant_id", "category")
+
+
+def keys_of(complaint):
+    at, complaint_id = complaint["filed_at"], complaint["_id"]
+    status, merchant = complaint["status"], complaint["merchant_id"]
+    forwarded = status == "forwarded"
+    public = complaint.get("public_consent") is True and status != "flagged"
+    return {
+        "k_consumer": key("k_consumer", complaint["consumer"], at, complaint_id),
+        "k_merchant": key("k_merchant", merchant, at, complaint_id),
+        "k_filed": key("k_filed", at, complaint_id),
+        **region_keys("k_region", complaint["region"], at, complaint_id),
+        **region_keys("k_status", complaint["region"], at, complaint_id, lead=(status,)),
+        "k_public": key("k_public", merchant, at, complaint_id) if public else None,
+        "k_due": key("k_due", complaint["deadline_at"], complaint_id) if forwarded else None,
+        "k_remind": (key("k_remind", complaint["deadline_at"], complaint_id)
+                     if forwarded and not complaint.get("reminded") else None),
+    }
+
+
+KEY_FIELDS = tuple(keys_of({
+    "_id": "x", "filed_at": "t", "status": "forwarded", "merchant_id": "m", "consumer": "c",
+    "region": "330106", "public_consent": True, "deadline_at": "t"}))
+
+
+def filed_period(query):
+    """Suffix bounds of a query's ``from`` and ``to`` days (both included) on keys whose
+    suffix starts with ``filed_at``."""
+    start = query.get("from_") or ""
+    end = None
+    if query.get("to"):
+        end = (date.fromisoformat(query["to"]) + timedelta(days=1)).isoformat()
+    return start, end
+
+
+def list_ranges(actor, query):
+    """``(ranges, accept)`` of ``GET /api/v1/complaints`` for ``actor``: the key ranges its
+    scope and filters make, and the check of what the key does not hold (None: nothing). No
+    ranges when no complaint can match (a merchant asking for another merchant's)."""
+    start, end = filed_period(query)
+    wanted = {name: query[name] for name in FILTERS if query.get(name)}
+    field, first, implied = _scope_key(actor, wanted)
+    if field is None:
+        return [], None
+    unchecked = {name: value for name, value in wanted.items() if name not in implied}
+    in_scope = _scope_check(actor, implied)
+    if not unchecked and in_scope is None:
+        return [KeyRange(field, first, start, end)], None
+    return [KeyRange(field, first, start, end)], lambda complaint: (
+        all(complaint.get(name) == value for name, value in unchecked.items())
+        and (in_scope is None or in_scope(complaint)))
+
+
+def _scope_key(actor, wanted):
+    """(field, prefix, filters the key implies) of the narrowest key within the scope."""
+    if actor.role == "consumer":
+        return "k_consumer", prefix("k_consumer", actor.sub), ()
+    if actor.role == "merchant":
+        if wanted.get("merchant_id", actor.merchant_id) != actor.merchant_id:
+            return None, None, ()
+        return "k_merchant", prefix("k_merchant", actor.merchant_id), ("merchant_id",)
+    if actor.role == "regulator":
+        return _regulator_key(jurisdiction_of(actor), wanted)
+    raise forbidden()
+
+
+def _regulator_key(jurisdiction, wanted):
+    if "merchant_id" in wanted:
+        return ("k_merchant", prefix("k_merchant", wanted["merchant_id"]), ("merchant_id",))
+    if "status" in wanted:
+        return (*region_prefix("k_status", jurisdiction, wanted["status"]), ("status",))
+    return (*region_prefix("k_region", jurisdiction), ())
+
+
+def _scope_check(actor, implied):
+    """What a complaint found under the chosen key must still pass to be in the scope."""
+    if actor.role == "regulator" and "merchant_id" in implied:
+        return lambda complaint: covers(actor.region, complaint["region"])
+    return None

@@ -1,0 +1,102 @@
+"""Where campaigns and coupons are listed, and what the figures count of them; free of I/O.
+
+| field | key | holds |
+|---|---|---|
+| campaigns ``k_status`` | status, created_at, id | every campaign, by status |
+| campaigns ``k_closed`` | updated_at, id | ended and cancelled ones (the reconciler's recent ones) |
+| coupons ``k_consumer`` | consumer, claimed_at, id | coupons, for their consumer |
+| coupons ``k_expiry`` | expires_at, id | active coupons: the expiry scan |
+| coupons ``k_expiring`` | expires_at, id | active coupons not yet warned of their expiry |
+| coupons ``k_unit`` / ``k_prize`` | counter, seq, id | documents accounting for a unit of stock |
+| coupons ``k_void`` | id | voided units not yet returned to their counter |
+
+Figures (``coupon_counters``): per campaign ``t|<campaign>`` (issued, redeemed, order_fen,
+discount_fen) and per campaign and merchant ``s|<campaign>|<merchant>`` (redemptions,
+order_fen, discount_fen): one settlement row each, read in merchant order.
+"""
+from plumbing.keys import key, prefix
+from plumbing.pagination import KeyRange
+from services.coupons import units
+
+COUNTERS = "coupon_counters"
+ROW_FIGURES = ("redemptions", "order_fen", "discount_fen")
+SEQ_DIGITS = 12
+
+
+def campaign_keys(campaign):
+    closed = campaign["status"] in ("ended", "cancelled")
+    return {"k_status": key("k_status", campaign["status"], campaign["created_at"],
+                            campaign["_id"]),
+            "k_closed": key("k_closed", campaign["updated_at"], campaign["_id"])
+            if closed else None}
+
+
+def status_ranges(statuses):
+    return [KeyRange("k_status", prefix("k_status", status)) for status in statuses]
+
+
+def coupon_keys(coupon):
+    active = coupon["status"] == "active"
+    return {
+        "k_consumer": key("k_consumer", coupon["consumer"], coupon["claimed_at"], coupon["_id"])
+        if "consumer" in coupon else None,
+        "k_expiry": key("k_expiry", coupon["expires_at"], coupon["_id"]) if active else None,
+        "k_expiring": key("k_expiring", coupon["expires_at"], coupon["_id"])
+        if active and not coupon.get("expiring_notified_at") else None,
+        **{f"k_{kind}": _unit_key(coupon, kind) for kind in (units.DRAW, units.PRIZE)},
+        "k_void": key("k_void", coupon["_id"])
+        if coupon["status"] == units.VOID and coupon.get("return") == "pending" else None,
+    }
+
+
+def _unit_key(coupon, kind):
+    if f"{kind}_counter" not in coupon:
+        return None
+    return key(f"k_{kind}", coupon[f"{kind}_counter"],
+               f"{coupon[f'{kind}_seq']:0{SEQ_DIGITS}d}", coupon["_id"])
+
+
+def units_after(kind, counter_id, seq):
+    """The documents of a counter's units above ``seq``."""
+    return KeyRange(f"k_{kind}", prefix(f"k_{kind}", counter_id), f"{seq + 1:0{SEQ_DIGITS}d}")
+
+
+COUPON_KEY_FIELDS = tuple(coupon_keys({
+    "_id": "x", "consumer": "c", "claimed_at": "t", "expires_at": "t", "status": "active",
+    f"{units.DRAW}_counter": "c", f"{units.DRAW}_seq": 1, f"{units.PRIZE}_counter": "c",
+    f"{units.PRIZE}_seq": 1}))
+CAMPAIGN_KEY_FIELDS = tuple(campaign_keys({"_id": "x", "status": "ended", "created_at": "t",
+                                           "updated_at": "t"}))
+
+
+# --- figures ----------------------------------------------------------------------------------
+
+def snapshot(coupon):
+    if coupon["status"] not in units.ISSUED_STATUSES:
+        return None
+    redemption = coupon.get("redemption") if coupon["status"] == "redeemed" else None
+    return {"campaign": coupon["campaign_id"],
+            "redemption": None if redemption is None else {
+                "merchant": redemption["merchant_id"], "order": redemption["order_amount_fen"],
+                "discount": redemption["discount_fen"]}}
+
+
+def campaign_counter(campaign_id):
+    return key("t", campaign_id)
+
+
+def contribution(counted):
+    redemption = counted["redemption"]
+    totals = {"issued": 1}
+    added = {campaign_counter(counted["campaign"]): totals}
+    if redemption is not None:
+        money = {"order_fen": redemption["order"], "discount_fen": redemption["discount"]}
+        totals.update({"redeemed": 1, **money})
+        added[key("s", counted["campaign"], redemption["merchant"])] = {"redemptions": 1,
+                                                                        **money}
+    return added
+
+
+def merchant_rows(campaign_id):
+    """The prefix of a campaign's per-merchant counters."""
+    return prefix("s", campaign_id)
