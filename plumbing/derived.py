@@ -228,7 +228,8 @@ class Derived:
                 part.apply(db, changes)
 
     def settle(self, db, collection, document):
-        """Makes the parts' writes that ``document``'s pending write owes, once."""
+        """Makes the parts' writes that ``document``'s pending write owes, once: whether this
+        settle made them."""
         token = document.get(PENDING_FIELD)
         if token is None:
             return False

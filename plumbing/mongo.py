@@ -14,7 +14,7 @@ from pymongo.errors import BulkWriteError, PyMongoError
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from plumbing.config import database_name, env_bool, env_float, env_int, mongo_uri
-from plumbing.derived import PENDING_FIELD, pending_index
+from plumbing.derived import DERIVED_FIELD, PENDING_FIELD, pending_index
 from plumbing.outbox import (OutboxRelay, new_document_with_events, replacement_with_events,
                              update_with_events)
 
@@ -109,9 +109,14 @@ class BaseStore:
             derived.inserted(self.db, documents)
 
     def settle(self, collection, document):
+        """Settles the derived data ``document``'s write owes: the document as it now
+        stands (derived as it is, once this settle made the writes)."""
         derived = self.DERIVED.get(collection)
-        if derived is not None and document is not None:
-            derived.settle(self.db, collection, document)
+        if derived is None or document is None or not derived.settle(self.db, collection,
+                                                                     document):
+            return document
+        settled = {k: v for k, v in document.items() if k != PENDING_FIELD}
+        return {**settled, DERIVED_FIELD: derived.derived_as(document)}
 
     def settle_pending(self):
         """Settles the derived data of writes whose process died before settling it."""
@@ -164,8 +169,7 @@ class BaseStore:
             projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
         if saved is not None and events:
             self.events_written(collection)
-        self.settle(collection, saved)
-        return saved
+        return self.settle(collection, saved)
 
     def save_versioned(self, collection, document, fields, events):
         """Writes the next version of ``document`` (``fields`` and ``events`` applied) if it is
@@ -182,8 +186,7 @@ class BaseStore:
             projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
         if saved is not None and events:
             self.events_written(collection)
-        self.settle(collection, saved)
-        return saved
+        return self.settle(collection, saved)
 
     def ping(self):
         self.db.command("ping")

@@ -22,6 +22,7 @@ from plumbing.keys import upper_bound
 MAX_LIMIT = 100
 SCAN_BUDGET = 1000
 MAX_CURSOR_BYTES = 360
+CURSOR_FORMAT = "k1:"  # what a cursor of these lists starts with, before its suffix
 
 
 @dataclass(frozen=True)
@@ -42,16 +43,20 @@ class KeyRange:
 
 
 def encode_cursor(suffix):
-    return base64.urlsafe_b64encode(suffix.encode("utf-8")).decode().rstrip("=")
+    raw = (CURSOR_FORMAT + suffix).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor):
+    """The suffix a cursor carries; 422 for anything these lists did not make."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         raw = base64.b64decode(padded.encode("ascii"), altchars=b"-_", validate=True)
-        if not raw or len(raw) > MAX_CURSOR_BYTES:
-            raise ValueError("cursor size")
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
+        if len(raw) > MAX_CURSOR_BYTES or not text.startswith(CURSOR_FORMAT) or \
+                not text[len(CURSOR_FORMAT):].isprintable():
+            raise ValueError("not one of ours")
+        return text[len(CURSOR_FORMAT):]
     except (ValueError, TypeError, AttributeError, binascii.Error):
         raise invalid({"cursor": ["not a valid cursor"]}) from None
 

@@ -119,7 +119,7 @@ def message_id(event_id, recipient, channel):
     return f"{event_id}:{recipient}:{channel}"
 
 
-def resumed_fanout(recorded):
+def resumed_fanout(progress):
     """The figures of a warning's fan-out so far (none: a first run), with the cursor of the
     audience it goes on from."""
-    return {"audience": 0, "delivered": 0, "throttled": 0, "cursor": None, **(recorded or {})}
+    return {"audience": 0, "delivered": 0, "throttled": 0, "cursor": None, **(progress or {})}

@@ -247,7 +247,9 @@ class NotificationsService(FangxinService):
         ``WARNINGS_PER_CONSUMER_PER_DAY`` warnings a day each."""
         data, settings = envelope["data"], self.settings
         warning = self._warning(data["warning_id"])
-        fanout = domain.resumed_fanout(warning.get("fanout"))
+        if warning.get("fanout") is not None:
+            return
+        fanout = domain.resumed_fanout(warning.get("fanout_progress"))
         now = self.clock.now()
         day, at = now.date().isoformat(), to_rfc3339(now)
         within = jurisdiction_prefix(data["region"])
@@ -257,9 +259,11 @@ class NotificationsService(FangxinService):
             self._fan_out(envelope, [f"user:{e['consumer']}" for e in entries], day, at,
                           fanout)
             fanout["cursor"] = cursor
-            self.store.record_fanout(data["warning_id"], fanout)
             if cursor is None:
                 break
+            self.store.record_fanout(data["warning_id"], fanout, finished=False)
+        del fanout["cursor"]
+        self.store.record_fanout(data["warning_id"], fanout, finished=True)
         metrics.FANOUT.observe(fanout["audience"])
         log.info("warning fanned out", extra={"warning_id": data["warning_id"], **fanout})
 
@@ -309,7 +313,4 @@ def delivery_view(delivery):
 
 def warning_view(warning, public=False):
     hidden = ("created_by", "published_by", "fanout", "hotspot_id") if public else ()
-    shown = visible(warning, *hidden)
-    if shown.get("fanout"):
-        shown["fanout"] = {k: v for k, v in shown["fanout"].items() if k != "cursor"}
-    return {"warning_id": warning["_id"], **shown}
+    return {"warning_id": warning["_id"], **visible(warning, "fanout_progress", *hidden)}

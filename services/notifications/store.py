@@ -124,8 +124,11 @@ class NotificationsStore(BaseStore):
     def warning(self, warning_id):
         return self.db[WARNINGS].find_one({"_id": warning_id}, NO_OUTBOX)
 
-    def record_fanout(self, warning_id, fanout):
-        self.db[WARNINGS].update_one({"_id": warning_id}, {"$set": {"fanout": fanout}})
+    def record_fanout(self, warning_id, fanout, finished):
+        """The fan-out's figures: its progress (with the audience cursor it goes on from)
+        while it runs, then its result."""
+        field = "fanout" if finished else "fanout_progress"
+        self.db[WARNINGS].update_one({"_id": warning_id}, {"$set": {field: fanout}})
 
     def published_warnings(self, region, cursor, limit):
         return page_by_key(self.db[WARNINGS], listing.public_warning_ranges(region), cursor,

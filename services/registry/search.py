@@ -21,6 +21,7 @@ import unicodedata
 import pygeohash
 
 from plumbing.actors import covers, jurisdiction_prefix
+from plumbing.derived import KEY_FIELD
 from plumbing.errors import invalid
 from plumbing.keys import key, prefix, text_part
 from plumbing.pagination import KeyRange
@@ -108,7 +109,7 @@ def key_range(filters):
 def word_range(word, filters):
     """The postings of ``word`` within the search's region, and what their units must pass."""
     within = region_part(filters)
-    return (KeyRange("k_term", prefix("k_term", word, partial=within)),
+    return (KeyRange(KEY_FIELD, prefix("k_term", word, partial=within)),
             acceptance(filters, {"region"}))
 
 
@@ -209,7 +210,8 @@ def _geohash(column, row):
 
 
 def cell_range(cell):
-    return KeyRange("k_geo", prefix("k_geo", cell))
+    """The units whose (longer) geohash lies in ``cell``."""
+    return KeyRange("k_geo", prefix("k_geo", partial=cell))
 
 
 def nearness_suffix(metres, merchant_id):

@@ -103,10 +103,15 @@ def test_stock_is_taken_in_one_write_when_there_is_enough_and_to_the_last_unit_w
     assert store.remaining("k") == (0, {})
 
 
+def message(message_id):
+    return {"_id": message_id, "recipient": "user:ann", "created_at": "2026-11-21T08:00:00Z",
+            "read_at": None}
+
+
 def test_inbox_messages_stored_together_each_say_whether_they_were_new(db):
     store = NotificationsStore(db)
-    assert store.add_messages([{"_id": "m1"}]) == [True]
-    assert store.add_messages([{"_id": "m2"}, {"_id": "m1"}, {"_id": "m3"}]) == \
+    assert store.add_messages([message("m1")]) == [True]
+    assert store.add_messages([message("m2"), message("m1"), message("m3")]) == \
         [True, False, True]
     assert sorted(m["_id"] for m in db["messages"].find()) == ["m1", "m2", "m3"]
 
@@ -116,6 +121,11 @@ def test_the_audience_remembered_together_keeps_one_row_per_consumer_and_region(
     store.remember_audience([("ann", "440305"), ("bo", "440305"), ("ann", "440305"),
                              ("ann", "440106")])
     store.remember_audience([("ann", "440305")])
-    assert store.audience_in("4403") == ["ann", "bo"]
-    assert store.audience_in("440106") == ["ann"]
+
+    def audience_in(region_prefix):
+        entries, _ = store.audience_page(region_prefix, None, 100)
+        return [(e["region"], e["consumer"]) for e in entries]
+
+    assert audience_in("4403") == [("440305", "ann"), ("440305", "bo")]
+    assert audience_in("4401") == [("440106", "ann")]
     assert db["audience"].count_documents({}) == 3

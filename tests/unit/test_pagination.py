@@ -113,7 +113,7 @@ def test_accept_filters_within_a_budget_and_says_where_it_stopped():
 def test_a_cursor_cannot_leave_the_callers_range():
     documents = inbox("alice", 3) + inbox("mallory", 3)
     collection = RangeCollection(documents)
-    forged = encode_cursor("\U0010ffff")  # above every key of every owner
+    forged = encode_cursor("~~~~")  # above every key of every owner
     page, _ = page_by_key(collection, [KeyRange("k", prefix("u", "alice"))], forged, 10)
     assert {d["_id"].split("-")[0] for d in page} == {"alice"}
     for _, bounds in collection.queries:
@@ -157,3 +157,33 @@ def test_garbage_cursors_are_422_validation_errors(cursor):
         decode_cursor(cursor)
     assert (caught.value.status, caught.value.code) == (422, "VALIDATION_ERROR")
     assert "cursor" in caught.value.details
+
+
+def test_no_key_reads_as_a_date_to_the_embedded_store():
+    """The embedded store rewrites a comparison with a value that starts like a date into
+    SQLite ``datetime()`` over every document: every key starts with its tag."""
+    from neosqlite.collection.datetime_utils import is_datetime_value
+
+    from services.complaints import listing as complaints
+    from services.coupons import listing as coupons
+    from services.notifications import listing as notifications
+    from services.registry import listing as registry
+
+    at = "2026-11-21T08:00:00.000000Z"
+    documents = [
+        complaints.keys_of({"_id": "c", "filed_at": at, "status": "forwarded", "region": "330106",
+                            "merchant_id": "2026-01-01", "consumer": "2026-01-01T00:00:00",
+                            "public_consent": True, "deadline_at": at}),
+        registry.keys_of({"_id": "m", "region": "330106", "name": "2026-01-01 店",
+                          "created_at": at, "status": "certified", "pool": "cultivation",
+                          "industry": "catering", "unit_type": "store",
+                          "location": {"lng": 120.1, "lat": 30.2},
+                          "licences": [{"valid_until": "2030-01-01"}]}),
+        coupons.coupon_keys({"_id": "x", "consumer": "c", "claimed_at": at, "expires_at": at,
+                             "status": "active"}),
+        notifications.message_keys({"_id": "n", "recipient": "region:330106",
+                                    "created_at": at}),
+    ]
+    keys = [value for document in documents for value in document.values() if value]
+    assert keys and not any(is_datetime_value(value) for value in keys)
+    assert not is_datetime_value(prefix("k_due") + at)

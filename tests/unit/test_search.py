@@ -97,7 +97,7 @@ def test_commitments(commitment, commitments, held):
 
 def test_a_keyword_reads_the_postings_of_its_word_within_the_region():
     word_range, accept = search.word_range("小吃", {"region": "330100", "q": "小吃"})
-    assert (word_range.field, word_range.prefix) == ("k_term", prefix("k_term", "小吃") + "3301")
+    assert (word_range.field, word_range.prefix) == ("k", prefix("k_term", "小吃") + "3301")
     assert accept({"name": "小吃店", "region": "330106"})
     assert not accept({"name": "饭店", "region": "330106"})
 

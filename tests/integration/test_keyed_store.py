@@ -1,0 +1,143 @@
+"""Composite keys, key-ordered pages and derived data against the real store: every item once,
+items filed within one second included, and counters that add up to what a rebuild counts."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from plumbing.clock import to_rfc3339
+from plumbing.derived import DERIVED_FIELD, PENDING_FIELD, Counters, Derived, Postings
+from plumbing.keys import key, prefix
+from plumbing.mongo import BaseStore, key_indexes
+from plumbing.pagination import KeyRange, page_by_key
+
+SECOND = datetime(2026, 11, 21, 8, 0, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def db(database):
+    db = database("keyed_store")
+    for name in db.list_collection_names():
+        db[name].drop()
+    return db
+
+
+def notes_keys(note):
+    return {"k_owner": key("k_owner", note["owner"], note["at"], note["_id"]),
+            "k_open": key("k_open", note["owner"], note["at"], note["_id"])
+            if note["status"] == "open" else None}
+
+
+def contribution(counted):
+    return {key("n", counted["owner"]): {counted["status"]: 1, "words": len(counted["words"])}}
+
+
+def postings(counted):
+    return {f"{w}|{counted['id']}": key("k_word", w, counted["id"])
+            for w in counted["words"]} if counted["status"] == "open" else {}
+
+
+def snapshot(note):
+    return {"id": note["_id"], "owner": note["owner"], "status": note["status"],
+            "words": sorted(set(note["text"].split()))}
+
+
+class NotesStore(BaseStore):
+    INDEXES = {"notes": key_indexes("k_owner", "k_open")}
+    KEYS = {"notes": notes_keys}
+    COUNTERS = Counters("note_counters", contribution)
+    WORDS = Postings("note_words", postings, lambda entry: entry.rsplit("|", 1)[0])
+    DERIVED = {"notes": Derived(snapshot, COUNTERS, WORDS)}
+
+
+@pytest.fixture
+def store(db):
+    store = NotesStore(db)
+    for name, models in store.all_indexes().items():
+        db[name].create_indexes(models)
+    return store
+
+
+def note(i, owner="ann", status="open", text="a b", microseconds=None):
+    at = SECOND + timedelta(microseconds=i if microseconds is None else microseconds)
+    return {"_id": f"n{i:04d}", "owner": owner, "status": status, "text": text,
+            "at": to_rfc3339(at), "version": 1}
+
+
+def walk(db, ranges, limit, **options):
+    seen, cursor = [], None
+    while True:
+        page, cursor = page_by_key(db["notes"], ranges, cursor, limit, **options)
+        seen += [d["_id"] for d in page]
+        if cursor is None:
+            return seen
+
+
+@pytest.mark.parametrize("limit", [1, 7, 100])
+def test_a_walk_sees_every_item_of_one_second_once_newest_first(store, db, limit):
+    # 230 notes within one second, 30 of them sharing one microsecond
+    notes = [note(i) for i in range(200)] + [note(i, microseconds=555) for i in range(200, 230)]
+    notes += [note(i, owner="bob") for i in range(230, 260)]
+    for n in notes:
+        store.insert_with_events("notes", n, [])
+    seen = walk(db, [KeyRange("k_owner", prefix("k_owner", "ann"))], limit)
+    expected = sorted((n for n in notes if n["owner"] == "ann"),
+                      key=lambda n: (n["at"], n["_id"]), reverse=True)
+    assert seen == [n["_id"] for n in expected]
+
+
+def test_a_walk_with_a_filter_the_key_does_not_hold(store, db):
+    for i in range(300):
+        store.insert_with_events("notes", note(i, text="x" if i % 3 else "wanted"), [])
+    seen = walk(db, [KeyRange("k_owner", prefix("k_owner", "ann"))], 10,
+                accept=lambda d: d["text"] == "wanted")
+    assert seen == [f"n{i:04d}" for i in reversed(range(0, 300, 3))]
+
+
+def test_keys_follow_the_document_and_so_do_the_derived_data(store, db):
+    first = note(1, text="tea cake")
+    store.insert_with_events("notes", first, [])
+    stored = db["notes"].find_one({"_id": "n0001"})
+    assert stored["k_open"].startswith("k_open|ann|") and PENDING_FIELD not in stored
+    assert [w["_id"] for w in db["note_words"].find().sort("_id")] == ["cake|n0001",
+                                                                     "tea|n0001"]
+
+    closed = store.update_where("notes", stored, {"status": "open"}, {"status": "closed"})
+    assert "k_open" not in closed and PENDING_FIELD not in closed
+    assert db["note_words"].count_documents({}) == 0
+    assert {w["_id"]: w["n"] for w in db["note_words_counts"].find()} == {"cake": 0, "tea": 0}
+    assert db["note_counters"].find_one({"_id": "n|ann"})["open"] == 0
+    assert db["note_counters"].find_one({"_id": "n|ann"})["closed"] == 1
+    assert store.update_where("notes", closed, {"status": "open"}, {"status": "x"}) is None
+
+
+def test_a_write_left_unsettled_is_settled_by_the_sweep_once(store, db):
+    store.insert_with_events("notes", note(1), [])
+    stored = db["notes"].find_one({"_id": "n0001"})
+    # a process that died between its write and its settle left this behind
+    pending = store.prepared("notes", {**stored, "status": "closed"})
+    db["notes"].replace_one({"_id": "n0001"}, pending)
+    assert PENDING_FIELD in db["notes"].find_one({"_id": "n0001"})
+    assert store.settle_pending() == 1
+    assert store.settle_pending() == 0
+    counters = db["note_counters"].find_one({"_id": "n|ann"})
+    assert (counters["open"], counters["closed"]) == (0, 1)
+
+
+def test_a_rebuild_counts_what_the_live_counters_hold(store, db):
+    for i in range(40):
+        store.insert_with_events("notes", note(i, owner=["ann", "bob"][i % 2],
+                                               text=f"w{i % 5} common"), [])
+    for stored in list(db["notes"].find({"k_owner": {"$gte": "k_owner|bob|",
+                                                     "$lt": "k_owner|bob}"}})):
+        store.update_where("notes", stored, {}, {"status": "closed"})
+    def counters():
+        return {c["_id"]: {k: v for k, v in c.items() if k != "_id" and v != 0}
+                for c in db["note_counters"].find()}
+
+    live, words = counters(), sorted((w["_id"], w["k"]) for w in db["note_words"].find())
+    assert live == {"n|ann": {"k": "n|ann", "open": 20, "words": 40},
+                    "n|bob": {"k": "n|bob", "closed": 20, "words": 40}}
+    NotesStore.DERIVED["notes"].rebuild(db, "notes")
+    assert counters() == live
+    assert sorted((w["_id"], w["k"]) for w in db["note_words"].find()) == words
+    assert all(d[DERIVED_FIELD] for d in db["notes"].find())
