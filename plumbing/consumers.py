@@ -18,6 +18,7 @@ returns the event to the queue, after a pause, to be tried again.
 import functools
 import logging
 import time
+import uuid
 from datetime import timedelta
 
 from amqp.exceptions import ConnectionError as AmqpConnectionError
@@ -33,10 +34,12 @@ from plumbing.config import env_float
 from plumbing.errors import DomainError
 from plumbing.events import validate_envelope
 from plumbing.metrics import EVENTS_CONSUMED
+from plumbing.retention import POISON_EVENTS as POISON_RETENTION
+from plumbing.retention import stamp
 
 log = logging.getLogger(__name__)
 
-POISON_EVENTS = "poison_events"
+POISON_EVENTS = POISON_RETENTION.collection
 POISON_QUEUE = "fangxin.poison.{service}"
 BUSY_POLL_SECONDS = 0.1
 RETRY_PAUSE_SECONDS = 1.0
@@ -115,9 +118,11 @@ def _give_back(store, handler, event_id):
 
 def _set_aside(store, service, handler, payload, problems, clock):
     log.error("poison event set aside", extra={"handler": handler, "problems": problems})
-    store.db[POISON_EVENTS].insert_one({"handler": handler, "payload": repr(payload)[:10000],
-                                        "problems": problems,
-                                        "at": to_rfc3339(clock.now())})
+    now, poison_id = to_rfc3339(clock.now()), uuid.uuid4().hex
+    store.db[POISON_EVENTS].insert_one({"_id": poison_id, "handler": handler,
+                                        "payload": repr(payload)[:10000],
+                                        "problems": problems, "at": now,
+                                        **stamp(now, poison_id)})
 
 
 def _set_aside_undecodable(queue_consumer, message, exc):

@@ -17,7 +17,10 @@ from plumbing.config import env_float
 from plumbing.coalesce import Outcome, attempt
 from plumbing.errors import DomainError, conflict
 from plumbing.mongo import inserted
+from plumbing.retention import Retention, stamp
 
+IDEMPOTENT_REQUESTS = Retention("idempotent_requests", "RETAIN_IDEMPOTENCY_KEYS_SECONDS",
+                                24 * 3600)
 # a pending record whose request died (its process killed) is taken over after this
 LEASE_SECONDS = env_float("IDEMPOTENCY_LEASE_SECONDS", 30)
 WAIT_SECONDS = 5
@@ -79,8 +82,8 @@ class IdempotentRequests:
         if not ids:
             return set()
         indexes, now = list(ids), self._now()
-        records = [{"_id": ids[i][0], "fingerprint": ids[i][1], "state": "pending", "at": now}
-                   for i in indexes]
+        records = [{"_id": ids[i][0], "fingerprint": ids[i][1], "state": "pending", "at": now,
+                    **stamp(now, ids[i][0])} for i in indexes]
         return {indexes[n] for n in inserted(self.collection, records)}
 
     def _answer(self, record_id, compute):
@@ -91,12 +94,12 @@ class IdempotentRequests:
     def _finish(self, answered):
         """Keeps each ``(record_id, Outcome)`` answer; lets go of the records of 5xx answers and
         failures, so that a retry runs again."""
-        writes = []
+        writes, now = [], self._now()
         for record_id, outcome in answered:
             kept = _kept(outcome)
             writes.append(DeleteOne({"_id": record_id, "state": "pending"}) if kept is None else
-                          UpdateOne({"_id": record_id},
-                                    {"$set": {"state": "done", "outcome": kept}}))
+                          UpdateOne({"_id": record_id}, {"$set": {
+                              "state": "done", "outcome": kept, **stamp(now, record_id)}}))
         if writes:
             self.collection.bulk_write(writes, ordered=False)
 

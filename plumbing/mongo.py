@@ -10,18 +10,19 @@ import logging
 import eventlet
 from nameko.extensions import DependencyProvider
 from pymongo import ASCENDING, IndexModel, MongoClient, ReturnDocument, UpdateOne
-from pymongo.errors import BulkWriteError, PyMongoError
+from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from plumbing.config import database_name, env_bool, env_float, env_int, mongo_uri
 from plumbing.derived import DERIVED_FIELD, PENDING_FIELD, pending_index
 from plumbing.outbox import (OutboxRelay, new_document_with_events, replacement_with_events,
                              update_with_events)
+from plumbing.retention import POISON_EVENTS, PROCESSED_EVENTS, prune, stamp
 
 log = logging.getLogger(__name__)
 
-PROCESSED_EVENTS = "processed_events"
 DUPLICATE_KEY = 11000
+INDEX_OPTIONS_CONFLICT, INDEX_KEY_SPECS_CONFLICT = 85, 86
 RELAY_STOP_SECONDS = 5
 
 
@@ -53,13 +54,16 @@ def key_indexes(*fields):
     return [IndexModel([(field, ASCENDING)], sparse=True) for field in fields]
 
 
-def count_up_to(collection, ids, limit, field="count"):
+def count_up_to(collection, ids, limit, field="count", stamps=None):
     """Counts one more in the document of each id (an id may come more than once) unless that
-    would pass ``limit``, in one round trip: for each, whether it was counted."""
+    would pass ``limit``, in one round trip: for each, whether it was counted. ``stamps``:
+    fields set with the count (``plumbing.retention.stamp``), by id."""
     if not ids:
         return []
-    writes = [UpdateOne({"_id": i, field: {"$lt": limit}}, {"$inc": {field: 1}}, upsert=True)
-              for i in ids]
+    stamps = stamps or {}
+    writes = [UpdateOne({"_id": i, field: {"$lt": limit}},
+                        {"$inc": {field: 1}, **({"$set": stamps[i]} if i in stamps else {})},
+                        upsert=True) for i in ids]
     try:
         collection.bulk_write(writes, ordered=False)
         return [True] * len(ids)
@@ -84,6 +88,7 @@ class BaseStore:
     OUTBOX_COLLECTIONS = ()
     KEYS = {}
     DERIVED = {}
+    RETENTION = ()  # plumbing.retention.Retention of the store's own bookkeeping
 
     def __init__(self, db, relay=None):
         self.db = db
@@ -191,19 +196,27 @@ class BaseStore:
     def ping(self):
         self.db.command("ping")
 
+    @classmethod
+    def all_retention(cls):
+        return (*cls.RETENTION, PROCESSED_EVENTS, POISON_EVENTS)
+
+    def prune(self, now):
+        """Deletes the bookkeeping that outlived its age: {collection: how many}."""
+        return {r.collection: prune(self.db, r, now) for r in self.all_retention()}
+
     def claim_events(self, handler, event_ids, now, lease_until):
         """Claims the handling of events, in one round trip when none was seen before: for
         each, "claimed", "done" (handled before) or "busy" (another worker holds an unexpired
         claim). Times are RFC 3339 strings."""
-        claims = self.db[PROCESSED_EVENTS]
+        claims = self.db[PROCESSED_EVENTS.collection]
         keys = [f"{handler}:{event_id}" for event_id in event_ids]
         new = set(inserted(claims, [{"_id": key, "state": "started", "lease_until": lease_until,
-                                     "at": now} for key in keys]))
+                                     "at": now, **stamp(now, key)} for key in keys]))
         return ["claimed" if i in new else self._claim_seen(key, now, lease_until)
                 for i, key in enumerate(keys)]
 
     def _claim_seen(self, key, now, lease_until):
-        claims = self.db[PROCESSED_EVENTS]
+        claims = self.db[PROCESSED_EVENTS.collection]
         expired = {"_id": key, "state": "started", "lease_until": {"$lt": now}}
         if claims.find_one_and_update(expired, {"$set": {"lease_until": lease_until}}):
             return "claimed"
@@ -211,25 +224,46 @@ class BaseStore:
         return "done" if claim is not None and claim["state"] == "done" else "busy"
 
     def finish_events(self, handler, event_ids, now):
-        self.db[PROCESSED_EVENTS].bulk_write([
-            UpdateOne({"_id": f"{handler}:{event_id}"}, {"$set": {"state": "done", "at": now}})
-            for event_id in event_ids], ordered=False)
+        self.db[PROCESSED_EVENTS.collection].bulk_write([
+            UpdateOne({"_id": key}, {"$set": {"state": "done", "at": now, **stamp(now, key)}})
+            for key in (f"{handler}:{event_id}" for event_id in event_ids)], ordered=False)
 
     def release_event(self, handler, event_id):
-        self.db[PROCESSED_EVENTS].delete_one({"_id": f"{handler}:{event_id}",
+        self.db[PROCESSED_EVENTS.collection].delete_one({"_id": f"{handler}:{event_id}",
                                               "state": "started"})
 
     @classmethod
-    def all_indexes(cls):
+    def all_indexes(cls, with_ttl=False):
+        """Every index of the store's collections; TTL indexes too ``with_ttl`` (a real
+        MongoDB: the embedded store has none)."""
         indexes = {name: list(models) for name, models in cls.INDEXES.items()}
+        for retention in cls.all_retention():
+            indexes.setdefault(retention.collection, []).extend(retention.indexes(with_ttl))
         for name in cls.OUTBOX_COLLECTIONS:
             indexes.setdefault(name, []).append(IndexModel([("outbox_count", ASCENDING)]))
         for name, derived in cls.DERIVED.items():
             indexes.setdefault(name, []).append(pending_index())
             for other, models in derived.indexes().items():
                 indexes.setdefault(other, []).extend(models)
-        indexes.setdefault(PROCESSED_EVENTS, []).append(IndexModel([("at", ASCENDING)]))
         return indexes
+
+
+def create_indexes(collection, models):
+    """Creates the indexes; a TTL index whose age changed since it was made is given the new
+    age (MongoDB refuses to make it again with other options)."""
+    try:
+        collection.create_indexes(models)
+    except OperationFailure as exc:
+        if exc.code not in (INDEX_OPTIONS_CONFLICT, INDEX_KEY_SPECS_CONFLICT):
+            raise
+        for model in models:
+            document = model.document
+            if "expireAfterSeconds" in document:
+                collection.database.command("collMod", collection.name, index={
+                    "keyPattern": dict(document["key"]),
+                    "expireAfterSeconds": document["expireAfterSeconds"]})
+        collection.create_indexes([m for m in models
+                                   if "expireAfterSeconds" not in m.document])
 
 
 class Mongo(DependencyProvider):
@@ -283,8 +317,9 @@ class Mongo(DependencyProvider):
             before_sleep=lambda state: log.warning("store not reachable yet; retrying"))
         for attempt in attempts:
             with attempt:
-                for name, models in self.store_cls.all_indexes().items():
-                    self.db[name].create_indexes(models)
+                with_ttl = "version" in self.client.server_info()  # a real MongoDB
+                for name, models in self.store_cls.all_indexes(with_ttl).items():
+                    create_indexes(self.db[name], models)
 
     def stop(self):
         """Lets the relay finish its pass (the container kills what is still running after

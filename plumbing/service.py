@@ -2,10 +2,12 @@
 ``health`` RPC the gateway's /readyz asks, and an ``echo`` RPC that measures the bus."""
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
+from nameko.timer import timer
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from plumbing.clock import to_rfc3339
+from plumbing.config import env_float
 from plumbing.context import REQUEST_ID_KEY, clear_request_id, new_request_id, set_request_id
 from plumbing.errors import DomainError
 from plumbing.event_contracts import envelopes_of
@@ -44,6 +46,13 @@ class FangxinService:
     def metrics(self, request):
         body, content_type = exposition()
         return Response(body, content_type=content_type)
+
+    @timer(interval=env_float("RETENTION_SCAN_SECONDS", 3600))
+    def prune_bookkeeping(self):
+        """Deletes the bookkeeping of this service that outlived its age
+        (``plumbing.retention``)."""
+        if getattr(self, "store", None) is not None:
+            self.store.prune(self._now())
 
     # helpers for services that have a ``clock`` and a ``store``
 

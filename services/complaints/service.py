@@ -14,6 +14,7 @@ from plumbing.errors import conflict, forbidden, invalid, not_found, unavailable
 from plumbing.keys import region_prefix
 from plumbing.mongo import Mongo
 from plumbing.pagination import KeyRange
+from plumbing.retention import stamp
 from plumbing.rpc import BoundedRpcProxy
 from plumbing.service import FangxinService, rpc
 from services.complaints import analytics, figures, lifecycle, listing, metrics
@@ -123,7 +124,7 @@ class ComplaintsService(FangxinService):
         recent = self.store.filed_against(complaint["merchant_id"], lifecycle.plus(now, -window))
         for over in analytics.merchants_over_threshold(recent, now, window,
                                                        settings.merchant_threshold):
-            report = {"_id": report_id, **over, "at": now}
+            report = {"_id": report_id, **over, "at": now, **stamp(now, report_id)}
             self.store.add_once(THRESHOLD_REPORTS, report, self._envelopes([(
                 "merchant_complaint_threshold_exceeded",
                 {**over, "threshold": settings.merchant_threshold})]))

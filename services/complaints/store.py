@@ -3,10 +3,11 @@
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
+from plumbing.derived import Counters, Derived
 from plumbing.keys import key, prefix, region_keys
 from plumbing.mongo import BaseStore, key_indexes
 from plumbing.pagination import KeyRange, page_by_key
-from plumbing.derived import Counters, Derived
+from plumbing.retention import DAY, Retention, stamp
 from services.complaints import figures, listing
 
 COMPLAINTS = "complaints"
@@ -36,6 +37,12 @@ class ComplaintsStore(BaseStore):
     KEYS = {COMPLAINTS: listing.keys_of, HOTSPOTS: hotspot_keys}
     COUNTERS = Counters(figures.COUNTERS, figures.contribution)
     DERIVED = {COMPLAINTS: Derived(figures.snapshot, COUNTERS)}
+    RETENTION = (
+        # a claim matters for the duplicate window (24 h by default)
+        Retention(FILING_CLAIMS, "RETAIN_FILING_CLAIMS_SECONDS", 2 * DAY),
+        # a report matters for its window (30 days by default): one report per window
+        Retention(THRESHOLD_REPORTS, "RETAIN_THRESHOLD_REPORTS_SECONDS", 62 * DAY),
+    )
 
     # --- complaints ----------------------------------------------------------------------------
 
@@ -99,7 +106,8 @@ class ComplaintsStore(BaseStore):
         was filed since ``window_start``) or "in_progress" (a claim whose complaint is not
         stored yet). Such a claim older than ``stale_before`` belonged to a filing that died
         in between (a crash) and is taken over."""
-        claims, mine = self.db[FILING_CLAIMS], {"at": now, "complaint_id": complaint_id}
+        claims = self.db[FILING_CLAIMS]
+        mine = {"at": now, "complaint_id": complaint_id, **stamp(now, key)}
         try:
             claims.insert_one({"_id": key, **mine})
             return "claimed"

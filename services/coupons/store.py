@@ -6,6 +6,7 @@ from pymongo import ASCENDING, IndexModel, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from plumbing.derived import Counters, Derived
+from plumbing.idempotency import IDEMPOTENT_REQUESTS
 from plumbing.keys import prefix
 from plumbing.mongo import BaseStore, count_up_to, key_indexes
 from plumbing.outbox import update_with_events
@@ -18,7 +19,7 @@ HOLDINGS = "holdings"
 COUPONS = "coupons"
 REDEMPTIONS = "redemptions"
 MERCHANTS = "merchants"
-REQUESTS = "idempotent_requests"
+REQUESTS = IDEMPOTENT_REQUESTS.collection
 NO_OUTBOX = {"outbox": 0}
 ISSUED = list(units.ISSUED_STATUSES)
 SCHEDULE_BATCH = 500
@@ -40,6 +41,7 @@ class CouponsStore(BaseStore):
     KEYS = {CAMPAIGNS: listing.campaign_keys, COUPONS: listing.coupon_keys}
     COUNTERS = Counters(listing.COUNTERS, listing.contribution)
     DERIVED = {COUPONS: Derived(listing.snapshot, COUNTERS)}
+    RETENTION = (IDEMPOTENT_REQUESTS,)
 
     # --- campaigns -----------------------------------------------------------------------------
 

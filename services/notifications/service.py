@@ -134,7 +134,8 @@ class NotificationsService(FangxinService):
                     self.clock.now() + timedelta(seconds=wait))})
             metrics.RETRIES.labels(delivery["channel"]).inc()
             return
-        self.store.finish_attempt(delivery, {"status": "failed", "last_error": reason},
+        self.store.finish_attempt(delivery, {"status": "failed", "last_error": reason,
+                                             "finished_at": self._now()},
                                   self._envelopes([("notification_failed", {
                                       "notification_id": delivery["_id"],
                                       "recipient": delivery["recipient"],
@@ -273,7 +274,7 @@ class NotificationsService(FangxinService):
         recipients = sorted(set(recipients))
         added = self.store.add_messages(self._warning_messages(envelope, recipients, now))
         new = [r for r, ok in zip(recipients, added) if ok]
-        counted = self.store.count_warnings(new, day, self.settings.warnings_per_day)
+        counted = self.store.count_warnings(new, day, now, self.settings.warnings_per_day)
         refused = [r for r, ok in zip(new, counted) if not ok]
         self.store.remove_messages([domain.message_id(envelope["data"]["warning_id"], r,
                                                       "inbox") for r in refused])

@@ -7,6 +7,7 @@ from pymongo.errors import DuplicateKeyError
 from plumbing.keys import prefix
 from plumbing.mongo import BaseStore, count_up_to, inserted, key_indexes
 from plumbing.pagination import KeyRange, page_by_key
+from plumbing.retention import DAY, Retention, stamp
 from services.notifications import listing
 
 MESSAGES = "messages"
@@ -30,6 +31,11 @@ class NotificationsStore(BaseStore):
     OUTBOX_COLLECTIONS = (DELIVERIES, WARNINGS)
     KEYS = {MESSAGES: listing.message_keys, DELIVERIES: listing.delivery_keys,
             WARNINGS: listing.warning_keys}
+    RETENTION = (
+        # a delivery is stamped when it is sent or fails for good; its status is shown till then
+        Retention(DELIVERIES, "RETAIN_DELIVERIES_SECONDS", 90 * DAY),
+        Retention(WARNING_DAYS, "RETAIN_WARNING_DAYS_SECONDS", 2 * DAY),
+    )
 
     # --- the inbox -----------------------------------------------------------------------------
 
@@ -55,10 +61,12 @@ class NotificationsStore(BaseStore):
         return self.update_where(MESSAGES, message, {"read_at": None}, {"read_at": now}) or \
             self.message(message["_id"])
 
-    def count_warnings(self, recipients, day, per_day):
+    def count_warnings(self, recipients, day, now, per_day):
         """Counts one more consumer warning today for each recipient unless it has had
         ``per_day``: for each, whether it was counted."""
-        return count_up_to(self.db[WARNING_DAYS], [f"{r}|{day}" for r in recipients], per_day)
+        ids = [f"{r}|{day}" for r in recipients]
+        return count_up_to(self.db[WARNING_DAYS], ids, per_day,
+                           stamps={i: stamp(now, i) for i in ids})
 
     # --- deliveries on email, SMS and WeChat --------------------------------------------------
 
@@ -77,6 +85,11 @@ class NotificationsStore(BaseStore):
                                   "next_attempt_at": lease_until})
 
     def finish_attempt(self, delivery, fields, events=()):
+        """Records an attempt's end; a delivery sent or failed for good is stamped for
+        retention."""
+        if fields.get("status") in ("sent", "failed"):
+            fields = {**fields, **stamp(fields.get("sent_at") or fields["finished_at"],
+                                        delivery["_id"])}
         self.update_where(DELIVERIES, delivery, {}, fields, events)
 
     def due_deliveries(self, now):

@@ -11,6 +11,7 @@ from plumbing.keys import key, prefix
 from plumbing.mongo import BaseStore, key_indexes
 from plumbing.outbox import new_document_with_events, update_with_events
 from plumbing.pagination import KeyRange, clamped, decode_cursor, encode_cursor, page_by_key
+from plumbing.retention import DAY, Retention, stamp
 from services.registry import counting, listing, search
 
 MERCHANTS = "merchants"
@@ -36,6 +37,8 @@ class RegistryStore(BaseStore):
     COUNTERS = Counters(counting.COUNTERS, counting.contribution)
     TERMS = Postings(search.TERMS, search.postings_of, search.word_of_posting)
     DERIVED = {MERCHANTS: Derived(counting.snapshot, COUNTERS, TERMS)}
+    # a consumer's last rating of a unit matters for the 30 days before the next
+    RETENTION = (Retention(RATINGS, "RETAIN_RATINGS_SECONDS", 31 * DAY),)
 
     # --- merchants ---------------------------------------------------------------------------
 
@@ -188,6 +191,7 @@ class RegistryStore(BaseStore):
     def record_rating(self, merchant_id, consumer, previous_at, rating):
         """Records a consumer's rating unless another request recorded one meanwhile."""
         key_id = f"{merchant_id}:{consumer}"
+        rating = {**rating, **stamp(rating["at"], key_id)}
         if previous_at is None:
             try:
                 self.db[RATINGS].insert_one({"_id": key_id, **rating})

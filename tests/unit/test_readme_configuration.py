@@ -4,13 +4,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 READ = re.compile(r'env_(?:str|int|float|bool)\("([A-Z_]+)"')
+RETAINED = re.compile(r'Retention\([^,]+, "([A-Z_]+)"')  # plumbing.retention: the ages
 
 
 def variables_read_by_the_code():
     names = set()
     for folder in ("plumbing", "services", "gateway", "devtools"):
         for path in (ROOT / folder).rglob("*.py"):
-            names |= set(READ.findall(path.read_text(encoding="utf-8")))
+            text = path.read_text(encoding="utf-8")
+            names |= set(READ.findall(text)) | set(RETAINED.findall(text))
     return names
 
 
