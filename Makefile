@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test unit integration e2e fuzz bench install tools clean
+.PHONY: run test unit integration e2e fuzz bench bench-scale install tools clean
 
 run: $(STAMP)
 	$(BIN)/python -m devtools.run
@@ -35,6 +35,11 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m devtools.broker
 	$(BIN)/python -m bench.run
+
+# a province's programme in the stores (BENCH_SCALE=0.1: a tenth); writes bench/results/scale-latest.json
+bench-scale: $(STAMP)
+	$(BIN)/python -m devtools.broker
+	$(BIN)/python -m bench.scale
 
 install: $(STAMP)
 

@@ -38,7 +38,7 @@ STOCK, CONSUMERS, ATTEMPTS, UNITS = (max(1, int(n * SCALE)) for n in (5000, 10_0
 REDEMPTIONS = max(1, int(1000 * SCALE))  # the issue names no count: 1,000 give steady figures
 COMPLAINTS_PER_SECOND = 50
 # BENCH_ONLY=claims or =complaints runs that group alone (with the baselines around it), for
-# trying a change; such a run checks only its own invariants
+# trying a change; such a run checks only its own invariants; =scale runs ``make bench-scale``
 ONLY = os.environ.get("BENCH_ONLY", "all")
 MEMORY_BUDGET_MB, GROWTH_BUDGET_PCT = 150, 5  # DESIGN.md "Benchmark output"
 # the load's 32 clients all call from 127.0.0.1: per-address limits would throttle them
@@ -246,6 +246,9 @@ def growth(before, after):
 
 
 def main():
+    if ONLY == "scale":  # BENCH_ONLY=scale make bench: the seed-scale bench (bench/scale.py)
+        from bench import scale
+        return scale.main()
     prefix = f"bench_{int(time.time())}_{os.getpid()}_"  # two runs at once never share
     folder = Path(tempfile.mkdtemp(prefix="fangxin-bench-"))
     vhost = create_vhost(prefix.rstrip("_"))  # the bench's own: its queues, nobody else's

@@ -32,7 +32,7 @@ PENDING_FIELD = "derive_pending"
 DERIVED_FIELD = "derived_as"
 KEY_FIELD = "k"
 SWEEP_BATCH = 200
-REBUILD_FLUSH = 20_000
+BULK_FLUSH = 20_000
 
 
 def snapshot_text(snapshot):
@@ -106,16 +106,18 @@ class Counters:
             sums.add(difference(self._of(before), self._of(after)))
         sums.flush(db[self.collection])
 
-    def start_rebuild(self, db):
+    def clear(self, db):
         db[self.collection].delete_many({})
+
+    def start_bulk(self):
         return Sums()
 
-    def add_to_rebuild(self, sums, snapshot, db):
+    def add_to_bulk(self, sums, snapshot, db):
         sums.add(self._of(snapshot))
-        if len(sums) >= REBUILD_FLUSH:
+        if len(sums) >= BULK_FLUSH:
             sums.flush(db[self.collection])
 
-    def finish_rebuild(self, sums, db):
+    def finish_bulk(self, sums, db):
         sums.flush(db[self.collection])
 
     def read(self, db, ranges):
@@ -165,19 +167,21 @@ class Postings:
             db[self.collection].bulk_write(writes, ordered=False)
         counted.flush(db[self.counts])
 
-    def start_rebuild(self, db):
+    def clear(self, db):
         db[self.collection].delete_many({})
         db[self.counts].delete_many({})
+
+    def start_bulk(self):
         return {"entries": [], "counts": Sums()}
 
-    def add_to_rebuild(self, state, snapshot, db):
+    def add_to_bulk(self, state, snapshot, db):
         for entry, k in self._of(snapshot).items():
             state["entries"].append({"_id": entry, KEY_FIELD: k})
             state["counts"].add({self.word_of(entry): {"n": 1}})
-        if len(state["entries"]) >= REBUILD_FLUSH:
-            self.finish_rebuild(state, db)
+        if len(state["entries"]) >= BULK_FLUSH:
+            self.finish_bulk(state, db)
 
-    def finish_rebuild(self, state, db):
+    def finish_bulk(self, state, db):
         if state["entries"]:
             db[self.collection].insert_many(state["entries"], ordered=False)
             state["entries"].clear()
@@ -216,7 +220,7 @@ class Derived:
 
     def as_new(self, document):
         """``document`` as it is inserted: derived as it is (its parts' writes follow with
-        ``inserted``; a bulk load makes them with ``start_rebuild`` … ``finish_rebuild``)."""
+        ``inserted``; a bulk load makes them with a ``Bulk``)."""
         kept = {k: v for k, v in document.items() if k != PENDING_FIELD}
         return {**kept, DERIVED_FIELD: self.derived_as(document)}
 
@@ -248,20 +252,42 @@ class Derived:
         pending = db[collection].find({PENDING_FIELD: {"$gte": ""}}, {"outbox": 0}).limit(limit)
         return sum(1 for document in list(pending) if self.settle(db, collection, document))
 
+    def bulk(self, db):
+        """Adds the derived data of documents stored in bulk (``add``), in a few large writes
+        (``finish``)."""
+        return Bulk(self, db)
+
     def rebuild(self, db, collection):
         """Derives every document again from scratch (with the service stopped): each part
         rewritten, each document's ``derived_as`` set to its snapshot now."""
-        states = [part.start_rebuild(db) for part in self.parts]
-        store = db[collection]
+        for part in self.parts:
+            part.clear(db)
+        bulk, store = self.bulk(db), db[collection]
         for document in store.find({}, {"outbox": 0}):
-            text = self.derived_as(document)
-            for part, state in zip(self.parts, states):
-                part.add_to_rebuild(state, _snapshot_of(text), db)
+            text = bulk.add(document)
             if document.get(DERIVED_FIELD) != text or PENDING_FIELD in document:
                 store.update_one({"_id": document["_id"]}, {"$set": {DERIVED_FIELD: text},
                                                             "$unset": {PENDING_FIELD: ""}})
-        for part, state in zip(self.parts, states):
-            part.finish_rebuild(state, db)
+        bulk.finish()
+
+
+class Bulk:
+    """The derived data of many documents, added up in memory and written in large batches."""
+
+    def __init__(self, derived, db):
+        self.derived, self.db = derived, db
+        self.states = [part.start_bulk() for part in derived.parts]
+
+    def add(self, document):
+        """Adds ``document``'s derived data; the snapshot text it is derived as."""
+        text = self.derived.derived_as(document)
+        for part, state in zip(self.derived.parts, self.states):
+            part.add_to_bulk(state, _snapshot_of(text), self.db)
+        return text
+
+    def finish(self):
+        for part, state in zip(self.derived.parts, self.states):
+            part.finish_bulk(state, self.db)
 
 
 def pending_index():

@@ -288,26 +288,31 @@ class Mongo(DependencyProvider):
                 linger_seconds=env_float("OUTBOX_LINGER_SECONDS", 0.05),
                 hold=env_bool("FAULT_HOLD_OUTBOX", False))
         self.store = self.store_cls(self.db, self.relay)
-        self._sweeping = False
+        self._sweeper = None
 
     def start(self):
         self._create_indexes()
         if self.relay is not None:
             self._relay_thread = self.container.spawn_managed_thread(self.relay.run)
         if self.store_cls.DERIVED:
-            self._sweeping = True
-            self.container.spawn_managed_thread(self._sweep_derived)
+            self._sweeper = self.container.spawn_managed_thread(self._sweep_derived)
 
     def _sweep_derived(self):
         """Every ``DERIVED_SWEEP_SECONDS``, settles the derived data of writes left unsettled
         by a process that died (one indexed query when there are none)."""
         interval = env_float("DERIVED_SWEEP_SECONDS", 10.0)
-        while self._sweeping:
+        while True:
             eventlet.sleep(interval)
             try:
                 self.store.settle_pending()
             except PyMongoError as exc:
                 log.warning("derived data sweep failed: %s", exc)
+
+    def _stop_sweeper(self):
+        """The sweep between two passes is all it does: it stops at once."""
+        if self._sweeper is not None:
+            self._sweeper.kill()
+            self._sweeper = None
 
     def _create_indexes(self):
         """Waits for the store (it may start after the service), then creates the indexes."""
@@ -324,7 +329,7 @@ class Mongo(DependencyProvider):
     def stop(self):
         """Lets the relay finish its pass (the container kills what is still running after
         this) and closes the client."""
-        self._sweeping = False
+        self._stop_sweeper()
         if self.relay is not None:
             self.relay.stop()
             if self._relay_thread is not None:
@@ -333,7 +338,7 @@ class Mongo(DependencyProvider):
         self.client.close()
 
     def kill(self):
-        self._sweeping = False
+        self._stop_sweeper()
         if self.relay is not None:
             self.relay.stop()
         self.client.close()

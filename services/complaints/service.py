@@ -37,6 +37,7 @@ FILING_POLL_SECONDS = 0.1
 class ComplaintsService(FangxinService):
     name = "complaints"
     event_contracts = EVENT_CONTRACTS
+    schedules = (*FangxinService.schedules, "watch_deadlines", "find_hotspots")
 
     store = Mongo(ComplaintsStore)
     clock = ClockProvider()

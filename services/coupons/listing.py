@@ -36,7 +36,7 @@ def status_ranges(statuses):
 
 
 def coupon_keys(coupon):
-    active = coupon["status"] == "active"
+    active = coupon["status"] == "active" and "expires_at" in coupon
     return {
         "k_consumer": key("k_consumer", coupon["consumer"], coupon["claimed_at"], coupon["_id"])
         if "consumer" in coupon else None,

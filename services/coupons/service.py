@@ -41,6 +41,7 @@ _draws = random.SystemRandom()
 class CouponsService(FangxinService):
     name = "coupons"
     event_contracts = EVENT_CONTRACTS
+    schedules = (*FangxinService.schedules, "keep_time", "reconcile_stock")
 
     store = Mongo(CouponsStore)
     clock = ClockProvider()

@@ -55,6 +55,7 @@ def _handler_of(source, event_type):
 class NotificationsService(FangxinService):
     name = "notifications"
     event_contracts = EVENT_CONTRACTS
+    schedules = (*FangxinService.schedules, "retry_deliveries")
 
     store = Mongo(NotificationsStore)
     clock = ClockProvider()

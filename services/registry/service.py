@@ -34,6 +34,7 @@ SCAN_SECONDS = env_float("REGISTRY_SCAN_SECONDS", 60)
 class RegistryService(FangxinService):
     name = "registry"
     event_contracts = EVENT_CONTRACTS
+    schedules = (*FangxinService.schedules, "scan")
 
     store = Mongo(RegistryStore)
     clock = ClockProvider()

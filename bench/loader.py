@@ -1,0 +1,158 @@
+"""Stores a ``bench.programme.Programme`` through the services' own store code, in bulk: each
+document prepared by its store (its composite keys, what it is derived as), its derived data
+(counters, search postings) added up in memory and written in large batches, and documents
+inserted thousands at a time (inside transactions on the embedded store, where that is several
+times faster)."""
+import time
+
+from pymongo import InsertOne
+
+from plumbing.config import database_name
+from services.complaints.store import COMPLAINTS, ComplaintsStore
+from services.coupons.store import (CAMPAIGNS, COUPONS, HOLDINGS, MERCHANTS, REDEMPTIONS,
+                                    STOCK, CouponsStore)
+from services.notifications.store import (AUDIENCE, MESSAGES, PREFERENCES, WARNING_DAYS,
+                                          NotificationsStore)
+from services.registry.certification import PUBLIC_STATUSES
+from services.registry.store import MERCHANTS as UNITS
+from services.registry.store import RegistryStore
+
+BATCH = 5000
+
+
+class Writer:
+    """Inserts documents into one collection ``BATCH`` at a time."""
+
+    def __init__(self, client, db, collection, in_transactions):
+        self.client, self.collection = client, db[collection]
+        self.in_transactions, self.pending, self.written = in_transactions, [], 0
+
+    def add(self, document):
+        self.pending.append(InsertOne(document))
+        if len(self.pending) >= BATCH:
+            self.flush()
+
+    def flush(self):
+        if not self.pending:
+            return
+        if self.in_transactions:
+            with self.client.start_session() as session, session.start_transaction():
+                self.collection.bulk_write(self.pending, ordered=False, session=session)
+        else:
+            self.collection.bulk_write(self.pending, ordered=False)
+        self.written += len(self.pending)
+        self.pending = []
+
+
+class Loader:
+    def __init__(self, client):
+        self.client = client
+        # a real MongoDB (it reports its version) may be a standalone server without
+        # transactions; the embedded store has them and inserts several times faster in one
+        self.in_transactions = "version" not in client.server_info()
+        self.seconds = {}
+
+    def db(self, service):
+        return self.client[database_name(service)]
+
+    def writer(self, service, collection):
+        return Writer(self.client, self.db(service), collection, self.in_transactions)
+
+    def _stored(self, name, write):
+        started = time.monotonic()
+        count = write()
+        self.seconds[name] = round(time.monotonic() - started, 1)
+        print(f"  {name}: {count:,} documents in {self.seconds[name]} s", flush=True)
+        return count
+
+    def load(self, programme):
+        """Stores the whole programme; what the bench asks about afterwards (``World``)."""
+        world = programme.world
+        units, certified = [], []
+        world.counts["units"] = self._stored("units", lambda: self._units(programme, units,
+                                                                          certified))
+        subs = []
+        world.counts["consumers"] = self._stored("consumers", lambda: self._consumers(
+            programme, subs))
+        world.counts["complaints"] = self._stored("complaints", lambda: self._complaints(
+            programme, units, subs))
+        world.counts["coupons"] = self._stored("coupons", lambda: self._coupons(
+            programme, certified, subs))
+        return world
+
+    def _units(self, programme, public, certified):
+        """The units; ``public`` and ``certified`` get (id, name, region, industry) of those
+        found in search and of those that may redeem coupons."""
+        store = RegistryStore(self.db("registry"))
+        bulk, writer = store.DERIVED[UNITS].bulk(store.db), self.writer("registry", UNITS)
+        for merchant in programme.merchants():
+            document = store.prepared(UNITS, merchant, new=True)
+            writer.add(document)
+            bulk.add(document)
+            unit = (merchant["_id"], merchant["name"], merchant["region"], merchant["industry"])
+            if merchant["status"] in PUBLIC_STATUSES:
+                public.append(unit)
+            if merchant["status"] == "certified":
+                certified.append(unit)
+        writer.flush()
+        bulk.finish()
+        return writer.written
+
+    def _consumers(self, programme, subs):
+        store = NotificationsStore(self.db("notifications"))
+        writers = {name: self.writer("notifications", name)
+                   for name in (PREFERENCES, AUDIENCE, MESSAGES)}
+        for sub, county in programme.consumers():
+            subs.append(sub)
+            preferences, audience, message = programme.consumer_documents(sub, county)
+            writers[PREFERENCES].add(preferences)
+            writers[AUDIENCE].add(audience)
+            writers[MESSAGES].add(store.prepared(MESSAGES, message))
+        throttled = self.writer("notifications", WARNING_DAYS)
+        for document in programme.warning_days_at_limit(subs[1:101], 3):
+            throttled.add(document)
+        for writer in (*writers.values(), throttled):
+            writer.flush()
+        return sum(writer.written for writer in writers.values())
+
+    def _complaints(self, programme, public, subs):
+        store = ComplaintsStore(self.db("complaints"))
+        bulk = store.DERIVED[COMPLAINTS].bulk(store.db)
+        writer = self.writer("complaints", COMPLAINTS)
+        for complaint in programme.complaints(public, subs):
+            document = store.prepared(COMPLAINTS, complaint, new=True)
+            writer.add(document)
+            bulk.add(document)
+        writer.flush()
+        bulk.finish()
+        return writer.written
+
+    def _coupons(self, programme, certified, subs):
+        store = CouponsStore(self.db("coupons"))
+        bulk = store.DERIVED[COUPONS].bulk(store.db)
+        writers = {name: self.writer("coupons", name)
+                   for name in (COUPONS, HOLDINGS, REDEMPTIONS, MERCHANTS)}
+        redeemers = certified[:5000]
+        for merchant in redeemers:
+            writers[MERCHANTS].add(programme.merchant_copy(merchant))
+        world = programme.world
+        for kind, quantity, attribute in (("voucher", programme.sizes.vouchers,
+                                           "voucher_campaign"),
+                                          ("lucky_draw", programme.sizes.prizes, "lucky_draw")):
+            campaign = programme.campaign(kind, quantity, f"浙里消费券 {kind}")
+            setattr(world, attribute, campaign["_id"])
+            store.db[CAMPAIGNS].insert_one(store.prepared(CAMPAIGNS, campaign, new=True))
+            store.db[STOCK].insert_many(programme.stock(campaign))
+            claimants = subs[:quantity] if kind == "voucher" else subs[-quantity:]
+            for coupon in programme.claimed_coupons(campaign, claimants, redeemers):
+                document = store.prepared(COUPONS, coupon, new=True)
+                writers[COUPONS].add(document)
+                bulk.add(document)
+                writers[HOLDINGS].add(programme.holding(campaign["_id"], coupon["consumer"]))
+                if coupon.get("redemption"):
+                    writers[REDEMPTIONS].add(coupon["redemption"])
+        world.redeeming_merchants = [merchant[0] for merchant in redeemers[:200]]
+        for writer in writers.values():
+            writer.flush()
+        bulk.finish()
+        return writers[COUPONS].written

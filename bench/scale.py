@@ -1,0 +1,379 @@
+"""``make bench-scale``: a whole province's programme in the stores, and what every route and
+schedule costs at that size beside what it costs on a nearly empty store, in the same run.
+
+1. The system starts as ``make run`` starts it (``devtools.stack``), on free ports, in databases
+   and a RabbitMQ vhost of its own; a small world is made through the API.
+2. Every route of ``bench.scale_routes`` is timed on it (``BENCH_SCALE_CALLS`` calls each, one
+   after the other, after one to warm up).
+3. The programme (``bench.programme``, sized by ``BENCH_SCALE``) is stored in bulk through the
+   services' store code (``bench.loader``), while the system runs.
+4. The routes are timed again; one pass of every schedule is run over RPC, with the CPU it cost
+   its service and the store, first with what is due and then with nothing due; the system
+   idles for ``BENCH_IDLE_SECONDS`` with every process's CPU measured; a spot check is drawn
+   over a city; a warning is published to the whole province and its fan-out timed, throttle
+   checked; the settlement CSV of the 100,000-coupon campaign is streamed; every process's
+   resident memory is read.
+5. ``bench/results/scale-latest.json`` (and a dated copy) gets it all, with each target of
+   issue 16 met or not.
+"""
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()  # noqa: E402  (nameko's standalone RPC proxy runs schedules)
+
+import json  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from datetime import datetime, timedelta, timezone  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import requests  # noqa: E402
+from nameko.standalone.rpc import ServiceRpcProxy  # noqa: E402
+from pymongo import MongoClient  # noqa: E402
+
+from bench import scenarios  # noqa: E402
+from bench.loader import Loader  # noqa: E402
+from bench.measure import RESULTS, CpuMeter, cpu_seconds, machine, memory_mb  # noqa: E402
+from bench.programme import Programme, Sizes, now_utc  # noqa: E402
+from bench.scale_routes import READS, WRITES, Handles, new_application  # noqa: E402
+from devtools.broker import create_vhost, delete_vhost, messages_in, with_vhost  # noqa: E402
+from devtools.stack import PROCESSES, Stack  # noqa: E402
+from devtools.waiting import poll  # noqa: E402
+from plumbing.config import amqp_uri, database_name  # noqa: E402
+from tests.conftest import free_port  # noqa: E402
+
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))
+CALLS = int(os.environ.get("BENCH_SCALE_CALLS", "40"))
+IDLE_SECONDS = float(os.environ.get("BENCH_IDLE_SECONDS", "60"))
+SCHEDULES = {"complaints": ("watch_deadlines", "find_hotspots"), "registry": ("scan",),
+             "coupons": ("keep_time", "reconcile_stock"), "notifications": ("retry_deliveries",)}
+# the default intervals of those schedules (README "Configuration")
+INTERVALS = {"watch_deadlines": 60, "find_hotspots": 300, "scan": 60, "keep_time": 30,
+             "reconcile_stock": 30, "retry_deliveries": 5}
+TARGETS = {"route_p99_ms": 300, "route_p99_vs_empty": 3.0, "idle_schedule_core_pct": 5.0,
+           "settlement_seconds": 10, "warning_seconds": 600, "process_mb": 150}
+UNTHROTTLED = {"RATE_LIMIT_CLAIMS_PER_IP": "off", "RATE_LIMIT_PUBLIC_PER_IP": "off",
+               "RATE_LIMIT_COMPLAINTS_PER_IP": "off"}
+
+
+class ScaleBench:
+    def __init__(self, stack, vhost, amqp):
+        self.stack, self.vhost, self.amqp = stack, vhost, amqp
+        self.api = scenarios.Api(stack.gateway_url)
+        self.session = requests.Session()
+        self.mongo = MongoClient(stack.env["MONGO_URI"])
+        self.sizes = Sizes().scaled(SCALE)
+        self.result = {"machine": machine(), "sizes": self.sizes.__dict__, "calls": CALLS,
+                       "routes": {}, "schedules": {}, "idle_cpu_core_pct": {},
+                       "memory_mb": {}, "targets": {}, "broken": []}
+
+    # --- the two worlds ------------------------------------------------------------------------
+
+    def small_world(self):
+        """A few units, complaints, a campaign with claims and redemptions, a warning: enough
+        for every route to answer something."""
+        api = self.api
+        units = scenarios.certified_units(api, 12)
+        unit, owner, _ = units[0]
+        county, city = "330106", "330100"
+        pending = []
+        for n in range(CALLS + 2):
+            merchant_id = f"scale-pending-{n}"
+            api.call("POST", "/api/v1/merchants", api.token(
+                role="merchant", sub=f"{merchant_id}-owner", merchant_id=merchant_id),
+                json=new_application(n, county))
+            pending.append(merchant_id)
+        busy = "scale-busy-consumer"
+        complaints = [api.call("POST", "/api/v1/complaints", api.token(
+            role="consumer", sub=busy if n < 3 else f"scale-c-{n}"), json={
+                "merchant_id": unit if n % 2 else units[n % 12][0], "category":
+                ["quality", "price", "service"][n % 3], "title": "质量问题",
+                "description": "买到的商品有问题", "amount_fen": 1000,
+                "occurred_on": "2026-11-20", "evidence_urls": [], "contact_phone": "13912345678",
+                "public_consent": True}) for n in range(20)]
+        operator = api.token(role="operator", sub="scale-operator")
+        voucher, codes, claimer = self._campaign_with_claims(operator, units)
+        fresh = self._campaign(operator, stock=10 * CALLS)
+        warning = self._warning(city)
+        credit_codes = [api.call("GET", f"/api/v1/merchants/{m}", owner_token)["credit_code"]
+                        for m, owner_token, _ in units]
+        return Handles(
+            api=api, county=county, city=city, seat=(120.13, 30.28), keyword="压测商户",
+            unit=unit, store_codes=[code for _, _, code in units],
+            complaint=complaints[0]["complaint_id"], busy_consumer=busy, pending_units=pending,
+            credit_codes=credit_codes, voucher_campaign=voucher, claim_campaign=fresh,
+            redeemable_codes=codes, redeeming_merchant=units[1][0],
+            consumer_with_coupons=claimer, warning=warning)
+
+    def _campaign(self, operator, stock):
+        body = {"name": "规模测试券", "kind": "voucher", "face_value_fen": 1000,
+                "min_spend_fen": 5000, "total_quantity": stock, "per_consumer_limit": 1,
+                "claim_starts_at": scenarios.rfc3339(now_utc() - timedelta(days=1)),
+                "claim_ends_at": scenarios.rfc3339(now_utc() + timedelta(days=30)),
+                "valid_days": 30,
+                "eligibility": {"regions": ["330000"]}, "funding": "测试资金"}
+        campaign = self.api.call("POST", "/api/v1/campaigns", operator, json=body)
+        self.api.call("POST", f"/api/v1/campaigns/{campaign['campaign_id']}/activate", operator,
+                      json={})
+        return campaign["campaign_id"]
+
+    def _campaign_with_claims(self, operator, units):
+        campaign = self._campaign(operator, stock=200 + 2 * CALLS)
+        codes, claimer = [], None
+        for n in range(2 * CALLS + 20):
+            sub = f"scale-holder-{n}"
+            coupon = self.api.call("POST", f"/api/v1/campaigns/{campaign}/claims",
+                                   self.api.token(role="consumer", sub=sub), json={},
+                                   headers={"Idempotency-Key": f"k{n}"})
+            codes.append(coupon["code"])
+            claimer = claimer or sub
+        merchant = self.api.token(role="merchant", sub="m-owner", merchant_id=units[2][0])
+        for code in codes[:20]:
+            self.api.call("POST", "/api/v1/redemptions", merchant,
+                          json={"code": code, "order_amount_fen": 20_000})
+        return campaign, codes[20:], claimer
+
+    def _warning(self, region):
+        regulator = self.api.token(role="regulator", sub="scale-city", region=region,
+                                   level="city")
+        draft = self.api.call("POST", "/api/v1/warnings", regulator, json={
+            "title": "消费提示", "body": "谨慎预付", "region": region})
+        self.api.call("POST", f"/api/v1/warnings/{draft['warning_id']}/publish", regulator)
+        return draft["warning_id"]
+
+    def full_world(self, world, small):
+        """The handles of the loaded programme (writes reuse the small world's campaign)."""
+        return Handles(
+            api=self.api, county=world.county, city=world.city, seat=world.seat,
+            keyword=world.keyword, unit=world.big_merchant, store_codes=world.store_codes,
+            complaint=world.big_merchant_complaint,
+            busy_consumer=world.busy_consumer, pending_units=list(world.pending_units),
+            credit_codes=world.credit_codes, voucher_campaign=world.voucher_campaign,
+            claim_campaign=small.claim_campaign, redeemable_codes=list(world.redeemable_codes),
+            redeeming_merchant=world.redeeming_merchants[0],
+            consumer_with_coupons=f"k{1:07d}", warning=small.warning)
+
+    # --- routes --------------------------------------------------------------------------------
+
+    def time_routes(self, handles, phase):
+        for name, route in {**READS, **WRITES}.items():
+            if name in WRITES and not self._enough_for_writes(handles, name):
+                continue
+            latencies, statuses = [], []
+            for n in range(CALLS + 1):
+                method, path, token, options = route(handles, n)
+                headers = {**options.pop("headers", {}),
+                           **({"Authorization": f"Bearer {token}"} if token else {})}
+                started = time.perf_counter()
+                response = self.session.request(method, self.stack.gateway_url + path,
+                                                headers=headers, timeout=60, **options)
+                elapsed = (time.perf_counter() - started) * 1000
+                if n:  # the first call warms caches up
+                    latencies.append(elapsed)
+                    statuses.append(response.status_code)
+            figures = {"p50_ms": _percentile(latencies, 50), "p99_ms": _percentile(latencies, 99),
+                       "errors": sum(1 for s in statuses if s >= 400)}
+            self.result["routes"].setdefault(name, {})[phase] = figures
+            print(f"  {phase:<5} {name:<36} p50 {figures['p50_ms']:>8} p99 "
+                  f"{figures['p99_ms']:>8}  errors {figures['errors']}", flush=True)
+
+    @staticmethod
+    def _enough_for_writes(handles, name):
+        needs = {"redeem": handles.redeemable_codes, "certification_review":
+                 handles.pending_units}
+        return name not in needs or len(needs[name]) > CALLS
+
+    # --- schedules, idling, the big jobs ---------------------------------------------------
+
+    def schedules(self):
+        meter = CpuMeter(self.stack)
+        config = {"AMQP_URI": self.amqp}
+        for service, names in SCHEDULES.items():
+            with ServiceRpcProxy(service, config, timeout=600) as proxy:
+                for name in names:
+                    for attempt in ("first", "nothing_due"):
+                        spent = {}
+                        started = time.monotonic()
+                        with meter.during(spent):
+                            proxy.run_schedule(name)
+                        seconds = time.monotonic() - started
+                        entry = self.result["schedules"].setdefault(name, {"service": service})
+                        entry[attempt] = {"seconds": round(seconds, 3),
+                                          "service_cpu_s": spent.get(service),
+                                          "store_cpu_s": spent.get("store")}
+                    idle = entry["nothing_due"]
+                    cost = (idle["service_cpu_s"] or 0) + (idle["store_cpu_s"] or 0)
+                    entry["core_pct_at_default_interval"] = round(100 * cost /
+                                                                  INTERVALS[name], 2)
+                    print(f"  schedule {name:<18} {entry}", flush=True)
+
+    def idle(self):
+        pids = {name: process.pid for name, process in self.stack.processes.items()}
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        time.sleep(IDLE_SECONDS)
+        self.result["idle_cpu_core_pct"] = {
+            name: round(100 * (cpu_seconds(pid) - before[name]) / IDLE_SECONDS, 2)
+            for name, pid in pids.items()}
+        print(f"  idle CPU (% of a core over {IDLE_SECONDS:.0f} s): "
+              f"{self.result['idle_cpu_core_pct']}", flush=True)
+
+    def spot_check(self, city):
+        regulator = self.api.token(role="regulator", sub="scale-city", region=city, level="city")
+        started = time.perf_counter()
+        batch = self.api.call("POST", "/api/v1/spot-checks", regulator,
+                              json={"region": city, "sample_size": 5})
+        self.result["spot_check"] = {"ms": round((time.perf_counter() - started) * 1000, 1),
+                                     "tasks": len(batch["items"])}
+        print(f"  spot check over {city}: {self.result['spot_check']}", flush=True)
+
+    def warning_to_the_province(self, world):
+        regulator = self.api.token(role="regulator", sub="scale-province", region="330000",
+                                   level="province")
+        draft = self.api.call("POST", "/api/v1/warnings", regulator, json={
+            "title": "全省消费提示", "body": "警惕预付卡风险", "region": "330000"})
+        started = time.monotonic()
+        self.api.call("POST", f"/api/v1/warnings/{draft['warning_id']}/publish", regulator)
+        warning = poll(lambda: self.api.call("GET", f"/api/v1/warnings/{draft['warning_id']}",
+                                             regulator), lambda w: w["fanout"] is not None,
+                       seconds=TARGETS["warning_seconds"] * 2, interval=2)
+        seconds = round(time.monotonic() - started, 1)
+        fanout = warning["fanout"] or {}
+        messages = self.mongo[database_name("notifications")]["messages"]
+        got_one = [sub for sub in world.consumers_at_limit if messages.find_one(
+            {"_id": f"{draft['warning_id']}:user:{sub}:inbox"}, {"_id": 1})]
+        self.result["warning"] = {"seconds": seconds, **fanout,
+                                  "throttled_consumers_reached": len(got_one)}
+        if got_one or fanout.get("throttled", 0) < len(world.consumers_at_limit):
+            self.result["broken"].append("warning throttle")
+        if fanout.get("delivered", 0) + fanout.get("throttled", 0) != fanout.get("audience"):
+            self.result["broken"].append("warning figures")
+        print(f"  warning to the province: {self.result['warning']}", flush=True)
+
+    def settlement(self, campaign_id):
+        operator = self.api.token(role="operator", sub="scale-operator")
+        before = memory_mb(self.stack)["gateway"]
+        started, rows, size = time.monotonic(), 0, 0
+        with self.session.get(f"{self.stack.gateway_url}/api/v1/campaigns/{campaign_id}/"
+                              "settlement.csv", headers={"Authorization": f"Bearer {operator}"},
+                              stream=True, timeout=120) as response:
+            for line in response.iter_lines():
+                rows, size = rows + 1, size + len(line)
+        after = memory_mb(self.stack)["gateway"]
+        self.result["settlement"] = {"seconds": round(time.monotonic() - started, 2),
+                                     "rows": rows, "bytes": size, "gateway_mb_before": before,
+                                     "gateway_mb_after": after}
+        print(f"  settlement CSV: {self.result['settlement']}", flush=True)
+
+    def settle(self):
+        if self.vhost:
+            poll(lambda: messages_in(self.vhost), lambda n: n == 0, seconds=900, interval=2)
+
+    # --- the run -------------------------------------------------------------------------------
+
+    def run(self):
+        print("a small world through the API ...", flush=True)
+        small = self.small_world()
+        self.settle()
+        print("timing the routes on it ...", flush=True)
+        self.time_routes(small, "empty")
+        print(f"loading the programme ({self.sizes}) ...", flush=True)
+        started = time.monotonic()
+        loader = Loader(self.mongo)
+        world = loader.load(Programme(self.sizes, now_utc()))
+        self.result["load"] = {"seconds": round(time.monotonic() - started, 1),
+                               "steps": loader.seconds, "documents": world.counts}
+        self.settle()
+        print("timing the routes at full size ...", flush=True)
+        self.time_routes(self.full_world(world, small), "full")
+        print("schedules ...", flush=True)
+        self.schedules()
+        self.idle()
+        self.spot_check(world.city)
+        self.settlement(world.voucher_campaign)
+        self.warning_to_the_province(world)
+        self.result["memory_mb"] = memory_mb(self.stack)
+        self.judge()
+
+    def judge(self):
+        targets, routes = self.result["targets"], self.result["routes"]
+        slow = {name: figures["full"]["p99_ms"] for name, figures in routes.items()
+                if "full" in figures and figures["full"]["p99_ms"] > TARGETS["route_p99_ms"]}
+        grew = {name: round(f["full"]["p99_ms"] / f["empty"]["p99_ms"], 2)
+                for name, f in routes.items() if "full" in f and "empty" in f
+                and f["full"]["p99_ms"] > TARGETS["route_p99_vs_empty"] * max(
+                    f["empty"]["p99_ms"], 1)}
+        errors = {name: f["full"]["errors"] for name, f in routes.items()
+                  if "full" in f and f["full"]["errors"]}
+        costly = {name: s["core_pct_at_default_interval"] for name, s in
+                  self.result["schedules"].items()
+                  if s["core_pct_at_default_interval"] >= TARGETS["idle_schedule_core_pct"]}
+        big = {name: mb for name, mb in self.result["memory_mb"].items()
+               if name != "store" and mb and mb > TARGETS["process_mb"]}
+        settlement, warning = self.result["settlement"], self.result["warning"]
+        targets.update({
+            "routes_p99_within_300_ms": slow or True,
+            "routes_p99_within_3x_empty": grew or True,
+            "routes_without_errors": errors or True,
+            "schedules_with_nothing_due_under_5pct": costly or True,
+            "settlement_under_10_s": settlement["seconds"] <= TARGETS["settlement_seconds"],
+            "warning_within_10_min": warning["seconds"] <= TARGETS["warning_seconds"],
+            "processes_under_150_mb": big or True})
+        if errors:
+            self.result["broken"].append("route errors")
+
+
+def _percentile(values, p):
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))], 1) if values \
+        else None
+
+
+def main():
+    prefix = f"scale_{int(time.time())}_{os.getpid()}_"
+    folder = Path(tempfile.mkdtemp(prefix="fangxin-scale-"))
+    vhost = create_vhost(prefix.rstrip("_"))
+    os.environ["DEV_AUTH"] = "1"
+    amqp = with_vhost(amqp_uri(), vhost) if vhost else amqp_uri()
+    env = {"MONGO_DB_PREFIX": prefix, "AMQP_URI": amqp, **UNTHROTTLED}
+    stack = Stack(folder / "stack", env=env, ports={name: free_port() for name in PROCESSES},
+                  store_port=free_port())
+    started = time.monotonic()
+    bench = None
+    try:
+        stack.start()
+        print("starting the store, the services and the gateway ...", flush=True)
+        if not stack.wait_ready(90):
+            print(f"not ready; logs in {stack.logs_dir}", file=sys.stderr)
+            return 1
+        bench = ScaleBench(stack, vhost, amqp)
+        bench.run()
+    finally:
+        stack.stop_all()
+        if vhost:
+            delete_vhost(vhost)
+    bench.result["bench_seconds"] = round(time.monotonic() - started, 1)
+    write(bench.result)
+    print(json.dumps(bench.result["targets"], indent=1, ensure_ascii=False))
+    if bench.result["broken"]:
+        print(f"BROKEN: {bench.result['broken']}; logs in {stack.logs_dir}", file=sys.stderr)
+        return 1
+    shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+def write(result):
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(result, indent=2, ensure_ascii=False, default=str)
+    (RESULTS / "scale-latest.json").write_text(text)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    (RESULTS / f"scale-{stamp}.json").write_text(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
