@@ -140,7 +140,7 @@ class Programme:
         chance = self.chance
         industry = chance.choice(sorted(INDUSTRIES))
         road = chance.choice(ROADS)
-        name = f"{road}{chance.choice(SURNAMES)}记{chance.choice(TRADES[industry])}{n % 97}"
+        name = f"{road}{chance.choice(SURNAMES)}记{chance.choice(TRADES[industry])}"
         valid_until = (self.now.date() + timedelta(days=chance.randint(90, 1800)))
         if n % 1000 == 7:  # a few licences run out within the warning days: the scan's work
             valid_until = self.now.date() + timedelta(days=chance.randint(1, 20))

@@ -165,7 +165,7 @@ class ScaleBench:
         for name, route in {**READS, **WRITES}.items():
             if name in WRITES and not self._enough_for_writes(handles, name):
                 continue
-            latencies, statuses = [], []
+            latencies, statuses, first_error = [], [], None
             for n in range(CALLS + 1):
                 method, path, token, options = route(handles, n)
                 headers = {**options.pop("headers", {}),
@@ -177,11 +177,16 @@ class ScaleBench:
                 if n:  # the first call warms caches up
                     latencies.append(elapsed)
                     statuses.append(response.status_code)
+                if response.status_code >= 400 and first_error is None:
+                    first_error = f"{response.status_code} {response.text[:200]}"
             figures = {"p50_ms": _percentile(latencies, 50), "p99_ms": _percentile(latencies, 99),
                        "errors": sum(1 for s in statuses if s >= 400)}
+            if first_error:
+                figures["first_error"] = first_error
             self.result["routes"].setdefault(name, {})[phase] = figures
             print(f"  {phase:<5} {name:<36} p50 {figures['p50_ms']:>8} p99 "
-                  f"{figures['p99_ms']:>8}  errors {figures['errors']}", flush=True)
+                  f"{figures['p99_ms']:>8}  errors {figures['errors']} {first_error or ''}",
+                  flush=True)
 
     @staticmethod
     def _enough_for_writes(handles, name):
@@ -339,6 +344,7 @@ def main():
     folder = Path(tempfile.mkdtemp(prefix="fangxin-scale-"))
     vhost = create_vhost(prefix.rstrip("_"))
     os.environ["DEV_AUTH"] = "1"
+    os.environ["MONGO_DB_PREFIX"] = prefix  # the loader writes where the services read
     amqp = with_vhost(amqp_uri(), vhost) if vhost else amqp_uri()
     env = {"MONGO_DB_PREFIX": prefix, "AMQP_URI": amqp, **UNTHROTTLED}
     stack = Stack(folder / "stack", env=env, ports={name: free_port() for name in PROCESSES},

@@ -42,8 +42,8 @@ class Api:
     def tokens(self, subs, **claims):
         return {sub: self.token(sub=sub, **claims) for sub in subs}
 
-    def call(self, method, path, token=None, expect=(200, 201), **kwargs):
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+    def call(self, method, path, token=None, expect=(200, 201), headers=None, **kwargs):
+        headers = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
         response = self.session.request(method, self.base + path, headers=headers, timeout=30,
                                         **kwargs)
         if response.status_code not in expect:

@@ -22,7 +22,7 @@ import logging
 import uuid
 from collections import defaultdict
 
-from pymongo import ASCENDING, DeleteOne, IndexModel, UpdateOne
+from pymongo import ASCENDING, DeleteOne, IndexModel, InsertOne, UpdateOne
 
 from plumbing.keys import upper_bound
 
@@ -33,10 +33,12 @@ DERIVED_FIELD = "derived_as"
 KEY_FIELD = "k"
 SWEEP_BATCH = 200
 BULK_FLUSH = 20_000
+WRITE_BATCH = 5000
+EXISTING_BATCH = 2000
 
 
 def snapshot_text(snapshot):
-    return None if snapshot is None else json.dumps(snapshot, sort_keys=True,
+    return None if snapshot is None else json.dumps(snapshot, sort_keys=True, ensure_ascii=False,
                                                     separators=(",", ":"))
 
 
@@ -64,8 +66,46 @@ def increments(delta):
                       upsert=True) for counter, fields in sorted(delta.items())]
 
 
+def _nested(fields):
+    """``{"a.b": 1}`` as the document ``$inc`` would have made: ``{"a": {"b": 1}}``."""
+    document = {}
+    for name, value in fields.items():
+        *parents, last = name.split(".")
+        place = document
+        for parent in parents:
+            place = place.setdefault(parent, {})
+        place[last] = value
+    return document
+
+
+def write_in_bulk(collection, operations, client=None):
+    """``operations`` in batches of ``WRITE_BATCH``, each in a transaction when ``client``
+    is given (the embedded store inserts several times faster in one)."""
+    for start in range(0, len(operations), WRITE_BATCH):
+        batch = operations[start:start + WRITE_BATCH]
+        if client is None:
+            collection.bulk_write(batch, ordered=False)
+            continue
+        with client.start_session() as session, session.start_transaction():
+            collection.bulk_write(batch, ordered=False, session=session)
+
+
+def add_in_bulk(collection, totals, client=None):
+    """Adds ``totals`` (``{counter id: {field: number}}``) to the counter documents: those
+    that do not exist yet are inserted whole (far cheaper than upserts on the embedded store),
+    the others incremented."""
+    ids = sorted(totals)
+    for start in range(0, len(ids), EXISTING_BATCH):
+        chunk = ids[start:start + EXISTING_BATCH]
+        existing = {d["_id"] for d in collection.find({"_id": {"$in": chunk}}, {"_id": 1})}
+        write_in_bulk(collection, [
+            UpdateOne({"_id": c}, {"$inc": totals[c]}) if c in existing else
+            InsertOne({"_id": c, KEY_FIELD: c, **_nested(totals[c])}) for c in chunk], client)
+
+
 class Sums:
-    """Contributions added up in memory (bulk loads, rebuilds), written as increments."""
+    """Contributions added up in memory, written as increments (``flush``), or in bulk
+    (``flush_in_bulk``: many at once, by a process that alone writes them: loads, rebuilds)."""
 
     def __init__(self):
         self.totals = defaultdict(lambda: defaultdict(int))
@@ -83,6 +123,17 @@ class Sums:
         if operations:
             collection.bulk_write(operations, ordered=False)
         self.totals.clear()
+
+    def flush_in_bulk(self, collection, client=None, run=None):
+        """Adds the sums in bulk (``add_in_bulk``), through ``run(write)`` when given (a
+        loader's writing thread) so that the next sums are made meanwhile."""
+        totals = {c: dict(f) for c, f in self.totals.items()}
+        self.totals = defaultdict(lambda: defaultdict(int))
+        (run or _at_once)(lambda: add_in_bulk(collection, totals, client))
+
+
+def _at_once(write):
+    write()
 
 
 class Counters:
@@ -112,13 +163,13 @@ class Counters:
     def start_bulk(self):
         return Sums()
 
-    def add_to_bulk(self, sums, snapshot, db):
+    def add_to_bulk(self, sums, snapshot, bulk):
         sums.add(self._of(snapshot))
         if len(sums) >= BULK_FLUSH:
-            sums.flush(db[self.collection])
+            self.finish_bulk(sums, bulk)
 
-    def finish_bulk(self, sums, db):
-        sums.flush(db[self.collection])
+    def finish_bulk(self, sums, bulk):
+        sums.flush_in_bulk(bulk.db[self.collection], bulk.client, bulk.run)
 
     def read(self, db, ranges):
         """The counter documents of ``ranges``: (prefix, start, end) of their ids, ``start``
@@ -174,18 +225,17 @@ class Postings:
     def start_bulk(self):
         return {"entries": [], "counts": Sums()}
 
-    def add_to_bulk(self, state, snapshot, db):
+    def add_to_bulk(self, state, snapshot, bulk):
         for entry, k in self._of(snapshot).items():
-            state["entries"].append({"_id": entry, KEY_FIELD: k})
+            state["entries"].append(InsertOne({"_id": entry, KEY_FIELD: k}))
             state["counts"].add({self.word_of(entry): {"n": 1}})
         if len(state["entries"]) >= BULK_FLUSH:
-            self.finish_bulk(state, db)
+            self.finish_bulk(state, bulk)
 
-    def finish_bulk(self, state, db):
-        if state["entries"]:
-            db[self.collection].insert_many(state["entries"], ordered=False)
-            state["entries"].clear()
-        state["counts"].flush(db[self.counts])
+    def finish_bulk(self, state, bulk):
+        entries, state["entries"] = state["entries"], []
+        bulk.run(lambda: write_in_bulk(bulk.db[self.collection], entries, bulk.client))
+        state["counts"].flush_in_bulk(bulk.db[self.counts], bulk.client, bulk.run)
 
     def word_counts(self, db, words):
         found = {d["_id"]: d.get("n", 0) for d in db[self.counts].find({"_id": {"$in": words}})}
@@ -252,10 +302,11 @@ class Derived:
         pending = db[collection].find({PENDING_FIELD: {"$gte": ""}}, {"outbox": 0}).limit(limit)
         return sum(1 for document in list(pending) if self.settle(db, collection, document))
 
-    def bulk(self, db):
+    def bulk(self, db, client=None, run=None):
         """Adds the derived data of documents stored in bulk (``add``), in a few large writes
-        (``finish``)."""
-        return Bulk(self, db)
+        (``finish``), in transactions when ``client`` is given, each through ``run(write)``
+        when given."""
+        return Bulk(self, db, client, run)
 
     def rebuild(self, db, collection):
         """Derives every document again from scratch (with the service stopped): each part
@@ -274,20 +325,20 @@ class Derived:
 class Bulk:
     """The derived data of many documents, added up in memory and written in large batches."""
 
-    def __init__(self, derived, db):
-        self.derived, self.db = derived, db
+    def __init__(self, derived, db, client=None, run=None):
+        self.derived, self.db, self.client, self.run = derived, db, client, run or _at_once
         self.states = [part.start_bulk() for part in derived.parts]
 
     def add(self, document):
         """Adds ``document``'s derived data; the snapshot text it is derived as."""
         text = self.derived.derived_as(document)
         for part, state in zip(self.derived.parts, self.states):
-            part.add_to_bulk(state, _snapshot_of(text), self.db)
+            part.add_to_bulk(state, _snapshot_of(text), self)
         return text
 
     def finish(self):
         for part, state in zip(self.derived.parts, self.states):
-            part.finish_bulk(state, self.db)
+            part.finish_bulk(state, self)
 
 
 def pending_index():

@@ -89,6 +89,7 @@ class BaseStore:
     KEYS = {}
     DERIVED = {}
     RETENTION = ()  # plumbing.retention.Retention of the store's own bookkeeping
+    MONGODB_INDEXES = {}  # indexes made on a real MongoDB only (``all_indexes``)
 
     def __init__(self, db, relay=None):
         self.db = db
@@ -233,12 +234,16 @@ class BaseStore:
                                               "state": "started"})
 
     @classmethod
-    def all_indexes(cls, with_ttl=False):
-        """Every index of the store's collections; TTL indexes too ``with_ttl`` (a real
-        MongoDB: the embedded store has none)."""
+    def all_indexes(cls, on_mongodb=False):
+        """Every index of the store's collections; on a real MongoDB also its TTL indexes and
+        ``MONGODB_INDEXES`` (the embedded store has no TTL, and pays for every index at every
+        write)."""
         indexes = {name: list(models) for name, models in cls.INDEXES.items()}
         for retention in cls.all_retention():
-            indexes.setdefault(retention.collection, []).extend(retention.indexes(with_ttl))
+            indexes.setdefault(retention.collection, []).extend(retention.indexes(on_mongodb))
+        if on_mongodb:
+            for name, models in cls.MONGODB_INDEXES.items():
+                indexes.setdefault(name, []).extend(models)
         for name in cls.OUTBOX_COLLECTIONS:
             indexes.setdefault(name, []).append(IndexModel([("outbox_count", ASCENDING)]))
         for name, derived in cls.DERIVED.items():
@@ -322,8 +327,8 @@ class Mongo(DependencyProvider):
             before_sleep=lambda state: log.warning("store not reachable yet; retrying"))
         for attempt in attempts:
             with attempt:
-                with_ttl = "version" in self.client.server_info()  # a real MongoDB
-                for name, models in self.store_cls.all_indexes(with_ttl).items():
+                on_mongodb = "version" in self.client.server_info()  # not the embedded one
+                for name, models in self.store_cls.all_indexes(on_mongodb).items():
                     create_indexes(self.db[name], models)
 
     def stop(self):

@@ -9,9 +9,10 @@ Every complaint counts, by the UTC day and month it was filed, towards:
   resolved_non_monetary), ``judged`` (closed, neither withdrawn nor rejected), ``rated``,
   ``satisfied`` (a satisfaction of 4 or 5), ``recovered`` (fen), ``responded`` and
   ``response_us`` (forwarded → responded, in microseconds);
-- the merchant's public figures (``p|<merchant>|d|<day>`` and ``…|m|<month>``), unless flagged:
+- the merchant's public figures of the month (``p|<merchant>|m|<month>``), unless flagged:
   ``total``, ``resolved``, ``judged``, ``timely``, ``timed`` (its timeliness is known) and
-  ``cat.<category>``;
+  ``cat.<category>``; they are shown for the twelve months up to this one, this one
+  included (``period_days`` says how many days that is);
 - the gauge of complaints by status (``g|status``).
 
 A period of days is read as its whole months plus the days of the months it cuts: at most
@@ -26,7 +27,7 @@ from services.complaints.analytics import parse_time, rate
 
 COUNTERS = "complaint_counters"
 REGION_LEVELS = (2, 4, 6)
-DISCLOSURE_DAYS = 365
+DISCLOSURE_MONTHS = 12
 STATUS_GAUGE = key("g", "status")
 REGULATOR_FIELDS = ("total", "handled", "resolved", "judged", "rated", "satisfied",
                     "recovered", "responded", "response_us")
@@ -59,8 +60,7 @@ def contribution(counted):
              for level in REGION_LEVELS for period, value in periods}
     if counted["status"] != "flagged":
         public = {name: n for name, n in public_counts(counted).items() if n}
-        added.update({key("p", counted["merchant"], period, value): public
-                      for period, value in periods})
+        added[key("p", counted["merchant"], "m", month)] = public
     added[STATUS_GAUGE] = {counted["status"]: 1}
     return added
 
@@ -128,10 +128,16 @@ def regulator_ranges(region_prefix, first=None, last=None):
             for period, start, end in period_ranges(first, last)]
 
 
+def disclosure_start(today):
+    """The first day of the disclosure: the first of the month eleven months before
+    ``today``'s."""
+    month = today.year * 12 + today.month - 1 - (DISCLOSURE_MONTHS - 1)
+    return date(month // 12, month % 12 + 1, 1)
+
+
 def disclosure_ranges(merchant_id, today):
-    first = today - timedelta(days=DISCLOSURE_DAYS - 1)
-    return [(prefix("p", merchant_id, period), start, end)
-            for period, start, end in period_ranges(first, today)]
+    return [(prefix("p", merchant_id, "m"), disclosure_start(today).isoformat()[:7],
+             _month_after(today).isoformat()[:7])]
 
 
 # --- figures of counter sums ------------------------------------------------------------------
@@ -190,12 +196,12 @@ def _mean_seconds(microseconds, count):
     return float(mean.quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
-def public_figures(sums):
+def public_figures(sums, today):
     """A merchant's public figures from its summed public counters."""
     by_category = {name.split(".", 1)[1]: n for name, n in sums.items()
                    if name.startswith("cat.") and n}
     return {
-        "period_days": DISCLOSURE_DAYS,
+        "period_days": (today - disclosure_start(today)).days + 1,
         "total": sums.get("total", 0),
         "resolved": sums.get("resolved", 0),
         "resolution_rate": rate(sums.get("resolved", 0), sums.get("judged", 0)),
@@ -205,7 +211,7 @@ def public_figures(sums):
 
 
 def disclosure_window_start(today):
-    return (today - timedelta(days=DISCLOSURE_DAYS - 1)).isoformat()
+    return disclosure_start(today).isoformat()
 
 
 def utc_day(moment_text):

@@ -8,11 +8,12 @@ Every list and every schedule of complaints is a range of one composite key fiel
 | ``k_consumer`` | consumer, filed_at, id | every complaint, for its consumer |
 | ``k_merchant`` | merchant, filed_at, id | every complaint, for its merchant |
 | ``k_filed`` | filed_at, id | every complaint (the hot spots' window) |
-| ``k_region2/4/6`` | province / city / county, filed_at, id | regulators' lists |
-| ``k_status2/4/6`` | status, the same | regulators' lists of one status |
+| ``k_status2/4/6`` | status, province / city / county, filed_at, id | regulators' lists |
 | ``k_public`` | merchant, filed_at, id | consented, not flagged: public summaries |
 | ``k_due`` | deadline_at, id | forwarded: the escalation scan |
 | ``k_remind`` | deadline_at, id | forwarded, not yet reminded: the reminder scan |
+
+A regulator's list of every status merges the ranges of the statuses.
 """
 from datetime import date, timedelta
 
@@ -22,6 +23,7 @@ from plumbing.keys import key, prefix, region_keys, region_prefix
 from plumbing.pagination import KeyRange
 
 FILTERS = ("status", "merchant_id", "category")
+STATUSES = ("forwarded", "responded", "mediation", "closed", "flagged")
 
 
 def keys_of(complaint):
@@ -33,7 +35,6 @@ def keys_of(complaint):
         "k_consumer": key("k_consumer", complaint["consumer"], at, complaint_id),
         "k_merchant": key("k_merchant", merchant, at, complaint_id),
         "k_filed": key("k_filed", at, complaint_id),
-        **region_keys("k_region", complaint["region"], at, complaint_id),
         **region_keys("k_status", complaint["region"], at, complaint_id, lead=(status,)),
         "k_public": key("k_public", merchant, at, complaint_id) if public else None,
         "k_due": key("k_due", complaint["deadline_at"], complaint_id) if forwarded else None,
@@ -63,37 +64,36 @@ def list_ranges(actor, query):
     ranges when no complaint can match (a merchant asking for another merchant's)."""
     start, end = filed_period(query)
     wanted = {name: query[name] for name in FILTERS if query.get(name)}
-    field, first, implied = _scope_key(actor, wanted)
-    if field is None:
-        return [], None
+    keys, implied = _scope_keys(actor, wanted)
+    ranges = [KeyRange(field, first, start, end) for field, first in keys]
     unchecked = {name: value for name, value in wanted.items() if name not in implied}
     in_scope = _scope_check(actor, implied)
     if not unchecked and in_scope is None:
-        return [KeyRange(field, first, start, end)], None
-    return [KeyRange(field, first, start, end)], lambda complaint: (
+        return ranges, None
+    return ranges, lambda complaint: (
         all(complaint.get(name) == value for name, value in unchecked.items())
         and (in_scope is None or in_scope(complaint)))
 
 
-def _scope_key(actor, wanted):
-    """(field, prefix, filters the key implies) of the narrowest key within the scope."""
+def _scope_keys(actor, wanted):
+    """([(field, prefix)], filters the keys imply) of the narrowest keys within the scope."""
     if actor.role == "consumer":
-        return "k_consumer", prefix("k_consumer", actor.sub), ()
+        return [("k_consumer", prefix("k_consumer", actor.sub))], ()
     if actor.role == "merchant":
         if wanted.get("merchant_id", actor.merchant_id) != actor.merchant_id:
-            return None, None, ()
-        return "k_merchant", prefix("k_merchant", actor.merchant_id), ("merchant_id",)
+            return [], ()
+        return [("k_merchant", prefix("k_merchant", actor.merchant_id))], ("merchant_id",)
     if actor.role == "regulator":
-        return _regulator_key(jurisdiction_of(actor), wanted)
+        return _regulator_keys(jurisdiction_of(actor), wanted)
     raise forbidden()
 
 
-def _regulator_key(jurisdiction, wanted):
+def _regulator_keys(jurisdiction, wanted):
     if "merchant_id" in wanted:
-        return ("k_merchant", prefix("k_merchant", wanted["merchant_id"]), ("merchant_id",))
-    if "status" in wanted:
-        return (*region_prefix("k_status", jurisdiction, wanted["status"]), ("status",))
-    return (*region_prefix("k_region", jurisdiction), ())
+        return [("k_merchant", prefix("k_merchant", wanted["merchant_id"]))], ("merchant_id",)
+    statuses = [wanted["status"]] if "status" in wanted else STATUSES
+    return [region_prefix("k_status", jurisdiction, status) for status in statuses], (
+        "status",)
 
 
 def _scope_check(actor, implied):

@@ -10,6 +10,7 @@ from nameko.timer import timer
 from plumbing.actors import Actor, jurisdiction_of
 from plumbing.clock import ClockProvider, to_rfc3339
 from plumbing.config import PerProcess, env_float
+from plumbing.documents import visible
 from plumbing.errors import conflict, forbidden, invalid, not_found, unavailable, validated
 from plumbing.keys import region_prefix
 from plumbing.mongo import Mongo
@@ -28,8 +29,6 @@ log = logging.getLogger(__name__)
 
 SLA_SCAN_SECONDS = env_float("COMPLAINT_SLA_SCAN_SECONDS", 60)
 HOTSPOT_SCAN_SECONDS = env_float("HOTSPOT_SCAN_SECONDS", 300)
-HIDDEN_HOTSPOT_FIELDS = ("_id", "outbox", "outbox_count", "version", "k_detected",
-                         "k_region2", "k_region4", "k_region6")
 FILING_WAIT_SECONDS = 2     # below the gateway's RPC timeout
 FILING_POLL_SECONDS = 0.1
 
@@ -207,7 +206,7 @@ class ComplaintsService(FangxinService):
         sums = self.store.counter_sums(figures.disclosure_ranges(merchant_id, today))
         summaries = self.store.public_summaries(
             merchant_id, figures.disclosure_window_start(today), analytics.SUMMARY_LIMIT)
-        return {"merchant_id": merchant_id, **figures.public_figures(sums),
+        return {"merchant_id": merchant_id, **figures.public_figures(sums, today),
                 "summaries": [analytics.public_summary(c) for c in summaries]}
 
     @rpc
@@ -227,8 +226,7 @@ class ComplaintsService(FangxinService):
         field, first = region_prefix("k_region", jurisdiction_of(actor))
         spots, next_cursor = self.store.hotspot_page(KeyRange(field, first),
                                                      query.get("cursor"), query.get("limit", 20))
-        return {"items": [{k: v for k, v in s.items() if k not in HIDDEN_HOTSPOT_FIELDS}
-                          for s in spots], "next_cursor": next_cursor}
+        return {"items": [visible(spot) for spot in spots], "next_cursor": next_cursor}
 
     # --- schedules -----------------------------------------------------------------------------
 

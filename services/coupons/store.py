@@ -2,7 +2,7 @@
 the campaign, optionally split in shards, so that claims do not all queue on one document."""
 import random
 
-from pymongo import ASCENDING, IndexModel, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from plumbing.derived import Counters, Derived
@@ -32,11 +32,13 @@ class CouponsStore(BaseStore):
         COUPONS: [
             IndexModel([("code", ASCENDING)], unique=True),
             *key_indexes(*listing.COUPON_KEY_FIELDS),
-            # what a real MongoDB would also use for operators' ad-hoc queries
-            IndexModel([("campaign_id", ASCENDING), ("status", ASCENDING)]),
         ],
         REDEMPTIONS: [IndexModel([("campaign_id", ASCENDING)])],
     }
+    MONGODB_INDEXES = {COUPONS: [IndexModel([("campaign_id", ASCENDING),
+                                              ("status", ASCENDING)]),
+                                 IndexModel([("consumer", ASCENDING), ("claimed_at",
+                                                                        DESCENDING)])]}
     OUTBOX_COLLECTIONS = (CAMPAIGNS, COUPONS, REDEMPTIONS)
     KEYS = {CAMPAIGNS: listing.campaign_keys, COUPONS: listing.coupon_keys}
     COUNTERS = Counters(listing.COUNTERS, listing.contribution)

@@ -1,7 +1,7 @@
 """Inbox messages, deliveries on the other channels, preferences, the warning audience and
 consumer warnings. Every query names one indexed field (a composite key of ``listing``, or an
 id)."""
-from pymongo import DeleteOne, ReplaceOne
+from pymongo import ASCENDING, DESCENDING, DeleteOne, IndexModel, ReplaceOne
 from pymongo.errors import DuplicateKeyError
 
 from plumbing.keys import prefix
@@ -28,6 +28,8 @@ class NotificationsStore(BaseStore):
         AUDIENCE: key_indexes("k_audience"),
         WARNINGS: key_indexes(*listing.WARNING_KEY_FIELDS),
     }
+    MONGODB_INDEXES = {MESSAGES: [IndexModel([("recipient", ASCENDING),
+                                               ("created_at", DESCENDING)])]}
     OUTBOX_COLLECTIONS = (DELIVERIES, WARNINGS)
     KEYS = {MESSAGES: listing.message_keys, DELIVERIES: listing.delivery_keys,
             WARNINGS: listing.warning_keys}

@@ -5,9 +5,7 @@ Every list and schedule of the registry is a range of one composite key field
 
 | field | key | holds |
 |---|---|---|
-| ``k_region2/4/6`` | province / city / county, created_at, id | every unit (regulators) |
-| ``k_status2/4/6`` | status, the same | every unit, by status |
-| ``k_pool2/4/6`` | pool, the same | units in a pool |
+| ``k_status2/4/6`` | status, province / city / county, created_at, id | every unit (regulators) |
 | ``k_public`` | county, name, id | certified and warned units: public search |
 | ``k_industry`` | industry, county, name, id | the same, by industry |
 | ``k_type`` | unit type, county, name, id | the same, by unit type |
@@ -16,7 +14,8 @@ Every list and schedule of the registry is a range of one composite key field
 | ``k_licence`` | earliest licence end, id | certified: the licence-expiry scan |
 | ``k_red`` / ``k_black`` | name, id | red and black lists |
 
-Public keys put the county before the name, so a search within a county is in name order, and
+A regulator's list of every status, or of a pool, merges the ranges of its statuses. Public keys
+put the county before the name, so a search within a county is in name order, and
 one within a city or province goes county by county, each in name order; a region filter of
 any level is then one range (the prefix ends inside the county part).
 """
@@ -28,21 +27,21 @@ from plumbing.actors import jurisdiction_of
 from plumbing.keys import key, prefix, region_keys, region_prefix, text_part
 from plumbing.pagination import KeyRange
 from services.registry.certification import PUBLIC_STATUSES
+from services.registry.domain import SELECTION_STATUSES
 
 GEOHASH_PRECISION = 7
-FILTERS = ("status", "pool", "industry")
+STATUSES = ("pending_onsite", "pending_county", "pending_final", "rejected", "certified",
+            "warned", "suspended", "delisted")
+POOL_STATUSES = {"selection": sorted(SELECTION_STATUSES), "cultivation": ("certified",),
+                 "star": ("certified",), "warning": ("warned",)}
 
 
 def keys_of(merchant):
-    merchant_id, region, status, pool = (merchant["_id"], merchant["region"],
-                                         merchant["status"], merchant.get("pool"))
+    merchant_id, region, status = merchant["_id"], merchant["region"], merchant["status"]
     listed = merchant["created_at"], merchant_id
     public = status in PUBLIC_STATUSES
     return {
-        **region_keys("k_region", region, *listed),
         **region_keys("k_status", region, *listed, lead=(status,)),
-        **{field: value if pool else None
-           for field, value in region_keys("k_pool", region, *listed, lead=(pool,)).items()},
         **{field: value if public else None for field, value in _public_keys(merchant).items()},
         "k_licence": _licence_key(merchant) if status == "certified" else None,
         "k_red": _named_key("k_red", merchant) if merchant.get("red_listed") else None,
@@ -81,38 +80,31 @@ def _named_key(field, merchant):
 
 
 KEY_FIELDS = tuple(keys_of({
-    "_id": "x", "region": "330106", "name": "n", "created_at": "t", "status": "certified",
-    "pool": "star", "industry": "i", "unit_type": "u", "location": {"lng": 120.0, "lat": 30.0},
+    "_id": "x", "region": "330106", "name": "n", "created_at": "t", "status": "certified", "industry": "i", "unit_type": "u", "location": {"lng": 120.0, "lat": 30.0},
     "licences": [{"valid_until": "2030-01-01"}], "red_listed": True, "black_listed": True}))
 
 
 def list_ranges(actor, query):
     """``(ranges, accept)`` of ``GET /api/v1/merchants`` for a regulator: newest applications
-    first within its jurisdiction (or the narrower ``region`` it asks for)."""
+    first within its jurisdiction (or the narrower ``region`` it asks for), of one status, of
+    the statuses of a pool, or of all."""
     within = jurisdiction_of(actor, query.get("region"))
-    if query.get("status"):
-        field, first = region_prefix("k_status", within, query["status"])
-    elif query.get("pool"):
-        field, first = region_prefix("k_pool", within, query["pool"])
-    else:
-        field, first = region_prefix("k_region", within)
-    accept = None
-    if query.get("status") and query.get("pool"):
-        accept = lambda merchant, pool=query["pool"]: merchant.get("pool") == pool
-    if query.get("industry"):
-        accept = _and(accept, lambda merchant, wanted=query["industry"]:
-                      merchant["industry"] == wanted)
-    return [KeyRange(field, first)], accept
+    statuses = [query["status"]] if query.get("status") else POOL_STATUSES.get(
+        query.get("pool"), STATUSES)
+    ranges = [KeyRange(*region_prefix("k_status", within, status)) for status in statuses]
+    wanted = {name: query[name] for name in ("pool", "industry") if query.get(name)}
+    if not wanted:
+        return ranges, None
+    return ranges, lambda merchant: all(merchant.get(name) == value
+                                        for name, value in wanted.items())
 
 
-def _and(first, second):
-    return second if first is None else (lambda document: first(document) and second(document))
+SPOT_CHECK_STATUSES = ("assigned", "completed")
 
 
 def spot_check_keys(task):
-    return {**region_keys("k_region", task["region"], task["assigned_at"], task["_id"]),
-            **region_keys("k_status", task["region"], task["assigned_at"], task["_id"],
-                          lead=(task["status"],))}
+    return region_keys("k_status", task["region"], task["assigned_at"], task["_id"],
+                       lead=(task["status"],))
 
 
 SPOT_CHECK_KEY_FIELDS = tuple(spot_check_keys({"region": "330106", "assigned_at": "t",
@@ -121,9 +113,8 @@ SPOT_CHECK_KEY_FIELDS = tuple(spot_check_keys({"region": "330106", "assigned_at"
 
 def spot_check_ranges(actor, query):
     within = jurisdiction_of(actor)
-    if query.get("status"):
-        return [KeyRange(*region_prefix("k_status", within, query["status"]))]
-    return [KeyRange(*region_prefix("k_region", within))]
+    statuses = [query["status"]] if query.get("status") else SPOT_CHECK_STATUSES
+    return [KeyRange(*region_prefix("k_status", within, status)) for status in statuses]
 
 
 def public_list_range(kind):

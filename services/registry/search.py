@@ -4,11 +4,12 @@ cells around a point in the order of their distance.
 - **Filters** pick one key of ``listing`` (industry, else unit type, else the public key), its
   prefix ending inside the county part for a region of any level; what the key does not hold is
   checked on what it returns (``accept``).
-- **Keywords**: a unit's name and address are cut into words of two characters (character
-  bigrams of every run of letters and digits, after NFKC and case folding: ``湖滨小吃`` gives
-  湖滨, 滨小, 小吃), each a posting of the unit (``search_terms``). A search reads the postings
-  of its rarest word in the same order as the public key, and keeps the units whose name or
-  address holds every part of the query.
+- **Keywords**: a unit's name and address are cut into words, each a posting of the unit
+  (``search_terms``): after NFKC and case folding, every run of letters gives its character
+  bigrams (``湖滨小吃`` gives 湖滨, 滨小, 小吃; ``kfc`` gives kf, fc) and every number of two
+  digits or more is a word of its own (``913``). A search reads the postings of its rarest
+  word in the same order as the public key, and keeps the units whose name or address holds
+  every part of the query.
 - **Nearness**: a unit is keyed by the geohash of its location; a search reads the geohash cells
   around the point nearest first and stops once no unread cell can hold a nearer unit than the
   last of its page. Its cursor is the distance and id of the last unit shown.
@@ -29,7 +30,8 @@ from plumbing.pagination import KeyRange
 EARTH_RADIUS_M = 6_371_000
 METRES_PER_DEGREE = math.pi * EARTH_RADIUS_M / 180
 CELL_PRECISION = 6          # about 1.2 km × 0.6 km
-SEGMENT = re.compile(r"[^\W_]+")
+LETTERS = re.compile(r"[^\W\d_]+")
+NUMBERS = re.compile(r"\d{2,}")
 TERMS = "search_terms"
 
 
@@ -40,24 +42,29 @@ def normalized(text):
 
 
 def segments(text):
-    """The runs of letters and digits of ``text``, normalized."""
-    return SEGMENT.findall(normalized(text))
+    """The runs of letters and the runs of digits of ``text``, normalized."""
+    return re.findall(r"[^\W\d_]+|\d+", normalized(text))
 
 
-def bigrams(segment):
-    return {segment[i:i + 2] for i in range(len(segment) - 1)}
+def bigrams(run):
+    return {run[i:i + 2] for i in range(len(run) - 1)}
 
 
 def words_of(*texts):
-    return sorted({word for text in texts for part in segments(text) for word in bigrams(part)})
+    words = set()
+    for text in texts:
+        folded = normalized(text)
+        words.update(word for run in LETTERS.findall(folded) for word in bigrams(run))
+        words.update(NUMBERS.findall(folded))
+    return sorted(words)
 
 
 def query_words(q):
-    """The words a keyword search looks up; 422 when the query has no two letters or digits
-    in a row (a single character would match too much to look up)."""
+    """The words a keyword search looks up; 422 when the query has neither two letters in a
+    row nor a number of two digits (a single character would match too much to look up)."""
     words = words_of(q)
     if not words:
-        raise invalid({"q": ["give at least two letters or digits in a row"]})
+        raise invalid({"q": ["give at least two letters in a row, or a number"]})
     return words
 
 

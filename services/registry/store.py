@@ -2,7 +2,7 @@
 of ``listing``, or an id); figures are read from counters (``counting``)."""
 import bisect
 
-from pymongo import ASCENDING, IndexModel, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from plumbing.derived import Counters, Derived, Postings
@@ -32,6 +32,9 @@ class RegistryStore(BaseStore):
         ],
         SPOT_CHECKS: key_indexes(*listing.SPOT_CHECK_KEY_FIELDS),
     }
+    MONGODB_INDEXES = {MERCHANTS: [
+        IndexModel([("status", ASCENDING), ("region", ASCENDING), ("created_at", DESCENDING)]),
+        IndexModel([("region", ASCENDING), ("industry", ASCENDING), ("name", ASCENDING)])]}
     OUTBOX_COLLECTIONS = (MERCHANTS, SPOT_CHECKS)
     KEYS = {MERCHANTS: listing.keys_of, SPOT_CHECKS: listing.spot_check_keys}
     COUNTERS = Counters(counting.COUNTERS, counting.contribution)

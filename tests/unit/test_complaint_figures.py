@@ -44,7 +44,7 @@ def public_disclosure(complaints, now):
     listed = sorted((listing.keys_of(c)["k_public"], c) for c in complaints
                     if (listing.keys_of(c)["k_public"] or "") >= since)
     shown = [analytics.public_summary(c) for _, c in reversed(listed)][:analytics.SUMMARY_LIMIT]
-    return {**figures.public_figures(sums), "summaries": shown}
+    return {**figures.public_figures(sums, today), "summaries": shown}
 
 
 # --- regulator statistics ---------------------------------------------------------------------
@@ -118,8 +118,8 @@ def test_a_complaint_forwarded_but_not_answered_has_no_response_time():
 
 # --- public disclosure ------------------------------------------------------------------------
 
-YEAR_AGO = "2025-11-21T23:59:59.999999Z"          # the 365 days end on NOW's day: just outside
-JUST_INSIDE = "2025-11-22T00:00:00.000000Z"
+YEAR_AGO = "2025-11-30T23:59:59.999999Z"   # twelve months up to NOW's, December 2025 the first
+JUST_INSIDE = "2025-12-01T00:00:00.000000Z"
 
 
 def disclosure_fixture():
@@ -143,7 +143,7 @@ def test_public_figures_count_twelve_months_without_flagged_ones():
     # d1..d5 count; resolved d1 over the closed ones not withdrawn (d1, d2); timely d1 d3 d4
     # over the 4 with known timeliness (d1 d2 d3 d4)
     assert {key: value for key, value in figures.items() if key != "summaries"} == {
-        "period_days": 365, "total": 5, "resolved": 1, "resolution_rate": 0.5,
+        "period_days": 356, "total": 5, "resolved": 1, "resolution_rate": 0.5,
         "timely_response_rate": 0.75, "by_category": {"price": 1, "quality": 4},
     }
 
@@ -191,7 +191,7 @@ def test_at_most_twenty_summaries():
 
 def test_disclosure_of_a_merchant_without_complaints():
     assert public_disclosure([], NOW) == {
-        "period_days": 365, "total": 0, "resolved": 0, "resolution_rate": None,
+        "period_days": 356, "total": 0, "resolved": 0, "resolution_rate": None,
         "timely_response_rate": None, "by_category": {}, "summaries": []}
 
 

@@ -13,9 +13,9 @@ from services.registry.search import (cells_nearest_first, distance_m, listing, 
 
 # --- words --------------------------------------------------------------------------------------
 
-def test_words_are_the_bigrams_of_each_run_of_letters_and_digits():
-    assert words_of("湖滨小吃", "西湖路 1号") == sorted(
-        {"湖滨", "滨小", "小吃", "西湖", "湖路", "1号"})
+def test_words_are_the_bigrams_of_each_run_of_letters_and_whole_numbers():
+    assert words_of("湖滨小吃", "西湖路 128号 1楼") == sorted(
+        {"湖滨", "滨小", "小吃", "西湖", "湖路", "128"})
 
 
 def test_words_fold_case_and_width():
@@ -23,7 +23,7 @@ def test_words_fold_case_and_width():
         {"kf", "fc", "co", "of", "ff", "fe", "ee"})
 
 
-@pytest.mark.parametrize("q", ["店", "a", " 店 ", "!!", "店 铺"])
+@pytest.mark.parametrize("q", ["店", "a", " 店 ", "!!", "店 铺", "1号"])
 def test_a_query_without_two_letters_in_a_row_is_422(q):
     with pytest.raises(DomainError) as caught:
         query_words(q)
@@ -50,6 +50,7 @@ def test_postings_only_for_public_units_one_per_word():
                "address": "湖滨路", "public": True}
     postings = search.postings_of(counted)
     assert set(postings) == {f"{w}|m1" for w in ("湖滨", "滨小", "小吃", "滨路")}
+    assert words_of("文三路913号") == ["913", "三路", "文三"]
     assert postings["小吃|m1"] == "k_term|小吃|330106|湖滨小吃|m1"
     assert search.postings_of({**counted, "public": False}) == {}
     assert search.word_of_posting("小吃|m1") == "小吃"
