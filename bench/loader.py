@@ -8,9 +8,11 @@ import time
 from queue import Queue
 
 from pymongo import InsertOne
+from pymongo.errors import BulkWriteError
 
 from plumbing.config import database_name
 from plumbing.derived import write_in_bulk
+from plumbing.mongo import refused_as_duplicates
 from services.complaints.store import COMPLAINTS, ComplaintsStore
 from services.coupons.store import (CAMPAIGNS, COUPONS, HOLDINGS, MERCHANTS, REDEMPTIONS,
                                     STOCK, CouponsStore)
@@ -61,11 +63,12 @@ class Pipeline:
 
 
 class Writer:
-    """Inserts documents into one collection ``BATCH`` at a time, through the pipeline."""
+    """Inserts documents into one collection ``BATCH`` at a time, through the pipeline;
+    ``keep_existing``: a document whose id a service wrote meanwhile is left as it is."""
 
-    def __init__(self, loader, db, collection):
+    def __init__(self, loader, db, collection, keep_existing=False):
         self.loader, self.collection = loader, db[collection]
-        self.pending, self.written = [], 0
+        self.pending, self.written, self.keep_existing = [], 0, keep_existing
 
     def add(self, document):
         self.pending.append(InsertOne(document))
@@ -77,8 +80,17 @@ class Writer:
             return
         batch, self.pending = self.pending, []
         self.written += len(batch)
-        self.loader.pipeline.run(lambda: write_in_bulk(self.collection, batch,
-                                                       self.loader.transactions))
+        self.loader.pipeline.run(lambda: self._write(batch))
+
+    def _write(self, batch):
+        # a transaction would take nothing of a batch with a refused document
+        transactions = None if self.keep_existing else self.loader.transactions
+        try:
+            write_in_bulk(self.collection, batch, transactions)
+        except BulkWriteError as exc:
+            if not self.keep_existing:
+                raise
+            refused_as_duplicates(exc)  # raises again for any other failure
 
 
 class Loader:
@@ -93,8 +105,8 @@ class Loader:
     def db(self, service):
         return self.client[database_name(service)]
 
-    def writer(self, service, collection):
-        return Writer(self, self.db(service), collection)
+    def writer(self, service, collection, keep_existing=False):
+        return Writer(self, self.db(service), collection, keep_existing)
 
     def bulk(self, store, collection):
         return store.DERIVED[collection].bulk(store.db, self.transactions, self.pipeline.run)
@@ -164,8 +176,11 @@ class Loader:
     def _complaints(self, programme, public, subs):
         store = ComplaintsStore(self.db("complaints"))
         bulk = self.bulk(store, COMPLAINTS)
-        writer = self.writer("complaints", COMPLAINTS)
+        writer, month = self.writer("complaints", COMPLAINTS), None
         for complaint in programme.complaints(public, subs):
+            if complaint["filed_at"][:7] != month:
+                bulk.flush()
+                month = complaint["filed_at"][:7]
             document = store.prepared(COMPLAINTS, complaint, new=True)
             writer.add(document)
             bulk.add(document)
@@ -177,7 +192,9 @@ class Loader:
         store = CouponsStore(self.db("coupons"))
         bulk = self.bulk(store, COUPONS)
         writers = {name: self.writer("coupons", name)
-                   for name in (COUPONS, HOLDINGS, REDEMPTIONS, MERCHANTS)}
+                   for name in (COUPONS, HOLDINGS, REDEMPTIONS)}
+        # the service may have heard of some of them already (a licence about to run out)
+        writers[MERCHANTS] = self.writer("coupons", MERCHANTS, keep_existing=True)
         redeemers = certified[:5000]
         for merchant in redeemers:
             writers[MERCHANTS].add(programme.merchant_copy(merchant))

@@ -53,6 +53,7 @@ CATEGORIES = ["quality", "price", "short_weight", "false_advertising", "refund_r
               "service", "safety", "contract", "other"]
 PROPOSALS = ["refund", "exchange", "repair", "compensation", "apology", "dispute"]
 DAY = timedelta(days=1)
+PENDING_EVERY = 25  # one unit in 25 awaits its on-site review
 
 
 @dataclass(frozen=True)
@@ -129,11 +130,12 @@ class Programme:
         weights = [4 if code[2:4] == "01" else 1 for code, _ in self.counties]
         reviewer = Actor(sub="bench-regulator", role="regulator", region=f"{PROVINCE}0000",
                          level="province")
+        county_seat = dict(self.counties)[self.world.county]
+        self.world.seat = county_seat
         for n in range(self.sizes.units):
             region, seat = self.chance.choices(self.counties, weights)[0]
-            if n == 0:
-                region, seat = self.world.county, self.counties[2][1]
-                self.world.seat = seat
+            if n == 0 or n % PENDING_EVERY == 3:  # the busiest unit, and applications to review
+                region, seat = self.world.county, county_seat
             yield self._merchant(n, region, seat, reviewer)
 
     def _merchant(self, n, region, seat, reviewer):
@@ -163,10 +165,9 @@ class Programme:
         created = self.at(chance.uniform(30, 730))
         merchant = domain.new_merchant(f"u{n:07d}", application, [], "owner", created)
         merchant["spot_draw"] = f"{chance.getrandbits(32):08x}"
-        roll = chance.random()
-        if roll < 0.04:
-            if region == self.world.county:
-                _keep(self.world.pending_units, merchant["_id"])
+        roll = 0.5 if n == 0 else chance.random()  # the busiest unit is plainly certified
+        if n % PENDING_EVERY == 3:
+            _keep(self.world.pending_units, merchant["_id"])
             return merchant
         for stage in ("onsite", "county", "final"):
             merchant.update(certification.review(merchant, reviewer, stage, "pass", "合格",
@@ -199,18 +200,22 @@ class Programme:
         recent open ones with running deadlines, and flagged ones; one merchant with a lot.
         ``merchants``: (id, name, region, industry) of public units."""
         self.world.big_merchant = merchants[0][0]
-        self.world.big_merchant_complaint = "c00000000"
         self.world.busy_consumer = consumer_subs[0]
         big = self.sizes.big_merchant_complaints
-        for n in range(self.sizes.complaints):
-            merchant = merchants[0] if n < big else merchants[
-                int(len(merchants) * self.chance.random() ** 2)]
+        # oldest first, so that the counters of a month are all made while it is loaded
+        ages = sorted((self.chance.uniform(0, 364) for _ in range(self.sizes.complaints)),
+                      reverse=True)
+        for n, days_ago in enumerate(ages):
+            merchant = merchants[0] if n % (self.sizes.complaints // big or 1) == 0 else \
+                merchants[int(len(merchants) * self.chance.random() ** 2)]
             consumer = consumer_subs[0] if n % 5000 == 1 else self.chance.choice(consumer_subs)
-            yield self._complaint(n, merchant, consumer)
+            complaint = self._complaint(n, merchant, consumer, days_ago)
+            if merchant is merchants[0] and self.world.big_merchant_complaint is None:
+                self.world.big_merchant_complaint = complaint["_id"]
+            yield complaint
 
-    def _complaint(self, n, merchant, consumer):
+    def _complaint(self, n, merchant, consumer, days_ago):
         chance, settings = self.chance, self.settings
-        days_ago = chance.uniform(0, 364)
         filed = self.at(days_ago)
         merchant_id, name, region, industry = merchant
         standing = {"merchant_id": merchant_id, "name": name, "region": region,

@@ -49,13 +49,15 @@ from plumbing.config import amqp_uri, database_name  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
-CALLS = int(os.environ.get("BENCH_SCALE_CALLS", "40"))
+CALLS = int(os.environ.get("BENCH_SCALE_CALLS", "100"))
 IDLE_SECONDS = float(os.environ.get("BENCH_IDLE_SECONDS", "60"))
 SCHEDULES = {"complaints": ("watch_deadlines", "find_hotspots"), "registry": ("scan",),
              "coupons": ("keep_time", "reconcile_stock"), "notifications": ("retry_deliveries",)}
 # the default intervals of those schedules (README "Configuration")
 INTERVALS = {"watch_deadlines": 60, "find_hotspots": 300, "scan": 60, "keep_time": 30,
              "reconcile_stock": 30, "retry_deliveries": 5}
+PAGE = 25  # more than a page of 20 of every list the small world fills
+SMALL_WORLD_UNITS = 110 + 2 * PAGE  # a page of 100 in the county, and the red and black lists
 TARGETS = {"route_p99_ms": 300, "route_p99_vs_empty": 3.0, "idle_schedule_core_pct": 5.0,
            "settlement_seconds": 10, "warning_seconds": 600, "process_mb": 150}
 UNTHROTTLED = {"RATE_LIMIT_CLAIMS_PER_IP": "off", "RATE_LIMIT_PUBLIC_PER_IP": "off",
@@ -76,40 +78,73 @@ class ScaleBench:
     # --- the two worlds ------------------------------------------------------------------------
 
     def small_world(self):
-        """A few units, complaints, a campaign with claims and redemptions, a warning: enough
-        for every route to answer something."""
+        """A few hundred documents made through the API, enough to fill every page the routes
+        read (a page of 100 units, 20 complaints of a merchant, of a city in mediation, red
+        and black lists, deliveries): the two phases then compare pages of the same sizes,
+        and what differs is the size of the stores."""
         api = self.api
-        units = scenarios.certified_units(api, 12)
+        units = scenarios.certified_units(api, SMALL_WORLD_UNITS)
         unit, owner, _ = units[0]
         county, city = "330106", "330100"
-        pending = []
-        for n in range(CALLS + 2):
-            merchant_id = f"scale-pending-{n}"
-            api.call("POST", "/api/v1/merchants", api.token(
-                role="merchant", sub=f"{merchant_id}-owner", merchant_id=merchant_id),
-                json=new_application(n, county))
-            pending.append(merchant_id)
-        busy = "scale-busy-consumer"
-        complaints = [api.call("POST", "/api/v1/complaints", api.token(
-            role="consumer", sub=busy if n < 3 else f"scale-c-{n}"), json={
-                "merchant_id": unit if n % 2 else units[n % 12][0], "category":
-                ["quality", "price", "service"][n % 3], "title": "质量问题",
-                "description": "买到的商品有问题", "amount_fen": 1000,
-                "occurred_on": "2026-11-20", "evidence_urls": [], "contact_phone": "13912345678",
-                "public_consent": True}) for n in range(20)]
+        api.call("PUT", "/api/v1/me/preferences", owner, json={
+            "locale": "zh-CN", "region": None, "contacts": {"email": "shop@scale.test"},
+            "opt_out": {}})
+        pending = self._applications(county)
+        busy, complaints = "scale-busy-consumer", self._complaints(units, unit, owner)
+        self._lists(units, city)
         operator = api.token(role="operator", sub="scale-operator")
         voucher, codes, claimer = self._campaign_with_claims(operator, units)
         fresh = self._campaign(operator, stock=10 * CALLS)
         warning = self._warning(city)
         credit_codes = [api.call("GET", f"/api/v1/merchants/{m}", owner_token)["credit_code"]
-                        for m, owner_token, _ in units]
+                        for m, owner_token, _ in units[:50]]
         return Handles(
             api=api, county=county, city=city, seat=(120.13, 30.28), keyword="压测商户",
             unit=unit, store_codes=[code for _, _, code in units],
-            complaint=complaints[0]["complaint_id"], busy_consumer=busy, pending_units=pending,
+            complaint=complaints[0], busy_consumer=busy, pending_units=pending,
             credit_codes=credit_codes, voucher_campaign=voucher, claim_campaign=fresh,
             redeemable_codes=codes, redeeming_merchant=units[1][0],
             consumer_with_coupons=claimer, warning=warning)
+
+    def _applications(self, county):
+        pending = []
+        for n in range(CALLS + 2):
+            merchant_id = f"scale-pending-{n}"
+            self.api.call("POST", "/api/v1/merchants", self.api.token(
+                role="merchant", sub=f"{merchant_id}-owner", merchant_id=merchant_id),
+                json=new_application(n, county))
+            pending.append(merchant_id)
+        return pending
+
+    def _complaints(self, units, unit, owner):
+        """Complaints against ``unit`` (a page of them, three by one consumer) and a page of
+        them in mediation."""
+        api, ids = self.api, []
+        for n in range(2 * PAGE):
+            filer = "scale-busy-consumer" if n < 3 else f"scale-c-{n}"
+            token = api.token(role="consumer", sub=filer)
+            complaint = api.call("POST", "/api/v1/complaints", token, json={
+                "merchant_id": unit, "category": ["quality", "price", "service"][n % 3],
+                "title": "质量问题", "description": "买到的商品有问题", "amount_fen": 1000,
+                "occurred_on": "2026-11-20", "evidence_urls": [],
+                "contact_phone": "13912345678", "public_consent": True})
+            ids.append(complaint["complaint_id"])
+            if n >= PAGE:  # answered, the answer refused: in mediation
+                path = f"/api/v1/complaints/{complaint['complaint_id']}"
+                api.call("POST", f"{path}/responses", owner, json={
+                    "proposal": "apology", "message": "抱歉"})
+                api.call("POST", f"{path}/decision", token, json={"accept": False,
+                                                                  "comment": "不满意"})
+        return ids
+
+    def _lists(self, units, city):
+        """A page of the red list and one of the black list."""
+        regulator = self.api.token(role="regulator", sub="scale-city", region=city,
+                                   level="city")
+        for n, (merchant_id, _, _) in enumerate(units[-2 * PAGE:]):
+            self.api.call("POST", f"/api/v1/merchants/{merchant_id}/actions", regulator,
+                          json={"action": "red_list" if n < PAGE else "black_list",
+                                "reason": "规模测试"})
 
     def _campaign(self, operator, stock):
         body = {"name": "规模测试券", "kind": "voucher", "face_value_fen": 1000,
@@ -124,20 +159,22 @@ class ScaleBench:
         return campaign["campaign_id"]
 
     def _campaign_with_claims(self, operator, units):
-        campaign = self._campaign(operator, stock=200 + 2 * CALLS)
+        """A campaign with a page of merchants that redeemed its coupons, and codes left."""
+        campaign = self._campaign(operator, stock=2 * CALLS + 2 * PAGE)
         codes, claimer = [], None
-        for n in range(2 * CALLS + 20):
+        for n in range(2 * CALLS + 2 * PAGE):
             sub = f"scale-holder-{n}"
             coupon = self.api.call("POST", f"/api/v1/campaigns/{campaign}/claims",
                                    self.api.token(role="consumer", sub=sub), json={},
                                    headers={"Idempotency-Key": f"k{n}"})
             codes.append(coupon["code"])
             claimer = claimer or sub
-        merchant = self.api.token(role="merchant", sub="m-owner", merchant_id=units[2][0])
-        for code in codes[:20]:
-            self.api.call("POST", "/api/v1/redemptions", merchant,
-                          json={"code": code, "order_amount_fen": 20_000})
-        return campaign, codes[20:], claimer
+        for n, code in enumerate(codes[:2 * PAGE]):
+            merchant_id = units[2 + n % (2 * PAGE)][0]
+            self.api.call("POST", "/api/v1/redemptions", self.api.token(
+                role="merchant", sub=f"{merchant_id}-owner", merchant_id=merchant_id),
+                json={"code": code, "order_amount_fen": 20_000})
+        return campaign, codes[2 * PAGE:], claimer
 
     def _warning(self, region):
         regulator = self.api.token(role="regulator", sub="scale-city", region=region,
@@ -358,7 +395,13 @@ def main():
             print(f"not ready; logs in {stack.logs_dir}", file=sys.stderr)
             return 1
         bench = ScaleBench(stack, vhost, amqp)
-        bench.run()
+        try:
+            bench.run()
+        except Exception as exc:  # noqa: BLE001  (what was measured is written all the same)
+            bench.result["broken"].append(f"the bench failed: {exc!r}"[:500])
+            raise
+        finally:
+            write(bench.result)
     finally:
         stack.stop_all()
         if vhost:

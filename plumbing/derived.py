@@ -230,11 +230,16 @@ class Postings:
             state["entries"].append(InsertOne({"_id": entry, KEY_FIELD: k}))
             state["counts"].add({self.word_of(entry): {"n": 1}})
         if len(state["entries"]) >= BULK_FLUSH:
-            self.finish_bulk(state, bulk)
+            self._write_entries(state, bulk)
+        if len(state["counts"]) >= BULK_FLUSH * 10:  # words are few: counted whole at the end
+            state["counts"].flush_in_bulk(bulk.db[self.counts], bulk.client, bulk.run)
 
-    def finish_bulk(self, state, bulk):
+    def _write_entries(self, state, bulk):
         entries, state["entries"] = state["entries"], []
         bulk.run(lambda: write_in_bulk(bulk.db[self.collection], entries, bulk.client))
+
+    def finish_bulk(self, state, bulk):
+        self._write_entries(state, bulk)
         state["counts"].flush_in_bulk(bulk.db[self.counts], bulk.client, bulk.run)
 
     def word_counts(self, db, words):
@@ -304,8 +309,8 @@ class Derived:
 
     def bulk(self, db, client=None, run=None):
         """Adds the derived data of documents stored in bulk (``add``), in a few large writes
-        (``finish``), in transactions when ``client`` is given, each through ``run(write)``
-        when given."""
+        (when it has grown, at ``flush`` and at ``finish``), in transactions when ``client`` is
+        given, each through ``run(write)`` when given."""
         return Bulk(self, db, client, run)
 
     def rebuild(self, db, collection):
@@ -336,9 +341,13 @@ class Bulk:
             part.add_to_bulk(state, _snapshot_of(text), self)
         return text
 
-    def finish(self):
+    def flush(self):
+        """Writes what was added so far (a loader of documents in time order flushes at each
+        new month, so that every counter it writes is new and inserted whole)."""
         for part, state in zip(self.derived.parts, self.states):
             part.finish_bulk(state, self)
+
+    finish = flush
 
 
 def pending_index():

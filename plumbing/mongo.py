@@ -26,11 +26,20 @@ INDEX_OPTIONS_CONFLICT, INDEX_KEY_SPECS_CONFLICT = 85, 86
 RELAY_STOP_SECONDS = 5
 
 
-def inserted(collection, documents):
+def inserted(collection, documents, transactions=None):
     """Inserts ``documents`` in one round trip, skipping those whose ``_id`` (or another unique
-    key) is taken: the indexes of the documents inserted."""
+    key) is taken: the indexes of the documents inserted. With ``transactions`` (a client whose
+    store has them) a batch goes in one transaction first: the embedded store inserts several
+    times faster so; a taken id aborts it, and the batch goes in again without."""
     if not documents:
         return []
+    if transactions is not None:
+        try:
+            with transactions.start_session() as session, session.start_transaction():
+                collection.insert_many(documents, ordered=False, session=session)
+            return list(range(len(documents)))
+        except BulkWriteError:
+            pass
     try:
         collection.insert_many(documents, ordered=False)
         return list(range(len(documents)))
@@ -54,13 +63,33 @@ def key_indexes(*fields):
     return [IndexModel([(field, ASCENDING)], sparse=True) for field in fields]
 
 
-def count_up_to(collection, ids, limit, field="count", stamps=None):
+def count_up_to(collection, ids, limit, field="count", stamps=None, transactions=None):
     """Counts one more in the document of each id (an id may come more than once) unless that
-    would pass ``limit``, in one round trip: for each, whether it was counted. ``stamps``:
-    fields set with the count (``plumbing.retention.stamp``), by id."""
+    would pass ``limit``: for each, whether it was counted. ``stamps``: fields set with the
+    count (``plumbing.retention.stamp``), by id. Most counts are first ones (a consumer's first
+    claim, first warning of the day): each id's first count is an insert, all of them in one
+    round trip (``inserted``); only what is left takes conditional upserts."""
     if not ids:
         return []
     stamps = stamps or {}
+    first = {}
+    for n, i in enumerate(ids):
+        first.setdefault(i, n)
+    news = list(first)
+    counted = [False] * len(ids)
+    for made in inserted(collection, [{"_id": i, field: 1, **stamps.get(i, {})} for i in news],
+                         transactions):
+        counted[first[news[made]]] = True
+    rest = [n for n in range(len(ids)) if not counted[n]]
+    for n, ok in zip(rest, _count_existing(collection, [ids[n] for n in rest], limit, field,
+                                           stamps)):
+        counted[n] = ok
+    return counted
+
+
+def _count_existing(collection, ids, limit, field, stamps):
+    if not ids:
+        return []
     writes = [UpdateOne({"_id": i, field: {"$lt": limit}},
                         {"$inc": {field: 1}, **({"$set": stamps[i]} if i in stamps else {})},
                         upsert=True) for i in ids]
@@ -91,9 +120,12 @@ class BaseStore:
     RETENTION = ()  # plumbing.retention.Retention of the store's own bookkeeping
     MONGODB_INDEXES = {}  # indexes made on a real MongoDB only (``all_indexes``)
 
-    def __init__(self, db, relay=None):
+    def __init__(self, db, relay=None, transactions=None):
         self.db = db
         self._relay = relay
+        # a client whose store has transactions (the embedded one, a replica set): batches of
+        # inserts go in one, which the embedded store makes several times faster
+        self.transactions = transactions
 
     def prepared(self, collection, document, new=False):
         """``document`` with its keys as its fields now say, and, for a collection with
@@ -253,6 +285,15 @@ class BaseStore:
         return indexes
 
 
+def has_transactions(client):
+    """The embedded store has transactions; a MongoDB has them as a replica set or behind
+    mongos, not as a standalone server."""
+    if "version" not in client.server_info():
+        return True
+    hello = client.admin.command("hello")
+    return bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
+
+
 def create_indexes(collection, models):
     """Creates the indexes; a TTL index whose age changed since it was made is given the new
     age (MongoDB refuses to make it again with other options)."""
@@ -330,6 +371,7 @@ class Mongo(DependencyProvider):
                 on_mongodb = "version" in self.client.server_info()  # not the embedded one
                 for name, models in self.store_cls.all_indexes(on_mongodb).items():
                     create_indexes(self.db[name], models)
+                self.store.transactions = self.client if has_transactions(self.client) else None
 
     def stop(self):
         """Lets the relay finish its pass (the container kills what is still running after

@@ -17,9 +17,10 @@ import heapq
 from dataclasses import dataclass
 
 from plumbing.errors import invalid
-from plumbing.keys import upper_bound
+from plumbing.keys import prefix, upper_bound
 
 MAX_LIMIT = 100
+DUE_BATCH = 500
 SCAN_BUDGET = 1000
 MAX_CURSOR_BYTES = 360
 CURSOR_FORMAT = "k1:"  # what a cursor of these lists starts with, before its suffix
@@ -94,6 +95,14 @@ def page_by_key(collection, ranges, cursor=None, limit=20, *, descending=True, a
         if scanned >= budget:
             return [d for _, d in taken], encode_cursor(last)
     return [d for _, d in taken], None
+
+
+def due(collection, field, until, limit=DUE_BATCH, projection=None):
+    """What a schedule has to do: the documents whose key ``field`` (``<field>|<time>|…``)
+    holds a time before ``until`` (up to it, when ``until`` ends with ``}``), earliest first,
+    ``limit`` of them."""
+    found = KeyRange(field, prefix(field), end=until).query()
+    return list(collection.find(found, projection).sort(field, 1).limit(limit))
 
 
 def _read(collection, key_range, after, batch, descending, projection, resolve):

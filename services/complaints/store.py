@@ -6,7 +6,7 @@ from pymongo.errors import DuplicateKeyError
 from plumbing.derived import Counters, Derived
 from plumbing.keys import key, prefix, region_keys
 from plumbing.mongo import BaseStore, key_indexes
-from plumbing.pagination import KeyRange, page_by_key
+from plumbing.pagination import KeyRange, due, page_by_key
 from plumbing.retention import DAY, Retention, stamp
 from services.complaints import figures, listing
 
@@ -15,7 +15,6 @@ FILING_CLAIMS = "filing_claims"
 HOTSPOTS = "hotspots"
 THRESHOLD_REPORTS = "threshold_reports"
 NO_OUTBOX = {"outbox": 0}
-SCHEDULE_BATCH = 500
 
 
 def hotspot_keys(spot):
@@ -73,17 +72,12 @@ class ComplaintsStore(BaseStore):
         """Every complaint filed since ``since`` (the hot spots' two windows), ``fields`` only."""
         return self._filed_since("k_filed", [], since, {name: 1 for name in fields})
 
-    def _due(self, field, until):
-        due = KeyRange(field, prefix(field), end=until)
-        return list(self.db[COMPLAINTS].find(due.query(), NO_OUTBOX).sort(field, 1)
-                    .limit(SCHEDULE_BATCH))
-
     def overdue(self, now):
         """Forwarded complaints whose deadline has passed (a batch, oldest deadline first)."""
-        return self._due("k_due", now)
+        return due(self.db[COMPLAINTS], "k_due", now, projection=NO_OUTBOX)
 
     def due_for_reminder(self, until):
-        return self._due("k_remind", until)
+        return due(self.db[COMPLAINTS], "k_remind", until, projection=NO_OUTBOX)
 
     def public_summaries(self, merchant_id, since, limit):
         complaints, _ = page_by_key(self.db[COMPLAINTS], [KeyRange(

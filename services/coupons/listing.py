@@ -3,7 +3,7 @@
 | field | key | holds |
 |---|---|---|
 | campaigns ``k_status`` | status, created_at, id | every campaign, by status |
-| campaigns ``k_closed`` | updated_at, id | ended and cancelled ones (the reconciler's recent ones) |
+| campaigns ``k_closed`` | updated_at, id | ended and cancelled ones (the reconciler's) |
 | coupons ``k_consumer`` | consumer, claimed_at, id | coupons, for their consumer |
 | coupons ``k_expiry`` | expires_at, id | active coupons: the expiry scan |
 | coupons ``k_expiring`` | expires_at, id | active coupons not yet warned of their expiry |

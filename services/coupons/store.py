@@ -10,7 +10,7 @@ from plumbing.idempotency import IDEMPOTENT_REQUESTS
 from plumbing.keys import prefix
 from plumbing.mongo import BaseStore, count_up_to, key_indexes
 from plumbing.outbox import update_with_events
-from plumbing.pagination import KeyRange, page_by_key
+from plumbing.pagination import DUE_BATCH, KeyRange, due, page_by_key
 from services.coupons import listing, units
 
 CAMPAIGNS = "campaigns"
@@ -22,7 +22,7 @@ MERCHANTS = "merchants"
 REQUESTS = IDEMPOTENT_REQUESTS.collection
 NO_OUTBOX = {"outbox": 0}
 ISSUED = list(units.ISSUED_STATUSES)
-SCHEDULE_BATCH = 500
+SCHEDULE_BATCH = DUE_BATCH
 
 
 class CouponsStore(BaseStore):
@@ -137,7 +137,7 @@ class CouponsStore(BaseStore):
         """Counts one more claim for each consumer (a consumer may come more than once) unless
         it would pass ``limit``, in one round trip: for each, whether it was counted."""
         return count_up_to(self.db[HOLDINGS], [_holding(campaign_id, c) for c in consumers],
-                           limit)
+                           limit, transactions=self.transactions)
 
     def give_back_holdings(self, campaign_id, consumers):
         if consumers:
@@ -193,18 +193,13 @@ class CouponsStore(BaseStore):
                 for merchant_id, counter in zip(ids, counters)]
         return rows, next_cursor
 
-    def _due(self, field, until):
-        due = KeyRange(field, prefix(field), end=until)
-        return list(self.db[COUPONS].find(due.query(), NO_OUTBOX).sort(field, 1)
-                    .limit(SCHEDULE_BATCH))
-
     def coupons_expired_by(self, now):
         """Active coupons whose expiry has passed (a batch, earliest first)."""
-        return self._due("k_expiry", now)
+        return due(self.db[COUPONS], "k_expiry", now, projection=NO_OUTBOX)
 
     def coupons_expiring_by(self, until):
         """Active coupons not yet warned that expire by ``until`` (a batch, earliest first)."""
-        return self._due("k_expiring", until)
+        return due(self.db[COUPONS], "k_expiring", until, projection=NO_OUTBOX)
 
     def insert_redemption(self, redemption, events):
         self.insert_with_events(REDEMPTIONS, redemption, events)

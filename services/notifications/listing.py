@@ -5,7 +5,7 @@ ranges each list reads; free of I/O.
 |---|---|---|
 | messages ``k_inbox`` | recipient, created_at, id | every message, for its inbox |
 | messages ``k_unread`` | the same | unread messages |
-| messages ``k_region2/4/6`` | province / city / county, created_at, id | ``region:<code>`` messages |
+| messages ``k_region2/4/6`` | province / city / county, created_at, id | to ``region:<code>`` |
 | deliveries ``k_recipient`` | recipient, created_at, id | every delivery |
 | deliveries ``k_retry`` | next_attempt_at, id | pending deliveries: the retry scan |
 | warnings ``k_code`` | region code, published_at, id | published warnings, by their code |

@@ -4,9 +4,8 @@ id)."""
 from pymongo import ASCENDING, DESCENDING, DeleteOne, IndexModel, ReplaceOne
 from pymongo.errors import DuplicateKeyError
 
-from plumbing.keys import prefix
 from plumbing.mongo import BaseStore, count_up_to, inserted, key_indexes
-from plumbing.pagination import KeyRange, page_by_key
+from plumbing.pagination import due, page_by_key
 from plumbing.retention import DAY, Retention, stamp
 from services.notifications import listing
 
@@ -44,7 +43,8 @@ class NotificationsStore(BaseStore):
     def add_messages(self, messages):
         """Stores messages in one round trip, skipping those whose id exists: for each,
         whether it was new."""
-        new = set(inserted(self.db[MESSAGES], [self.prepared(MESSAGES, m) for m in messages]))
+        new = set(inserted(self.db[MESSAGES], [self.prepared(MESSAGES, m) for m in messages],
+                           self.transactions))
         return [i in new for i in range(len(messages))]
 
     def remove_messages(self, message_ids):
@@ -68,7 +68,7 @@ class NotificationsStore(BaseStore):
         ``per_day``: for each, whether it was counted."""
         ids = [f"{r}|{day}" for r in recipients]
         return count_up_to(self.db[WARNING_DAYS], ids, per_day,
-                           stamps={i: stamp(now, i) for i in ids})
+                           stamps={i: stamp(now, i) for i in ids}, transactions=self.transactions)
 
     # --- deliveries on email, SMS and WeChat --------------------------------------------------
 
@@ -95,9 +95,7 @@ class NotificationsStore(BaseStore):
         self.update_where(DELIVERIES, delivery, {}, fields, events)
 
     def due_deliveries(self, now):
-        due = KeyRange("k_retry", prefix("k_retry"), end=now + "}")
-        return list(self.db[DELIVERIES].find(due.query(), NO_OUTBOX).sort("k_retry", 1)
-                    .limit(RETRY_BATCH))
+        return due(self.db[DELIVERIES], "k_retry", now + "}", RETRY_BATCH, NO_OUTBOX)
 
     def deliveries_of(self, recipient, cursor, limit):
         return page_by_key(self.db[DELIVERIES], [listing.deliveries_range(recipient)], cursor,

@@ -80,7 +80,8 @@ def _named_key(field, merchant):
 
 
 KEY_FIELDS = tuple(keys_of({
-    "_id": "x", "region": "330106", "name": "n", "created_at": "t", "status": "certified", "industry": "i", "unit_type": "u", "location": {"lng": 120.0, "lat": 30.0},
+    "_id": "x", "region": "330106", "name": "n", "created_at": "t", "status": "certified",
+    "industry": "i", "unit_type": "u", "location": {"lng": 120.0, "lat": 30.0},
     "licences": [{"valid_until": "2030-01-01"}], "red_listed": True, "black_listed": True}))
 
 

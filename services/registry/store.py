@@ -10,7 +10,8 @@ from plumbing.errors import conflict
 from plumbing.keys import key, prefix
 from plumbing.mongo import BaseStore, key_indexes
 from plumbing.outbox import new_document_with_events, update_with_events
-from plumbing.pagination import KeyRange, clamped, decode_cursor, encode_cursor, page_by_key
+from plumbing.pagination import (KeyRange, clamped, decode_cursor, due, encode_cursor,
+                                 page_by_key)
 from plumbing.retention import DAY, Retention, stamp
 from services.registry import counting, listing, search
 
@@ -19,7 +20,6 @@ ABNORMAL_LIST = "abnormal_list"
 SPOT_CHECKS = "spot_checks"
 RATINGS = "ratings"
 NO_OUTBOX = {"outbox": 0}
-SCHEDULE_BATCH = 500
 NEAR_SCAN_BUDGET = 2000
 
 
@@ -80,9 +80,7 @@ class RegistryStore(BaseStore):
     def with_licence_until(self, latest_date):
         """Certified units with some licence valid until ``latest_date`` or earlier (a batch,
         earliest first)."""
-        due = KeyRange("k_licence", prefix("k_licence"), end=latest_date + "}")
-        return list(self.db[MERCHANTS].find(due.query(), NO_OUTBOX).sort("k_licence", 1)
-                    .limit(SCHEDULE_BATCH))
+        return due(self.db[MERCHANTS], "k_licence", latest_date + "}", projection=NO_OUTBOX)
 
     def count_by_status(self):
         gauge = self.db[counting.COUNTERS].find_one({"_id": counting.STATUS_GAUGE}) or {}
