@@ -4,18 +4,54 @@ import json
 import os
 import platform
 import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from devtools.stack import ROOT
+from devtools.broker import create_vhost, delete_vhost, with_vhost
+from devtools.stack import PROCESSES, ROOT, Stack
+from plumbing.config import amqp_uri
 
 RESULTS = Path(os.environ.get("BENCH_RESULTS_DIR") or ROOT / "bench" / "results")
 PROCS, THREADS = 4, 8  # 32 concurrent clients in every scenario, the same client everywhere
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def bench_system(tag, env):
+    """The whole system as ``make run`` starts it, for one bench run: on free ports, in
+    databases (``MONGO_DB_PREFIX``) and a RabbitMQ vhost of its own, so that two runs never
+    share; ``(stack, folder, vhost, amqp uri)``, stopped and its vhost deleted afterwards."""
+    prefix = f"{tag}_{int(time.time())}_{os.getpid()}_"
+    folder = Path(tempfile.mkdtemp(prefix=f"fangxin-{tag}-"))
+    vhost = create_vhost(prefix.rstrip("_"))
+    amqp = with_vhost(amqp_uri(), vhost) if vhost else amqp_uri()
+    os.environ["DEV_AUTH"] = "1"  # the stack's gateway and the bench's own token signing
+    os.environ["MONGO_DB_PREFIX"] = prefix  # what the bench itself writes goes there too
+    stack = Stack(folder / "stack", env={"MONGO_DB_PREFIX": prefix, "AMQP_URI": amqp, **env},
+                  ports={name: free_port() for name in PROCESSES}, store_port=free_port())
+    try:
+        stack.start()
+        print("starting the store, the services and the gateway ...", flush=True)
+        if not stack.wait_ready(90):
+            raise RuntimeError(f"the system is not ready; logs in {stack.logs_dir}")
+        yield stack, folder, vhost, amqp
+    finally:
+        stack.stop_all()
+        if vhost:
+            delete_vhost(vhost)
 
 
 def percentile(values, p):

@@ -13,23 +13,18 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 import json  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
-import socket  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections import defaultdict  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 from pymongo import MongoClient  # noqa: E402
 
 from bench import scenarios  # noqa: E402
-from bench.measure import (RESULTS, CpuMeter, Profiles, interleaved_load, machine,  # noqa: E402
-                           memory_mb, ratio, timed_load)
-from devtools.broker import create_vhost, delete_vhost, messages_in, with_vhost  # noqa: E402
-from devtools.stack import PROCESSES, Stack  # noqa: E402
+from bench.measure import (RESULTS, CpuMeter, Profiles, bench_system,  # noqa: E402
+                           interleaved_load, machine, memory_mb, ratio, timed_load)
+from devtools.broker import messages_in  # noqa: E402
 from devtools.waiting import poll  # noqa: E402
-from plumbing.config import amqp_uri  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 # the issue's sizes; BENCH_SCALE=0.1 runs a tenth of each, for trying changes quickly
@@ -49,12 +44,6 @@ UNTHROTTLED = {"RATE_LIMIT_CLAIMS_PER_IP": "off", "RATE_LIMIT_PUBLIC_PER_IP": "o
 # in the middle of a measurement (steady traffic recomposes a page now and then, never all at
 # once): the bench keeps them long enough to measure both formats on one composition
 PAGES_KEPT = {"STORE_PAGE_CACHE_SECONDS": "120"}
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Bench:
@@ -249,28 +238,10 @@ def main():
     if ONLY == "scale":  # BENCH_ONLY=scale make bench: the seed-scale bench (bench/scale.py)
         from bench import scale
         return scale.main()
-    prefix = f"bench_{int(time.time())}_{os.getpid()}_"  # two runs at once never share
-    folder = Path(tempfile.mkdtemp(prefix="fangxin-bench-"))
-    vhost = create_vhost(prefix.rstrip("_"))  # the bench's own: its queues, nobody else's
-    os.environ["DEV_AUTH"] = "1"  # the stack's gateway and the bench's own token signing
-    env = {"MONGO_DB_PREFIX": prefix, **UNTHROTTLED, **PAGES_KEPT}
-    if vhost:
-        env["AMQP_URI"] = with_vhost(amqp_uri(), vhost)
-    stack = Stack(folder / "stack", env=env, ports={name: free_port() for name in PROCESSES},
-                  store_port=free_port())
     started = time.monotonic()
-    try:
-        stack.start()
-        print("starting the store, the services and the gateway ...", flush=True)
-        if not stack.wait_ready(90):
-            print(f"not ready; logs in {stack.logs_dir}", file=sys.stderr)
-            return 1
+    with bench_system("bench", {**UNTHROTTLED, **PAGES_KEPT}) as (stack, folder, vhost, _):
         bench = Bench(stack, folder, vhost)
         broken = bench.run()
-    finally:
-        stack.stop_all()
-        if vhost:
-            delete_vhost(vhost)
     bench.result["bench_seconds"] = round(time.monotonic() - started, 1)
     write(bench.result)
     print_table(bench.result)

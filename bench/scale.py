@@ -28,10 +28,8 @@ import json  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from datetime import datetime, timedelta, timezone  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import requests  # noqa: E402
 from nameko.standalone.rpc import ServiceRpcProxy  # noqa: E402
@@ -39,14 +37,13 @@ from pymongo import MongoClient  # noqa: E402
 
 from bench import scenarios  # noqa: E402
 from bench.loader import Loader  # noqa: E402
-from bench.measure import RESULTS, CpuMeter, cpu_seconds, machine, memory_mb  # noqa: E402
+from bench.measure import (RESULTS, CpuMeter, bench_system, cpu_seconds, machine,  # noqa: E402
+                           memory_mb)
 from bench.programme import Programme, Sizes, now_utc  # noqa: E402
 from bench.scale_routes import READS, WRITES, Handles, new_application  # noqa: E402
-from devtools.broker import create_vhost, delete_vhost, messages_in, with_vhost  # noqa: E402
-from devtools.stack import PROCESSES, Stack  # noqa: E402
+from devtools.broker import messages_in  # noqa: E402
 from devtools.waiting import poll  # noqa: E402
-from plumbing.config import amqp_uri, database_name  # noqa: E402
-from tests.conftest import free_port  # noqa: E402
+from plumbing.config import database_name  # noqa: E402
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 CALLS = int(os.environ.get("BENCH_SCALE_CALLS", "100"))
@@ -377,23 +374,8 @@ def _percentile(values, p):
 
 
 def main():
-    prefix = f"scale_{int(time.time())}_{os.getpid()}_"
-    folder = Path(tempfile.mkdtemp(prefix="fangxin-scale-"))
-    vhost = create_vhost(prefix.rstrip("_"))
-    os.environ["DEV_AUTH"] = "1"
-    os.environ["MONGO_DB_PREFIX"] = prefix  # the loader writes where the services read
-    amqp = with_vhost(amqp_uri(), vhost) if vhost else amqp_uri()
-    env = {"MONGO_DB_PREFIX": prefix, "AMQP_URI": amqp, **UNTHROTTLED}
-    stack = Stack(folder / "stack", env=env, ports={name: free_port() for name in PROCESSES},
-                  store_port=free_port())
-    started = time.monotonic()
-    bench = None
-    try:
-        stack.start()
-        print("starting the store, the services and the gateway ...", flush=True)
-        if not stack.wait_ready(90):
-            print(f"not ready; logs in {stack.logs_dir}", file=sys.stderr)
-            return 1
+    started, bench = time.monotonic(), None
+    with bench_system("scale", UNTHROTTLED) as (stack, folder, vhost, amqp):
         bench = ScaleBench(stack, vhost, amqp)
         try:
             bench.run()
@@ -402,18 +384,40 @@ def main():
             raise
         finally:
             write(bench.result)
-    finally:
-        stack.stop_all()
-        if vhost:
-            delete_vhost(vhost)
     bench.result["bench_seconds"] = round(time.monotonic() - started, 1)
     write(bench.result)
-    print(json.dumps(bench.result["targets"], indent=1, ensure_ascii=False))
+    print(table(bench.result), flush=True)
     if bench.result["broken"]:
         print(f"BROKEN: {bench.result['broken']}; logs in {stack.logs_dir}", file=sys.stderr)
         return 1
     shutil.rmtree(folder, ignore_errors=True)
     return 0
+
+
+def table(result):
+    """The run as Markdown tables: each route's p50/p99 on the small world and at full size
+    with their ratio, each schedule's pass, the big jobs, memory and the targets."""
+    lines = ["| route | small world p50 / p99 ms | full size p50 / p99 ms | p99 × |",
+             "|---|---|---|---|"]
+    for name, phases in result["routes"].items():
+        empty, full = phases.get("empty", {}), phases.get("full", {})
+        times = full.get("p99_ms") / empty["p99_ms"] if full and empty.get("p99_ms") else None
+        lines.append(f"| {name} | {empty.get('p50_ms')} / {empty.get('p99_ms')} | "
+                     f"{full.get('p50_ms')} / {full.get('p99_ms')} | "
+                     f"{round(times, 2) if times else ''} |")
+    lines += ["", "| schedule | first pass s (CPU s: service, store) | nothing due s (CPU s) | "
+                  "% of a core at its interval |", "|---|---|---|---|"]
+    for name, entry in result["schedules"].items():
+        first, idle = entry["first"], entry["nothing_due"]
+        lines.append(f"| {name} | {first['seconds']} ({first['service_cpu_s']}, "
+                     f"{first['store_cpu_s']}) | {idle['seconds']} ({idle['service_cpu_s']}, "
+                     f"{idle['store_cpu_s']}) | {entry['core_pct_at_default_interval']} |")
+    lines += ["", f"load: {result.get('load')}", f"idle CPU % of a core: "
+              f"{result.get('idle_cpu_core_pct')}", f"spot check: {result.get('spot_check')}",
+              f"warning: {result.get('warning')}", f"settlement: {result.get('settlement')}",
+              f"memory MB: {result.get('memory_mb')}", f"targets: {result.get('targets')}",
+              f"broken: {result.get('broken')}"]
+    return "\n".join(lines)
 
 
 def write(result):

@@ -77,7 +77,9 @@ def page_by_key(collection, ranges, cursor=None, limit=20, *, descending=True, a
     after = decode_cursor(cursor) if cursor else None
     budget = max(SCAN_BUDGET, limit + 1)
     batch = limit + 1 if accept is None else min(budget, 4 * (limit + 1))
-    readers = [_read(collection, r, after, batch, descending, projection, resolve)
+    # merged ranges share the page: each reads its share first, more only if it gets taken
+    first = batch if len(ranges) < 2 else min(batch, -(-(limit + 1) // len(ranges)) + 1)
+    readers = [_read(collection, r, after, (first, batch), descending, projection, resolve)
                for r in ranges]
     taken, seen, scanned, last = [], set(), 0, None
     for suffix, document in heapq.merge(*readers, key=lambda item: item[0],
@@ -105,29 +107,32 @@ def due(collection, field, until, limit=DUE_BATCH, projection=None):
     return list(collection.find(found, projection).sort(field, 1).limit(limit))
 
 
-def _read(collection, key_range, after, batch, descending, projection, resolve):
-    """(suffix, document) of one range in order, fetched ``batch`` at a time."""
-    field, prefix = key_range.field, key_range.prefix
-    low, high = prefix + key_range.start, upper_bound(prefix)
+def _read(collection, key_range, after, sizes, descending, projection, resolve):
+    """(suffix, document) of one range in order, fetched in batches from ``sizes[0]``
+    documents doubling up to ``sizes[1]``."""
+    field, start = key_range.field, key_range.prefix
+    low, high = start + key_range.start, upper_bound(start)
     if key_range.end is not None:
-        high = min(high, prefix + key_range.end)
+        high = min(high, start + key_range.end)
     low_op = "$gte"
     if after is not None:
         if descending:
-            high = min(high, prefix + after)
-        elif prefix + after >= low:
-            low, low_op = prefix + after, "$gt"
+            high = min(high, start + after)
+        elif start + after >= low:
+            low, low_op = start + after, "$gt"
     if projection and all(projection.values()):
         projection = {**projection, field: 1}
+    size, most = sizes
     while low < high:
         found = list(collection.find({field: {low_op: low, "$lt": high}}, projection)
-                     .sort(field, -1 if descending else 1).limit(batch))
+                     .sort(field, -1 if descending else 1).limit(size))
         documents = found if resolve is None else resolve(found)
         for entry, document in zip(found, documents):
-            yield entry[field][len(prefix):], document
-        if len(found) < batch:
+            yield entry[field][len(start):], document
+        if len(found) < size:
             return
         if descending:
             high = found[-1][field]
         else:
             low, low_op = found[-1][field], "$gt"
+        size = min(most, 2 * size)

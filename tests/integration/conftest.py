@@ -48,3 +48,14 @@ def database(system_env):
     client = MongoClient(system_env["MONGO_URI"])
     yield lambda service_name: client[database_name(service_name)]
     client.close()
+
+
+@pytest.fixture
+def empty_database(database):
+    """A database of the given name with nothing in it (what a test before left is dropped)."""
+    def empty(name):
+        db = database(name)
+        for collection in db.list_collection_names():
+            db[collection].drop()
+        return db
+    return empty

@@ -15,11 +15,8 @@ EARLY, NOW, LATER = "2026-11-22T08:00:00.000000Z", "2026-11-22T09:00:00.000000Z"
 
 
 @pytest.fixture
-def db(database):
-    db = database("batched_writes")
-    for name in db.list_collection_names():
-        db[name].drop()
-    return db
+def db(empty_database):
+    return empty_database("batched_writes")
 
 
 @pytest.fixture(params=["plain", "in a transaction"])

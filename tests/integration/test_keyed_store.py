@@ -14,11 +14,8 @@ SECOND = datetime(2026, 11, 21, 8, 0, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def db(database):
-    db = database("keyed_store")
-    for name in db.list_collection_names():
-        db[name].drop()
-    return db
+def db(empty_database):
+    return empty_database("keyed_store")
 
 
 def notes_keys(note):

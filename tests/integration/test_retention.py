@@ -12,10 +12,8 @@ YESTERDAY = "2026-11-20T08:00:00.000000Z"
 
 
 @pytest.fixture
-def db(database):
-    db = database("retention")
-    for name in db.list_collection_names():
-        db[name].drop()
+def db(empty_database):
+    db = empty_database("retention")
     for name, models in BaseStore.all_indexes().items():
         db[name].create_indexes(models)
     return db

@@ -187,3 +187,17 @@ def test_no_key_reads_as_a_date_to_the_embedded_store():
     keys = [value for document in documents for value in document.values() if value]
     assert keys and not any(is_datetime_value(value) for value in keys)
     assert not is_datetime_value(prefix("k_due") + at)
+
+
+def test_merged_ranges_read_their_share_of_a_page_first():
+    """Eight statuses' ranges for a page of 20: each reads a few first, and more only while
+    it is the one being taken from."""
+    documents = [{"_id": f"{s}{i:03d}", "k": key("s", s, f"{i:03d}{s}")}
+                 for s in "abcdefgh" for i in range(50)]
+    collection = RangeCollection(documents)
+    ranges = [KeyRange("k", prefix("s", s)) for s in "abcdefgh"]
+    page, cursor = page_by_key(collection, ranges, None, 20)
+    assert [d["_id"] for d in page] == [f"{s}049" for s in "hgfedcba"] + [
+        f"{s}048" for s in "hgfedcba"] + [f"{s}047" for s in "hgfe"]
+    assert collection.limits[:8] == [4] * 8 and sum(collection.limits) < 8 * 21
+    assert walk(collection, ranges, 20)[0][:3] == ["h049", "g049", "f049"]
