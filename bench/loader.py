@@ -16,8 +16,7 @@ from plumbing.mongo import refused_as_duplicates
 from services.complaints.store import COMPLAINTS, ComplaintsStore
 from services.coupons.store import (CAMPAIGNS, COUPONS, HOLDINGS, MERCHANTS, REDEMPTIONS,
                                     STOCK, CouponsStore)
-from services.notifications.store import (AUDIENCE, MESSAGES, PREFERENCES, WARNING_DAYS,
-                                          NotificationsStore)
+from services.notifications.store import AUDIENCE, MESSAGES, PREFERENCES, NotificationsStore
 from services.registry.certification import PUBLIC_STATUSES
 from services.registry.store import MERCHANTS as UNITS
 from services.registry.store import RegistryStore
@@ -166,10 +165,9 @@ class Loader:
             writers[PREFERENCES].add(preferences)
             writers[AUDIENCE].add(audience)
             writers[MESSAGES].add(store.prepared(MESSAGES, message))
-        throttled = self.writer("notifications", WARNING_DAYS)
-        for document in programme.warning_days_at_limit(subs[1:101], 3):
-            throttled.add(document)
-        for writer in (*writers.values(), throttled):
+        for message in programme.warnings_received_today(subs[1:101], 3):
+            writers[MESSAGES].add(store.prepared(MESSAGES, message))
+        for writer in writers.values():
             writer.flush()
         return sum(writer.written for writer in writers.values())
 

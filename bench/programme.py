@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta, timezone
 
 from plumbing.actors import Actor
 from plumbing.clock import to_rfc3339
-from plumbing.retention import stamp
 from services.complaints import lifecycle
 from services.complaints.settings import load_settings as complaint_settings
 from services.coupons import rules, units
@@ -286,12 +285,16 @@ class Programme:
                    "read_at": None if self.chance.random() < 0.6 else created}
         return preferences, audience, message
 
-    def warning_days_at_limit(self, subs, per_day):
+    def warnings_received_today(self, subs, per_day):
         """Consumers who have had their warnings today already: the throttle must hold them."""
         day, now = self.now.date().isoformat(), to_rfc3339(self.now)
         self.world.consumers_at_limit = list(subs)
-        return [{"_id": f"user:{sub}|{day}", "count": per_day, **stamp(now, f"user:{sub}|{day}")}
-                for sub in subs]
+        return [{"_id": notifications.warning_slot(f"user:{sub}", day, slot),
+                 "recipient": f"user:{sub}", "topic": "warning", "title": "消费提示",
+                 "body": "此前的消费提示", "event_type": "warning_published",
+                 "event_id": "earlier", "created_at": now, "read_at": None,
+                 "warning_id": f"earlier-{slot}"}
+                for sub in subs for slot in range(1, per_day + 1)]
 
     # --- coupons -------------------------------------------------------------------------------
 

@@ -57,8 +57,12 @@ PAGE = 25  # more than a page of 20 of every list the small world fills
 SMALL_WORLD_UNITS = 110 + 2 * PAGE  # a page of 100 in the county, and the red and black lists
 TARGETS = {"route_p99_ms": 300, "route_p99_vs_empty": 3.0, "idle_schedule_core_pct": 5.0,
            "settlement_seconds": 10, "warning_seconds": 600, "process_mb": 150}
+# the bench's clients share 127.0.0.1, and one consumer files a page of complaints
 UNTHROTTLED = {"RATE_LIMIT_CLAIMS_PER_IP": "off", "RATE_LIMIT_PUBLIC_PER_IP": "off",
-               "RATE_LIMIT_COMPLAINTS_PER_IP": "off"}
+               "RATE_LIMIT_COMPLAINTS_PER_IP": "off",
+               "RATE_LIMIT_COMPLAINTS_PER_CONSUMER": "off"}
+CATEGORIES = ["quality", "price", "short_weight", "false_advertising", "refund_refused",
+              "service", "safety", "contract", "other"]
 
 
 class ScaleBench:
@@ -114,12 +118,18 @@ class ScaleBench:
         return pending
 
     def _complaints(self, units, unit, owner):
-        """Complaints against ``unit`` (a page of them, three by one consumer) and a page of
-        them in mediation."""
+        """Complaints against ``unit`` (a page of them) and a page of them in mediation; a
+        consumer with a page of complaints against three units."""
         api, ids = self.api, []
+        busy = api.token(role="consumer", sub="scale-busy-consumer")
+        for n in range(PAGE):
+            api.call("POST", "/api/v1/complaints", busy, json={
+                "merchant_id": units[60 + n % 3][0], "category": CATEGORIES[n // 3 % 9],
+                "title": "质量问题", "description": "买到的商品有问题", "amount_fen": 1000,
+                "occurred_on": "2026-11-20", "evidence_urls": [],
+                "contact_phone": "13912345678", "public_consent": True})
         for n in range(2 * PAGE):
-            filer = "scale-busy-consumer" if n < 3 else f"scale-c-{n}"
-            token = api.token(role="consumer", sub=filer)
+            token = api.token(role="consumer", sub=f"scale-c-{n}")
             complaint = api.call("POST", "/api/v1/complaints", token, json={
                 "merchant_id": unit, "category": ["quality", "price", "service"][n % 3],
                 "title": "质量问题", "description": "买到的商品有问题", "amount_fen": 1000,
@@ -285,7 +295,7 @@ class ScaleBench:
         fanout = warning["fanout"] or {}
         messages = self.mongo[database_name("notifications")]["messages"]
         got_one = [sub for sub in world.consumers_at_limit if messages.find_one(
-            {"_id": f"{draft['warning_id']}:user:{sub}:inbox"}, {"_id": 1})]
+            {"recipient": f"user:{sub}", "warning_id": draft["warning_id"]}, {"_id": 1})]
         self.result["warning"] = {"seconds": seconds, **fanout,
                                   "throttled_consumers_reached": len(got_one)}
         if got_one or fanout.get("throttled", 0) < len(world.consumers_at_limit):

@@ -26,20 +26,11 @@ INDEX_OPTIONS_CONFLICT, INDEX_KEY_SPECS_CONFLICT = 85, 86
 RELAY_STOP_SECONDS = 5
 
 
-def inserted(collection, documents, transactions=None):
+def inserted(collection, documents):
     """Inserts ``documents`` in one round trip, skipping those whose ``_id`` (or another unique
-    key) is taken: the indexes of the documents inserted. With ``transactions`` (a client whose
-    store has them) a batch goes in one transaction first: the embedded store inserts several
-    times faster so; a taken id aborts it, and the batch goes in again without."""
+    key) is taken: the indexes of the documents inserted."""
     if not documents:
         return []
-    if transactions is not None:
-        try:
-            with transactions.start_session() as session, session.start_transaction():
-                collection.insert_many(documents, ordered=False, session=session)
-            return list(range(len(documents)))
-        except BulkWriteError:
-            pass
     try:
         collection.insert_many(documents, ordered=False)
         return list(range(len(documents)))
@@ -63,7 +54,7 @@ def key_indexes(*fields):
     return [IndexModel([(field, ASCENDING)], sparse=True) for field in fields]
 
 
-def count_up_to(collection, ids, limit, field="count", stamps=None, transactions=None):
+def count_up_to(collection, ids, limit, field="count", stamps=None):
     """Counts one more in the document of each id (an id may come more than once) unless that
     would pass ``limit``: for each, whether it was counted. ``stamps``: fields set with the
     count (``plumbing.retention.stamp``), by id. Most counts are first ones (a consumer's first
@@ -77,8 +68,7 @@ def count_up_to(collection, ids, limit, field="count", stamps=None, transactions
         first.setdefault(i, n)
     news = list(first)
     counted = [False] * len(ids)
-    for made in inserted(collection, [{"_id": i, field: 1, **stamps.get(i, {})} for i in news],
-                         transactions):
+    for made in inserted(collection, [{"_id": i, field: 1, **stamps.get(i, {})} for i in news]):
         counted[first[news[made]]] = True
     rest = [n for n in range(len(ids)) if not counted[n]]
     for n, ok in zip(rest, _count_existing(collection, [ids[n] for n in rest], limit, field,
@@ -120,12 +110,9 @@ class BaseStore:
     RETENTION = ()  # plumbing.retention.Retention of the store's own bookkeeping
     MONGODB_INDEXES = {}  # indexes made on a real MongoDB only (``all_indexes``)
 
-    def __init__(self, db, relay=None, transactions=None):
+    def __init__(self, db, relay=None):
         self.db = db
         self._relay = relay
-        # a client whose store has transactions (the embedded one, a replica set): batches of
-        # inserts go in one, which the embedded store makes several times faster
-        self.transactions = transactions
 
     def prepared(self, collection, document, new=False):
         """``document`` with its keys as its fields now say, and, for a collection with
@@ -285,15 +272,6 @@ class BaseStore:
         return indexes
 
 
-def has_transactions(client):
-    """The embedded store has transactions; a MongoDB has them as a replica set or behind
-    mongos, not as a standalone server."""
-    if "version" not in client.server_info():
-        return True
-    hello = client.admin.command("hello")
-    return bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
-
-
 def create_indexes(collection, models):
     """Creates the indexes; a TTL index whose age changed since it was made is given the new
     age (MongoDB refuses to make it again with other options)."""
@@ -371,7 +349,6 @@ class Mongo(DependencyProvider):
                 on_mongodb = "version" in self.client.server_info()  # not the embedded one
                 for name, models in self.store_cls.all_indexes(on_mongodb).items():
                     create_indexes(self.db[name], models)
-                self.store.transactions = self.client if has_transactions(self.client) else None
 
     def stop(self):
         """Lets the relay finish its pass (the container kills what is still running after

@@ -137,7 +137,7 @@ class CouponsStore(BaseStore):
         """Counts one more claim for each consumer (a consumer may come more than once) unless
         it would pass ``limit``, in one round trip: for each, whether it was counted."""
         return count_up_to(self.db[HOLDINGS], [_holding(campaign_id, c) for c in consumers],
-                           limit, transactions=self.transactions)
+                           limit)
 
     def give_back_holdings(self, campaign_id, consumers):
         if consumers:

@@ -119,6 +119,11 @@ def message_id(event_id, recipient, channel):
     return f"{event_id}:{recipient}:{channel}"
 
 
+def warning_slot(recipient, day, slot):
+    """The id of a consumer's ``slot``-th consumer warning of ``day``: one message a slot."""
+    return f"warning:{day}:{slot}:{recipient}"
+
+
 def resumed_fanout(progress):
     """The figures of a warning's fan-out so far (none: a first run), with the cursor of the
     audience it goes on from."""

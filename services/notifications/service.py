@@ -40,7 +40,7 @@ def channels_of(settings):
 
 
 def view(message):
-    return {"notification_id": message["_id"], **visible(message),
+    return {"notification_id": message["_id"], **visible(message, "warning_id"),
             "read": message["read_at"] is not None}
 
 
@@ -270,18 +270,26 @@ class NotificationsService(FangxinService):
         log.info("warning fanned out", extra={"warning_id": data["warning_id"], **fanout})
 
     def _fan_out(self, envelope, recipients, day, now, fanout):
-        """One batch: each new message counts towards its consumer's day, and is taken back
-        when the consumer has had its warnings for the day."""
-        recipients = sorted(set(recipients))
-        added = self.store.add_messages(self._warning_messages(envelope, recipients, now))
-        new = [r for r, ok in zip(recipients, added) if ok]
-        counted = self.store.count_warnings(new, day, now, self.settings.warnings_per_day)
-        refused = [r for r, ok in zip(new, counted) if not ok]
-        self.store.remove_messages([domain.message_id(envelope["data"]["warning_id"], r,
-                                                      "inbox") for r in refused])
-        fanout["audience"] += len(new)
-        fanout["delivered"] += len(new) - len(refused)
-        fanout["throttled"] += len(refused)
+        """One batch. A consumer's warnings of a day are its messages ``1`` to
+        ``WARNINGS_PER_CONSUMER_PER_DAY`` of that day (``domain.warning_slot``): a message takes
+        the first free one, and finding none is the throttle. The ids keep it without counting,
+        also against warnings fanned out at the same moment; a slot this warning took before (a
+        fan-out going on after a crash) is not taken again."""
+        warning_id, waiting = envelope["data"]["warning_id"], sorted(set(recipients))
+        messages = dict(zip(waiting, self._warning_messages(envelope, waiting, now)))
+        for slot in range(1, self.settings.warnings_per_day + 1):
+            if not waiting:
+                return
+            ids = {r: domain.warning_slot(r, day, slot) for r in waiting}
+            added = self.store.add_messages([{**messages[r], "_id": ids[r]} for r in waiting])
+            refused = [r for r, ok in zip(waiting, added) if not ok]
+            taken_by = self.store.warning_of_messages([ids[r] for r in refused])
+            waiting = [r for r in refused if taken_by.get(ids[r]) != warning_id]
+            delivered = len(added) - len(refused)
+            fanout["delivered"] += delivered
+            fanout["audience"] += delivered
+        fanout["throttled"] += len(waiting)
+        fanout["audience"] += len(waiting)
 
     def _warning_messages(self, envelope, recipients, now):
         locales = {r: p.get("locale", "zh-CN")
@@ -293,12 +301,10 @@ class NotificationsService(FangxinService):
             if locale not in rendered:
                 rendered[locale] = render("consumer_warning", locale, envelope["data"])
             title, body = rendered[locale]
-            messages.append({"_id": domain.message_id(envelope["data"]["warning_id"],
-                                                      recipient, "inbox"),
-                             "recipient": recipient, "topic": "warning", "title": title,
+            messages.append({"recipient": recipient, "topic": "warning", "title": title,
                              "body": body, "event_type": "warning_published",
                              "event_id": envelope["event_id"], "created_at": now,
-                             "read_at": None})
+                             "read_at": None, "warning_id": envelope["data"]["warning_id"]})
         return messages
 
 

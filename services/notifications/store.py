@@ -1,10 +1,10 @@
 """Inbox messages, deliveries on the other channels, preferences, the warning audience and
 consumer warnings. Every query names one indexed field (a composite key of ``listing``, or an
 id)."""
-from pymongo import ASCENDING, DESCENDING, DeleteOne, IndexModel, ReplaceOne
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReplaceOne
 from pymongo.errors import DuplicateKeyError
 
-from plumbing.mongo import BaseStore, count_up_to, inserted, key_indexes
+from plumbing.mongo import BaseStore, inserted, key_indexes
 from plumbing.pagination import due, page_by_key
 from plumbing.retention import DAY, Retention, stamp
 from services.notifications import listing
@@ -14,7 +14,6 @@ DELIVERIES = "deliveries"
 PREFERENCES = "preferences"
 AUDIENCE = "audience"
 WARNINGS = "warnings"
-WARNING_DAYS = "warning_days"
 NO_OUTBOX = {"outbox": 0}
 RETRY_BATCH = 200
 AUDIENCE_BATCH_MOST = 5000
@@ -35,7 +34,6 @@ class NotificationsStore(BaseStore):
     RETENTION = (
         # a delivery is stamped when it is sent or fails for good; its status is shown till then
         Retention(DELIVERIES, "RETAIN_DELIVERIES_SECONDS", 90 * DAY),
-        Retention(WARNING_DAYS, "RETAIN_WARNING_DAYS_SECONDS", 2 * DAY),
     )
 
     # --- the inbox -----------------------------------------------------------------------------
@@ -43,14 +41,13 @@ class NotificationsStore(BaseStore):
     def add_messages(self, messages):
         """Stores messages in one round trip, skipping those whose id exists: for each,
         whether it was new."""
-        new = set(inserted(self.db[MESSAGES], [self.prepared(MESSAGES, m) for m in messages],
-                           self.transactions))
+        new = set(inserted(self.db[MESSAGES], [self.prepared(MESSAGES, m) for m in messages]))
         return [i in new for i in range(len(messages))]
 
-    def remove_messages(self, message_ids):
-        if message_ids:
-            self.db[MESSAGES].bulk_write([DeleteOne({"_id": i}) for i in message_ids],
-                                         ordered=False)
+    def warning_of_messages(self, message_ids):
+        """{message id: the warning it carries} of those of ``message_ids`` that exist."""
+        return {m["_id"]: m.get("warning_id") for m in self.db[MESSAGES].find(
+            {"_id": {"$in": message_ids}}, {"warning_id": 1})} if message_ids else {}
 
     def inbox(self, ranges, accept, cursor, limit):
         return page_by_key(self.db[MESSAGES], ranges, cursor, limit, accept=accept)
@@ -62,13 +59,6 @@ class NotificationsStore(BaseStore):
         """The message after marking it read (the first reader's time stays)."""
         return self.update_where(MESSAGES, message, {"read_at": None}, {"read_at": now}) or \
             self.message(message["_id"])
-
-    def count_warnings(self, recipients, day, now, per_day):
-        """Counts one more consumer warning today for each recipient unless it has had
-        ``per_day``: for each, whether it was counted."""
-        ids = [f"{r}|{day}" for r in recipients]
-        return count_up_to(self.db[WARNING_DAYS], ids, per_day,
-                           stamps={i: stamp(now, i) for i in ids}, transactions=self.transactions)
 
     # --- deliveries on email, SMS and WeChat --------------------------------------------------
 

@@ -137,7 +137,8 @@ class RegistryStore(BaseStore):
     @staticmethod
     def _near_candidate(unit, lng, lat, radius_m, after, accept):
         where = unit.get("location") or {}
-        metres = search.distance_m(lng, lat, where["lng"], where["lat"])
+        # to the millimetre, as the cursor carries it: a unit shown is never after its cursor
+        metres = round(search.distance_m(lng, lat, where["lng"], where["lat"]), 3)
         if metres > radius_m or (after and (metres, unit["_id"]) <= after):
             return None
         if accept is not None and not accept(unit):

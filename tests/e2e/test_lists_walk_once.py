@@ -120,10 +120,8 @@ def test_public_campaigns_page_by_cursor_and_limit(client):
 
 
 def test_public_search_walks_a_county_by_region_keyword_and_distance(client, merchants):
-    made = concurrently([lambda n=n: certify(client, merchants, region="330127",
-                                             name=f"千岛湖鱼头馆{n}",
-                                             location={"lng": 119.04 + n / 1000, "lat": 29.6})
-                         for n in range(7)])
+    made = [certify(client, merchants, region="330127", name=f"千岛湖鱼头馆{n}",
+                    location={"lng": 119.04 + n / 1000, "lat": 29.6}) for n in range(7)]
     ids = sorted(m for m, _, _ in made)
     for params in ({"region": "330127"}, {"region": "330100", "q": "千岛湖鱼头"},
                    {"near": "119.04,29.6", "radius_m": 2000}):

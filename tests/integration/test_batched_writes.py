@@ -19,18 +19,11 @@ def db(empty_database):
     return empty_database("batched_writes")
 
 
-@pytest.fixture(params=["plain", "in a transaction"])
-def transactions(request, db):
-    """Batches written plainly, or in one transaction (the embedded store has them)."""
-    return db.client if request.param == "in a transaction" else None
-
-
-def test_inserted_skips_taken_ids_and_names_the_documents_it_inserted(db, transactions):
+def test_inserted_skips_taken_ids_and_names_the_documents_it_inserted(db):
     db["things"].insert_one({"_id": "b"})
-    assert inserted(db["things"], [{"_id": "a"}, {"_id": "b"}, {"_id": "c"}, {"_id": "a"}],
-                    transactions) == [0, 2]
+    assert inserted(db["things"], [{"_id": "a"}, {"_id": "b"}, {"_id": "c"}, {"_id": "a"}]) \
+        == [0, 2]
     assert sorted(d["_id"] for d in db["things"].find()) == ["a", "b", "c"]
-    assert inserted(db["things"], [{"_id": "d"}, {"_id": "e"}], transactions) == [0, 1]
 
 
 def test_claims_of_events_answer_each_as_its_own_claim_would(db):
@@ -84,8 +77,8 @@ def test_the_same_key_twice_in_one_batch_is_computed_once(db):
     assert requests.replay(item, lambda: "never") == "first"
 
 
-def test_holdings_of_a_batch_count_against_the_limit_in_order(db, transactions):
-    store = CouponsStore(db, transactions=transactions)
+def test_holdings_of_a_batch_count_against_the_limit_in_order(db):
+    store = CouponsStore(db)
     assert store.take_holdings("k", ["ann", "bo", "ann"], 1) == [True, True, False]
     assert store.take_holdings("k", ["ann"], 1) == [False]
     assert store.take_holdings("two", ["cy", "cy", "cy"], 2) == [True, True, False]
