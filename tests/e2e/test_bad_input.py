@@ -178,3 +178,30 @@ def test_an_rs256_gateway_accepts_its_key_and_nothing_else(rs256):
         response = client.get("/api/v1/me/preferences", token)
         assert response.status_code == 401, (kind, response.text)
         assert response.json()["error"]["code"] == "UNAUTHENTICATED"
+
+
+@pytest.mark.parametrize("field, value", [
+    ("claim_starts_at", "0235-06-15T08:27:44Z"), ("claim_ends_at", "9999-12-31T00:00:00Z"),
+    ("valid_until", "1970-01-01T00:00:00+08:00")])
+def test_a_campaign_time_out_of_2000_to_2099_is_422_and_nothing_is_stored(client, field,
+                                                                           value, system_env):
+    from tests.e2e.coupon_steps import campaign_body, operator_token
+
+    body = campaign_body(**{field: value})
+    response = client.post("/api/v1/campaigns", operator_token(client), json=body)
+    assert response.status_code == 422, response.text
+    assert field in response.json()["error"]["details"]
+    campaigns = MongoClient(system_env["MONGO_URI"])[database_name("coupons")]["campaigns"]
+    assert campaigns.find_one({"name": body["name"]}) is None
+
+
+def test_a_complaint_about_a_day_before_2000_is_422(client, merchants):
+    from tests.e2e.registry_steps import certify
+    from tests.e2e.test_complaints import filing
+
+    merchant_id, _, _ = certify(client, merchants)
+    consumer = client.token(role="consumer", sub="c-year-1")
+    response = client.post("/api/v1/complaints", consumer,
+                           json=filing(merchant_id, occurred_on="0001-01-01"))
+    assert response.status_code == 422
+    assert "occurred_on" in response.json()["error"]["details"]
