@@ -136,19 +136,24 @@ def _at_once(write):
     write()
 
 
-class Counters:
-    """Counter documents ``{_id: counter id, k: counter id, <field>: number}``;
-    ``contribution(snapshot)`` is ``{counter id: {field: number}}`` (None snapshot: nothing)."""
+class _KeyedPart:
+    """A derived collection read by its key; ``of(snapshot)`` is what one snapshot adds to it
+    (a None snapshot adds nothing)."""
 
-    def __init__(self, collection, contribution):
+    def __init__(self, collection, of):
         self.collection = collection
-        self.contribution = contribution
+        self._derive = of
 
     def indexes(self):
         return {self.collection: [IndexModel([(KEY_FIELD, ASCENDING)])]}
 
     def _of(self, snapshot):
-        return {} if snapshot is None else self.contribution(snapshot)
+        return {} if snapshot is None else self._derive(snapshot)
+
+
+class Counters(_KeyedPart):
+    """Counter documents ``{_id: counter id, k: counter id, <field>: number}``;
+    ``of(snapshot)`` is ``{counter id: {field: number}}``."""
 
     def apply(self, db, changes):
         """Adds what ``changes`` ((snapshot before, snapshot after) pairs) make, in one write."""
@@ -184,22 +189,15 @@ class Counters:
 
 # --- postings ---------------------------------------------------------------------------------
 
-class Postings:
+class Postings(_KeyedPart):
     """Entries ``{_id: "<word>|<document id>", k: <key>}``, one per word of a document, and
     a count of each word's entries (``<collection>_counts``), so that a search reads the
     entries of its rarest word. ``entries(snapshot)`` is ``{entry id: key}``."""
 
     def __init__(self, collection, entries, word_of):
-        self.collection = collection
+        super().__init__(collection, entries)
         self.counts = f"{collection}_counts"
-        self.entries = entries
         self.word_of = word_of
-
-    def indexes(self):
-        return {self.collection: [IndexModel([(KEY_FIELD, ASCENDING)])]}
-
-    def _of(self, snapshot):
-        return {} if snapshot is None else self.entries(snapshot)
 
     def apply(self, db, changes):
         """Moves the postings ``changes`` ((snapshot before, snapshot after) pairs) move, and
