@@ -47,32 +47,44 @@ def ensure_broker():
     return False
 
 
-def _rabbitmqctl(*args):
+def rabbitmqctl(*args, input=None):
     return subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True,
-                          timeout=60, check=False)
+                          timeout=60, check=False, input=input)
 
 
 def create_vhost(name, user="guest"):
     """A fresh vhost for isolated tests; None when rabbitmqctl cannot make one."""
     if not shutil.which("rabbitmqctl"):
         return None
-    if _rabbitmqctl("add_vhost", name).returncode != 0:
+    if rabbitmqctl("add_vhost", name).returncode != 0:
         return None
-    _rabbitmqctl("set_permissions", "-p", name, user, ".*", ".*", ".*")
+    rabbitmqctl("set_permissions", "-p", name, user, ".*", ".*", ".*")
     return name
 
 
 def delete_vhost(name):
     if shutil.which("rabbitmqctl"):
-        _rabbitmqctl("delete_vhost", name)
+        rabbitmqctl("delete_vhost", name)
 
 
 def messages_in(vhost):
     """Messages held in the queues of ``vhost`` (ready or unacknowledged), or None."""
-    listed = _rabbitmqctl("list_queues", "-p", vhost, "messages", "--no-table-headers")
+    listed = rabbitmqctl("list_queues", "-p", vhost, "messages", "--no-table-headers")
     if listed.returncode != 0:
         return None
     return sum(int(n) for n in listed.stdout.split() if n.isdigit())
+
+
+def queue_types(vhost):
+    """``{queue name: type}`` of the queues of ``vhost`` (classic, quorum), or None."""
+    listed = rabbitmqctl("list_queues", "-p", vhost, "name", "type", "--no-table-headers")
+    if listed.returncode != 0:
+        return None
+    return dict(line.split("\t")[:2] for line in listed.stdout.splitlines() if "\t" in line)
+
+
+def vhost_of(uri):
+    return urlparse(uri).path.lstrip("/") or "/"
 
 
 def with_vhost(uri, vhost):

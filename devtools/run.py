@@ -7,14 +7,20 @@ import signal
 import sys
 import time
 
-from devtools import demo
-from devtools.broker import ensure_broker
+from devtools import broker_definitions, demo
+from devtools.broker import ensure_broker, vhost_of
+from devtools.queues import convert_classic_queues
 from devtools.stack import ROOT, Stack
+from plumbing.config import amqp_uri
 
 
 def main():
     if not ensure_broker():
         return 1
+    convert_classic_queues()
+    if not broker_definitions.apply(vhost_of(amqp_uri())):
+        print("the broker's definitions (devtools/broker_definitions.py) were not applied: "
+              "no rabbitmqctl here", file=sys.stderr)
     stack = Stack(ROOT / ".state", env={"DEV_AUTH": "1"})
     stopping = []
     for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C, and `kill` from a supervisor

@@ -22,9 +22,8 @@ import uuid
 from datetime import timedelta
 
 from amqp.exceptions import ConnectionError as AmqpConnectionError
-from kombu import Producer, Queue
+from kombu import Producer
 from kombu.exceptions import OperationalError
-from nameko.events import event_handler
 from nameko.messaging import QueueConsumer
 from pymongo.errors import ConnectionFailure
 
@@ -34,6 +33,7 @@ from plumbing.config import env_float
 from plumbing.errors import DomainError
 from plumbing.events import validate_envelope
 from plumbing.metrics import EVENTS_CONSUMED
+from plumbing.queues import durable_queue, event_handler
 from plumbing.retention import POISON_EVENTS as POISON_RETENTION
 from plumbing.retention import stamp
 
@@ -134,7 +134,7 @@ def _set_aside_undecodable(queue_consumer, message, exc):
     log.error("undecodable message set aside", extra={
         "exchange": info.get("exchange"), "routing_key": info.get("routing_key"),
         "content_type": message.content_type, "error": repr(exc)[:500]})
-    poison = Queue(POISON_QUEUE.format(service=service), durable=True)
+    poison = durable_queue(POISON_QUEUE.format(service=service))
     Producer(message.channel).publish(
         message.body, exchange="", routing_key=poison.name, declare=[poison],
         content_type=message.content_type or "application/octet-stream",

@@ -18,6 +18,7 @@ from plumbing.derived import DERIVED_FIELD, PENDING_FIELD, pending_index
 from plumbing.outbox import (OutboxRelay, new_document_with_events, replacement_with_events,
                              update_with_events)
 from plumbing.retention import POISON_EVENTS, PROCESSED_EVENTS, prune, stamp
+from plumbing.schedules import LEASES, Leases
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ class BaseStore:
     def __init__(self, db, relay=None):
         self.db = db
         self._relay = relay
+        self.leases = Leases(db[LEASES])
 
     def prepared(self, collection, document, new=False):
         """``document`` with its keys as its fields now say, and, for a collection with
@@ -352,14 +354,21 @@ class Mongo(DependencyProvider):
 
     def stop(self):
         """Lets the relay finish its pass (the container kills what is still running after
-        this) and closes the client."""
+        this), gives up the schedules' leases and closes the client."""
         self._stop_sweeper()
+        self._release_leases()
         if self.relay is not None:
             self.relay.stop()
             if self._relay_thread is not None:
                 with eventlet.Timeout(RELAY_STOP_SECONDS, False):
                     self._relay_thread.wait()
         self.client.close()
+
+    def _release_leases(self):
+        try:
+            self.store.leases.release_all()
+        except PyMongoError as exc:  # they run out by themselves
+            log.warning("schedule leases not released: %s", exc)
 
     def kill(self):
         self._stop_sweeper()

@@ -21,6 +21,7 @@ from nameko.rpc import Responder, RpcProxy
 from plumbing.coalesce import Outcome
 from plumbing.config import env_float
 from plumbing.errors import DomainError, ServiceUnavailable
+from plumbing.queues import ExpiringMethodProxy
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def call(proxy, method, *args, timeout, **kwargs):
     service = proxy.service_name
     deadline = eventlet.Timeout(timeout)
     try:
-        return getattr(proxy, method)(*args, **kwargs)
+        return ExpiringMethodProxy(proxy, method, timeout)(*args, **kwargs)
     except eventlet.Timeout as exc:
         if exc is not deadline:
             raise

@@ -1,8 +1,6 @@
 """What every Fangxin service has: metrics, request ids in its logs, /healthz, /metrics, and a
 ``health`` RPC the gateway's /readyz asks, and an ``echo`` RPC that measures the bus."""
 from nameko.extensions import DependencyProvider
-from nameko.rpc import Rpc
-from nameko.timer import timer
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
@@ -12,12 +10,9 @@ from plumbing.context import REQUEST_ID_KEY, clear_request_id, new_request_id, s
 from plumbing.errors import DomainError
 from plumbing.event_contracts import envelopes_of
 from plumbing.metrics import EntrypointMetrics, exposition
+from plumbing.queues import rpc
+from plumbing.schedules import schedule
 from plumbing.versioned import apply_with_retries
-
-
-def rpc(method):
-    """nameko's ``@rpc`` with domain errors expected: they are answers, logged as warnings."""
-    return Rpc.decorator(expected_exceptions=(DomainError,))(method)
 
 
 class RequestContext(DependencyProvider):
@@ -48,7 +43,7 @@ class FangxinService:
         body, content_type = exposition()
         return Response(body, content_type=content_type)
 
-    @timer(interval=env_float("RETENTION_SCAN_SECONDS", 3600))
+    @schedule(interval=env_float("RETENTION_SCAN_SECONDS", 3600))
     def prune_bookkeeping(self):
         """Deletes the bookkeeping of this service that outlived its age
         (``plumbing.retention``)."""
@@ -74,11 +69,10 @@ class FangxinService:
     @rpc
     def run_schedule(self, name):
         """Runs one pass of a schedule now (an operator's or the bench's call over RPC; the
-        gateway offers none), as its timer would."""
+        gateway offers none), as its timer would: only when this replica holds its lease."""
         if name not in self.schedules:
             raise DomainError("NOT_FOUND", f"no schedule {name!r}", 404)
-        getattr(self, name)()
-        return {"schedule": name}
+        return {"schedule": name, "ran": getattr(self, name)()}
 
     @rpc
     def health(self):

@@ -22,6 +22,7 @@ import uuid  # noqa: E402
 
 import pytest  # noqa: E402
 
+from devtools import broker_definitions  # noqa: E402
 from devtools.broker import create_vhost, delete_vhost, wait_until_answers, with_vhost  # noqa
 from devtools.stack import ROOT  # noqa: E402
 from plumbing.config import amqp_uri as configured_amqp_uri  # noqa: E402
@@ -42,6 +43,7 @@ def amqp_uri():
         warnings.warn("rabbitmqctl could not make a vhost; tests share the configured one")
         yield configured_amqp_uri()
         return
+    assert broker_definitions.apply(vhost), "the broker refused Fangxin's definitions"
     yield with_vhost(configured_amqp_uri(), vhost)
     delete_vhost(vhost)
 

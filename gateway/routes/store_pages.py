@@ -6,7 +6,7 @@ registry, complaints and coupons drop what they make stale, every gateway proces
 import logging
 import re
 
-from nameko.events import BROADCAST, event_handler
+from nameko.events import BROADCAST
 from nameko.timer import timer
 from werkzeug.wrappers import Response
 
@@ -16,6 +16,7 @@ from gateway.web import api
 from plumbing.config import env_float
 from plumbing.errors import DomainError, not_found
 from plumbing.events import text_field
+from plumbing.queues import event_handler
 from services.registry.page_schemas import StorePageSchema
 from services.registry.store_page import localized
 

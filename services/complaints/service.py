@@ -5,7 +5,6 @@ import time
 import uuid
 from datetime import date
 
-from nameko.timer import timer
 
 from plumbing.actors import Actor, jurisdiction_of
 from plumbing.clock import ClockProvider, to_rfc3339
@@ -17,6 +16,7 @@ from plumbing.mongo import Mongo
 from plumbing.pagination import KeyRange
 from plumbing.retention import stamp
 from plumbing.rpc import BoundedRpcProxy
+from plumbing.schedules import schedule
 from plumbing.service import FangxinService, rpc
 from services.complaints import analytics, figures, lifecycle, listing, metrics
 from services.complaints.events import CONTRACTS as EVENT_CONTRACTS
@@ -230,7 +230,7 @@ class ComplaintsService(FangxinService):
 
     # --- schedules -----------------------------------------------------------------------------
 
-    @timer(interval=SLA_SCAN_SECONDS)
+    @schedule(interval=SLA_SCAN_SECONDS)
     def watch_deadlines(self):
         """Escalates overdue complaints, reminds merchants of near deadlines, and refreshes
         the status figures."""
@@ -245,7 +245,7 @@ class ComplaintsService(FangxinService):
             self._step(complaint["_id"], lambda c: lifecycle.remind_if_due(c, now, settings))
         metrics.publish_counts(self.store.count_by_status())
 
-    @timer(interval=HOTSPOT_SCAN_SECONDS)
+    @schedule(interval=HOTSPOT_SCAN_SECONDS)
     def find_hotspots(self):
         now, settings = self._now(), self.settings
         window = settings.hotspot_window_seconds

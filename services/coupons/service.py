@@ -5,8 +5,7 @@ import time
 import uuid
 
 import eventlet
-from nameko.events import BROADCAST, event_handler
-from nameko.timer import timer
+from nameko.events import BROADCAST
 
 from plumbing.actors import Actor
 from plumbing.clock import ClockProvider
@@ -20,7 +19,9 @@ from plumbing.events import text_field
 from plumbing.expiring_cache import ExpiringCache
 from plumbing.idempotency import IdempotentRequests
 from plumbing.mongo import Mongo
+from plumbing.queues import event_handler
 from plumbing.rpc import BoundedRpcProxy, answer_of
+from plumbing.schedules import schedule
 from plumbing.service import FangxinService, rpc
 from services.coupons import metrics, rules, units
 from services.coupons.claims import ClaimRequest
@@ -412,7 +413,7 @@ class CouponsService(FangxinService):
 
     # --- schedules -----------------------------------------------------------------------------
 
-    @timer(interval=SCAN_SECONDS)
+    @schedule(interval=SCAN_SECONDS)
     def keep_time(self):
         """Moves campaigns by the clock, ends sold-out ones, expires coupons and warns of
         expiry, and refreshes the stock gauge."""
@@ -438,7 +439,7 @@ class CouponsService(FangxinService):
                 if len(batch) < SCHEDULE_BATCH:
                     break
 
-    @timer(interval=RECONCILE_SECONDS, eager=True)
+    @schedule(interval=RECONCILE_SECONDS, eager=True)
     def reconcile_stock(self):
         """Returns units of stock that claims took and died before recording."""
         now = self._now()

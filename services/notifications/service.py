@@ -5,7 +5,6 @@ import logging
 import uuid
 from datetime import timedelta
 
-from nameko.timer import timer
 
 from plumbing.actors import Actor, jurisdiction_prefix
 from plumbing.clock import ClockProvider, to_rfc3339
@@ -15,6 +14,7 @@ from plumbing.consumers import consumes
 from plumbing.documents import visible
 from plumbing.errors import conflict, forbidden, not_found, validated
 from plumbing.mongo import Mongo
+from plumbing.schedules import schedule
 from plumbing.service import FangxinService, rpc
 from plumbing.versioned import Change
 from services.notifications import domain, listing, metrics
@@ -145,7 +145,7 @@ class NotificationsService(FangxinService):
                                       "attempts": attempts, "reason": reason})]))
         metrics.MESSAGES.labels(delivery["channel"], "failed").inc()
 
-    @timer(interval=RETRY_SCAN_SECONDS)
+    @schedule(interval=RETRY_SCAN_SECONDS)
     def retry_deliveries(self):
         for delivery in self.store.due_deliveries(self._now()):
             self._attempt(delivery)

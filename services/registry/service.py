@@ -4,7 +4,6 @@ import random
 import uuid
 from datetime import timedelta
 
-from nameko.timer import timer
 
 from plumbing.actors import Actor, jurisdiction_prefix
 from plumbing.clock import ClockProvider, to_rfc3339
@@ -13,6 +12,7 @@ from plumbing.consumers import consumes
 from plumbing.documents import visible
 from plumbing.errors import conflict, forbidden, invalid, not_found, validated
 from plumbing.mongo import Mongo
+from plumbing.schedules import schedule
 from plumbing.service import FangxinService, rpc
 from plumbing.versioned import Change
 from services.registry import (certification, credit_code, domain, listing, metrics, search,
@@ -338,7 +338,7 @@ class RegistryService(FangxinService):
         self._change(merchant_id, lambda m: certification.warn_automatically(
             m, reason, self._now()))
 
-    @timer(interval=SCAN_SECONDS)
+    @schedule(interval=SCAN_SECONDS)
     def scan(self):
         """Moves units whose licences are about to expire to the warning library, and
         refreshes the status figures."""

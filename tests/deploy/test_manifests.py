@@ -6,11 +6,13 @@ kubernetes-validate package (strict: unknown fields are errors). The operators' 
 bundled schema: their fields are checked by hand below, against what the services need.
 """
 import copy
+import json
 import re
 
 import kubernetes_validate
 import pytest
 
+from devtools import broker_definitions
 from tests.deploy.conftest import OVERLAYS, ROOT, by_kind, named
 
 K8S_VERSION = "1.30"
@@ -249,6 +251,22 @@ def test_ingress_routes_to_the_gateway(rendered):
         backend = rule["http"]["paths"][0]["backend"]["service"]
         assert backend == {"name": "gateway", "port": {"name": "http"}}
     assert named(rendered["prod"], "Ingress", "gateway")["spec"]["tls"][0]["secretName"]
+
+
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_the_broker_loads_the_definitions_the_tests_run_with(rendered, overlay):
+    objects = rendered[overlay]
+    rabbit = named(objects, "RabbitmqCluster", "rabbitmq")["spec"]
+    config = rabbit["rabbitmq"]["additionalConfig"]
+    [path] = [line.split("=", 1)[1].strip() for line in config.splitlines()
+              if line.startswith("load_definitions")]
+    pod = rabbit["override"]["statefulSet"]["spec"]["template"]["spec"]
+    [mount] = [m for c in pod["containers"] if c["name"] == "rabbitmq"
+               for m in c["volumeMounts"] if path.startswith(m["mountPath"] + "/")]
+    [volume] = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    config_map = named(objects, "ConfigMap", volume["configMap"]["name"])
+    loaded = json.loads(config_map["data"][path.rsplit("/", 1)[1]])
+    assert loaded == broker_definitions.definitions()
 
 
 # --- the operators' resources (hand-checked: no schema bundled) ------------------------------

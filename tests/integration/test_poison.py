@@ -4,7 +4,7 @@ recorded in ``poison_events``, both are counted, the messages behind them are ha
 failure a retry can cure returns the event to the queue until it is handled."""
 import uuid
 
-from kombu import Connection, Producer, Queue
+from kombu import Connection, Producer
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_waiter
 from prometheus_client import REGISTRY
@@ -12,6 +12,7 @@ from prometheus_client import REGISTRY
 from devtools.waiting import poll
 from plumbing.clock import Clock
 from plumbing.events import exchange_for, new_event
+from plumbing.queues import durable_queue
 from tests.integration.sample_services import LedgerService, Troubles, TroubledLedgerService
 
 
@@ -38,7 +39,7 @@ def test_undecodable_messages_are_set_aside_in_the_poison_queue_and_counted(
         assert database("ledger")["effects"].count_documents({"event_id": good["event_id"]}) == 1
         assert consumed("ledger", "parcel_sent", "undecodable") == before + 2
 
-        poison = Queue("fangxin.poison.ledger", durable=True)(connection.default_channel)
+        poison = durable_queue("fangxin.poison.ledger")(connection.default_channel)
         kept = []
         while (message := poison.get(no_ack=True)) is not None:
             kept.append(message)

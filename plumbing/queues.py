@@ -1,0 +1,96 @@
+"""The queues Fangxin declares, and RPC requests that expire with their caller.
+
+Every durable queue is a quorum queue: replicated over the broker's nodes, it keeps serving when
+the node it was declared on restarts (a classic queue stops with its node). Queues that live and
+die with one consumer (RPC replies, the gateway's broadcast handlers) stay classic, since a
+quorum queue can be neither exclusive nor auto-deleted.
+
+An RPC request carries its caller's deadline twice: as the AMQP expiration (the broker drops a
+request that waited in the queue longer than its caller waits) and as a header the answering
+worker checks before it starts (a request the consumer had already taken, waiting behind busy
+workers, expires as well). A request whose caller has given up is acknowledged and never run.
+The header holds the caller's wall clock time, so the hosts' clocks are assumed synchronised
+(NTP, as every Kubernetes node is).
+"""
+import logging
+import time
+
+from kombu import Queue
+from nameko.events import EventHandler
+from nameko.rpc import MethodProxy, Rpc, RpcConsumer
+from prometheus_client import Counter
+
+from plumbing.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+QUORUM = {"x-queue-type": "quorum"}
+DEADLINE_HEADER = "fangxin.deadline"
+EXPIRED_REQUESTS = Counter(
+    "fangxin_rpc_expired_total", "RPC requests dropped unrun: their caller had given up",
+    ["service", "method"])
+
+
+def quorum(queue):
+    """``queue`` (a kombu Queue), declared as a quorum queue."""
+    queue.queue_arguments = {**(queue.queue_arguments or {}), **QUORUM}
+    return queue
+
+
+def durable_queue(name):
+    """A durable quorum queue bound to nothing (the poison queues)."""
+    return quorum(Queue(name, durable=True))
+
+
+class QuorumRpcConsumer(RpcConsumer):
+    def setup(self):
+        super().setup()
+        quorum(self.queue)
+
+
+class ExpiringRpc(Rpc):
+    """nameko's RPC entrypoint on a quorum queue, which drops requests whose caller gave up."""
+
+    rpc_consumer = QuorumRpcConsumer()
+
+    def handle_message(self, body, message):
+        deadline = (message.headers or {}).get(DEADLINE_HEADER)
+        if isinstance(deadline, (int, float)) and time.time() > deadline:
+            EXPIRED_REQUESTS.labels(self.container.service_name, self.method_name).inc()
+            log.warning("RPC request dropped: its caller gave up", extra={
+                "method": self.method_name, "late_seconds": round(time.time() - deadline, 3)})
+            self.rpc_consumer.queue_consumer.ack_message(message)
+            return
+        super().handle_message(body, message)
+
+
+def rpc(method):
+    """nameko's ``@rpc`` on a quorum queue, requests dropped once their caller gave up, and
+    domain errors expected: they are answers, logged as warnings."""
+    return ExpiringRpc.decorator(expected_exceptions=(DomainError,))(method)
+
+
+class QuorumEventHandler(EventHandler):
+    """nameko's event handler whose reliable queue is a quorum queue."""
+
+    def setup(self):
+        super().setup()
+        if self.reliable_delivery:
+            quorum(self.queue)
+
+
+event_handler = QuorumEventHandler.decorator
+
+
+class ExpiringMethodProxy(MethodProxy):
+    """One call of ``method`` through ``service_proxy`` (nameko's ServiceProxy) that expires
+    after ``seconds``."""
+
+    def __init__(self, service_proxy, method, seconds):
+        self.deadline = time.time() + seconds
+        super().__init__(service_proxy.worker_ctx, service_proxy.service_name, method,
+                         service_proxy.reply_listener,
+                         **{**service_proxy.options, "expiration": seconds})
+
+    def get_message_headers(self, worker_ctx):
+        return {**super().get_message_headers(worker_ctx), DEADLINE_HEADER: self.deadline}
