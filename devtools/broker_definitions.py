@@ -44,11 +44,15 @@ def definitions(vhost="/"):
     }
 
 
-def apply(vhost):
-    """Starts importing the definitions into ``vhost`` of the local broker (the broker
-    finishes it a moment later): False when rabbitmqctl cannot."""
-    return rabbitmqctl("import_definitions", "--format", "json",
-                       input=json.dumps(definitions(vhost))).returncode == 0
+def apply(vhost, node=None):
+    """Starts importing the definitions into ``vhost`` of the local broker, or of ``node``
+    (``devtools.rabbit_cluster.RabbitNode``); the broker finishes it a moment later. False
+    when rabbitmqctl cannot."""
+    text = json.dumps(definitions(vhost))
+    if node is not None:
+        node.ctl("import_definitions", "--format", "json", input=text)
+        return True
+    return rabbitmqctl("import_definitions", "--format", "json", input=text).returncode == 0
 
 
 def manifest_text():

@@ -1,12 +1,12 @@
 """The whole system as processes (devtools/stack.py), on a private RabbitMQ node of its own
-(tests/faults/rabbit_node.py) so that the broker can be taken away without touching the shared
+(devtools/rabbit_cluster.py) so that the broker can be taken away without touching the shared
 one, in databases of its own, with short fault-handling periods."""
 import pytest
 
+from devtools import broker_definitions, rabbit_cluster
 from devtools.stack import PROCESSES, Stack
 from tests.conftest import RUN_ID, free_port
 from tests.e2e.conftest import Client, Merchants
-from tests.faults import rabbit_node
 
 FAULT_ENV = {
     "RPC_TIMEOUT_SECONDS": "3",
@@ -30,10 +30,11 @@ FAULT_ENV = {
 
 @pytest.fixture(scope="session")
 def rabbit():
-    if not rabbit_node.available():
+    if not rabbit_cluster.available():
         pytest.skip("rabbitmq-server is not installed: no private node for broker outages")
-    node = rabbit_node.RabbitNode(f"fangxin-faults-{RUN_ID}", free_port(), free_port())
+    node = rabbit_cluster.RabbitNode(f"fangxin-faults-{RUN_ID}", free_port(), free_port())
     node.start()
+    broker_definitions.apply("/", node)
     yield node
     node.stop()
 
