@@ -250,10 +250,10 @@ class ScaleBench:
                         spent = {}
                         started = time.monotonic()
                         with meter.during(spent):
-                            proxy.run_schedule(name)
+                            ran = proxy.run_schedule(name)["ran"]
                         seconds = time.monotonic() - started
                         entry = self.result["schedules"].setdefault(name, {"service": service})
-                        entry[attempt] = {"seconds": round(seconds, 3),
+                        entry[attempt] = {"ran": ran, "seconds": round(seconds, 3),
                                           "service_cpu_s": spent.get(service),
                                           "store_cpu_s": spent.get("store")}
                     idle = entry["nothing_due"]
