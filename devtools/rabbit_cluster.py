@@ -6,22 +6,20 @@ log folders and no plugins; the nodes of a cluster share one Erlang cookie (thei
 A node runs as a child of the process that started it (``erl`` in the foreground, told to stop
 when its parent dies), so none outlives the test run or ``make run``.
 """
-import ctypes
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import tempfile
 from pathlib import Path
 
 from devtools.broker import wait_until_answers
+from devtools.processes import stop_with_parent
 from devtools.waiting import wait_until
 
 # Debian's /usr/sbin wrappers switch to the rabbitmq user when run as root, dropping our
 # environment; the scripts they call take it as it is
 SCRIPTS = Path("/usr/lib/rabbitmq/bin")
-PR_SET_PDEATHSIG = 1
 
 
 def _script(name):
@@ -31,11 +29,6 @@ def _script(name):
 
 def available():
     return _script("rabbitmq-server") is not None and _script("rabbitmqctl") is not None
-
-
-def _stop_with_parent():
-    """In the child, before exec: SIGTERM (the Erlang VM's clean stop) when the parent dies."""
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class RabbitNode:
@@ -70,7 +63,7 @@ class RabbitNode:
         log = open(self.folder / "console.log", "ab")
         self.process = subprocess.Popen([_script("rabbitmq-server")], env=self.env,
                                         stdout=log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, preexec_fn=_stop_with_parent)
+                                        stdin=subprocess.DEVNULL, preexec_fn=stop_with_parent)
         log.close()
 
     def await_start(self, seconds=90):

@@ -47,8 +47,8 @@ def print_banner(stack, demo):
         "", "Fangxin is running.",
         f"  gateway      {url}   (/readyz /metrics /openapi.json /docs)",
     ]
-    lines += [f"  {name:<13} {stack.url_of(name)}/metrics" for name in
-              ("registry", "complaints", "coupons", "notifications")]
+    lines += [f"  {instance:<13} {stack.url_of(instance)}/metrics"
+              for instance, kind in stack.kinds.items() if kind != "gateway"]
     lines += [f"  store        {stack.env['MONGO_URI']}", f"  logs         {stack.logs_dir}", ""]
     if demo.get("store_code"):
         lines += ["A certified demo shop (一店一码):",

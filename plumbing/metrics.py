@@ -22,8 +22,12 @@ _KINDS = {"Rpc": "rpc", "EventHandler": "event", "Timer": "timer"}
 
 
 def entrypoint_kind(entrypoint):
+    """rpc, event, timer or http, by the nameko entrypoint the class is or extends."""
+    for cls in type(entrypoint).__mro__:
+        if cls.__name__ in _KINDS:
+            return _KINDS[cls.__name__]
     name = type(entrypoint).__name__
-    return _KINDS.get(name, "http" if hasattr(entrypoint, "get_url_rule") else name.lower())
+    return "http" if hasattr(entrypoint, "get_url_rule") else name.lower()
 
 
 def outcome_of(result, exc_info):

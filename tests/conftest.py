@@ -15,7 +15,6 @@ import os  # noqa: E402
 # and schemathesis (tests/e2e/test_fuzz.py) installs it: keep the document's checks on the
 # Python jsonschema they were written against (our patterns use Python's \Z)
 os.environ.setdefault("OPENAPI_SPEC_VALIDATOR_SCHEMA_VALIDATOR_BACKEND", "jsonschema")
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import uuid  # noqa: E402
@@ -24,16 +23,11 @@ import pytest  # noqa: E402
 
 from devtools import broker_definitions  # noqa: E402
 from devtools.broker import create_vhost, delete_vhost, wait_until_answers, with_vhost  # noqa
+from devtools.processes import free_port  # noqa: E402,F401 (the tests' free ports)
 from devtools.stack import ROOT  # noqa: E402
 from plumbing.config import amqp_uri as configured_amqp_uri  # noqa: E402
 
 RUN_ID = uuid.uuid4().hex[:8]
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
