@@ -4,14 +4,19 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test unit integration e2e fuzz bench bench-scale install tools clean
+.PHONY: run test chaos unit integration e2e fuzz bench bench-scale install tools clean
 
 run: $(STAMP)
 	$(BIN)/python -m devtools.run
 
 test: $(STAMP) tools
 	$(BIN)/python -m devtools.broker
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests -m "not chaos"
+
+# the fault runs on the production topology: two replicas of everything on a three-node cluster
+chaos: $(STAMP) tools
+	$(BIN)/python -m devtools.broker
+	$(BIN)/python -m pytest tests/faults -m chaos -v -rP
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit

@@ -49,7 +49,8 @@ def print_banner(stack, demo):
     ]
     lines += [f"  {instance:<13} {stack.url_of(instance)}/metrics"
               for instance, kind in stack.kinds.items() if kind != "gateway"]
-    lines += [f"  store        {stack.env['MONGO_URI']}", f"  logs         {stack.logs_dir}", ""]
+    lines += [f"  broker       {stack.env['AMQP_URI']}",
+              f"  store        {stack.env['MONGO_URI']}", f"  logs         {stack.logs_dir}", ""]
     if demo.get("store_code"):
         lines += ["A certified demo shop (一店一码):",
                   f"  page         {url}/s/{demo['store_code']}",

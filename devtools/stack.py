@@ -5,18 +5,23 @@ end-to-end tests, so both run the system the same way.
 Replicas: ``REPLICAS=3`` runs three of every process, ``REPLICAS_COUPONS=2`` two coupons
 processes (or ``Stack(replicas={"coupons": 2})``). Replicated processes are named
 ``<process>-1``, ``<process>-2``...; gateway replicas stand behind HAProxy (``balancer``),
-which listens on the gateway's port. Every process stops when the one that started it dies."""
+which listens on the gateway's port. ``BROKER_NODES=3`` (or ``Stack(broker_nodes=3)``) starts a
+private three-node RabbitMQ cluster (devtools/rabbit_cluster.py) with Fangxin's definitions and
+gives every process all its nodes (a kombu failover URI) instead of ``AMQP_URI``. Every process
+stops when the one that started it dies."""
 import os
 import signal
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import requests
 
-from devtools import balancer
+from devtools import balancer, broker_definitions
 from devtools.broker import answers
 from devtools.processes import free_port, stop_with_parent
+from devtools.rabbit_cluster import RabbitCluster
 from devtools.waiting import wait_until
 from plumbing.config import SERVICE_PORTS
 
@@ -39,7 +44,8 @@ def replica_counts(env, replicas=None):
 
 
 class Stack:
-    def __init__(self, state_dir, env=None, ports=None, store_port=27117, replicas=None):
+    def __init__(self, state_dir, env=None, ports=None, store_port=27117, replicas=None,
+                 broker_nodes=None):
         self.state_dir = Path(state_dir)
         self.logs_dir = self.state_dir / "logs"
         self.logs_dir.mkdir(parents=True, exist_ok=True)
@@ -55,6 +61,13 @@ class Stack:
         # store QR codes lead to this gateway unless a public address is configured
         self.env.setdefault("PUBLIC_BASE_URL", self.gateway_url)
         self.processes = {}
+        self._balancer = None  # the runtime socket of the balancer, once it runs
+        self.broker = None
+        nodes = int(broker_nodes or self.env.get("BROKER_NODES") or 1)
+        if nodes > 1:
+            self.broker = RabbitCluster(f"fangxin-{uuid.uuid4().hex[:6]}",
+                                        lambda: (free_port(), free_port()), size=nodes)
+            self.env["AMQP_URI"] = self.broker.uri
         self._store = None
         if not self.env.get("MONGO_URI"):
             self.env["MONGO_URI"] = f"mongodb://127.0.0.1:{store_port}/"
@@ -73,6 +86,9 @@ class Stack:
         return [name] if count == 1 else [f"{name}-{n}" for n in range(1, count + 1)]
 
     def start(self):
+        if self.broker is not None:
+            self.broker.start()
+            broker_definitions.apply("/", self.broker.nodes[0])
         if self._store is not None:
             self.start_store()
         for instance in self.kinds:
@@ -83,8 +99,9 @@ class Stack:
     def start_balancer(self):
         if not balancer.available():
             raise RuntimeError("gateway replicas need HAProxy: `make tools` installs it")
-        config = balancer.write_config(self.state_dir, self.ports["gateway"], {
-            instance: self.ports[instance] for instance in self.instances_of("gateway")})
+        config, self._balancer = balancer.write_config(
+            self.state_dir, self.ports["gateway"],
+            {instance: self.ports[instance] for instance in self.instances_of("gateway")})
         self._spawn("balancer", balancer.command(config))
 
     def start_store(self):
@@ -100,6 +117,21 @@ class Stack:
         env = {**self.env, "HTTP_PORT": str(self.ports[instance]), **(extra_env or {})}
         self._spawn(instance, [sys.executable, "-m", "plumbing.runner",
                                PROCESSES[self.kinds[instance]]], env)
+        if self._behind_balancer(instance):
+            balancer.restore(self._balancer, instance)
+
+    def wait_in_service(self, instance, seconds=30):
+        """True once ``instance`` serves: its /healthz answers and, for a gateway behind the
+        balancer, the balancer sends it requests again (a rollout waits for this before it
+        stops the next replica, as Kubernetes waits for readiness)."""
+        if not wait_until(lambda: _ok(f"{self.url_of(instance)}/healthz"), seconds):
+            return False
+        return not self._behind_balancer(instance) or wait_until(
+            lambda: balancer.serving(self._balancer, instance), seconds)
+
+    def _behind_balancer(self, instance):
+        return self._balancer is not None and "balancer" in self.processes and \
+            self.kinds.get(instance) == "gateway"
 
     def _spawn(self, name, command, env=None):
         log = open(self.logs_dir / f"{name}.log", "ab")
@@ -115,6 +147,9 @@ class Stack:
         process.wait()
 
     def stop(self, name, timeout=30):
+        """SIGTERM, as a rollout sends it: a gateway behind the balancer is drained first."""
+        if self._behind_balancer(name):
+            balancer.drain(self._balancer, name)
         self._stop_together([name], timeout)
 
     def stop_all(self, timeout=30):
@@ -123,6 +158,8 @@ class Stack:
         self._stop_together(["balancer"], timeout)
         self._stop_together([n for n in self.processes if n != "store"], timeout)
         self._stop_together(["store"], timeout)
+        if self.broker is not None:
+            self.broker.stop()
 
     def _stop_together(self, names, timeout):
         stopping = [self.processes.pop(n) for n in names if n in self.processes]

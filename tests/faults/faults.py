@@ -5,7 +5,6 @@ import time
 
 import requests
 
-from devtools.waiting import wait_until
 
 REFUSED, HUNG = "refused", "hung"
 CLIENT_TIMEOUT = 10       # an answer slower than this is a hang
@@ -77,12 +76,5 @@ def start_thread(target, *args):
 def restart(stack, name):
     def bring_back():
         stack.start_process(name)
-        assert wait_until(lambda: _healthy(stack.url_of(name)), 60), f"{name} did not start"
+        assert stack.wait_in_service(name, 60), f"{name} did not start"
     return bring_back
-
-
-def _healthy(url):
-    try:
-        return requests.get(f"{url}/healthz", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
