@@ -38,7 +38,8 @@ OPERATIONS_SECRETS = {"fangxin-secrets", "fangxin-mongo-password", "fangxin-tls"
 SECRET_SETTINGS = {"JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_PRIVATE_KEY", "SMTP_URL",
                    "SMS_WEBHOOK_URL", "WECHAT_WEBHOOK_URL"}
 ENV_SETTINGS = {"AMQP_URI", "MONGO_URI"}
-NEVER_DEPLOYED = {"FAULT_HOLD_OUTBOX"}  # a test-only fault hook
+# a test-only fault hook, and the local topology of make run (Kubernetes has its own replicas)
+NEVER_DEPLOYED = {"FAULT_HOLD_OUTBOX", "BROKER_NODES"}
 
 
 def config_map(objects):
