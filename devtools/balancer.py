@@ -1,6 +1,6 @@
 """HAProxy (Debian's package) in front of the gateway replicas, as a Kubernetes Service or an
 ingress would be: round robin over the replicas whose /healthz answers, a replica that stops
-answering taken out within a second and a request it refused tried once on another. A replica
+answering taken out within a second and a request it refused sent to another (up to twice). A replica
 about to be stopped is drained first (``drain``), as Kubernetes takes a pod out of a Service's
 endpoints before it sends SIGTERM."""
 import shutil
@@ -23,8 +23,8 @@ defaults
     timeout client 30s
     timeout server 30s
     timeout check 3s
-    option redispatch
-    retries 1
+    option redispatch 1
+    retries 2
     retry-on conn-failure empty-response
 
 frontend gateways

@@ -71,12 +71,19 @@ def rpc(method):
 
 
 class QuorumEventHandler(EventHandler):
-    """nameko's event handler whose reliable queue is a quorum queue."""
+    """nameko's event handler whose reliable queue is a quorum queue, and whose unreliable
+    (broadcast) queue is transient. nameko declares that one durable: on a cluster, a durable
+    classic queue whose node died stays in the cluster's metadata and cannot be declared again
+    until the node is back, and the process's one consumer connection, retrying that declaration,
+    stops consuming everything else (its RPCs too) meanwhile. A transient one goes with its
+    node and is declared anew on another at once."""
 
     def setup(self):
         super().setup()
         if self.reliable_delivery:
             quorum(self.queue)
+        else:
+            self.queue.durable = False
 
 
 event_handler = QuorumEventHandler.decorator

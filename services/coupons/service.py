@@ -6,6 +6,7 @@ import uuid
 
 import eventlet
 from nameko.events import BROADCAST
+from nameko.timer import timer
 
 from plumbing.actors import Actor
 from plumbing.clock import ClockProvider
@@ -439,7 +440,10 @@ class CouponsService(FangxinService):
                 if len(batch) < SCHEDULE_BATCH:
                     break
 
-    @schedule(interval=RECONCILE_SECONDS, eager=True)
+    # every replica runs it, unleased: a void and its return happen once however many run it,
+    # and a replica restarted after a crash reconciles at once instead of waiting out the dead
+    # one's lease
+    @timer(interval=RECONCILE_SECONDS, eager=True)
     def reconcile_stock(self):
         """Returns units of stock that claims took and died before recording."""
         now = self._now()
