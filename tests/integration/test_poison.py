@@ -41,9 +41,12 @@ def test_undecodable_messages_are_set_aside_in_the_poison_queue_and_counted(
 
         poison = durable_queue("fangxin.poison.ledger")(connection.default_channel)
         kept = []
-        while (message := poison.get(no_ack=True)) is not None:
-            kept.append(message)
-    mine = [m for m in kept if marker in m.body]
+
+        def set_aside():  # a quorum queue holds a message once its members agreed: poll
+            while (message := poison.get(no_ack=True)) is not None:
+                kept.append(message)
+            return [m for m in kept if marker in m.body]
+        mine = poll(set_aside, lambda found: len(found) == 2, seconds=10)
     assert sorted(m.content_type for m in mine) == ["application/json", "text/plain"]
     assert all(m.headers["x-routing-key"] == "parcel_sent" and m.headers["x-error"]
                for m in mine)
