@@ -1,5 +1,5 @@
 """A claim rush that keeps going through faults, and what must hold afterwards: no unit of
-stock lost or oversold, nobody over the limit, every 201 a client saw is a stored coupon of
+stock lost or oversold (remaining + coupons stored == stock), nobody over the limit, every 201 a client saw is a stored coupon of
 theirs, every key answered the same, no 5xx but 503, every 503 quick, no hang, and clients
 heard of every outage."""
 import random
@@ -109,15 +109,23 @@ class ClaimRush:
             [a for a in replayed.items() if len(a[1]) > 1][:3]
 
     def _check_stock(self):
+        """Stock against the coupons stored: every unit taken is a coupon or came back. The
+        campaign's ``issued`` figure is a counter (plumbing/derived.py): a process killed between
+        a batch's coupons and their increments loses those (README "Known limits"), so it may
+        lag the coupons, never pass them."""
         client, operator = self.client, self.operator
-        figures = poll(lambda: stats(client, operator, self.campaign_id),
-                       lambda f: f["issued"] + f["remaining"] == STOCK, seconds=30,
-                       interval=0.5)
-        assert figures["issued"] + figures["remaining"] == STOCK, figures
-        held = {sub: {c["coupon_id"]: c["code"]
-                      for c in my_coupons(client, self.tokens[sub], self.campaign_id)}
-                for sub in self.consumers}
-        assert sum(len(c) for c in held.values()) == figures["issued"]
+
+        def stock_and_coupons():
+            held = {sub: {c["coupon_id"]: c["code"]
+                          for c in my_coupons(client, self.tokens[sub], self.campaign_id)}
+                    for sub in self.consumers}
+            return stats(client, operator, self.campaign_id), held
+
+        figures, held = poll(stock_and_coupons, lambda found: found[0]["remaining"] + sum(
+            len(c) for c in found[1].values()) == STOCK, seconds=30, interval=1)
+        stored = sum(len(c) for c in held.values())
+        assert figures["remaining"] + stored == STOCK, (figures, stored)
+        assert figures["issued"] <= stored, (figures, stored)
         assert max(len(c) for c in held.values()) <= LIMIT
         wins = defaultdict(dict)  # sub -> {coupon_id: code} of every 201 seen, replays included
         for (sub, _), status, body, _, _ in self.seen:
@@ -125,4 +133,4 @@ class ClaimRush:
                 assert wins[sub].setdefault(body["coupon_id"], body["code"]) == body["code"]
         for sub, coupons in wins.items():  # every 201 a client saw is a stored coupon of theirs
             assert coupons.items() <= held[sub].items(), sub
-        return figures
+        return {**figures, "stored": stored}
