@@ -2,8 +2,8 @@
 
 Every durable queue is a quorum queue: replicated over the broker's nodes, it keeps serving when
 the node it was declared on restarts (a classic queue stops with its node). Queues that live and
-die with one consumer (RPC replies, the gateway's broadcast handlers) stay classic, since a
-quorum queue can be neither exclusive nor auto-deleted.
+die with one consumer (RPC replies, broadcast handlers) stay classic, since a quorum queue can be
+neither exclusive nor auto-deleted.
 
 An RPC request carries its caller's deadline twice: as the AMQP expiration (the broker drops a
 request that waited in the queue longer than its caller waits) and as a header the answering
@@ -54,11 +54,11 @@ class ExpiringRpc(Rpc):
     rpc_consumer = QuorumRpcConsumer()
 
     def handle_message(self, body, message):
-        deadline = (message.headers or {}).get(DEADLINE_HEADER)
-        if isinstance(deadline, (int, float)) and time.time() > deadline:
+        deadline, now = (message.headers or {}).get(DEADLINE_HEADER), time.time()
+        if isinstance(deadline, (int, float)) and now > deadline:
             EXPIRED_REQUESTS.labels(self.container.service_name, self.method_name).inc()
             log.warning("RPC request dropped: its caller gave up", extra={
-                "method": self.method_name, "late_seconds": round(time.time() - deadline, 3)})
+                "method": self.method_name, "late_seconds": round(now - deadline, 3)})
             self.rpc_consumer.queue_consumer.ack_message(message)
             return
         super().handle_message(body, message)

@@ -5,7 +5,6 @@ import logging
 import uuid
 from datetime import timedelta
 
-
 from plumbing.actors import Actor, jurisdiction_prefix
 from plumbing.clock import ClockProvider, to_rfc3339
 from plumbing.coalesce import Coalescer

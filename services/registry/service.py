@@ -4,7 +4,6 @@ import random
 import uuid
 from datetime import timedelta
 
-
 from plumbing.actors import Actor, jurisdiction_prefix
 from plumbing.clock import ClockProvider, to_rfc3339
 from plumbing.config import env_float, env_int
