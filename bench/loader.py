@@ -12,7 +12,7 @@ from pymongo.errors import BulkWriteError
 
 from plumbing.config import database_name
 from plumbing.derived import write_in_bulk
-from plumbing.mongo import refused_as_duplicates
+from plumbing.write_errors import refused_as_duplicates
 from services.complaints.store import COMPLAINTS, ComplaintsStore
 from services.coupons.store import (CAMPAIGNS, COUPONS, HOLDINGS, MERCHANTS, REDEMPTIONS,
                                     STOCK, CouponsStore)

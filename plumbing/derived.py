@@ -6,30 +6,50 @@ A ``Derived`` names, for one collection, the ``snapshot(document)`` of the few v
 depend on and its parts (``Counters``, ``Postings``), each of which turns the snapshot the
 document was derived as and the one it has now into writes.
 
-Each document records the snapshot it was derived as (``derived_as``, canonical JSON text). A
-new document is inserted derived as it is, and its parts' writes follow the insert (those of
-a batch together). A write that changes a stored document's snapshot also sets
-``derive_pending`` to a fresh token, in the same single-document write; right after it,
-``settle`` claims the change (``derived_as`` := the new snapshot and the token removed, only
-while the token is the one written: of concurrent settles, and of a settle racing a newer
-write, exactly one wins) and makes the parts' writes. A process that dies before settling
-leaves the token, which the sweep (``settle_pending``) settles later; one that dies between an
-insert or a claim and the parts' writes loses them, which ``rebuild`` restores. A redelivered
-event or a retried request changes no snapshot, so nothing is counted twice.
+Each document records the snapshot it was derived as (``derived_as``, canonical JSON text).
+A write that changes a stored document's snapshot also sets ``derive_pending`` to a fresh
+token, in the same single-document write; right after it, ``settle`` claims the change: sets
+``derived_as`` to the new snapshot and moves the token to ``derive_owing`` (with the snapshot
+it was derived as before), only while the pending token is the one written and no other change
+of the document is owed (of concurrent settles, and of a settle racing a newer write, exactly
+one wins). A new document is inserted derived as it is and owing its whole snapshot (a batch
+under one token). The parts' writes of an owed change carry its token: a derived document
+already holding the token's mark (``derive_applied.<token>``) is not written again. Then the
+owing token is removed, and last the marks.
+
+A process that dies before settling leaves the pending token, and one that dies while its
+parts' writes are being made leaves the owing token: the sweep (``settle_pending``) settles
+the first and finishes the second (once it is ``grace`` seconds old, by one sweeper),
+so that no change is lost and none is counted twice. One that dies after removing the owing
+token and before the marks leaves marks behind, which count nothing (``rebuild`` clears them).
+A redelivered event or a retried request changes no snapshot, so nothing is counted twice.
 """
 import json
 import logging
+import time
 import uuid
 from collections import defaultdict
 
 from pymongo import ASCENDING, DeleteOne, IndexModel, InsertOne, UpdateOne
+from pymongo.errors import BulkWriteError
 
 from plumbing.keys import upper_bound
+from plumbing.write_errors import refused_as_duplicates
 
 log = logging.getLogger(__name__)
 
 PENDING_FIELD = "derive_pending"
 DERIVED_FIELD = "derived_as"
+OWING_FIELD = "derive_owing"
+OWED_FROM_FIELD = "derive_owed_from"
+OWING_SINCE_FIELD = "derive_owing_since"
+APPLIED_FIELD = "derive_applied"
+BOOKKEEPING_FIELDS = (PENDING_FIELD, DERIVED_FIELD, OWING_FIELD, OWED_FROM_FIELD,
+                      OWING_SINCE_FIELD, APPLIED_FIELD)
+NOT_OWING = {OWING_FIELD: "", OWED_FROM_FIELD: "", OWING_SINCE_FIELD: ""}
+SETTLE_GRACE_SECONDS = 30.0  # far longer than a settle takes: its settler is gone
+CLAIM_ATTEMPTS = 25
+CLAIM_PAUSE_SECONDS = 0.02
 KEY_FIELD = "k"
 SWEEP_BATCH = 200
 BULK_FLUSH = 20_000
@@ -60,10 +80,31 @@ def difference(before, after):
     return dict(delta)
 
 
-def increments(delta):
-    """The bulk upserts that add ``delta`` to its counter documents."""
-    return [UpdateOne({"_id": counter}, {"$inc": fields, "$set": {KEY_FIELD: counter}},
-                      upsert=True) for counter, fields in sorted(delta.items())]
+def add_once(collection, delta, token):
+    """Adds ``delta`` (``{counter id: {field: number}}``) to its counter documents, except to
+    those already holding ``token``'s mark; marks them. The ids of the counters it names."""
+    mark = f"{APPLIED_FIELD}.{token}"
+    counters = sorted(delta)
+
+    def adding(counter, upsert):
+        return UpdateOne({"_id": counter, mark: {"$exists": False}},
+                         {"$inc": delta[counter], "$set": {KEY_FIELD: counter, mark: True}},
+                         upsert=upsert)
+    try:
+        collection.bulk_write([adding(c, True) for c in counters], ordered=False)
+    except BulkWriteError as exc:  # marked already, or inserted meanwhile by another change
+        again = [adding(counters[i], False) for i in sorted(refused_as_duplicates(exc))]
+        collection.bulk_write(again, ordered=False)
+    return counters
+
+
+def unmark(collection, counters, token):
+    """Takes ``token``'s mark off the counters (one write each: the embedded store reads a
+    whole collection for an ``$in``)."""
+    unmarking = {"$unset": {f"{APPLIED_FIELD}.{token}": ""}}
+    if counters:
+        collection.bulk_write([UpdateOne({"_id": c}, unmarking) for c in counters],
+                              ordered=False)
 
 
 def _nested(fields):
@@ -103,6 +144,11 @@ def add_in_bulk(collection, totals, client=None):
             InsertOne({"_id": c, KEY_FIELD: c, **_nested(totals[c])}) for c in chunk], client)
 
 
+def figures_of(counter):
+    """A counter document's figures: its fields less its id, its key and its marks."""
+    return {k: v for k, v in counter.items() if k not in ("_id", KEY_FIELD, APPLIED_FIELD)}
+
+
 class Sums:
     """Contributions added up in memory, written as increments (``flush``), or in bulk
     (``flush_in_bulk``: many at once, by a process that alone writes them: loads, rebuilds)."""
@@ -118,11 +164,11 @@ class Sums:
     def __len__(self):
         return len(self.totals)
 
-    def flush(self, collection):
-        operations = increments({c: dict(f) for c, f in self.totals.items()})
-        if operations:
-            collection.bulk_write(operations, ordered=False)
+    def flush_once(self, collection, token):
+        """Adds the sums once for ``token`` (``add_once``): the counters marked."""
+        totals = {c: dict(f) for c, f in self.totals.items() if any(f.values())}
         self.totals.clear()
+        return add_once(collection, totals, token) if totals else []
 
     def flush_in_bulk(self, collection, client=None, run=None):
         """Adds the sums in bulk (``add_in_bulk``), through ``run(write)`` when given (a
@@ -138,7 +184,9 @@ def _at_once(write):
 
 class _KeyedPart:
     """A derived collection read by its key; ``of(snapshot)`` is what one snapshot adds to it
-    (a None snapshot adds nothing)."""
+    (a None snapshot adds nothing). ``apply(db, changes, token)`` makes the writes of
+    ``changes`` ((snapshot before, snapshot after) pairs) once for ``token``: the derived
+    documents it marked, as (collection, ids) pairs."""
 
     def __init__(self, collection, of):
         self.collection = collection
@@ -155,12 +203,11 @@ class Counters(_KeyedPart):
     """Counter documents ``{_id: counter id, k: counter id, <field>: number}``;
     ``of(snapshot)`` is ``{counter id: {field: number}}``."""
 
-    def apply(self, db, changes):
-        """Adds what ``changes`` ((snapshot before, snapshot after) pairs) make, in one write."""
+    def apply(self, db, changes, token):
         sums = Sums()
         for before, after in changes:
             sums.add(difference(self._of(before), self._of(after)))
-        sums.flush(db[self.collection])
+        return [(self.collection, sums.flush_once(db[self.collection], token))]
 
     def clear(self, db):
         db[self.collection].delete_many({})
@@ -182,8 +229,8 @@ class Counters(_KeyedPart):
         found = []
         for prefix, start, end in ranges:
             high = upper_bound(prefix) if end is None else prefix + end
-            found.extend(db[self.collection].find({KEY_FIELD: {"$gte": prefix + start,
-                                                               "$lt": high}}))
+            found.extend(db[self.collection].find(
+                {KEY_FIELD: {"$gte": prefix + start, "$lt": high}}, {APPLIED_FIELD: 0}))
         return found
 
 
@@ -199,9 +246,9 @@ class Postings(_KeyedPart):
         self.counts = f"{collection}_counts"
         self.word_of = word_of
 
-    def apply(self, db, changes):
-        """Moves the postings ``changes`` ((snapshot before, snapshot after) pairs) move, and
-        their words' counts, in one write each."""
+    def apply(self, db, changes, token):
+        """Moves the postings ``changes`` move (writes that may be made twice), and their
+        words' counts (once), in one write each."""
         writes, counted = [], Sums()
         for before, after in changes:
             old, new = self._of(before), self._of(after)
@@ -214,7 +261,7 @@ class Postings(_KeyedPart):
             counted.add({self.word_of(entry): {"n": 1} for entry in added if entry not in old})
         if writes:
             db[self.collection].bulk_write(writes, ordered=False)
-        counted.flush(db[self.counts])
+        return [(self.counts, counted.flush_once(db[self.counts], token))]
 
     def clear(self, db):
         db[self.collection].delete_many({})
@@ -272,38 +319,93 @@ class Derived:
         return {**kept, PENDING_FIELD: uuid.uuid4().hex}
 
     def as_new(self, document):
-        """``document`` as it is inserted: derived as it is (its parts' writes follow with
-        ``inserted``; a bulk load makes them with a ``Bulk``)."""
+        """``document`` derived as it is (an insert makes it ``owing`` its parts' writes; a
+        bulk load makes them with a ``Bulk``)."""
         kept = {k: v for k, v in document.items() if k != PENDING_FIELD}
         return {**kept, DERIVED_FIELD: self.derived_as(document)}
 
-    def inserted(self, db, documents):
-        """The parts' writes of newly inserted documents."""
-        changes = [(None, _snapshot_of(document[DERIVED_FIELD])) for document in documents]
-        if changes:
-            for part in self.parts:
-                part.apply(db, changes)
+    @staticmethod
+    def owing(document, token):
+        """New ``document`` owing its parts the writes of its whole snapshot, under ``token``
+        (one per batch of inserts: ``inserted`` follows)."""
+        return {**document, OWING_FIELD: token, OWING_SINCE_FIELD: time.time()}
+
+    def inserted(self, db, collection, documents, token):
+        """The parts' writes of newly inserted documents owing under ``token``."""
+        if documents:
+            self._pay(db, collection, token, [(None, d[DERIVED_FIELD]) for d in documents])
 
     def settle(self, db, collection, document):
         """Makes the parts' writes that ``document``'s pending write owes, once: whether this
-        settle made them."""
+        settle claimed them."""
         token = document.get(PENDING_FIELD)
         if token is None:
             return False
         before, after = document.get(DERIVED_FIELD), self.derived_as(document)
-        claimed = db[collection].update_one(
-            {"_id": document["_id"], PENDING_FIELD: token},
-            {"$set": {DERIVED_FIELD: after}, "$unset": {PENDING_FIELD: ""}})
-        if claimed.modified_count != 1:
+        if not self._claim(db[collection], document["_id"], token, before, after):
             return False
-        for part in self.parts:
-            part.apply(db, [(_snapshot_of(before), _snapshot_of(after))])
+        self._pay(db, collection, token, [(before, after)])
         return True
 
-    def settle_pending(self, db, collection, limit=SWEEP_BATCH):
-        """Settles writes whose process died before settling them; how many it settled."""
-        pending = db[collection].find({PENDING_FIELD: {"$gte": ""}}, {"outbox": 0}).limit(limit)
-        return sum(1 for document in list(pending) if self.settle(db, collection, document))
+    @staticmethod
+    def _claim(store, document_id, token, before, after):
+        """Moves the pending ``token`` to owing, waiting a moment while another change of the
+        document is being paid; whether it did (False: a newer write holds the document, or
+        the other change is left to the sweep)."""
+        for _ in range(CLAIM_ATTEMPTS):
+            claimed = store.update_one(
+                {"_id": document_id, PENDING_FIELD: token, OWING_FIELD: {"$exists": False}},
+                {"$set": {DERIVED_FIELD: after, OWING_FIELD: token, OWED_FROM_FIELD: before,
+                          OWING_SINCE_FIELD: time.time()}, "$unset": {PENDING_FIELD: ""}})
+            if claimed.modified_count == 1:
+                return True
+            now = store.find_one({"_id": document_id}, {PENDING_FIELD: 1, OWING_FIELD: 1})
+            if now is None or now.get(PENDING_FIELD) != token:
+                return False
+            if OWING_FIELD in now:
+                time.sleep(CLAIM_PAUSE_SECONDS)
+        return False
+
+    def _pay(self, db, collection, token, changes):
+        """The parts' writes of ``changes`` (snapshot texts before and after) once for
+        ``token``; then the documents owing under it owe nothing, and the marks go."""
+        marked = []
+        for part in self.parts:
+            marked += part.apply(db, [(_snapshot_of(b), _snapshot_of(a)) for b, a in changes],
+                                 token)
+        db[collection].update_many({OWING_FIELD: token}, {"$unset": NOT_OWING})
+        for name, counters in marked:
+            unmark(db[name], counters, token)
+
+    def settle_pending(self, db, collection, limit=SWEEP_BATCH, grace=SETTLE_GRACE_SECONDS):
+        """Finishes the changes owed for ``grace`` seconds (their settler died while paying
+        them), then settles the writes whose process died before settling them; how many it
+        did."""
+        return self._finish_owed(db, collection, limit, grace) + sum(
+            1 for document in list(db[collection].find({PENDING_FIELD: {"$gte": ""}},
+                                                       {"outbox": 0}).limit(limit))
+            if self.settle(db, collection, document))
+
+    def _finish_owed(self, db, collection, limit, grace):
+        store, cutoff = db[collection], time.time() - grace
+        stale = store.find({OWING_SINCE_FIELD: {"$lt": cutoff}},
+                           {OWING_FIELD: 1}).limit(limit)
+        finished = 0
+        for token in {d[OWING_FIELD] for d in stale if OWING_FIELD in d}:
+            owing = list(store.find({OWING_FIELD: token}, {"outbox": 0}))
+            if owing and self._take_over(store, token, min(d["_id"] for d in owing), cutoff):
+                self._pay(db, collection, token,
+                          [(d.get(OWED_FROM_FIELD), d[DERIVED_FIELD]) for d in owing])
+                finished += len(owing)
+        return finished
+
+    @staticmethod
+    def _take_over(store, token, first_id, cutoff):
+        """Whether this sweeper is the one to finish ``token`` (of several, one wins the
+        token's first document)."""
+        return store.update_one(
+            {"_id": first_id, OWING_FIELD: token, OWING_SINCE_FIELD: {"$lt": cutoff}},
+            {"$set": {OWING_SINCE_FIELD: time.time()}}).modified_count == 1
 
     def bulk(self, db, client=None, run=None):
         """Adds the derived data of documents stored in bulk (``add``), in a few large writes
@@ -313,15 +415,17 @@ class Derived:
 
     def rebuild(self, db, collection):
         """Derives every document again from scratch (with the service stopped): each part
-        rewritten, each document's ``derived_as`` set to its snapshot now."""
+        rewritten, each document's ``derived_as`` set to its snapshot now, nothing owed."""
         for part in self.parts:
             part.clear(db)
         bulk, store = self.bulk(db), db[collection]
         for document in store.find({}, {"outbox": 0}):
             text = bulk.add(document)
-            if document.get(DERIVED_FIELD) != text or PENDING_FIELD in document:
-                store.update_one({"_id": document["_id"]}, {"$set": {DERIVED_FIELD: text},
-                                                            "$unset": {PENDING_FIELD: ""}})
+            if (document.get(DERIVED_FIELD) != text or PENDING_FIELD in document
+                    or OWING_FIELD in document):
+                store.update_one({"_id": document["_id"]},
+                                 {"$set": {DERIVED_FIELD: text},
+                                  "$unset": {PENDING_FIELD: "", **NOT_OWING}})
         bulk.finish()
 
 
@@ -348,5 +452,8 @@ class Bulk:
     finish = flush
 
 
-def pending_index():
-    return IndexModel([(PENDING_FIELD, ASCENDING)], sparse=True)
+def pending_indexes():
+    """The indexes the sweep reads a collection with derived data by."""
+    return [IndexModel([(PENDING_FIELD, ASCENDING)], sparse=True),
+            IndexModel([(OWING_FIELD, ASCENDING)], sparse=True),
+            IndexModel([(OWING_SINCE_FIELD, ASCENDING)], sparse=True)]

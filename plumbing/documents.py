@@ -1,10 +1,9 @@
 """What of a stored document is the store's bookkeeping rather than its content: its id, its
 pending events (``outbox``), its version, its composite keys (``k_…``, ``plumbing.keys``) and
 what its derived data was made from (``plumbing.derived``). Views show the rest."""
-from plumbing.derived import DERIVED_FIELD, PENDING_FIELD
+from plumbing.derived import BOOKKEEPING_FIELDS
 
-BOOKKEEPING = frozenset({"_id", "outbox", "outbox_count", "version", DERIVED_FIELD,
-                         PENDING_FIELD})
+BOOKKEEPING = frozenset({"_id", "outbox", "outbox_count", "version", *BOOKKEEPING_FIELDS})
 
 
 def is_bookkeeping(field):

@@ -6,6 +6,7 @@ sort and compare correctly as strings on MongoDB and on the embedded nx-27017, w
 comparisons are not reliable.
 """
 import logging
+import uuid
 
 import eventlet
 from nameko.extensions import DependencyProvider
@@ -14,15 +15,15 @@ from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from plumbing.config import database_name, env_bool, env_float, env_int, mongo_uri
-from plumbing.derived import DERIVED_FIELD, PENDING_FIELD, pending_index
+from plumbing.derived import DERIVED_FIELD, PENDING_FIELD, SETTLE_GRACE_SECONDS, pending_indexes
 from plumbing.outbox import (OutboxRelay, new_document_with_events, replacement_with_events,
                              update_with_events)
 from plumbing.retention import POISON_EVENTS, PROCESSED_EVENTS, prune, stamp
 from plumbing.schedules import LEASES, Leases
+from plumbing.write_errors import refused_as_duplicates
 
 log = logging.getLogger(__name__)
 
-DUPLICATE_KEY = 11000
 INDEX_OPTIONS_CONFLICT, INDEX_KEY_SPECS_CONFLICT = 85, 86
 RELAY_STOP_SECONDS = 5
 
@@ -38,15 +39,6 @@ def inserted(collection, documents):
     except BulkWriteError as exc:
         taken = refused_as_duplicates(exc)
     return [i for i in range(len(documents)) if i not in taken]
-
-
-def refused_as_duplicates(error):
-    """The indexes of a bulk write's operations refused because a unique key was taken; raises
-    ``error`` again when any operation failed for another reason."""
-    failures = error.details.get("writeErrors", [])
-    if any(failure.get("code") != DUPLICATE_KEY for failure in failures):
-        raise error
-    return {failure["index"] for failure in failures}
 
 
 def key_indexes(*fields):
@@ -130,10 +122,19 @@ class BaseStore:
             return document
         return derived.as_new(document) if new else derived.marked(document)
 
-    def derive_inserted(self, collection, documents):
+    def owing(self, collection, documents):
+        """New ``documents`` as they are inserted: owing their derived data under one token
+        (``derive_inserted`` pays it)."""
+        derived = self.DERIVED.get(collection)
+        if derived is None:
+            return documents, None
+        token = uuid.uuid4().hex
+        return [derived.owing(document, token) for document in documents], token
+
+    def derive_inserted(self, collection, documents, token):
         derived = self.DERIVED.get(collection)
         if derived is not None:
-            derived.inserted(self.db, documents)
+            derived.inserted(self.db, collection, documents, token)
 
     def settle(self, collection, document):
         """Settles the derived data ``document``'s write owes: the document as it now
@@ -145,9 +146,10 @@ class BaseStore:
         settled = {k: v for k, v in document.items() if k != PENDING_FIELD}
         return {**settled, DERIVED_FIELD: derived.derived_as(document)}
 
-    def settle_pending(self):
-        """Settles the derived data of writes whose process died before settling it."""
-        return sum(derived.settle_pending(self.db, collection)
+    def settle_pending(self, grace=SETTLE_GRACE_SECONDS):
+        """Settles the derived data of writes whose process died before settling it or
+        ``grace`` seconds into it."""
+        return sum(derived.settle_pending(self.db, collection, grace=grace)
                    for collection, derived in self.DERIVED.items())
 
     def events_written(self, collection):
@@ -157,21 +159,23 @@ class BaseStore:
             self._relay.wake(collection)
 
     def insert_with_events(self, collection, document, events):
-        document = self.prepared(collection, new_document_with_events(document, events), new=True)
+        (document,), token = self.owing(collection, [self.prepared(
+            collection, new_document_with_events(document, events), new=True)])
         self.db[collection].insert_one(document)
         if events:
             self.events_written(collection)
-        self.derive_inserted(collection, [document])
+        self.derive_inserted(collection, [document], token)
 
     def insert_many_with_events(self, collection, writes):
         """Inserts each ``(document, events, request_id)`` in one round trip, skipping documents
         whose ``_id`` is taken: for each, whether it was inserted."""
-        documents = [self.prepared(collection, new_document_with_events(
-            document, events, request_id), new=True) for document, events, request_id in writes]
+        documents, token = self.owing(collection, [
+            self.prepared(collection, new_document_with_events(document, events, request_id),
+                          new=True) for document, events, request_id in writes])
         done = set(inserted(self.db[collection], documents))
         if any(events for _, events, _ in writes):
             self.events_written(collection)
-        self.derive_inserted(collection, [documents[i] for i in sorted(done)])
+        self.derive_inserted(collection, [documents[i] for i in sorted(done)], token)
         return [i in done for i in range(len(writes))]
 
     def update_where(self, collection, document, condition, fields, events=()):
@@ -268,7 +272,7 @@ class BaseStore:
         for name in cls.OUTBOX_COLLECTIONS:
             indexes.setdefault(name, []).append(IndexModel([("outbox_count", ASCENDING)]))
         for name, derived in cls.DERIVED.items():
-            indexes.setdefault(name, []).append(pending_index())
+            indexes.setdefault(name, []).extend(pending_indexes())
             for other, models in derived.indexes().items():
                 indexes.setdefault(other, []).extend(models)
         return indexes
@@ -325,12 +329,14 @@ class Mongo(DependencyProvider):
 
     def _sweep_derived(self):
         """Every ``DERIVED_SWEEP_SECONDS``, settles the derived data of writes left unsettled
-        by a process that died (one indexed query when there are none)."""
+        by a process that died, before or ``DERIVED_SETTLE_GRACE_SECONDS`` into its settle (two
+        indexed queries when there are none)."""
         interval = env_float("DERIVED_SWEEP_SECONDS", 10.0)
+        grace = env_float("DERIVED_SETTLE_GRACE_SECONDS", SETTLE_GRACE_SECONDS)
         while True:
             eventlet.sleep(interval)
             try:
-                self.store.settle_pending()
+                self.store.settle_pending(grace)
             except PyMongoError as exc:
                 log.warning("derived data sweep failed: %s", exc)
 

@@ -3,7 +3,7 @@
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
-from plumbing.derived import Counters, Derived
+from plumbing.derived import Counters, Derived, figures_of
 from plumbing.keys import key, prefix, region_keys
 from plumbing.mongo import BaseStore, key_indexes
 from plumbing.pagination import KeyRange, due, page_by_key
@@ -102,7 +102,7 @@ class ComplaintsStore(BaseStore):
 
     def count_by_status(self):
         gauge = self.db[figures.COUNTERS].find_one({"_id": figures.STATUS_GAUGE}) or {}
-        return {status: n for status, n in gauge.items() if status not in ("_id", "k")}
+        return figures_of(gauge)
 
     # --- duplicates: one claim per (consumer, merchant, category) and window ------------------
 

@@ -5,7 +5,7 @@ import bisect
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
-from plumbing.derived import Counters, Derived, Postings
+from plumbing.derived import Counters, Derived, Postings, figures_of
 from plumbing.errors import conflict
 from plumbing.keys import key, prefix
 from plumbing.mongo import BaseStore, key_indexes
@@ -84,7 +84,7 @@ class RegistryStore(BaseStore):
 
     def count_by_status(self):
         gauge = self.db[counting.COUNTERS].find_one({"_id": counting.STATUS_GAUGE}) or {}
-        return {status: n for status, n in gauge.items() if status not in ("_id", "k")}
+        return figures_of(gauge)
 
     # --- search --------------------------------------------------------------------------------
 

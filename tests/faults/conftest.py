@@ -17,6 +17,8 @@ FAULT_ENV = {
     # a request or event handler killed half-way is taken over after seconds, not half a minute
     "IDEMPOTENCY_LEASE_SECONDS": "5",
     "CONSUMER_LEASE_SECONDS": "5",
+    "DERIVED_SWEEP_SECONDS": "1",
+    "DERIVED_SETTLE_GRACE_SECONDS": "5",
     "COMPLAINT_FILING_LEASE_SECONDS": "5",
     # no deadline reminders, escalations or merchant warnings in the middle of the counts
     "COMPLAINT_RESPONSE_SLA_SECONDS": "86400",
