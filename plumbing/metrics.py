@@ -18,7 +18,7 @@ EVENTS_CONSUMED = Counter(
     ["service", "handler", "outcome"])
 
 
-_KINDS = {"Rpc": "rpc", "EventHandler": "event", "Timer": "timer"}
+_KINDS = {"Rpc": "rpc", "EventHandler": "event", "AfterMissedEvents": "event", "Timer": "timer"}
 
 
 def entrypoint_kind(entrypoint):

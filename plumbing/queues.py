@@ -3,7 +3,10 @@
 Every durable queue is a quorum queue: replicated over the broker's nodes, it keeps serving when
 the node it was declared on restarts (a classic queue stops with its node). Queues that live and
 die with one consumer (RPC replies, broadcast handlers) stay classic, since a quorum queue can be
-neither exclusive nor auto-deleted.
+neither exclusive nor auto-deleted. A broadcast queue goes with its consumer's connection (or
+its node), and the events published until it is declared again reach no one: broadcast handlers
+consume on a connection of their own, and each time it consumes again the service's
+``@after_missed_events`` methods run (a cache that events keep true is dropped whole).
 
 An RPC request carries its caller's deadline twice: as the AMQP expiration (the broker drops a
 request that waited in the queue longer than its caller waits) and as a header the answering
@@ -17,6 +20,8 @@ import time
 
 from kombu import Queue
 from nameko.events import EventHandler
+from nameko.extensions import Entrypoint
+from nameko.messaging import QueueConsumer
 from nameko.rpc import MethodProxy, Rpc, RpcConsumer
 from prometheus_client import Counter
 
@@ -71,22 +76,55 @@ def rpc(method):
 
 
 class QuorumEventHandler(EventHandler):
-    """nameko's event handler whose reliable queue is a quorum queue, and whose unreliable
-    (broadcast) queue is transient. nameko declares that one durable: on a cluster, a durable
-    classic queue whose node died stays in the cluster's metadata and cannot be declared again
-    until the node is back, and the process's one consumer connection, retrying that declaration,
-    stops consuming everything else (its RPCs too) meanwhile. A transient one goes with its
-    node and is declared anew on another at once."""
+    """nameko's event handler on a quorum queue."""
 
     def setup(self):
         super().setup()
-        if self.reliable_delivery:
-            quorum(self.queue)
-        else:
-            self.queue.durable = False
+        quorum(self.queue)
 
 
-event_handler = QuorumEventHandler.decorator
+class AfterMissedEvents(Entrypoint):
+    """Runs its method when the service's broadcast handlers consume again after losing their
+    connection: the events published meanwhile did not reach them."""
+
+
+after_missed_events = AfterMissedEvents.decorator
+
+
+class ResumingQueueConsumer(QueueConsumer):
+    """nameko's queue consumer (a connection of its own) that, each time it consumes again
+    after losing its connection, runs the service's ``@after_missed_events`` methods."""
+
+    def on_consume_ready(self, connection, channel, consumers, **kwargs):
+        resumed = self._consumers_ready.ready()
+        super().on_consume_ready(connection, channel, consumers, **kwargs)
+        if not resumed:
+            return
+        log.warning("broadcast handlers consuming again: events meanwhile were missed")
+        for entrypoint in self.container.entrypoints:
+            if isinstance(entrypoint, AfterMissedEvents):
+                self.container.spawn_worker(entrypoint, (), {})
+
+
+class BroadcastEventHandler(EventHandler):
+    """nameko's unreliable (broadcast) event handler on a transient queue, consumed on the
+    ``ResumingQueueConsumer``'s connection. nameko declares the queue durable: on a cluster, a
+    durable classic queue whose node died stays in the cluster's metadata and cannot be
+    declared again until the node is back, and the connection retrying that declaration stops
+    consuming everything else meanwhile. A transient one goes with its node and is declared
+    anew on another at once."""
+
+    queue_consumer = ResumingQueueConsumer()
+
+    def setup(self):
+        super().setup()
+        self.queue.durable = False
+
+
+def event_handler(source, event_type, reliable_delivery=True, **options):
+    """nameko's ``@event_handler``: on a quorum queue, or, unreliable, a broadcast handler."""
+    handler = QuorumEventHandler if reliable_delivery else BroadcastEventHandler
+    return handler.decorator(source, event_type, reliable_delivery=reliable_delivery, **options)
 
 
 class ExpiringMethodProxy(MethodProxy):

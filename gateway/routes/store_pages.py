@@ -16,7 +16,7 @@ from gateway.web import api
 from plumbing.config import env_float
 from plumbing.errors import DomainError, not_found
 from plumbing.events import text_field
-from plumbing.queues import event_handler
+from plumbing.queues import after_missed_events, event_handler
 from services.registry.page_schemas import StorePageSchema
 from services.registry.store_page import localized
 
@@ -123,6 +123,10 @@ class StorePageRoutes:
                    reliable_delivery=False)
     def forget_pages_on_campaign_changes(self, payload):
         self.store_pages.forget_all()  # a campaign may show on any number of pages
+
+    @after_missed_events
+    def forget_pages_after_missed_events(self):
+        self.store_pages.forget_all()
 
     @timer(interval=SCAN_REPORT_SECONDS)
     def report_scans(self):

@@ -20,7 +20,7 @@ from plumbing.events import text_field
 from plumbing.expiring_cache import ExpiringCache
 from plumbing.idempotency import IdempotentRequests
 from plumbing.mongo import Mongo
-from plumbing.queues import event_handler
+from plumbing.queues import after_missed_events, event_handler
 from plumbing.rpc import BoundedRpcProxy, answer_of
 from plumbing.schedules import schedule
 from plumbing.service import FangxinService, rpc
@@ -107,6 +107,10 @@ class CouponsService(FangxinService):
         campaign_id = text_field(payload, "campaign_id")
         if campaign_id is not None:
             self.recent_campaigns.forget(campaign_id)
+
+    @after_missed_events
+    def forget_campaigns_after_missed_events(self):
+        self.recent_campaigns.forget_all()
 
     def _campaign_view(self, campaign):
         draws, _ = self.store.remaining(campaign["_id"])

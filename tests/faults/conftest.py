@@ -24,6 +24,8 @@ FAULT_ENV = {
     "COMPLAINT_RESPONSE_SLA_SECONDS": "86400",
     "COMPLAINT_REMIND_BEFORE_SECONDS": "3600",
     "MERCHANT_COMPLAINT_THRESHOLD": "1000",
+    # a store page kept for longer than a run: only events drop it
+    "STORE_PAGE_CACHE_SECONDS": "600",
     # clients here retry through outages far faster than any person would
     "RATE_LIMIT_CLAIMS_PER_CONSUMER": "off",
     "RATE_LIMIT_COMPLAINTS_PER_CONSUMER": "off",
