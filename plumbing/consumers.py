@@ -25,7 +25,6 @@ from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu import Producer
 from kombu.exceptions import OperationalError
 from nameko.messaging import QueueConsumer
-from pymongo.errors import ConnectionFailure
 
 from plumbing.clock import to_rfc3339
 from plumbing.coalesce import Coalescer
@@ -36,6 +35,7 @@ from plumbing.metrics import EVENTS_CONSUMED
 from plumbing.queues import durable_queue, event_handler
 from plumbing.retention import POISON_EVENTS as POISON_RETENTION
 from plumbing.retention import stamp
+from plumbing.write_errors import STORE_AWAY
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ POISON_EVENTS = POISON_RETENTION.collection
 POISON_QUEUE = "fangxin.poison.{service}"
 BUSY_POLL_SECONDS = 0.1
 RETRY_PAUSE_SECONDS = 1.0
-CURABLE = (ConnectionFailure, AmqpConnectionError, OperationalError, OSError)
+CURABLE = (*STORE_AWAY, AmqpConnectionError, OperationalError, OSError)
 _batches = Coalescer()  # the greenthreads of this process, whichever service they serve
 
 

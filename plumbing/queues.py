@@ -25,7 +25,8 @@ from nameko.messaging import QueueConsumer
 from nameko.rpc import MethodProxy, Rpc, RpcConsumer
 from prometheus_client import Counter
 
-from plumbing.errors import DomainError
+from plumbing.errors import DomainError, unavailable
+from plumbing.write_errors import STORE_AWAY
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ class QuorumRpcConsumer(RpcConsumer):
 
 
 class ExpiringRpc(Rpc):
-    """nameko's RPC entrypoint on a quorum queue, which drops requests whose caller gave up."""
+    """nameko's RPC entrypoint on a quorum queue, which drops requests whose caller gave up and
+    answers a store away for a moment (a primary election) as 503, to be retried."""
 
     rpc_consumer = QuorumRpcConsumer()
 
@@ -67,6 +69,12 @@ class ExpiringRpc(Rpc):
             self.rpc_consumer.queue_consumer.ack_message(message)
             return
         super().handle_message(body, message)
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        if exc_info is not None and isinstance(exc_info[1], STORE_AWAY):
+            error = unavailable("the store is not answering; retry shortly")
+            exc_info = (type(error), error, exc_info[2])
+        return super().handle_result(message, worker_ctx, result, exc_info)
 
 
 def rpc(method):

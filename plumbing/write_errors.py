@@ -1,5 +1,9 @@
-"""What a refused write means."""
+"""What the store's errors mean: a key taken, or the store away for a moment (no primary, a
+write not yet acknowledged by a majority, an operation over its time), which a retry may cure."""
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, WTimeoutError
+
 DUPLICATE_KEY = 11000
+STORE_AWAY = (ConnectionFailure, WTimeoutError, ExecutionTimeout)
 
 
 def refused_as_duplicates(error):
