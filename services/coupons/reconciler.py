@@ -28,7 +28,8 @@ class StockReconciler:
         for counter_id, seq in sorted(due, key=lambda gap: _is_prize(counters[gap[0]])):
             self._void(store, counters[counter_id], seq, now)
         for void in store.unreturned_voids():
-            store.return_unit(void)
+            if not store.return_unit(void):
+                continue  # another replica's reconciler gave it back
             metrics.UNITS_RETURNED.inc()
             log.warning("returned a unit of stock lost by an unfinished claim",
                         extra={"unit_id": void["_id"], "campaign_id": void["campaign_id"]})

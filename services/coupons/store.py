@@ -239,13 +239,16 @@ class CouponsStore(BaseStore):
         return list(self.db[COUPONS].find(KeyRange("k_void", prefix("k_void")).query()))
 
     def return_unit(self, void):
-        """Gives the voided unit back to its counter, once however often this runs."""
+        """Gives the voided unit back to its counter, once however often (and in however many
+        replicas) this runs: whether this call gave it back."""
         kind = units.PRIZE if f"{units.PRIZE}_counter" in void else units.DRAW
         counter_id, seq = void[f"{kind}_counter"], void[f"{kind}_seq"]
-        self.db[STOCK].update_one({"_id": counter_id, f"returned.{seq}": {"$exists": False}},
-                                  {"$inc": {"remaining": 1}, "$set": {f"returned.{seq}": True}})
+        given = self.db[STOCK].update_one(
+            {"_id": counter_id, f"returned.{seq}": {"$exists": False}},
+            {"$inc": {"remaining": 1}, "$set": {f"returned.{seq}": True}}).modified_count == 1
         self.db[COUPONS].update_one({"_id": void["_id"]}, {"$set": {"return": "done"},
                                                            "$unset": {"k_void": ""}})
+        return given
 
     # --- the copy of the registry's standings -------------------------------------------------
 

@@ -1,7 +1,9 @@
-"""The system with replicas (devtools/stack.py): three notifications processes and two
-gateways behind the balancer, in a vhost and databases of their own. Effects are counted: each
-event's SMS reaches the provider once however many replicas consume events and run the retry
-schedule, and every failed attempt is retried exactly once more."""
+"""The system with replicas (devtools/stack.py): three processes of complaints, coupons and
+notifications and two gateways behind the balancer, in a vhost and databases of their own.
+Effects are counted: each event's SMS reaches the provider once however many replicas consume
+events and run the retry schedule, and every failed attempt is retried exactly once more; a
+missed deadline is reminded of and escalated once; a campaign's window closes once; a unit of
+stock a dead claim took comes back once, by one of the replicas' reconcilers."""
 import uuid
 
 import pytest
@@ -16,9 +18,17 @@ from devtools.waiting import poll
 from plumbing.clock import Clock
 from plumbing.events import new_event
 from tests.conftest import RUN_ID
-from tests.e2e.conftest import FAILS_TWICE, Client, Providers
+from services.coupons.store import CouponsStore
+from tests.e2e.conftest import FAILS_TWICE, Client, EventTap, Merchants, Providers
+from tests.e2e.coupon_steps import active_campaign, claimed, from_now, new_consumer, \
+    operator_token, pages, stats
+from tests.e2e.metrics_reader import samples
+from tests.e2e.registry_steps import certify
+from tests.e2e.test_complaints import filing
 
-REPLICAS = {"notifications": 3, "gateway": 2}
+REPLICAS = {"complaints": 3, "coupons": 3, "notifications": 3, "gateway": 2}
+RECONCILER = {"COUPON_RECONCILE_SECONDS": "0.5", "COUPON_RECONCILE_GRACE_SECONDS": "4"}
+QUIET_SECONDS = 3  # several passes of every schedule here (0.5 s): any second effect shows
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +40,7 @@ def replicated(system_env, tmp_path_factory):
         pytest.skip("rabbitmqctl cannot make a vhost here")
     broker_definitions.apply(vhost)
     providers = Providers(tmp_path_factory.mktemp("replica-providers"))
-    env = {**system_env, **providers.env,
+    env = {**system_env, **providers.env, **RECONCILER,
            "AMQP_URI": with_vhost(system_env["AMQP_URI"], vhost),
            "MONGO_DB_PREFIX": f"{system_env['MONGO_DB_PREFIX']}r_"}
     stack = Stack(tmp_path_factory.mktemp("replicas"), env=env, replicas=REPLICAS,
@@ -83,3 +93,73 @@ def test_each_event_is_sent_once_and_each_failure_retried_once_by_three_replicas
         assert len(oks) == 1, f"{name}: {len(oks)} messages sent"
     assert sorted(r["status"] for r in received) == [200] * len(events) + [503, 503]
     assert sum(d["attempts"] for d in sent) == len(events) + 2
+
+
+def database(stack, service):
+    return MongoClient(stack.env["MONGO_URI"])[f"{stack.env['MONGO_DB_PREFIX']}{service}"]
+
+
+def once(tap, event_type, **data):
+    """The one event of ``event_type`` (with ``data``) the tap sees, asserting no second one
+    follows within ``QUIET_SECONDS``."""
+    first = poll(lambda: tap.events(event_type, **data), bool, seconds=30)
+    assert first, f"no {event_type}"
+    later = poll(lambda: tap.events(event_type, **data), lambda seen: len(seen) > 1,
+                 seconds=QUIET_SECONDS)
+    assert len(later) == 1, [e["event_id"] for e in later]
+    return later[0]
+
+
+def test_three_complaints_replicas_remind_and_escalate_a_missed_deadline_once(replicated):
+    stack, _ = replicated
+    client, tap = Client(stack.gateway_url), EventTap(stack.env["AMQP_URI"], "complaints")
+    try:
+        merchant_id, merchant, _ = certify(client, Merchants(client))
+        consumer = client.token(role="consumer", sub=f"rep-{uuid.uuid4().hex[:8]}")
+        filed = client.post("/api/v1/complaints", consumer, json=filing(merchant_id))
+        assert filed.status_code == 201, filed.text
+        complaint_id = filed.json()["complaint_id"]
+        once(tap, "complaint_deadline_approaching", complaint_id=complaint_id)
+        assert once(tap, "complaint_escalated", complaint_id=complaint_id)["data"]["reason"] \
+            == "deadline_missed"
+    finally:
+        tap.close()
+    told = {"complaint_forwarded", "complaint_deadline_approaching", "complaint_escalated"}
+
+    def inbox():  # the merchant is new: every complaint message it has is of this complaint
+        return sorted(m["event_type"] for m in pages(client, "/api/v1/me/notifications", merchant)
+                      if m["event_type"] in told)
+    assert poll(inbox, lambda found: len(found) >= 3, seconds=15) == sorted(told)
+
+
+def test_three_coupons_replicas_close_a_campaign_window_once(replicated):
+    stack, _ = replicated
+    client, tap = Client(stack.gateway_url), EventTap(stack.env["AMQP_URI"], "coupons")
+    try:
+        operator = operator_token(client)
+        campaign_id = active_campaign(client, operator, claim_ends_at=from_now(2))["campaign_id"]
+        ended = once(tap, "campaign_status_changed", campaign_id=campaign_id, to="ended")
+        assert ended["data"]["reason"] == "claim window over"
+    finally:
+        tap.close()
+
+
+def test_a_unit_a_dead_claim_took_comes_back_once_with_three_reconcilers(replicated):
+    stack, _ = replicated
+    client = Client(stack.gateway_url)
+    operator = operator_token(client)
+    campaign_id = active_campaign(client, operator, total_quantity=5)["campaign_id"]
+    claimed(client, new_consumer(client)[1], campaign_id)
+
+    def returned():
+        return sum(samples(stack.url_of(instance)).get(
+            ("fangxin_coupon_units_returned_total", ()), 0)
+            for instance in stack.instances_of("coupons"))
+    before = returned()
+    CouponsStore(database(stack, "coupons")).take_stock(campaign_id, 1)  # ... and it died
+    assert poll(lambda: stats(client, operator, campaign_id), lambda f: f["remaining"] == 4,
+                seconds=30, interval=0.3)["remaining"] == 4
+    later = poll(lambda: stats(client, operator, campaign_id), lambda f: f["remaining"] != 4,
+                 seconds=QUIET_SECONDS)
+    assert (later["issued"], later["remaining"]) == (1, 4), later
+    assert poll(returned, lambda n: n > before, seconds=10) - before == 1

@@ -4,6 +4,7 @@ exists), no 5xx but 503, every 503 quick, no hang; each complaint tells its merc
 inbox and, with providers, once by SMS, and nothing more arrives later; the store page every
 gateway serves counts the complaints (a page it kept was dropped by their events)."""
 import contextlib
+import random
 import re
 import threading
 import time
@@ -19,7 +20,8 @@ from tests.e2e.test_complaints import filing
 from tests.faults.faults import HUNG, REFUSED, error_code, send, start_thread, until_answered
 from tests.faults.rush import QUICK_503_SECONDS
 
-SHOPS, WORKERS, AT_MOST = 3, 4, 400
+SHOPS, WORKERS, AT_MOST = 3, 4, 1000
+PAUSE_SECONDS = (0.2, 0.8)  # between one consumer's filing and the next: a stream, not a rush
 COMPLAINT_ID = re.compile(r"[0-9a-f]{32}")
 OUTCOMES = {(201, None), (409, "DUPLICATE_COMPLAINT")}
 
@@ -46,6 +48,7 @@ class ComplaintStream:
         self._lock, self._local = threading.Lock(), threading.local()
 
     def _file(self, n):
+        time.sleep(random.uniform(*PAUSE_SECONDS))
         session = getattr(self._local, "session", None) or requests.Session()
         self._local.session = session
         sub, merchant_id = unique("fault-complainant"), self.shops[n % SHOPS][0]
