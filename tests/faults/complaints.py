@@ -17,8 +17,7 @@ from devtools.waiting import poll
 from tests.e2e.coupon_steps import pages, unique
 from tests.e2e.registry_steps import certify
 from tests.e2e.test_complaints import filing
-from tests.faults.faults import HUNG, REFUSED, error_code, send, start_thread, until_answered
-from tests.faults.rush import QUICK_503_SECONDS
+from tests.faults.faults import check_every_try, error_code, send, start_thread, until_answered
 
 SHOPS, WORKERS, AT_MOST = 3, 4, 1000
 PAUSE_SECONDS = (0.2, 0.8)  # between one consumer's filing and the next: a stream, not a rush
@@ -92,15 +91,7 @@ class ComplaintStream:
                 for url in gateway_urls for _, _, code, _ in self.shops}
 
     def check(self, outages, refusal_allowed=lambda down: False, gateway_urls=()):
-        seen = self.seen
-        assert not [s for s in seen if s[1] == HUNG], [s for s in seen if s[1] == HUNG][:3]
-        broken = [s for s in seen if isinstance(s[1], int) and s[1] >= 500 and s[1] != 503]
-        assert not broken, broken[:3]
-        slow = [s for s in seen if s[1] == 503 and s[3] > QUICK_503_SECONDS]
-        assert not slow, slow[:3]
-        stray = [(s, outages.parts_down_at(s[4])) for s in seen if s[1] == REFUSED
-                 and not refusal_allowed(outages.parts_down_at(s[4]))]
-        assert not stray, stray[:3]
+        check_every_try(self.seen, outages, refusal_allowed)
         # a 503 may hide a complaint that was stored: its retry hears DUPLICATE_COMPLAINT
         outcomes = Counter((status, error_code(body)) for status, body in self.answered.values())
         assert set(outcomes) <= OUTCOMES, outcomes

@@ -9,6 +9,22 @@ import requests
 REFUSED, HUNG = "refused", "hung"
 CLIENT_TIMEOUT = 10       # an answer slower than this is a hang
 RETRYABLE = {503, REFUSED}
+QUICK_503_SECONDS = 4     # RPC_TIMEOUT_SECONDS (3, tests/faults/conftest.py) and a second
+
+
+def check_every_try(seen, outages, refusal_allowed):
+    """What holds of every try a client made, ``(what, status, body, seconds, at)``: no hang, no
+    5xx but 503, every 503 quick, a refused connection only while ``refusal_allowed(parts
+    down at the moment)``."""
+    hung = [s for s in seen if s[1] == HUNG]
+    assert not hung, hung[:3]
+    broken = [s for s in seen if isinstance(s[1], int) and s[1] >= 500 and s[1] != 503]
+    assert not broken, broken[:3]
+    slow = [s for s in seen if s[1] == 503 and s[3] > QUICK_503_SECONDS]
+    assert not slow, slow[:3]
+    stray = [(s, outages.parts_down_at(s[4])) for s in seen if s[1] == REFUSED
+             and not refusal_allowed(outages.parts_down_at(s[4]))]
+    assert not stray, stray[:3]
 
 
 class Outages:
