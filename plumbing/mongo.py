@@ -316,6 +316,7 @@ class Mongo(DependencyProvider):
                 self.db, self.store_cls.OUTBOX_COLLECTIONS, self.container.config,
                 poll_seconds=env_float("OUTBOX_POLL_SECONDS", 1.0),
                 linger_seconds=env_float("OUTBOX_LINGER_SECONDS", 0.05),
+                orphan_seconds=env_float("OUTBOX_ORPHAN_SECONDS", 5.0),
                 hold=env_bool("FAULT_HOLD_OUTBOX", False))
         self.store = self.store_cls(self.db, self.relay)
         self._sweeper = None

@@ -8,11 +8,19 @@ per event), and only then unsets them. A crash between the write and the publish
 relay of the restarted process publishes it. A crash between the publish and the unset
 publishes it twice, which idempotent consumers absorb.
 
+With several replicas every relay sees every pending event; each entry records the process
+that wrote it, and a relay publishes the entries its own process wrote, and others' only once
+they are ``orphan_seconds`` old (their writer died, or its relay is failing): two relays publish
+one event together only when its writer is that slow.
+
 Events are kept as a map keyed by event id rather than a pushed array: the embedded store
 (nx-27017) turns subdocuments pushed with ``$push`` into JSON strings.
 """
 import logging
+import os
+import socket
 import time
+import uuid
 
 import eventlet
 from eventlet.queue import Full, LightQueue
@@ -28,10 +36,12 @@ log = logging.getLogger(__name__)
 
 PENDING = {"outbox_count": {"$gt": 0}}
 BATCH = 200
+WRITER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"  # this process
 
 
 def _entry(envelope, request_id=None):
-    return {"envelope": envelope, REQUEST_ID_KEY: request_id or current_request_id()}
+    return {"envelope": envelope, REQUEST_ID_KEY: request_id or current_request_id(),
+            "by": WRITER, "at": time.time()}
 
 
 def new_document_with_events(document, envelopes, request_id=None):
@@ -75,8 +85,9 @@ class OutboxRelay:
     """Publishes pending events of the given collections; runs in one managed greenthread."""
 
     def __init__(self, db, collections, config, poll_seconds=1.0, linger_seconds=0.0,
-                 hold=False):
+                 hold=False, orphan_seconds=5.0, writer=WRITER):
         self.db = db
+        self.orphan_seconds, self.writer = orphan_seconds, writer
         self.config = config
         self.collections = tuple(collections)
         self.poll_seconds = poll_seconds
@@ -133,12 +144,15 @@ class OutboxRelay:
             return 0
 
     def drain(self, collections=None):
-        published = 0
+        published, orphaned_before = 0, time.time() - self.orphan_seconds
         for name in self.collections if collections is None else collections:
             collection = self.db[name]
             messages, clears = [], []
             for document in collection.find(PENDING, {"outbox": 1}).limit(BATCH):
                 for entry in pending_entries(document):
+                    if entry.get("by", self.writer) != self.writer and \
+                            entry.get("at", 0) > orphaned_before:
+                        continue  # its writer's relay publishes it
                     messages.append(self._message(entry))
                     clears.append(_clear(document["_id"], entry["envelope"]["event_id"]))
             if not messages:

@@ -14,10 +14,14 @@ def review(client, regulators, merchant_id, stage, decision="pass", as_=None):
                        json={"stage": stage, "decision": decision, "notes": f"{stage} {decision}"})
 
 
-def certify(client, merchants, region="330106", **overrides):
-    """A certified unit in ``region`` (a county of Hangzhou, 3301xx)."""
+def certify(client, merchants, region="330106", licence_until=None, **overrides):
+    """A certified unit in ``region`` (a county of Hangzhou, 3301xx), its second licence valid
+    until ``licence_until`` when given."""
     merchant_id, token, body = merchants.new(region=region, **overrides)
-    assert client.post("/api/v1/merchants", token, json=body).status_code == 201
+    if licence_until is not None:
+        body["licences"][1]["valid_until"] = licence_until
+    applied = client.post("/api/v1/merchants", token, json=body)
+    assert applied.status_code == 201, applied.text
     local = {stage: client.token(role="regulator", sub=f"reg-{stage}",
                                  **{**claims, "region": region if stage != "final" else "330100"})
              for stage, claims in REVIEWERS.items()}

@@ -18,6 +18,7 @@ FAULT_ENV = {
     "IDEMPOTENCY_LEASE_SECONDS": "5",
     "CONSUMER_LEASE_SECONDS": "5",
     "DERIVED_SWEEP_SECONDS": "1",
+    "OUTBOX_ORPHAN_SECONDS": "2",
     "DERIVED_SETTLE_GRACE_SECONDS": "5",
     "COMPLAINT_FILING_LEASE_SECONDS": "5",
     # no deadline reminders, escalations or merchant warnings in the middle of the counts

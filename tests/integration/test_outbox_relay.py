@@ -1,6 +1,7 @@
 """The outbox relay against the real broker and store: a pass publishes its events in one AMQP
 transaction (all of them or none) and only then clears them; a failed pass leaves them for the
 next; events nobody woke it for are found by its sweep."""
+import time
 import uuid
 
 import eventlet
@@ -140,3 +141,23 @@ def test_the_sweep_still_runs_while_another_collection_is_written_all_the_time(
         relay.stop()
         runner.wait()
         busy.drop()
+
+
+def test_a_relay_leaves_the_events_of_a_live_writer_to_it_and_publishes_those_of_a_dead_one(
+        config, collection, received):
+    """Replicas: every relay sees every pending event, and publishes another process's only once
+    it is ``orphan_seconds`` old (its writer died before publishing it)."""
+    events = pending_documents(collection, 3)  # written by this process's relay's writer
+    another = OutboxRelay(collection.database, [collection.name], config, orphan_seconds=5,
+                          writer="another-replica")
+    try:
+        assert another.drain() == 0, "a live writer's fresh events are left to it"
+        for n, event in enumerate(events):  # ... and then the writer died, a while ago
+            collection.update_one({"_id": f"doc-{n}"},
+                                  {"$set": {f"outbox.{event['event_id']}.at": time.time() - 6}})
+        assert another.drain() == 3
+    finally:
+        another.publisher.close()
+    assert sorted(m.payload["event_id"] for m in received(3)) == sorted(
+        e["event_id"] for e in events)
+    assert collection.count_documents(PENDING) == 0
