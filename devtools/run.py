@@ -21,7 +21,7 @@ def main():
     if not broker_definitions.apply(vhost_of(amqp_uri())):
         print("the broker's definitions (devtools/broker_definitions.py) were not applied: "
               "no rabbitmqctl here", file=sys.stderr)
-    stack = Stack(ROOT / ".state", env={"DEV_AUTH": "1"})
+    stack = Stack(ROOT / ".state", env={"DEV_AUTH": "1", "SIGN_IN_SECRET": "dev-only-sign-in-secret"})
     stopping = []
     for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C, and `kill` from a supervisor
         signal.signal(signum, lambda *_: stopping.append(True))

@@ -66,15 +66,16 @@ def _is_id(value):
     return isinstance(value, str) and 0 < len(value) <= 64
 
 
-def issue_token(settings, claims):
-    """A signed token for ``claims`` (dev tokens, tests and the demo data)."""
+def issue_token(settings, claims, ttl_seconds=None):
+    """A signed token for ``claims`` (a consumer signed in; dev tokens, tests and the demo
+    data), valid ``ttl_seconds`` (a dev token's by default)."""
     now = int(time.time())
     payload = {**{k: v for k, v in claims.items() if v is not None},
                "iss": settings.jwt_issuer, "aud": settings.jwt_audience,
-               "iat": now, "exp": now + settings.dev_token_ttl_seconds}
+               "iat": now, "exp": now + (ttl_seconds or settings.dev_token_ttl_seconds)}
     if settings.jwt_public_key:
         if not settings.jwt_private_key:
-            raise DomainError("UNAVAILABLE", "no JWT_PRIVATE_KEY to sign dev tokens", 503)
+            raise DomainError("UNAVAILABLE", "no JWT_PRIVATE_KEY to sign tokens", 503)
         return jwt.encode(payload, settings.jwt_private_key, algorithm="RS256")
     return jwt.encode(payload, settings.jwt_secret, algorithm="HS256")
 

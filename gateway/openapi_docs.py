@@ -70,6 +70,8 @@ ERRORS = {
     "draft_warning": ("OUT_OF_JURISDICTION",),
     "publish_warning": ("NOT_FOUND", "OUT_OF_JURISDICTION", "WRONG_STATE", "CONCURRENT_UPDATE"),
     "dev_token": ("NOT_FOUND",),
+    "send_sign_in_code": ("VALIDATION_ERROR", "RATE_LIMITED", "UNAVAILABLE"),
+    "sign_in": ("UNAUTHENTICATED", "VALIDATION_ERROR", "RATE_LIMITED"),
     "docs_asset": ("NOT_FOUND",),
     "readyz": ("UNAVAILABLE",),
 }
@@ -109,6 +111,8 @@ _MERCHANT = {
 
 REQUEST_EXAMPLES = {
     "dev_token": {"role": "merchant", "sub": "alice", "merchant_id": "shop-1"},
+    "send_sign_in_code": {"phone": "13800138000"},
+    "sign_in": {"phone": "13800138000", "code": "042917"},
     "apply_merchant": _MERCHANT,
     "resubmit_merchant": _MERCHANT,
     "update_merchant": {"address": "杭州市西湖区文三路 102 号", "contact_phone": "13800138001"},

@@ -28,6 +28,8 @@ GROUPS = {
     "complaints": {"consumer": ("RATE_LIMIT_COMPLAINTS_PER_CONSUMER", "10/hour"),
                    "ip": ("RATE_LIMIT_COMPLAINTS_PER_IP", "300/hour")},
     "public": {"ip": ("RATE_LIMIT_PUBLIC_PER_IP", "600/minute")},
+    # codes sent and tried from one address (each phone has its own limit: SIGN_IN_*)
+    "sign_in": {"ip": ("RATE_LIMIT_SIGN_IN_PER_IP", "30/hour")},
 }
 
 

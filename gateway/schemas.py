@@ -30,6 +30,26 @@ class TokenSchema(Schema):
     token = fields.String()
 
 
+class SignInCodeRequestSchema(Schema):
+    phone = fields.String(required=True, validate=validate.Length(1, 32),
+                          metadata={"example": "13800138000"})
+
+
+class SignInCodeSchema(Schema):
+    expires_in_seconds = fields.Integer(required=True)
+
+
+class SignInRequestSchema(SignInCodeRequestSchema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{6}\Z"),
+                         metadata={"example": "042917"})
+
+
+class SignedInSchema(Schema):
+    token = fields.String(required=True)
+    sub = fields.String(required=True)
+    expires_in_seconds = fields.Integer(required=True)
+
+
 class StatusSchema(Schema):
     status = fields.String()
     service = fields.String()

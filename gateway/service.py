@@ -3,6 +3,7 @@ from gateway.routes.complaints import ComplaintRoutes
 from gateway.routes.coupons import CouponRoutes
 from gateway.routes.notifications import NotificationRoutes
 from gateway.routes.registry import RegistryRoutes
+from gateway.routes.sign_in import SignInRoutes
 from gateway.routes.store_pages import StorePageRoutes
 from gateway.routes.system import SystemRoutes
 from gateway.rpc import GatewaySettings
@@ -14,8 +15,8 @@ from plumbing.service import RequestContext
 from plumbing.metrics import EntrypointMetrics
 
 
-class GatewayService(SystemRoutes, RegistryRoutes, StorePageRoutes, ComplaintRoutes,
-                     CouponRoutes, NotificationRoutes):
+class GatewayService(SystemRoutes, SignInRoutes, RegistryRoutes, StorePageRoutes,
+                     ComplaintRoutes, CouponRoutes, NotificationRoutes):
     name = "gateway"
 
     entrypoint_metrics = EntrypointMetrics()

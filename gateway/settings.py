@@ -22,6 +22,7 @@ class Settings:
     public_base_url: str
     cors: CorsPolicy = CorsPolicy()
     public_cache_seconds: int = 10
+    sign_in_token_ttl_seconds: int = 7 * 24 * 3600
 
 
 def load_settings():
@@ -41,6 +42,7 @@ def load_settings():
         jwt_leeway_seconds=env_int("JWT_LEEWAY_SECONDS", 30),
         dev_auth=dev_auth,
         dev_token_ttl_seconds=env_int("DEV_TOKEN_TTL_SECONDS", 12 * 3600),
+        sign_in_token_ttl_seconds=env_int("SIGN_IN_TOKEN_SECONDS", 7 * 24 * 3600),
         max_body_bytes=env_int("MAX_BODY_BYTES", 64 * 1024),
         ready_timeout_seconds=env_float("READY_TIMEOUT_SECONDS", 2.0),
         public_base_url=env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),

@@ -63,7 +63,7 @@ def mongo_uri(tmp_path_factory):
 def system_env(amqp_uri, mongo_uri):
     """The environment every process under test reads its configuration from."""
     env = {"AMQP_URI": amqp_uri, "MONGO_URI": mongo_uri, "MONGO_DB_PREFIX": f"t{RUN_ID}_",
-           "DEV_AUTH": "1", "OUTBOX_POLL_SECONDS": "0.5", "RPC_TIMEOUT_SECONDS": "3",
+           "DEV_AUTH": "1", "SIGN_IN_SECRET": "test-sign-in-secret", "OUTBOX_POLL_SECONDS": "0.5", "RPC_TIMEOUT_SECONDS": "3",
            "REGISTRY_SCAN_SECONDS": "1",
            # complaint deadlines of seconds, so escalation and reminders happen during a test
            "COMPLAINT_RESPONSE_SLA_SECONDS": "6", "COMPLAINT_REMIND_BEFORE_SECONDS": "4",
@@ -78,7 +78,7 @@ def system_env(amqp_uri, mongo_uri):
            # every test client calls from 127.0.0.1: limits per address would throttle the
            # suite (tests/e2e/test_rate_limits.py runs a gateway of its own with low limits)
            "RATE_LIMIT_CLAIMS_PER_IP": "off", "RATE_LIMIT_COMPLAINTS_PER_IP": "off",
-           "RATE_LIMIT_PUBLIC_PER_IP": "off",
+           "RATE_LIMIT_PUBLIC_PER_IP": "off", "RATE_LIMIT_SIGN_IN_PER_IP": "off",
            # a browser frontend on another origin (tests/e2e/test_frontend_headers.py)
            "CORS_ORIGINS": "https://app.fangxin.test", "PUBLIC_CACHE_SECONDS": "7"}
     saved = {key: os.environ.get(key) for key in env}

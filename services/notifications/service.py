@@ -11,12 +11,13 @@ from plumbing.coalesce import Coalescer
 from plumbing.config import PerProcess, env_float
 from plumbing.consumers import consumes
 from plumbing.documents import visible
-from plumbing.errors import conflict, forbidden, not_found, validated
+from plumbing.errors import DomainError, conflict, forbidden, invalid, not_found, unavailable, \
+    validated
 from plumbing.mongo import Mongo
 from plumbing.schedules import schedule
 from plumbing.service import FangxinService, rpc
 from plumbing.versioned import Change
-from services.notifications import domain, listing, metrics
+from services.notifications import domain, listing, metrics, sign_in
 from services.notifications.channels import DeliveryFailed, backoff_seconds, channels_from_settings
 from services.notifications.events import CONTRACTS as EVENT_CONTRACTS
 from services.notifications.schemas import PreferencesSchema, WarningDraftSchema
@@ -186,6 +187,58 @@ class NotificationsService(FangxinService):
         if actor.role == "consumer" and preferences["region"]:
             self.store.remember_audience([(actor.sub, preferences["region"])])
         return {**preferences, "recipient": actor.recipient}
+
+    # --- signing in with a code sent by SMS (services/notifications/sign_in.py) --------------
+
+    @rpc
+    def send_sign_in_code(self, phone_text, locale=None):
+        """Sends a new code to the phone: how long it is valid."""
+        rules, phone = self._sign_in_rules(), self._phone(phone_text)
+        key, now = sign_in.phone_key(rules, phone), self.clock.now().timestamp()
+        record = self.store.sign_in(key)
+        wait = sign_in.may_send(rules, record, now)
+        if wait:
+            raise DomainError("RATE_LIMITED", f"too many codes for this phone; retry in {wait} s",
+                              429, {"retry_after_seconds": wait})
+        code = sign_in.new_code()
+        self.store.save_sign_in(key, sign_in.issued(rules, record, phone, code, now))
+        title, body = render("sign_in_code", locale, {"code": code,
+                                                      "minutes": rules.code_seconds // 60})
+        try:
+            channels_of(self.settings)["sms"].send(phone, title, body, "sign_in_code")
+        except DeliveryFailed as failure:
+            log.warning("sign-in code not sent", extra={"reason": failure.reason})
+            raise unavailable("the code could not be sent; retry shortly") from None
+        return {"expires_in_seconds": rules.code_seconds}
+
+    @rpc
+    def sign_in_with_code(self, phone_text, code):
+        """The consumer's subject once ``code`` is the phone's live code (spent then); the
+        phone becomes the address of their SMS."""
+        rules, phone = self._sign_in_rules(), self._phone(phone_text)
+        key, now = sign_in.phone_key(rules, phone), self.clock.now().timestamp()
+        record = self.store.take_try(key, now)
+        verdict = sign_in.verdict(rules, record, phone, code, now)
+        if verdict != "ok" or not self.store.use_code(key, record["digest"]):
+            left = max(0, record["tries_left"] - 1) if verdict == "wrong" else 0
+            raise DomainError("UNAUTHENTICATED", "the code is wrong or no longer valid", 401,
+                              {"tries_left": left})
+        subject = sign_in.subject_of(rules, phone)
+        self.store.remember_phone(f"user:{subject}", phone)
+        return {"sub": subject}
+
+    def _sign_in_rules(self):
+        rules = self.settings.sign_in
+        if not rules.secret:
+            raise unavailable("signing in with a code is not configured (SIGN_IN_SECRET)")
+        return rules
+
+    @staticmethod
+    def _phone(text):
+        phone = sign_in.phone_of(text)
+        if phone is None:
+            raise invalid({"phone": ["a mainland mobile number: 11 digits, starting with 1"]})
+        return phone
 
     # --- consumer warnings ---------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 from plumbing.config import env_float, env_int, env_str
+from services.notifications.sign_in import SignInRules
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,7 @@ class NotificationSettings:
     retry_cap_seconds: float
     warnings_per_day: int
     warning_batch_size: int
+    sign_in: SignInRules
 
 
 def load_settings():
@@ -28,4 +30,9 @@ def load_settings():
         retry_cap_seconds=env_float("NOTIFY_RETRY_CAP_SECONDS", 3600),
         warnings_per_day=env_int("WARNINGS_PER_CONSUMER_PER_DAY", 3),
         warning_batch_size=env_int("WARNING_BATCH_SIZE", 500),
+        sign_in=SignInRules(
+            secret=env_str("SIGN_IN_SECRET", None),
+            code_seconds=env_int("SIGN_IN_CODE_SECONDS", 300),
+            tries=env_int("SIGN_IN_CODE_TRIES", 5),
+            sends_per_hour=env_int("SIGN_IN_CODES_PER_PHONE_PER_HOUR", 5)),
     )

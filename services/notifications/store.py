@@ -7,13 +7,14 @@ from pymongo.errors import DuplicateKeyError
 from plumbing.mongo import BaseStore, inserted, key_indexes
 from plumbing.pagination import due, page_by_key
 from plumbing.retention import DAY, Retention, stamp
-from services.notifications import listing
+from services.notifications import domain, listing
 
 MESSAGES = "messages"
 DELIVERIES = "deliveries"
 PREFERENCES = "preferences"
 AUDIENCE = "audience"
 WARNINGS = "warnings"
+SIGN_INS = "sign_ins"
 NO_OUTBOX = {"outbox": 0}
 RETRY_BATCH = 200
 AUDIENCE_BATCH_MOST = 5000
@@ -35,6 +36,27 @@ class NotificationsStore(BaseStore):
         # a delivery is stamped when it is sent or fails for good; its status is shown till then
         Retention(DELIVERIES, "RETAIN_DELIVERIES_SECONDS", 90 * DAY),
     )
+
+    # --- sign-in codes (filed by a digest of the phone: services/notifications/sign_in.py) ----
+
+    def sign_in(self, key):
+        return self.db[SIGN_INS].find_one({"_id": key})
+
+    def save_sign_in(self, key, record):
+        self.db[SIGN_INS].replace_one({"_id": key}, {"_id": key, **record}, upsert=True)
+
+    def take_try(self, key, now):
+        """Spends one try of the live code (one writer at a time): the record as it was, or
+        None when no code is live or its tries are spent."""
+        return self.db[SIGN_INS].find_one_and_update(
+            {"_id": key, "tries_left": {"$gt": 0}, "expires_at": {"$gt": now}},
+            {"$inc": {"tries_left": -1}})
+
+    def use_code(self, key, digest):
+        """Spends the code for good; whether this call did (of two at once, one)."""
+        return self.db[SIGN_INS].update_one(
+            {"_id": key, "digest": digest},
+            {"$set": {"digest": None, "tries_left": 0}}).modified_count == 1
 
     # --- the inbox -----------------------------------------------------------------------------
 
@@ -102,6 +124,13 @@ class NotificationsStore(BaseStore):
     def save_preferences(self, recipient, preferences):
         self.db[PREFERENCES].replace_one({"_id": recipient}, {"_id": recipient, **preferences},
                                          upsert=True)
+
+    def remember_phone(self, recipient, phone):
+        """The phone a consumer signed in with, as the address of their SMS."""
+        defaults = {k: v for k, v in domain.default_preferences(recipient).items()
+                    if k != "contacts"}
+        self.db[PREFERENCES].update_one({"_id": recipient}, {
+            "$set": {"contacts.phone": phone}, "$setOnInsert": defaults}, upsert=True)
 
     def remember_audience(self, pairs):
         """Remembers each ``(consumer, region)``: who to warn in which region."""

@@ -35,8 +35,8 @@ PROCESSES = {
 OPERATOR_SECRETS = {"rabbitmq-default-user", "mongodb-admin-fangxin"}
 OPERATIONS_SECRETS = {"fangxin-secrets", "fangxin-mongo-password", "fangxin-tls"}
 # README settings that are secrets (in fangxin-secrets) or built from the operators' secrets
-SECRET_SETTINGS = {"JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_PRIVATE_KEY", "SMTP_URL",
-                   "SMS_WEBHOOK_URL", "WECHAT_WEBHOOK_URL"}
+SECRET_SETTINGS = {"JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_PRIVATE_KEY", "SIGN_IN_SECRET",
+                   "SMTP_URL", "SMS_WEBHOOK_URL", "WECHAT_WEBHOOK_URL"}
 ENV_SETTINGS = {"AMQP_URI", "MONGO_URI"}
 # a test-only fault hook, and the local topology of make run (Kubernetes has its own replicas)
 NEVER_DEPLOYED = {"FAULT_HOLD_OUTBOX", "BROKER_NODES"}

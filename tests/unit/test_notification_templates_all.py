@@ -55,6 +55,7 @@ SAMPLES = {
                        "expires_at": "2026-10-08T15:59:59.000000Z"},
     "coupon_expiring": {"coupon_id": "k-1", "consumer": "u-42", "campaign_id": "cp-1",
                         "expires_at": "2026-10-08T15:59:59.000000Z"},
+    "sign_in_code": {"code": "042917", "minutes": 5},
     "consumer_warning": {"title": "警惕预付卡“跑路”", "body": "近期多家健身房关门，请谨慎办理大额预付卡。",
                          "region": "330106", "industry": "other", "category": "contract"},
 }

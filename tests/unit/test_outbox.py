@@ -1,7 +1,9 @@
+from unittest.mock import ANY
+
 import pytest
 
 from plumbing.context import clear_request_id, set_request_id
-from plumbing.outbox import new_document_with_events, pending_entries, update_with_events
+from plumbing.outbox import WRITER, new_document_with_events, pending_entries, update_with_events
 
 
 def envelope(event_id, occurred_at="2026-11-21T08:00:00.000000Z"):
@@ -20,8 +22,8 @@ def test_new_document_carries_its_events_keyed_by_id(request_id):
     events = [envelope("e1"), envelope("e2")]
     document = new_document_with_events({"_id": "m-1", "name": "x"}, events)
     assert document["outbox"] == {
-        "e1": {"envelope": events[0], "request_id": "req-1"},
-        "e2": {"envelope": events[1], "request_id": "req-1"}}
+        "e1": {"envelope": events[0], "request_id": "req-1", "by": WRITER, "at": ANY},
+        "e2": {"envelope": events[1], "request_id": "req-1", "by": WRITER, "at": ANY}}
     assert document["outbox_count"] == 2
     assert (document["_id"], document["name"]) == ("m-1", "x")
 
@@ -36,8 +38,8 @@ def test_update_sets_each_event_under_outbox_dot_id(request_id):
     update = update_with_events({"$set": {"status": "certified"}}, [envelope("e1"), envelope("e2")])
     assert update["$set"] == {
         "status": "certified",
-        "outbox.e1": {"envelope": envelope("e1"), "request_id": "req-1"},
-        "outbox.e2": {"envelope": envelope("e2"), "request_id": "req-1"}}
+        "outbox.e1": {"envelope": envelope("e1"), "request_id": "req-1", "by": WRITER, "at": ANY},
+        "outbox.e2": {"envelope": envelope("e2"), "request_id": "req-1", "by": WRITER, "at": ANY}}
     assert update["$inc"] == {"outbox_count": 2}
 
 
