@@ -15,6 +15,9 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
 from devtools.broker import create_vhost, delete_vhost, with_vhost
 from devtools.stack import PROCESSES, ROOT, Stack
 from plumbing.config import amqp_uri
@@ -30,10 +33,11 @@ def free_port():
 
 
 @contextmanager
-def bench_system(tag, env):
+def bench_system(tag, env, replicas=None):
     """The whole system as ``make run`` starts it, for one bench run: on free ports, in
     databases (``MONGO_DB_PREFIX``) and a RabbitMQ vhost of its own, so that two runs never
-    share; ``(stack, folder, vhost, amqp uri)``, stopped and its vhost deleted afterwards."""
+    share; ``(stack, folder, vhost, amqp uri)``, once every process serves; stopped and its
+    vhost deleted afterwards. ``replicas``: ``{process: count}``, as ``Stack`` takes it."""
     prefix = f"{tag}_{int(time.time())}_{os.getpid()}_"
     folder = Path(tempfile.mkdtemp(prefix=f"fangxin-{tag}-"))
     vhost = create_vhost(prefix.rstrip("_"))
@@ -41,11 +45,14 @@ def bench_system(tag, env):
     os.environ["DEV_AUTH"] = "1"  # the stack's gateway and the bench's own token signing
     os.environ["MONGO_DB_PREFIX"] = prefix  # what the bench itself writes goes there too
     stack = Stack(folder / "stack", env={"MONGO_DB_PREFIX": prefix, "AMQP_URI": amqp, **env},
-                  ports={name: free_port() for name in PROCESSES}, store_port=free_port())
+                  ports={name: free_port() for name in PROCESSES}, store_port=free_port(),
+                  replicas=replicas)
     try:
         stack.start()
         print("starting the store, the services and the gateway ...", flush=True)
-        if not stack.wait_ready(90):
+        # the gateway's /readyz through a balancer is one replica's: every one must serve
+        if not stack.wait_ready(90) or not all(stack.wait_in_service(instance, 60)
+                                               for instance in stack.kinds):
             raise RuntimeError(f"the system is not ready; logs in {stack.logs_dir}")
         yield stack, folder, vhost, amqp
     finally:
@@ -171,7 +178,8 @@ class Profiles:
             return
         folder = RESULTS / "profiles"
         folder.mkdir(parents=True, exist_ok=True)
-        samplers = [self._sample(name, folder / f"{step}-{name}") for name in self.names]
+        samplers = [self._sample(name, folder / f"{step}-{name}")
+                    for name in self._instances()]
         try:
             yield
         finally:
@@ -181,6 +189,12 @@ class Profiles:
                 except subprocess.TimeoutExpired:
                     sampler.kill()
 
+    def _instances(self):
+        """The processes named, each replica of a replicated one (``gateway-1``...)."""
+        return [instance for name in self.names for instance in (
+            self.stack.instances_of(name) if name in self.stack.replicas else [name])
+            if instance in self.stack.processes]
+
     def _sample(self, name, path):
         with open(path.with_suffix(".log"), "wb") as log:
             return subprocess.Popen(
@@ -188,6 +202,30 @@ class Profiles:
                  "--duration", str(self.SECONDS), "--pid", str(self.stack.processes[name].pid),
                  "--output", str(path.with_suffix(".txt"))],
                 stdout=subprocess.DEVNULL, stderr=log)
+
+
+def broker_traffic(stack):
+    """RPC calls answered, events published and event deliveries handled so far, added up over
+    every process (their /metrics): ``messages_published`` (an RPC's request and reply, each
+    event once), ``messages_delivered`` (each event once per queue bound for it), and of those
+    the ``duplicates`` a handler had handled already."""
+    seen = {"rpc": 0, "event": 0, "published": 0, "duplicate": 0}
+    for instance in stack.kinds:
+        text = requests.get(f"{stack.url_of(instance)}/metrics", timeout=10).text
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == "fangxin_entrypoint_calls_total" and \
+                        sample.labels["kind"] in ("rpc", "event"):
+                    seen[sample.labels["kind"]] += sample.value
+                elif sample.name == "fangxin_events_published_total":
+                    seen["published"] += sample.value
+                elif sample.name == "fangxin_events_consumed_total" and \
+                        sample.labels["outcome"] == "duplicate":
+                    seen["duplicate"] += sample.value
+    return {"rpc_calls": seen["rpc"], "events_published": seen["published"],
+            "events_delivered": seen["event"], "duplicates": seen["duplicate"],
+            "messages_published": 2 * seen["rpc"] + seen["published"],
+            "messages_delivered": 2 * seen["rpc"] + seen["event"]}
 
 
 def memory_mb(stack):

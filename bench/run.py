@@ -5,7 +5,12 @@ Machines here are noisy, so the two baselines (``/healthz``: the HTTP ceiling; `
 one RPC to a service that does no I/O, the bus ceiling) are measured before and after each
 group of scenarios, and each scenario is compared with the mean of the pair around it.
 Writes bench/results/latest.json and a dated copy and prints a table; a broken invariant
-exits 1, whatever the speed."""
+exits 1, whatever the speed.
+
+Last, the scale-out step (``scale_out``) runs the claim rush again on two freshly started
+systems, back to back: one gateway and one coupons process, then two gateways behind the
+balancer and two coupons replicas; what each process spends per attempt is the input of
+docs/capacity.md."""
 import warnings
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
@@ -22,8 +27,10 @@ from pymongo import MongoClient  # noqa: E402
 
 from bench import scenarios  # noqa: E402
 from bench.measure import (RESULTS, CpuMeter, Profiles, bench_system,  # noqa: E402
-                           interleaved_load, machine, memory_mb, ratio, timed_load)
+                           broker_traffic, interleaved_load, machine, memory_mb, ratio,
+                           timed_load)
 from devtools.broker import messages_in  # noqa: E402
+from devtools.stack import PROCESSES  # noqa: E402
 from devtools.waiting import poll  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
@@ -33,7 +40,8 @@ STOCK, CONSUMERS, ATTEMPTS, UNITS = (max(1, int(n * SCALE)) for n in (5000, 10_0
 REDEMPTIONS = max(1, int(1000 * SCALE))  # the issue names no count: 1,000 give steady figures
 COMPLAINTS_PER_SECOND = 50
 # BENCH_ONLY=claims or =complaints runs that group alone (with the baselines around it), for
-# trying a change; such a run checks only its own invariants; =scale runs ``make bench-scale``
+# trying a change; such a run checks only its own invariants; =scaleout runs the scale-out step
+# alone (no baselines: its ratio is between its own two systems); =scale runs ``make bench-scale``
 ONLY = os.environ.get("BENCH_ONLY", "all")
 MEMORY_BUDGET_MB, GROWTH_BUDGET_PCT = 150, 5  # DESIGN.md "Benchmark output"
 # the load's 32 clients all call from 127.0.0.1: per-address limits would throttle them
@@ -44,30 +52,40 @@ UNTHROTTLED = {"RATE_LIMIT_CLAIMS_PER_IP": "off", "RATE_LIMIT_PUBLIC_PER_IP": "o
 # in the middle of a measurement (steady traffic recomposes a page now and then, never all at
 # once): the bench keeps them long enough to measure both formats on one composition
 PAGES_KEPT = {"STORE_PAGE_CACHE_SECONDS": "120"}
+# the scale-out step's two systems: one of every process, then two gateways (behind the
+# balancer) and two coupons replicas, the other processes still one each
+SINGLE = {name: 1 for name in PROCESSES}
+LAYOUTS = {"single": SINGLE, "scaled": {**SINGLE, "gateway": 2, "coupons": 2}}
+
+
+def new_result():
+    return {"machine": machine(), "sizes": {
+        "stock": STOCK, "consumers": CONSUMERS, "attempts": ATTEMPTS, "units": UNITS,
+        "redemptions": REDEMPTIONS, "complaints_per_second": COMPLAINTS_PER_SECOND,
+        "seconds_per_timed_scenario": SECONDS},
+        "baselines": {}, "figures": {}, "ratios": {}, "invariants": {}, "outcomes": {},
+        "cpu_seconds": {}, "step_seconds": {}, "memory_mb": {}}
 
 
 class Bench:
-    def __init__(self, stack, folder, vhost):
+    def __init__(self, stack, folder, vhost, result):
         self.stack, self.folder, self.vhost = stack, folder, vhost
         self.gateway = stack.gateway_url
         self.api = scenarios.Api(stack.gateway_url)
         self.cpu, self.profiles = CpuMeter(stack), Profiles(stack)
-        self.result = {"machine": machine(), "sizes": {
-            "stock": STOCK, "consumers": CONSUMERS, "attempts": ATTEMPTS, "units": UNITS,
-            "redemptions": REDEMPTIONS, "complaints_per_second": COMPLAINTS_PER_SECOND,
-            "seconds_per_timed_scenario": SECONDS},
-            "baselines": {}, "figures": {}, "ratios": {}, "invariants": {}, "outcomes": {},
-            "cpu_seconds": {}, "step_seconds": {}, "memory_mb": {}}
+        self.result = result
 
-    def step(self, name, scenario):
+    def step(self, name, scenario, drained=False):
         """Runs ``scenario()`` once the system is idle, with its CPU seconds per process and
-        (BENCH_PROFILE=1) profiles."""
+        (BENCH_PROFILE=1) profiles; ``drained``: those of the events it left queued too."""
         self.settle()
         print(f"{name} ...", flush=True)
         into = self.result["cpu_seconds"].setdefault(name, {})
         started = time.monotonic()
         with self.cpu.during(into), self.profiles.during(name):
             outcome = scenario()
+            if drained:
+                self.settle()
         self.result["step_seconds"][name] = round(time.monotonic() - started, 1)
         into["load"] = outcome.pop("load_cpu_seconds", None)
         return outcome
@@ -140,7 +158,6 @@ class Bench:
             self.units_and_complaints()
         self.result["figures"].update(self.baseline_means())
         self.result["ratios"].update(self.ratios())
-        return self.broken()
 
     def claims(self):
         self.store_baseline()
@@ -170,9 +187,9 @@ class Bench:
             api, self.folder, units, COMPLAINTS_PER_SECOND, self.stack.env["MONGO_URI"],
             f"{self.stack.env['MONGO_DB_PREFIX']}notifications")))
 
-    def rush(self, name, subs=None):
+    def rush(self, name, subs=None, drained=False):
         rush = self.step(name, lambda: scenarios.claim_rush(
-            self.api, self.folder, STOCK, CONSUMERS, ATTEMPTS, subs))
+            self.api, self.folder, STOCK, CONSUMERS, ATTEMPTS, subs), drained)
         if name == "claims":
             self.coupon_codes, self.rush_subs = rush["coupon_codes"], rush["subs"]
             self.result["figures"].update(rush["figures"])
@@ -198,36 +215,85 @@ class Bench:
                 "claim_vs_store_fam": ratio(f["claim_attempts_rps"], f["store_fam_ops"]),
                 "redeem_vs_echo": ratio(f["redeem_rps"], echo_pages)}
 
-    def broken(self):
-        invariants, memory = self.result["invariants"], self.result["memory_mb"]
-        checks = []
-        if "second_rush" in invariants:
-            checks += [("issued == stock", invariants["issued"] == STOCK),
-                       ("remaining == 0", invariants["remaining"] == 0),
-                       ("over_limit == 0", invariants["over_limit"] == 0),
-                       ("lost_claims == 0", invariants["lost_claims"] == 0),
-                       ("retry_mismatches == 0", invariants["retry_mismatches"] == 0),
-                       ("no 5xx on claims", invariants["errors_5xx"] == 0),
-                       ("the second rush holds them too", not any(
-                           invariants["second_rush"][k] for k in
-                           ("over_limit", "lost_claims", "retry_mismatches", "errors_5xx"))
-                        and invariants["second_rush"]["issued"] == STOCK)]
-        if "redemptions" in invariants:
-            redeemed = invariants["redemptions"]
-            checks += [("every redemption 201", redeemed["redeemed"] == redeemed["redemptions"])]
-        if "complaints" in invariants:
-            complaints = invariants["complaints"]
-            checks += [("every complaint 201", complaints["filed"] == complaints["complaints"]),
-                       ("every complaint in its merchant's inbox",
-                        complaints["in_inbox"] == complaints["filed"])]
-        broken = [name for name, ok in checks if not ok]
-        self.result["broken"] = broken
-        # DESIGN.md's budgets are reported, not enforced: a noisy machine must not fail a run
-        self.result["memory_budget_exceeded"] = sorted(
-            name for name, value in memory.items() if value is not None and (
-                value > MEMORY_BUDGET_MB if not name.endswith("_pct")
-                else value > GROWTH_BUDGET_PCT))
-        return broken
+
+def scale_out(result):
+    """The claim rush on a freshly started system of each of ``LAYOUTS``, one after the other
+    (every process of one stopped before the next starts): ``claim_scaleout_vs_single``, claim
+    attempts answered per second scaled / single, ``claim_scaleout_cpu_vs_single``, the
+    system's CPU per attempt single / scaled, and under ``scaleout`` what an attempt cost
+    each process in CPU milliseconds (replicas added up, the events it left queued included)
+    and the broker in messages. The folders of the two runs."""
+    folders = []
+    for layout, replicas in LAYOUTS.items():
+        name = f"scaleout_{layout}"
+        with bench_system(f"bench_{layout}", UNTHROTTLED, replicas) as (stack, folder, vhost, _):
+            before = broker_traffic(stack)
+            Bench(stack, folder, vhost, result).rush(name, drained=True)
+            traffic = broker_traffic(stack)
+        folders.append(folder)
+        result.setdefault("scaleout", {})[layout] = {
+            "cpu_ms_per_attempt": cpu_ms_per_attempt(result["cpu_seconds"][name], stack.kinds,
+                                                     ATTEMPTS),
+            "broker_per_attempt": {k: round((v - before[k]) / ATTEMPTS, 3)
+                                   for k, v in traffic.items()}}
+    rates = {layout: result["figures"][f"scaleout_{layout}_claim_attempts_rps"]
+             for layout in LAYOUTS}
+    result["ratios"]["claim_scaleout_vs_single"] = ratio(rates["scaled"], rates["single"])
+    # the same from CPU per attempt (all but the load): the ratio of the rates where the
+    # system's cores are the limit. A rate here moves with whatever else the machine runs
+    # during each rush; CPU per attempt much less
+    cpu = {layout: result["scaleout"][layout]["cpu_ms_per_attempt"]["system"]
+           for layout in LAYOUTS}
+    result["ratios"]["claim_scaleout_cpu_vs_single"] = ratio(cpu["single"], cpu["scaled"])
+    return folders
+
+
+def cpu_ms_per_attempt(cpu_seconds, kinds, attempts):
+    """CPU milliseconds per attempt of each process (``kinds``: instance -> process, so that
+    replicas add up; the store, the balancer, RabbitMQ and the load keep their names), and
+    ``system``: all but the load (the consumers' phones, in production)."""
+    per_process = defaultdict(float)
+    for name, seconds in cpu_seconds.items():
+        per_process[kinds.get(name, name)] += 1000 * (seconds or 0) / attempts
+    per_process["system"] = sum(v for k, v in per_process.items() if k != "load")
+    return {name: round(ms, 3) for name, ms in per_process.items()}
+
+
+def rush_held(invariants):
+    """Whether a rush that was not the first kept its invariants."""
+    return invariants["issued"] == STOCK and not any(
+        invariants[k] for k in ("over_limit", "lost_claims", "retry_mismatches", "errors_5xx"))
+
+
+def broken_invariants(result):
+    invariants, memory = result["invariants"], result["memory_mb"]
+    checks = []
+    if "second_rush" in invariants:
+        checks += [("issued == stock", invariants["issued"] == STOCK),
+                   ("remaining == 0", invariants["remaining"] == 0),
+                   ("over_limit == 0", invariants["over_limit"] == 0),
+                   ("lost_claims == 0", invariants["lost_claims"] == 0),
+                   ("retry_mismatches == 0", invariants["retry_mismatches"] == 0),
+                   ("no 5xx on claims", invariants["errors_5xx"] == 0),
+                   ("the second rush holds them too", rush_held(invariants["second_rush"]))]
+    checks += [(f"the {name} rush holds them too", rush_held(invariants[name]))
+               for name in ("scaleout_single", "scaleout_scaled") if name in invariants]
+    if "redemptions" in invariants:
+        redeemed = invariants["redemptions"]
+        checks += [("every redemption 201", redeemed["redeemed"] == redeemed["redemptions"])]
+    if "complaints" in invariants:
+        complaints = invariants["complaints"]
+        checks += [("every complaint 201", complaints["filed"] == complaints["complaints"]),
+                   ("every complaint in its merchant's inbox",
+                    complaints["in_inbox"] == complaints["filed"])]
+    broken = [name for name, ok in checks if not ok]
+    result["broken"] = broken
+    # DESIGN.md's budgets are reported, not enforced: a noisy machine must not fail a run
+    result["memory_budget_exceeded"] = sorted(
+        name for name, value in memory.items() if value is not None and (
+            value > MEMORY_BUDGET_MB if not name.endswith("_pct")
+            else value > GROWTH_BUDGET_PCT))
+    return broken
 
 
 def growth(before, after):
@@ -238,18 +304,23 @@ def main():
     if ONLY == "scale":  # BENCH_ONLY=scale make bench: the seed-scale bench (bench/scale.py)
         from bench import scale
         return scale.main()
-    started = time.monotonic()
-    with bench_system("bench", {**UNTHROTTLED, **PAGES_KEPT}) as (stack, folder, vhost, _):
-        bench = Bench(stack, folder, vhost)
-        broken = bench.run()
-    bench.result["bench_seconds"] = round(time.monotonic() - started, 1)
-    write(bench.result)
-    print_table(bench.result)
+    started, result, folders = time.monotonic(), new_result(), []
+    if ONLY != "scaleout":
+        with bench_system("bench", {**UNTHROTTLED, **PAGES_KEPT}) as (stack, folder, vhost, _):
+            Bench(stack, folder, vhost, result).run()
+        folders.append(folder)
+    if ONLY in ("all", "scaleout"):  # after the main system has stopped: nothing else runs
+        folders += scale_out(result)
+    broken = broken_invariants(result)
+    result["bench_seconds"] = round(time.monotonic() - started, 1)
+    write(result)
+    print_table(result)
     if broken:
-        print(f"INVARIANTS BROKEN: {', '.join(broken)}; logs in {stack.logs_dir}",
-              file=sys.stderr)
+        print(f"INVARIANTS BROKEN: {', '.join(broken)}; logs in "
+              f"{', '.join(str(f / 'stack' / 'logs') for f in folders)}", file=sys.stderr)
         return 1
-    shutil.rmtree(folder, ignore_errors=True)
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 
@@ -278,6 +349,11 @@ def print_table(result):
     for scenario, seconds in result["cpu_seconds"].items():
         if not scenario.startswith(("healthz", "echo")):
             lines.append(f"  {scenario:<16} " + "  ".join(f"{k} {v}" for k, v in seconds.items()))
+    for layout, costs in result.get("scaleout", {}).items():
+        lines += ["", f"  per claim attempt, scale-out step, {layout} (CPU ms, replicas added "
+                  "up; system: all but the load; broker messages)"]
+        lines += [f"  {'  '.join(f'{k} {v}' for k, v in figures.items())}"
+                  for figures in costs.values()]
     lines += ["", "  memory (MB RSS after the first rush; growth after the second)"]
     lines += [f"  {k:<36} {v}" for k, v in result["memory_mb"].items()]
     lines += ["", f"  over DESIGN.md's memory budgets: {result['memory_budget_exceeded'] or 'none'}",
