@@ -5,6 +5,7 @@ events and run the retry schedule, and every failed attempt is retried exactly o
 missed deadline is reminded of and escalated once; a licence about to expire warns its unit
 once; a campaign's window closes once; a unit of
 stock a dead claim took comes back once, by one of the replicas' reconcilers."""
+import contextlib
 import datetime
 import uuid
 
@@ -107,6 +108,16 @@ def database(stack, service):
     return MongoClient(stack.env["MONGO_URI"])[f"{stack.env['MONGO_DB_PREFIX']}{service}"]
 
 
+@contextlib.contextmanager
+def events_of(stack, source):
+    """A tap on ``source``'s events in the replicated system's vhost."""
+    tap = EventTap(stack.env["AMQP_URI"], source)
+    try:
+        yield tap
+    finally:
+        tap.close()
+
+
 def once(tap, event_type, **data):
     """The one event of ``event_type`` (with ``data``) the tap sees, asserting no second one
     follows within ``QUIET_SECONDS`` (the same event published again, which at-least-once
@@ -122,8 +133,8 @@ def once(tap, event_type, **data):
 def test_three_complaints_replicas_remind_and_escalate_a_missed_deadline_once(
         replicated, replica_merchants):
     stack, _ = replicated
-    client, tap = Client(stack.gateway_url), EventTap(stack.env["AMQP_URI"], "complaints")
-    try:
+    client = Client(stack.gateway_url)
+    with events_of(stack, "complaints") as tap:
         merchant_id, merchant, _ = certify(client, replica_merchants)
         consumer = client.token(role="consumer", sub=f"rep-{uuid.uuid4().hex[:8]}")
         filed = client.post("/api/v1/complaints", consumer, json=filing(merchant_id))
@@ -132,8 +143,6 @@ def test_three_complaints_replicas_remind_and_escalate_a_missed_deadline_once(
         once(tap, "complaint_deadline_approaching", complaint_id=complaint_id)
         assert once(tap, "complaint_escalated", complaint_id=complaint_id)["data"]["reason"] \
             == "deadline_missed"
-    finally:
-        tap.close()
     told = {"complaint_forwarded", "complaint_deadline_approaching", "complaint_escalated"}
 
     def inbox():  # the merchant is new: every complaint message it has is of this complaint
@@ -145,26 +154,22 @@ def test_three_complaints_replicas_remind_and_escalate_a_missed_deadline_once(
 def test_three_registry_replicas_warn_of_an_expiring_licence_once(replicated,
                                                                   replica_merchants):
     stack, _ = replicated
-    client, tap = Client(stack.gateway_url), EventTap(stack.env["AMQP_URI"], "registry")
     soon = (datetime.date.today() + datetime.timedelta(days=10)).isoformat()
-    try:
-        merchant_id, _, _ = certify(client, replica_merchants, licence_until=soon)
+    with events_of(stack, "registry") as tap:
+        merchant_id, _, _ = certify(Client(stack.gateway_url), replica_merchants,
+                                    licence_until=soon)
         warned = once(tap, "merchant_status_changed", merchant_id=merchant_id, to="warned")
         assert warned["data"]["reason"] == "证照即将到期"
-    finally:
-        tap.close()
 
 
 def test_three_coupons_replicas_close_a_campaign_window_once(replicated):
     stack, _ = replicated
-    client, tap = Client(stack.gateway_url), EventTap(stack.env["AMQP_URI"], "coupons")
-    try:
+    client = Client(stack.gateway_url)
+    with events_of(stack, "coupons") as tap:
         operator = operator_token(client)
         campaign_id = active_campaign(client, operator, claim_ends_at=from_now(2))["campaign_id"]
         ended = once(tap, "campaign_status_changed", campaign_id=campaign_id, to="ended")
         assert ended["data"]["reason"] == "claim window over"
-    finally:
-        tap.close()
 
 
 def test_a_unit_a_dead_claim_took_comes_back_once_with_three_reconcilers(replicated):
