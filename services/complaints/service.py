@@ -18,7 +18,7 @@ from plumbing.retention import stamp
 from plumbing.rpc import BoundedRpcProxy
 from plumbing.schedules import schedule
 from plumbing.service import FangxinService, rpc
-from services.complaints import analytics, figures, lifecycle, listing, metrics
+from services.complaints import analytics, figures, lifecycle, listing, masking, metrics
 from services.complaints.events import CONTRACTS as EVENT_CONTRACTS
 from services.complaints.schemas import (ComplaintFilingSchema, DecisionSchema, MediationSchema,
                                          ResponseSchema, SatisfactionSchema, ScreeningSchema)
@@ -42,6 +42,9 @@ class ComplaintsService(FangxinService):
     clock = ClockProvider()
     registry = BoundedRpcProxy("registry")
     settings = PerProcess(load_settings)
+    # masking names in public summaries needs jieba's tagger: 1-2 s to load, at start rather
+    # than in the first request (whose store page waits 1 s for the figures)
+    names_tagger = PerProcess(masking.load_segmenter)
 
     # --- plumbing of this service -------------------------------------------------------------
 
