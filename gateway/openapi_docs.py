@@ -35,7 +35,7 @@ ERRORS = {
     "review_merchant": (*_REGULATED, "WRONG_STAGE"),
     "act_on_merchant": _REGULATED,
     "set_stars": _REGULATED,
-    "rate_merchant": ("NOT_FOUND", "WRONG_STATE", "ALREADY_RATED"),
+    "rate_merchant": ("NOT_FOUND", "WRONG_STATE", "ALREADY_RATED", "CONCURRENT_UPDATE"),
     "list_merchants": ("OUT_OF_JURISDICTION",),
     "create_spot_checks": ("OUT_OF_JURISDICTION", "INSUFFICIENT_LEVEL"),
     "spot_check_result": ("NOT_FOUND", "OUT_OF_JURISDICTION", "WRONG_STATE"),
@@ -88,6 +88,8 @@ MEDIA = {
     "store_page_html": ("text/html", _TEXT),
     "store_qr_svg": ("image/svg+xml", _TEXT),
     "store_qr_png": ("image/png", {"type": "string", "format": "binary"}),
+    "store_stylesheet": ("text/css", _TEXT),
+    "favicon": ("image/x-icon", {"type": "string", "format": "binary"}),
 }
 # error pages a person sees instead of JSON
 HTML_ERRORS = frozenset({"store_page_html"})

@@ -1,8 +1,12 @@
 """The store page as HTML for phones, in zh-CN (the default) or en, rendered from the page JSON
-(store_page.page_of).
+(store_page.page_of), and the files the pages load (``ASSETS``: their stylesheet and icon).
 
-Autoescape is on: every merchant-supplied string is escaped.
+Autoescape is on: every merchant-supplied string is escaped. The pages run no script and have
+no inline style (gateway/headers.py sends a Content-Security-Policy that allows neither): style
+goes in static/store.css.
 """
+import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -18,15 +22,16 @@ TEXT = {
         "dispute_before": "如遇消费纠纷，请拨打 ", "dispute_after": " 消费者投诉举报专线。",
         "unavailable": "服务暂时不可用", "unavailable_text": "商户信息暂时无法查询，请稍后刷新重试。",
         "red_list": "红榜单位", "black_list": "黑榜单位", "reputation": "星级与评价",
-        "stars": "%d 星", "rating_before": "消费者评分 ", "rating_after": " 分（%d 人评价）",
+        "stars": "%d 星", "unrated": "暂未评定星级", "rating_before": "消费者评分 ",
+        "rating_after": " 分（%d 人评价）",
         "no_rating": "暂无消费者评价", "licences": "证照信息", "valid_until": "有效期至",
         "expired": "（已过期）", "no_licences": "暂无公示证照", "commitments": "放心消费承诺",
-        "complaints": "近 12 个月投诉情况", "no_complaints": "暂无投诉记录",
+        "complaints": "近 12 个月投诉情况", "no_complaints": "近 12 个月无投诉",
         "coupons": "可用消费券", "help": "消费维权", "complain": "我要投诉", "call": "拨打 %s",
         "figures": {"total": "投诉总数", "resolved": "已解决", "resolution_rate": "解决率",
                     "timely_response_rate": "按时响应率"},
         "coupon": "消费券", "spend_off": "满{minimum}元减{face}元", "off": "立减{face}元",
-        "discount": "{tenths:g}折",  # 20% off is 八折 in Chinese
+        "group_buy": "团购价{price}元", "discount": "{tenths:g}折",  # 20% off is 八折 in Chinese
     },
     "en": {
         "lang": "en", "site": "Trusted consumption",
@@ -39,18 +44,20 @@ TEXT = {
         "unavailable": "Temporarily unavailable",
         "unavailable_text": "Store information cannot be looked up right now; refresh shortly.",
         "red_list": "Red list", "black_list": "Black list", "reputation": "Stars and ratings",
-        "stars": "%d stars", "rating_before": "Consumer rating ",
+        "stars": "%d stars", "unrated": "Not yet rated", "rating_before": "Consumer rating ",
         "rating_after": " (%d ratings)", "no_rating": "No consumer ratings yet",
         "licences": "Licences", "valid_until": "Valid until", "expired": " (expired)",
         "no_licences": "No licences published", "commitments": "Trusted-consumption promises",
-        "complaints": "Complaints in the last 12 months", "no_complaints": "No complaints",
+        "complaints": "Complaints in the last 12 months",
+        "no_complaints": "No complaints in the last 12 months",
         "coupons": "Coupons you can use", "help": "Consumer rights", "complain": "Complain",
         "call": "Call %s",
         "figures": {"total": "complaints", "resolved": "resolved",
                     "resolution_rate": "resolution rate",
                     "timely_response_rate": "answered on time"},
         "coupon": "Coupon", "spend_off": "{face} yuan off orders of {minimum} yuan or more",
-        "off": "{face} yuan off", "discount": "{percent}% off",
+        "off": "{face} yuan off", "group_buy": "group-buy price {price} yuan",
+        "discount": "{percent}% off",
     },
 }
 
@@ -62,6 +69,32 @@ COMPLAINT_FIGURES = (
     ("timely_response_rate", "rate"),
 )
 
+STATIC = Path(__file__).parent / "static"
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A file the pages load, read once: its bytes, media type and a digest of its bytes (the
+    ``?v=`` of its links, so that a page always asks for the version it was written for)."""
+    content: bytes
+    content_type: str
+    version: str
+
+
+def _asset(name, content_type):
+    content = (STATIC / name).read_bytes()
+    return Asset(content, content_type, hashlib.sha256(content).hexdigest()[:12])
+
+
+ASSETS = {"store.css": _asset("store.css", "text/css; charset=utf-8"),
+          "favicon.ico": _asset("favicon.ico", "image/x-icon")}
+ASSET_PATHS = {"store.css": "/static/store.css", "favicon.ico": "/favicon.ico"}
+
+
+def asset_url(name):
+    return f"{ASSET_PATHS[name]}?v={ASSETS[name].version}"
+
+
 _environment = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=True,
@@ -70,6 +103,7 @@ _environment = Environment(
     lstrip_blocks=True,
     auto_reload=False,  # templates ship with the code: no stat of the file per render
 )
+_environment.globals["asset_url"] = asset_url
 
 
 def render_store_page(page, locale="zh-CN"):
@@ -91,9 +125,13 @@ def render_unavailable(locale="zh-CN"):
 
 
 def figure_rows(figures, text=TEXT["zh-CN"]):
-    """(label, text) of the known figures present; None when the page has no figures."""
+    """(label, text) of the known figures present; None when the page has no figures (the
+    complaints service did not answer), and none when the unit had no complaints (the page says
+    so)."""
     if figures is None:
         return None
+    if figures.get("total") == 0:
+        return []
     return [(text["figures"][key], _figure_text(figures[key], kind))
             for key, kind in COMPLAINT_FIGURES if figures.get(key) is not None]
 
@@ -105,10 +143,13 @@ def _figure_text(value, kind):
 
 
 def coupon_row(coupon, text=TEXT["zh-CN"]):
-    """(name, terms) of a coupon; terms only from the amounts it has."""
+    """(name, terms) of a coupon; terms only from the amounts it has. A group buy's face value
+    is the price the consumer pays (coupons' rules.discount_for), not an amount off."""
     name = coupon.get("name") or text["coupon"]
     face, minimum = coupon.get("face_value_fen"), coupon.get("min_spend_fen")
-    if face and minimum:
+    if coupon.get("kind") == "group_buy":
+        terms = text["group_buy"].format(price=yuan(face)) if face is not None else ""
+    elif face and minimum:
         terms = text["spend_off"].format(minimum=yuan(minimum), face=yuan(face))
     elif face:
         terms = text["off"].format(face=yuan(face))

@@ -3,7 +3,9 @@ format of API.md, for every route in one place.
 
 A route is declared with ``@api(method, path, roles=..., body=..., query=..., ...)``; its
 handler receives one ``ApiCall`` and returns a dict (200), ``(status, dict)``, or a werkzeug
-``Response``. The same declaration feeds /openapi.json.
+``Response``. The same declaration feeds /openapi.json. A route that an HTML form posts to is
+declared ``csrf=True``: its urlencoded body arrives as ``call.form`` and its CSRF token is
+checked before the handler runs (gateway/csrf.py).
 """
 import json
 import logging
@@ -12,6 +14,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from functools import partial
+from urllib.parse import parse_qsl
 
 from eventlet.event import Event
 from marshmallow import EXCLUDE, ValidationError
@@ -22,6 +25,7 @@ from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
 from gateway.auth import TokenVerifier, bearer_token
+from gateway.csrf import check_csrf
 from gateway.headers import finish
 from gateway.i18n import DEFAULT_LOCALE, error_message, negotiate
 from gateway.rate_limits import RateLimiter, client_ip, load_rate_limit_settings
@@ -37,6 +41,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_SHAPE = re.compile(r"^[A-Za-z0-9._-]{1,128}\Z")
 # token-less routes under these prefixes count against RATE_LIMIT_PUBLIC_PER_IP
 PUBLIC_PREFIXES = ("/api/v1/public/", "/s/")
+FORM = "application/x-www-form-urlencoded"
+MAX_FORM_FIELDS = 100
 
 HTTP_REQUESTS = Counter("fangxin_http_requests_total", "Gateway requests",
                         ["route", "method", "status"])
@@ -54,8 +60,10 @@ def bad_request(message):
 class ApiCall:
     """Everything a route handler needs from the request, already checked."""
     request_id: str
+    method: str = "GET"
     actor: Actor = None
     body: object = None
+    form: dict = field(default_factory=dict)  # a csrf=True route's urlencoded form
     query: dict = field(default_factory=dict)
     path: dict = field(default_factory=dict)
     headers: dict = field(default_factory=dict)
@@ -78,7 +86,7 @@ class ApiRoute(HttpRequestHandler):
 
     def __init__(self, method, url, roles=None, body=None, query=None, response=None,
                  status=200, summary="", tags=(), errors=(), rate_limit=None,
-                 cacheable=False, **kwargs):
+                 cacheable=False, csrf=False, **kwargs):
         kwargs.setdefault("expected_exceptions", (DomainError,))
         super().__init__(method, url, **kwargs)
         self.roles = roles
@@ -92,6 +100,7 @@ class ApiRoute(HttpRequestHandler):
         public = roles is None and url.startswith(PUBLIC_PREFIXES)
         self.rate_limit = rate_limit or ("public" if public else None)
         self.cacheable = cacheable  # public answers: ETag, 304, Cache-Control max-age
+        self.csrf = csrf  # an HTML form's target: call.form, and its CSRF token checked
 
     def handle_request(self, request):
         started = time.perf_counter()
@@ -126,13 +135,17 @@ class ApiRoute(HttpRequestHandler):
         self._count_against_limits(request, actor)
         call = ApiCall(
             request_id=request_id,
+            method=request.method,
             actor=actor,
             body=self._body(request),
+            form=self._form(request) if self.csrf else {},
             query=self._query(request),
             path=dict(request.path_values),
             headers=request.headers,
             locale=locale,
         )
+        if self.csrf:
+            check_csrf(call, self.edge.settings)
         done = Event()
         self.container.spawn_worker(
             self, (call,), {}, context_data={REQUEST_ID_KEY: request_id},
@@ -155,16 +168,24 @@ class ApiRoute(HttpRequestHandler):
     def _body(self, request):
         if self.body_schema is None:
             return None
+        return parse_json(self._raw_body(request, "application/json"))
+
+    def _form(self, request):
+        if request.mimetype != FORM:
+            return {}
+        return parse_form(self._raw_body(request, FORM))
+
+    def _raw_body(self, request, mimetype):
         limit = self.edge.settings.max_body_bytes
         if request.content_length is not None and request.content_length > limit:
             raise payload_too_large(limit)
-        if request.mimetype != "application/json":
-            raise bad_request("send the body as application/json")
+        if request.mimetype != mimetype:
+            raise bad_request(f"send the body as {mimetype}")
         # eventlet's input decodes chunked bodies too, which werkzeug's stream would not read
         raw = request.environ["wsgi.input"].read(limit + 1)
         if len(raw) > limit:
             raise payload_too_large(limit)
-        return parse_json(raw)
+        return raw
 
     def _query(self, request):
         if self.query_schema is None:
@@ -208,6 +229,16 @@ def parse_json(raw):
                           parse_float=_finite_float)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise bad_request("the body is not valid JSON") from None
+
+
+def parse_form(raw):
+    """An urlencoded form as a dict (a repeated field: its last value)."""
+    try:
+        return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict",
+                              max_num_fields=MAX_FORM_FIELDS))
+    except (ValueError, UnicodeDecodeError):
+        raise bad_request(f"the body is not a form of at most {MAX_FORM_FIELDS} fields") \
+            from None
 
 
 def json_response(status, payload, headers=None):

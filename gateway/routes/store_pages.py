@@ -1,4 +1,5 @@
-"""One store, one code (一店一码): the public store page as JSON and HTML, and its QR codes.
+"""One store, one code (一店一码): the public store page as JSON and HTML, its QR codes, and the
+stylesheet and icon the HTML loads.
 
 Pages are served from the gateway's memory (plumbing/expiring_cache.py): events of the
 registry, complaints and coupons drop what they make stale, every gateway process hearing them
@@ -11,7 +12,8 @@ from nameko.timer import timer
 from werkzeug.wrappers import Response
 
 from gateway import qr
-from gateway.store_page_html import render_not_found, render_store_page, render_unavailable
+from gateway.store_page_html import (ASSETS, render_not_found, render_store_page,
+                                     render_unavailable)
 from gateway.web import api
 from plumbing.config import env_float
 from plumbing.errors import DomainError, not_found
@@ -25,6 +27,7 @@ HTML = "text/html; charset=utf-8"
 # Codes are URL-safe tokens; anything else cannot be a store, so no service is asked.
 _CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
 QR_MAX_AGE = 86400  # a store's code, hence its QR image, never changes
+ASSET_MAX_AGE = 86400  # the pages link each asset with ?v=<digest>: a new one is a new address
 COURTESY_TIMEOUT = 1.0
 PAGE_FIGURES = ("total", "resolved", "resolution_rate", "timely_response_rate")
 PAGE_COUPON_FIELDS = ("campaign_id", "name", "kind", "face_value_fen", "min_spend_fen",
@@ -83,15 +86,14 @@ class StorePageRoutes:
         return kept
 
     def _composed_page(self, code):
-        """The registry's page, with the complaints service's figures and the active coupon
-        campaigns when there are any. Those are a courtesy: a slow or absent service leaves
-        its section out."""
+        """The registry's page, with the complaints service's figures (a total of 0 too: the
+        page says the unit had none) and the active coupon campaigns when there are any. Those
+        are a courtesy: a slow or absent service leaves its section out."""
         page = self.registry.public_store(code)
         merchant_id = page["merchant_id"]
         try:
             disclosure = self.complaints.within(COURTESY_TIMEOUT).public_disclosure(merchant_id)
-            if disclosure["total"]:
-                page["complaints"] = {key: disclosure[key] for key in PAGE_FIGURES}
+            page["complaints"] = {key: disclosure[key] for key in PAGE_FIGURES}
         except DomainError:
             pass
         try:
@@ -150,6 +152,15 @@ class StorePageRoutes:
     def store_qr_png(self, call):
         return self._qr(call.path["code"], qr.png, "image/png")
 
+    @api("GET", "/static/store.css", tags=TAGS, cacheable=True,
+         summary="The store pages' stylesheet (their policy allows no inline style)")
+    def store_stylesheet(self, call_):
+        return asset_response("store.css")
+
+    @api("GET", "/favicon.ico", tags=TAGS, cacheable=True, summary="The site's icon")
+    def favicon(self, call_):
+        return asset_response("favicon.ico")
+
     def _qr(self, code, draw, content_type):
         # store_exists, not public_store: drawing the code is not a scan
         if not self.registry.store_exists(_checked(code)):
@@ -163,6 +174,16 @@ def _checked(code):
     if not _CODE_SHAPE.match(code):
         raise store_not_found()
     return code
+
+
+def asset_response(name):
+    """A file the pages load, cacheable for ``ASSET_MAX_AGE`` (headers.revalidate adds its ETag
+    and answers a matching If-None-Match with 304)."""
+    asset = ASSETS[name]
+    response = Response(asset.content, content_type=asset.content_type)
+    response.cache_control.public = True
+    response.cache_control.max_age = ASSET_MAX_AGE
+    return response
 
 
 def html_error(exc, code, locale="zh-CN"):

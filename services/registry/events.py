@@ -81,6 +81,14 @@ class MerchantUpdatedSchema(Schema):
     reason = fields.String(metadata={"description": "why, when it was not the owner"})
 
 
+class MerchantRatedSchema(Schema):
+    merchant_id = fields.String(required=True)
+    average = fields.Float(required=True, metadata={
+        "description": "the unit's average score after this rating, 1 decimal rounded half up"})
+    count = fields.Integer(required=True, metadata={"description": "ratings counted, this one "
+                                                                   "included"})
+
+
 class SpotCheckAssignedSchema(Schema):
     task_id = fields.String(required=True)
     batch_id = fields.String(required=True)
@@ -125,6 +133,9 @@ CONTRACTS = catalogue(
     contract("merchant_updated", MerchantUpdatedSchema,
              "A unit's profile, stars or lists changed.",
              {"merchant_id": M, "changes": {"stars": 4}, "by": "reg-city-1"}),
+    contract("merchant_rated", MerchantRatedSchema,
+             "A consumer rated a unit: its average and count of ratings as they are now.",
+             {"merchant_id": M, "average": 4.3, "count": 12}),
     contract("spot_check_assigned", SpotCheckAssignedSchema,
              "A random spot check of a unit was assigned to its county.",
              {"task_id": "b1c2d3", "batch_id": "a9f8e7", "merchant_id": M, "region": "330106"}),

@@ -1,6 +1,7 @@
 """Store pages from the gateway's memory: a scan does not reach the services while the page is
 kept, the registry still counts every scan, and registry, complaint and campaign events drop a
-kept page within moments (well inside STORE_PAGE_CACHE_SECONDS, 30 s in the test stack)."""
+kept page within moments (well inside STORE_PAGE_CACHE_SECONDS, 30 s in the test stack): a
+consumer's rating too (its merchant_rated event)."""
 from devtools.waiting import poll
 from tests.e2e.coupon_steps import active_campaign, operator_token
 from tests.e2e.metrics_reader import samples
@@ -55,10 +56,34 @@ def test_a_registry_change_reaches_a_kept_page_within_moments(client, merchants)
 
 def test_a_new_complaint_reaches_the_figures_of_a_kept_page(client, merchants):
     merchant_id, _, code = unit(client, merchants)
-    assert "complaints" not in page(client, code)
+    assert page(client, code)["complaints"]["total"] == 0
     file(client, client.token(role="consumer", sub=f"cache-{merchant_id}"), filing(merchant_id))
-    shown = poll(lambda: page(client, code).get("complaints"), bool, seconds=MOMENTS)
+    # a page composed while the complaints service is busy has no figures: poll past it
+    shown = poll(lambda: page(client, code).get("complaints"), lambda c: c and c["total"] == 1,
+                 seconds=MOMENTS)
     assert shown and shown["total"] == 1
+
+
+def test_a_new_rating_reaches_a_kept_page_within_moments(client, merchants, registry_events):
+    merchant_id, _, code = unit(client, merchants)
+    assert page(client, code)["rating"] == {"count": 0, "average": None}
+    assert "暂无消费者评价" in client.get(f"/s/{code}").text
+    for n, score in enumerate((5, 4), start=1):
+        consumer = client.token(role="consumer", sub=f"rater-{n}-{merchant_id}")
+        answer = client.post(f"/api/v1/merchants/{merchant_id}/ratings", consumer,
+                             json={"score": score, "comment": "好"})
+        assert answer.status_code == 201, answer.text
+    assert answer.json() == {"merchant_id": merchant_id, "count": 2, "average": 4.5}
+    announced = poll(lambda: registry_events.events("merchant_rated", merchant_id=merchant_id),
+                     lambda seen: len(seen) == 2, seconds=MOMENTS)
+    assert [e["data"]["count"] for e in announced] == [1, 2]
+    assert announced[-1]["data"]["average"] == 4.5
+    shown = poll(lambda: page(client, code)["rating"], lambda r: r["count"] == 2,
+                 seconds=MOMENTS)
+    assert shown == {"count": 2, "average": 4.5}
+    html = poll(lambda: client.get(f"/s/{code}").text, lambda text: "4.5" in text,
+                seconds=MOMENTS)
+    assert "2 人评价" in html
 
 
 def test_a_campaign_activated_later_shows_on_a_kept_page(client, merchants):

@@ -1,11 +1,13 @@
 import json
+import re
 from datetime import date
 
 import pytest
 
 from gateway.openapi import build_spec
 from gateway.routes.store_pages import StorePageRoutes, html_error
-from gateway.store_page_html import coupon_row, render_not_found, render_store_page, yuan
+from gateway.store_page_html import (ASSETS, TEXT, coupon_row, render_not_found,
+                                     render_store_page, render_unavailable, yuan)
 from plumbing.errors import DomainError
 from services.registry.page_schemas import StorePageSchema
 from services.registry.store_page import COMPLAINT_URL, HOTLINE, page_of
@@ -148,11 +150,13 @@ def test_openapi_describes_the_store_routes():
     spec = build_spec(type("OnlyStores", (StorePageRoutes,), {}))
     paths = spec["paths"]
     assert set(paths) == {"/api/v1/public/stores/{code}", "/s/{code}", "/s/{code}/qr.svg",
-                          "/s/{code}/qr.png"}
+                          "/s/{code}/qr.png", "/static/store.css", "/favicon.ico"}
     ok = paths["/api/v1/public/stores/{code}"]["get"]["responses"]["200"]
     assert ok["content"]["application/json"]["schema"] == {"$ref":
                                                           "#/components/schemas/StorePage"}
     assert "404" in paths["/s/{code}"]["get"]["responses"]
+    assert set(paths["/static/store.css"]["get"]["responses"]["200"]["content"]) == {"text/css"}
+    assert set(paths["/favicon.ico"]["get"]["responses"]["200"]["content"]) == {"image/x-icon"}
 
 
 # ---- the HTML page ------------------------------------------------------------------------
@@ -197,7 +201,43 @@ def test_html_sections_for_figures_and_coupons_only_when_present():
         [{"name": "国庆消费券", "face_value_fen": 2000, "min_spend_fen": 10000}]))
     assert 'id="complaints"' in html and "67%" in html and "100%" in html
     assert 'id="coupons"' in html and "国庆消费券" in html and "满100元减20元" in html
-    assert "暂无投诉记录" in render_store_page(page({}))
+    assert "近 12 个月无投诉" in render_store_page(page({}))
+
+
+def test_a_unit_without_complaints_says_so():
+    html = render_store_page(page({"total": 0, "resolved": 0, "resolution_rate": None,
+                                   "timely_response_rate": None}))
+    assert 'id="complaints"' in html and "近 12 个月无投诉" in html
+    assert "投诉总数" not in html
+    english = render_store_page(page({"total": 0}), "en")
+    assert "No complaints in the last 12 months" in english
+
+
+def test_a_unit_without_a_star_grade_is_not_yet_rated_not_the_worst():
+    html = render_store_page(page(stars=0))
+    assert "暂未评定星级" in html
+    assert "☆" not in html and "0 星" not in html
+    assert "Not yet rated" in render_store_page(page(stars=0), "en")
+    graded = render_store_page(page(stars=1))
+    assert "★☆☆☆☆" in graded and "1 星" in graded and "暂未评定星级" not in graded
+
+
+def test_the_page_loads_its_style_and_icon_and_has_nothing_inline():
+    html = render_store_page(page({"total": 1}, [{"name": "券", "face_value_fen": 500}]))
+    assert f'<link rel="stylesheet" href="/static/store.css?v={ASSETS["store.css"].version}">' \
+        in html
+    assert f'href="/favicon.ico?v={ASSETS["favicon.ico"].version}"' in html
+    assert not re.search(r"<style|\sstyle=|<script|\son[a-z]+=", html), "inline style or script"
+    for render in (render_not_found("abc"), render_unavailable()):
+        assert "/static/store.css?v=" in render and "<style" not in render
+
+
+def test_the_assets_are_the_files_with_a_digest_of_each():
+    css = ASSETS["store.css"]
+    assert css.content_type.startswith("text/css") and b".badge" in css.content
+    icon = ASSETS["favicon.ico"]
+    assert icon.content_type == "image/x-icon" and icon.content[:4] == b"\x00\x00\x01\x00"
+    assert len({css.version, icon.version}) == 2 and len(css.version) == 12
 
 
 def test_unrated_unit_reads_as_such():
@@ -216,9 +256,18 @@ def test_the_not_found_page_is_friendly_and_escapes_the_code():
     ({"name": "折扣券", "percent_off": 20}, "8折"),
     ({"name": "折扣券", "percent_off": 15}, "8.5折"),
     ({"name": "团购"}, ""),
+    ({"name": "双人套餐", "kind": "group_buy", "face_value_fen": 6000}, "团购价60元"),
+    ({"name": "单人餐", "kind": "group_buy", "face_value_fen": 2950, "min_spend_fen": 5000},
+     "团购价29.5元"),
+    ({"name": "满减券", "kind": "voucher", "face_value_fen": 550}, "立减5.5元"),
 ])
 def test_coupon_terms_in_chinese(coupon, terms):
     assert coupon_row(coupon) == (coupon["name"], terms)
+
+
+def test_a_group_buy_shows_its_price_in_english_too():
+    coupon = {"name": "Set menu", "kind": "group_buy", "face_value_fen": 6000}
+    assert coupon_row(coupon, TEXT["en"]) == ("Set menu", "group-buy price 60 yuan")
 
 
 @pytest.mark.parametrize("fen, text", [(0, "0"), (100, "1"), (150, "1.5"), (105, "1.05"),
