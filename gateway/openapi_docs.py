@@ -35,7 +35,7 @@ ERRORS = {
     "review_merchant": (*_REGULATED, "WRONG_STAGE"),
     "act_on_merchant": _REGULATED,
     "set_stars": _REGULATED,
-    "rate_merchant": ("NOT_FOUND", "WRONG_STATE", "ALREADY_RATED", "CONCURRENT_UPDATE"),
+    "rate_merchant": ("NOT_FOUND", "WRONG_STATE", "ALREADY_RATED"),
     "list_merchants": ("OUT_OF_JURISDICTION",),
     "create_spot_checks": ("OUT_OF_JURISDICTION", "INSUFFICIENT_LEVEL"),
     "spot_check_result": ("NOT_FOUND", "OUT_OF_JURISDICTION", "WRONG_STATE"),

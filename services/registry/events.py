@@ -1,5 +1,5 @@
 """The registry's events: versioned contracts of their data (plumbing/event_contracts.py)."""
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
 from plumbing.event_contracts import catalogue, contract_maker, one_of, region_code
 from services.registry.catalogue import INDUSTRIES
@@ -83,10 +83,8 @@ class MerchantUpdatedSchema(Schema):
 
 class MerchantRatedSchema(Schema):
     merchant_id = fields.String(required=True)
-    average = fields.Float(required=True, metadata={
-        "description": "the unit's average score after this rating, 1 decimal rounded half up"})
-    count = fields.Integer(required=True, metadata={"description": "ratings counted, this one "
-                                                                   "included"})
+    score = fields.Integer(required=True, validate=validate.Range(1, 5), metadata={
+        "description": "the consumer's score, 1 to 5 (the unit's average is on its store page)"})
 
 
 class SpotCheckAssignedSchema(Schema):
@@ -134,8 +132,8 @@ CONTRACTS = catalogue(
              "A unit's profile, stars or lists changed.",
              {"merchant_id": M, "changes": {"stars": 4}, "by": "reg-city-1"}),
     contract("merchant_rated", MerchantRatedSchema,
-             "A consumer rated a unit: its average and count of ratings as they are now.",
-             {"merchant_id": M, "average": 4.3, "count": 12}),
+             "A consumer rated a unit (one rating per consumer and unit every 30 days).",
+             {"merchant_id": M, "score": 4}),
     contract("spot_check_assigned", SpotCheckAssignedSchema,
              "A random spot check of a unit was assigned to its county.",
              {"task_id": "b1c2d3", "batch_id": "a9f8e7", "merchant_id": M, "region": "330106"}),

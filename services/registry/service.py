@@ -269,9 +269,9 @@ class RegistryService(FangxinService):
                 merchant_id, actor.sub, previous_at,
                 {"score": body["score"], "comment": body["comment"], "at": now}):
             raise conflict("ALREADY_RATED", "one rating per unit every 30 days")
-        # a versioned change, not an $inc: the merchant_rated event (the gateways drop the
-        # unit's store page) travels in the same write, and no other change overwrites it
-        saved = self._change(merchant_id, lambda m: rated(m, body["score"]))
+        # merchant_rated travels in the count's own write (the gateways drop the unit's page)
+        saved = self.store.add_rating(merchant_id, body["score"], self._envelopes(
+            [("merchant_rated", {"merchant_id": merchant_id, "score": body["score"]})]))
         return {"merchant_id": merchant_id, **store_page.rating_of(saved["rating"])}
 
     @rpc
@@ -357,12 +357,3 @@ def _task_view(task):
     shown = visible(task)
     return {"task_id": task["_id"], **shown}
 
-
-def rated(merchant, score):
-    """The change a consumer's ``score`` makes to ``merchant``: its rating counted, and the
-    ``merchant_rated`` event with the average and count it now has."""
-    rating = merchant.get("rating") or {}
-    counted = {"count": (rating.get("count") or 0) + 1, "total": (rating.get("total") or 0) + score}
-    return Change({"rating": counted},
-                  [("merchant_rated", {"merchant_id": merchant["_id"],
-                                       **store_page.rating_of(counted)})])

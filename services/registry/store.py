@@ -68,10 +68,18 @@ class RegistryStore(BaseStore):
                                                      {"$inc": {"scan_count": n}})
                                            for merchant_id, n in counts.items()], ordered=False)
 
-    def add_rating(self, merchant_id, score):
-        return self.db[MERCHANTS].find_one_and_update(
-            {"_id": merchant_id}, {"$inc": {"rating.count": 1, "rating.total": score}},
+    def add_rating(self, merchant_id, score, events):
+        """Counts a consumer's ``score`` and records ``events`` in one write (however many
+        rate at once): the rating after it. The version moves, so a versioned change made
+        meanwhile rereads rather than overwrite the count."""
+        saved = self.db[MERCHANTS].find_one_and_update(
+            {"_id": merchant_id},
+            update_with_events({"$inc": {"rating.count": 1, "rating.total": score,
+                                         "version": 1}}, events),
             projection={"rating": 1}, return_document=ReturnDocument.AFTER)
+        if saved is not None:
+            self.events_written(MERCHANTS)
+        return saved
 
     def page(self, ranges, accept, cursor, limit, descending=True):
         return page_by_key(self.db[MERCHANTS], ranges, cursor, limit, accept=accept,

@@ -131,7 +131,8 @@ PUBLIC_GETS = ["/healthz", "/openapi.json", "/asyncapi.json", "/docs", "/docs/st
                "/api/v1/public/stores/{store_code}", "/s/{store_code}",
                "/s/{store_code}/qr.svg", "/s/{store_code}/qr.png", "/api/v1/public/lists/{kind}",
                "/api/v1/public/merchants/{merchant}/complaints", "/api/v1/public/campaigns",
-               "/api/v1/public/warnings", "/metrics", "/readyz", "/echoz/{service}"]
+               "/api/v1/public/warnings", "/metrics", "/readyz", "/echoz/{service}",
+               "/static/store.css", "/favicon.ico"]
 
 ROUTES = [Row("GET", path, EVERYONE) for path in PUBLIC_GETS] + [
     Row("POST", "/api/v1/auth/dev-token", EVERYONE, {"role": "consumer", "sub": "x"}, (201,)),
