@@ -86,13 +86,17 @@ MEDIA = {
     "docs": ("text/html", _TEXT),
     "docs_asset": ("application/javascript", _TEXT),
     "store_page_html": ("text/html", _TEXT),
+    "sign_in_page": ("text/html", _TEXT),
+    "sign_in_page_send": ("text/html", _TEXT),
+    "sign_in_page_code": ("text/html", _TEXT),
     "store_qr_svg": ("image/svg+xml", _TEXT),
     "store_qr_png": ("image/png", {"type": "string", "format": "binary"}),
     "store_stylesheet": ("text/css", _TEXT),
     "favicon": ("image/x-icon", {"type": "string", "format": "binary"}),
 }
 # error pages a person sees instead of JSON
-HTML_ERRORS = frozenset({"store_page_html"})
+HTML_ERRORS = frozenset({"store_page_html", "sign_in_page", "sign_in_page_send",
+                         "sign_in_page_code"})
 # documents whose shape is their own standard's
 DOCUMENTS = {"openapi": "an OpenAPI 3.0 document", "asyncapi": "an AsyncAPI 2.6 document"}
 

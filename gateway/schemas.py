@@ -44,6 +44,11 @@ class SignInRequestSchema(SignInCodeRequestSchema):
                          metadata={"example": "042917"})
 
 
+class SignInPageQuerySchema(Schema):
+    next = fields.String(validate=validate.Length(max=500),
+                         metadata={"description": "a path of this site to go to once signed in"})
+
+
 class SignedInSchema(Schema):
     token = fields.String(required=True)
     sub = fields.String(required=True)

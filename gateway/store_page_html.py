@@ -116,6 +116,13 @@ def render_store_page(page, locale="zh-CN"):
     )
 
 
+def render_page(template, locale, texts, **context):
+    """Another page of the gateway's (``templates/<template>``), with the store pages' layout
+    and wording (``t``) and its own (``s``: ``texts[locale]``)."""
+    return _environment.get_template(template).render(t=TEXT[locale], s=texts[locale],
+                                                       **context)
+
+
 def render_not_found(code, locale="zh-CN"):
     return _environment.get_template("store_not_found.html").render(code=code, t=TEXT[locale])
 
