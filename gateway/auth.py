@@ -10,6 +10,9 @@ from plumbing.errors import DomainError
 REGION_LENGTH = 6
 
 
+SESSION_COOKIE = "fx_session"  # a browser's consumer token (the sign-in pages set it)
+
+
 def unauthenticated(message):
     return DomainError("UNAUTHENTICATED", message, status=401)
 

@@ -89,6 +89,10 @@ MEDIA = {
     "sign_in_page": ("text/html", _TEXT),
     "sign_in_page_send": ("text/html", _TEXT),
     "sign_in_page_code": ("text/html", _TEXT),
+    "new_complaint_page": ("text/html", _TEXT),
+    "complaint_preview": ("text/html", _TEXT),
+    "new_complaint_sent": ("text/html", _TEXT),
+    "my_complaints_page": ("text/html", _TEXT),
     "store_qr_svg": ("image/svg+xml", _TEXT),
     "store_qr_png": ("image/png", {"type": "string", "format": "binary"}),
     "store_stylesheet": ("text/css", _TEXT),
@@ -96,7 +100,8 @@ MEDIA = {
 }
 # error pages a person sees instead of JSON
 HTML_ERRORS = frozenset({"store_page_html", "sign_in_page", "sign_in_page_send",
-                         "sign_in_page_code"})
+                         "sign_in_page_code", "new_complaint_page", "complaint_preview",
+                         "new_complaint_sent", "my_complaints_page"})
 # documents whose shape is their own standard's
 DOCUMENTS = {"openapi": "an OpenAPI 3.0 document", "asyncapi": "an AsyncAPI 2.6 document"}
 

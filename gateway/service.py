@@ -1,4 +1,5 @@
 """The HTTP gateway: every route of API.md, composed from one mixin per area."""
+from gateway.routes.complaint_pages import ComplaintPageRoutes
 from gateway.routes.complaints import ComplaintRoutes
 from gateway.routes.coupons import CouponRoutes
 from gateway.routes.notifications import NotificationRoutes
@@ -16,7 +17,7 @@ from plumbing.metrics import EntrypointMetrics
 
 
 class GatewayService(SystemRoutes, SignInRoutes, RegistryRoutes, StorePageRoutes,
-                     ComplaintRoutes, CouponRoutes, NotificationRoutes):
+                     ComplaintRoutes, ComplaintPageRoutes, CouponRoutes, NotificationRoutes):
     name = "gateway"
 
     entrypoint_metrics = EntrypointMetrics()

@@ -7,7 +7,9 @@ goes in static/store.css.
 """
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -70,6 +72,7 @@ COMPLAINT_FIGURES = (
 )
 
 STATIC = Path(__file__).parent / "static"
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,9 @@ _environment = Environment(
     auto_reload=False,  # templates ship with the code: no stat of the file per render
 )
 _environment.globals["asset_url"] = asset_url
+_environment.filters["beijing"] = lambda moment: (
+    datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(BEIJING)
+    .strftime("%Y-%m-%d %H:%M"))
 
 
 def render_store_page(page, locale="zh-CN"):

@@ -5,7 +5,8 @@ A route is declared with ``@api(method, path, roles=..., body=..., query=..., ..
 handler receives one ``ApiCall`` and returns a dict (200), ``(status, dict)``, or a werkzeug
 ``Response``. The same declaration feeds /openapi.json. A route that an HTML form posts to is
 declared ``csrf=True``: its urlencoded body arrives as ``call.form`` and its CSRF token is
-checked before the handler runs (gateway/csrf.py).
+checked before the handler runs (gateway/csrf.py). A page for a phone's browser is declared
+``page=True``: ``call.actor`` is the consumer of its session cookie, or None.
 """
 import json
 import logging
@@ -24,7 +25,7 @@ from prometheus_client import Counter, Histogram
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
-from gateway.auth import TokenVerifier, bearer_token
+from gateway.auth import SESSION_COOKIE, TokenVerifier, bearer_token
 from gateway.csrf import check_csrf
 from gateway.headers import finish
 from gateway.i18n import DEFAULT_LOCALE, error_message, negotiate
@@ -86,7 +87,7 @@ class ApiRoute(HttpRequestHandler):
 
     def __init__(self, method, url, roles=None, body=None, query=None, response=None,
                  status=200, summary="", tags=(), errors=(), rate_limit=None,
-                 cacheable=False, csrf=False, **kwargs):
+                 cacheable=False, csrf=False, page=False, **kwargs):
         kwargs.setdefault("expected_exceptions", (DomainError,))
         super().__init__(method, url, **kwargs)
         self.roles = roles
@@ -101,6 +102,7 @@ class ApiRoute(HttpRequestHandler):
         self.rate_limit = rate_limit or ("public" if public else None)
         self.cacheable = cacheable  # public answers: ETag, 304, Cache-Control max-age
         self.csrf = csrf  # an HTML form's target: call.form, and its CSRF token checked
+        self.page = page  # a page for a browser: the actor from the session cookie, or None
 
     def handle_request(self, request):
         started = time.perf_counter()
@@ -153,12 +155,25 @@ class ApiRoute(HttpRequestHandler):
         return to_response(done.wait(), self.status)
 
     def _authenticate(self, request):
+        if self.page:
+            return self._session_actor(request)
         if self.roles is None:
             return None
         actor = self.edge.verifier.verify(bearer_token(request.headers.get("Authorization")))
         if actor.role not in self.roles:
             raise DomainError("FORBIDDEN", f"this route is for: {', '.join(self.roles)}", 403)
         return actor
+
+    def _session_actor(self, request):
+        """The signed-in consumer of a browser's session cookie (the sign-in pages set it), or
+        None: the page sends a stranger to sign in."""
+        token = request.cookies.get(SESSION_COOKIE)
+        if not token:
+            return None
+        try:
+            return self.edge.verifier.verify(token)
+        except DomainError:
+            return None
 
     def _count_against_limits(self, request, actor):
         ip = client_ip(request.remote_addr, request.headers.get("X-Forwarded-For"),

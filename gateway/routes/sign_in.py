@@ -4,20 +4,15 @@ it in JSON; the pages ``/m/sign-in`` (for a phone's browser arriving from a stor
 it in an HttpOnly session cookie and go back to where the consumer came from."""
 import re
 
-from werkzeug.wrappers import Response
-
-from gateway.auth import issue_token
-from gateway.csrf import csrf_token
+from gateway.auth import SESSION_COOKIE, issue_token
+from gateway.pages import SIGN_IN, html_page, redirect
 from gateway.schemas import (SignedInSchema, SignInCodeRequestSchema, SignInCodeSchema,
                              SignInPageQuerySchema, SignInRequestSchema)
-from gateway.store_page_html import render_page
 from gateway.web import api, json_response
 from plumbing.errors import DomainError, validated
 from services.notifications.sign_in import phone_of
 
 TAGS = ["auth"]
-HTML = "text/html; charset=utf-8"
-SESSION_COOKIE = "fx_session"
 _LOCAL_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9/_.~%?=&+-]{0,500}\Z")  # never another site
 TEXT = {
     "zh-CN": {"title": "手机号登录", "phone": "手机号", "send": "获取验证码",
@@ -41,7 +36,7 @@ TEXT = {
 
 def local_path(text):
     """``text`` when it is a path of this site, else the sign-in page (never another site)."""
-    return text if isinstance(text, str) and _LOCAL_PATH.match(text) else "/m/sign-in"
+    return text if isinstance(text, str) and _LOCAL_PATH.match(text) else SIGN_IN
 
 
 def masked(phone):
@@ -116,7 +111,7 @@ class SignInRoutes:
             return self._sign_in_page(call, next_, phone=phone, error=problem(exc, call.locale),
                                       status=exc.status)
         ttl = self.settings.sign_in_token_ttl_seconds
-        response = Response(status=303, headers={"Location": next_})
+        response = redirect(next_)
         response.set_cookie(SESSION_COOKIE, issue_token(
             self.settings, {"sub": subject, "role": "consumer"}, ttl), max_age=ttl, path="/",
             secure=self.settings.public_base_url.startswith("https://"), httponly=True,
@@ -124,9 +119,6 @@ class SignInRoutes:
         return response
 
     def _sign_in_page(self, call, next_, phone=None, error=None, status=200):
-        response = Response(status=status, content_type=HTML)
-        response.set_data(render_page(
-            "sign_in.html", call.locale, TEXT, csrf=csrf_token(call, response, self.settings),
-            next=local_path(next_), phone=phone, masked_phone=masked(phone) if phone else None,
-            error=error))
-        return response
+        return html_page(call, self.settings, "sign_in.html", TEXT, status, next=local_path(next_),
+                         phone=phone, masked_phone=masked(phone) if phone else None,
+                         error=error)

@@ -23,15 +23,19 @@ SUMMARY_LENGTH = 200
 
 # --- public disclosure ------------------------------------------------------------------------
 
+def published_text(title, description):
+    """The title and summary a consented complaint is published with: masked (before the cut,
+    so no number is cut out of its mask)."""
+    return {"title": mask_text(title), "summary": mask_text(description or "")[:SUMMARY_LENGTH]}
+
+
 def public_summary(complaint):
-    """Title and description masked (before the cut, so no number is cut out of its mask); no
-    consumer, phone, evidence or amounts."""
+    """Its published text; no consumer, phone, evidence or amounts."""
     response = complaint.get("response") or {}
     return {
         "complaint_id": complaint["_id"],
         "category": complaint["category"],
-        "title": mask_text(complaint["title"]),
-        "summary": mask_text(complaint["description"] or "")[:SUMMARY_LENGTH],
+        **published_text(complaint["title"], complaint["description"]),
         "status": complaint["status"],
         "closing": complaint.get("closing"),
         "filed_on": complaint["filed_at"][:10],

@@ -204,6 +204,14 @@ class ComplaintsService(FangxinService):
     # --- disclosure, statistics, hot spots ---------------------------------------------------
 
     @rpc
+    def preview_publication(self, title, description):
+        """What a complaint with this title and description would be published as, if its
+        consumer consents: exactly what ``public_disclosure`` shows of it."""
+        if not isinstance(title, str) or not isinstance(description, str):
+            raise invalid({"title": ["text"], "description": ["text"]})
+        return analytics.published_text(title[:100], description[:2000])
+
+    @rpc
     def public_disclosure(self, merchant_id):
         today = figures.utc_day(self._now())
         sums = self.store.counter_sums(figures.disclosure_ranges(merchant_id, today))

@@ -7,12 +7,14 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import quote
 
+from plumbing.config import env_str
 from services.registry.catalogue import (INDUSTRIES, INDUSTRIES_EN, LICENCE_KINDS,
                                          LICENCE_KINDS_EN, UNIT_TYPES, UNIT_TYPES_EN)
 
 HOTLINE = "12315"
-# A frontend route: the complaint form, with the store already chosen.
-COMPLAINT_URL = "/complaints/new?store_code={code}"
+# where a store page's 我要投诉 leads, the store chosen: the gateway's complaint page, or a
+# city app's own form
+COMPLAINT_URL = env_str("STORE_PAGE_COMPLAINT_URL", "/m/complaints/new?store_code={code}")
 
 GOOD, WARN, BAD, NEUTRAL = "good", "warn", "bad", "neutral"
 

@@ -132,7 +132,7 @@ PUBLIC_GETS = ["/healthz", "/openapi.json", "/asyncapi.json", "/docs", "/docs/st
                "/s/{store_code}/qr.svg", "/s/{store_code}/qr.png", "/api/v1/public/lists/{kind}",
                "/api/v1/public/merchants/{merchant}/complaints", "/api/v1/public/campaigns",
                "/api/v1/public/warnings", "/metrics", "/readyz", "/echoz/{service}",
-               "/static/store.css", "/favicon.ico", "/m/sign-in"]
+               "/static/store.css", "/favicon.ico", "/m/sign-in", "/m/complaints"]
 
 ROUTES = [Row("GET", path, EVERYONE) for path in PUBLIC_GETS] + [
     Row("POST", "/api/v1/auth/dev-token", EVERYONE, {"role": "consumer", "sub": "x"}, (201,)),
@@ -140,7 +140,11 @@ ROUTES = [Row("GET", path, EVERYONE) for path in PUBLIC_GETS] + [
         (202,), others=(202,)),
     # the sign-in pages' forms: without their CSRF cookie and token, refused for everyone alike
     Row("POST", "/m/sign-in", EVERYONE, {}, (403,), others=(403,)),
+    # a page: a bearer token means nothing to it, everyone is sent to sign in (and gets there)
+    Row("GET", "/m/complaints/new", EVERYONE, params={"store_code": "x"}),
     Row("POST", "/m/sign-in/code", EVERYONE, {}, (403,), others=(403,)),
+    Row("POST", "/m/complaints/preview", EVERYONE, {}, (403,), others=(403,)),
+    Row("POST", "/m/complaints/new", EVERYONE, {}, (403,), others=(403,)),
     # nobody's token matters: a code nobody was sent is refused for every caller alike
     Row("POST", "/api/v1/auth/sign-in", EVERYONE,
         lambda ids: {"phone": new_phone(), "code": "000000"}, (401,), others=(401,)),

@@ -60,7 +60,7 @@ def test_a_certified_units_qr_code_opens_its_page_in_a_browser(client, merchants
     assert "营业执照" in dom and body["licences"][0]["number"] in dom
     assert "线下购物7天无理由退货" in dom and "首问负责制" in dom
     assert 'href="tel:12315"' in dom
-    assert f'href="/complaints/new?store_code={code}"' in dom and "我要投诉" in dom
+    assert f'href="/m/complaints/new?store_code={code}"' in dom and "我要投诉" in dom
     assert body["contact_phone"] not in dom
     assert scans(client, merchant_id, token, expected=1) == 1
 
@@ -74,7 +74,7 @@ def test_the_store_page_as_json(client, merchants):
     assert page["name"] == body["name"]
     assert page["badge"]["status"] == "certified" and page["badge"]["label_zh"] == "放心消费单位"
     assert page["hotline"] == "12315"
-    assert page["complaint_url"] == f"/complaints/new?store_code={code}"
+    assert page["complaint_url"] == f"/m/complaints/new?store_code={code}"
     assert page["rating"] == {"count": 0, "average": None}
     assert [licence["expired"] for licence in page["licences"]] == [False, False]
     assert body["contact_phone"] not in response.text and "contact_phone" not in page

@@ -44,7 +44,7 @@ def test_a_certified_unit_in_the_browser(tmp_path):
     assert 'lang="zh-CN"' in dom
     assert "湖滨放心小吃店" in dom and "放心消费单位" in dom
     assert 'href="tel:12315"' in dom
-    assert 'href="/complaints/new?store_code=Qm7xK2pLr9"' in dom and "我要投诉" in dom
+    assert 'href="/m/complaints/new?store_code=Qm7xK2pLr9"' in dom and "我要投诉" in dom
     assert "线下购物7天无理由退货" in dom and "先行赔付" in dom
     assert "13912345678" not in dom
     assert 'id="notice"' not in dom and 'id="complaints"' not in dom

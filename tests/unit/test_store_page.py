@@ -54,8 +54,8 @@ def test_a_certified_unit_is_shown_with_its_identity_and_good_badge():
                               "notice_zh": None}
     assert shown["stars"] == 4
     assert shown["hotline"] == HOTLINE == "12315"
-    assert shown["complaint_url"] == "/complaints/new?store_code=Qm7xK2pLr9"
-    assert COMPLAINT_URL.startswith("/complaints/new?")
+    assert shown["complaint_url"] == "/m/complaints/new?store_code=Qm7xK2pLr9"
+    assert COMPLAINT_URL.startswith("/m/complaints/new?")
     assert shown["red_listed"] is False and shown["black_listed"] is False
 
 
@@ -167,7 +167,7 @@ def test_the_html_page_shows_badge_hotline_and_complaint_link():
     assert 'name="viewport"' in html
     assert "放心消费单位" in html and "湖滨放心小吃店" in html
     assert 'href="tel:12315"' in html
-    assert 'href="/complaints/new?store_code=Qm7xK2pLr9"' in html and "我要投诉" in html
+    assert 'href="/m/complaints/new?store_code=Qm7xK2pLr9"' in html and "我要投诉" in html
     assert "★★★★☆" in html and "4.3" in html
     assert "已过期" in html  # the food licence ran out yesterday
     assert "首问负责制" in html

@@ -1,0 +1,150 @@
+"""A consumer's complaint pages for a phone's browser: the form a store page's 我要投诉 opens
+(the shop filled in from its code, a preview of exactly the text that would be published when
+the consumer consents), and their complaints with status and deadline. Strangers are sent to
+sign in first and come back."""
+from decimal import Decimal, InvalidOperation
+from urllib.parse import quote
+
+from marshmallow import Schema, fields, validate
+
+from gateway.pages import html_page, redirect, to_sign_in
+from gateway.routes.store_pages import html_error
+from gateway.web import api
+from plumbing.errors import DomainError
+from services.complaints.schemas import CATEGORIES
+
+TAGS = ["pages"]
+TEXT = {
+    "zh-CN": {
+        "title": "我要投诉", "shop": "投诉商户：", "consent": "同意公示（隐去个人信息）",
+        "preview": "预览公示内容", "file": "提交投诉", "preview_title": "将公示的内容",
+        "preview_note": "同意公示时，以下内容（已隐去姓名、电话等个人信息）会出现在商户的公示页上。",
+        "mine": "我的投诉", "none": "还没有投诉。", "filed": "投诉已提交，商户须在期限内答复。",
+        "deadline": "答复期限 ", "filed_on": "提交于 ", "bad_amount": "请填写金额（元），如 25.50",
+        "categories": {"quality": "商品质量", "price": "价格问题", "short_weight": "缺斤短两",
+                       "false_advertising": "虚假宣传", "refund_refused": "拒绝退换",
+                       "service": "服务问题", "safety": "安全问题", "contract": "合同纠纷",
+                       "other": "其他"},
+        "fields": {"category": "问题类别", "title": "标题", "description": "经过",
+                   "amount_fen": "涉及金额（元）", "occurred_on": "发生日期",
+                   "evidence_urls": "凭证链接（每行一个）", "contact_phone": "联系电话",
+                   "store_code": "商户"},
+        "statuses": {"forwarded": "待商户答复", "responded": "商户已答复", "mediation": "调解中",
+                     "closed": "已办结", "flagged": "审核中"},
+    },
+    "en": {
+        "title": "Complain", "shop": "About: ", "consent": "Publish it (personal data hidden)",
+        "preview": "Preview what is published", "file": "Send the complaint",
+        "preview_title": "What would be published",
+        "preview_note": "With your consent, this text (names, phones and other personal data "
+                        "hidden) appears on the shop's public record.",
+        "mine": "My complaints", "none": "No complaints yet.",
+        "filed": "Complaint sent: the shop must answer within its deadline.",
+        "deadline": "answer due ", "filed_on": "sent ", "bad_amount": "Give the amount in "
+                                                                     "yuan, e.g. 25.50",
+        "categories": {"quality": "Quality", "price": "Price", "short_weight": "Short weight",
+                       "false_advertising": "False advertising",
+                       "refund_refused": "Refund refused", "service": "Service",
+                       "safety": "Safety", "contract": "Contract", "other": "Other"},
+        "fields": {"category": "Problem", "title": "Title", "description": "What happened",
+                   "amount_fen": "Amount (yuan)", "occurred_on": "Date",
+                   "evidence_urls": "Evidence links (one a line)",
+                   "contact_phone": "Phone", "store_code": "Shop"},
+        "statuses": {"forwarded": "Waiting for the shop", "responded": "The shop answered",
+                     "mediation": "In mediation", "closed": "Closed", "flagged": "Under review"},
+    },
+}
+FORM_FIELDS = ("category", "title", "description", "amount_yuan", "occurred_on", "evidence",
+               "contact_phone")
+
+
+class NewComplaintQuerySchema(Schema):
+    store_code = fields.String(required=True, validate=validate.Length(1, 64))
+
+
+class MyComplaintsQuerySchema(Schema):
+    filed = fields.Boolean(load_default=False)
+
+
+def fen_of(yuan):
+    """Fen of an amount in yuan as people write it ("25", "25.5", "¥25.50"), or None."""
+    try:
+        amount = Decimal((yuan or "0").strip().lstrip("¥￥") or "0")
+    except InvalidOperation:
+        return None
+    fen = amount * 100
+    return int(fen) if amount >= 0 and fen == fen.to_integral_value() else None
+
+
+def filing_of(form, store_code):
+    """The complaint a form files (the service validates it)."""
+    return {"store_code": store_code, "category": form.get("category", ""),
+            "title": form.get("title", ""), "description": form.get("description", ""),
+            "amount_fen": fen_of(form.get("amount_yuan")),
+            "occurred_on": form.get("occurred_on", ""),
+            "evidence_urls": [line.strip() for line in form.get("evidence", "").splitlines()
+                              if line.strip()],
+            "contact_phone": form.get("contact_phone", "").strip(),
+            "public_consent": form.get("public_consent") == "yes"}
+
+
+class ComplaintPageRoutes:
+    @api("GET", "/m/complaints/new", query=NewComplaintQuerySchema, page=True, tags=TAGS,
+         errors=(404,), summary="The complaint form a store page's 我要投诉 opens")
+    def new_complaint_page(self, call):
+        code = call.query["store_code"]
+        if call.actor is None:
+            return to_sign_in(f"/m/complaints/new?store_code={quote(code)}")
+        return self._complaint_form(call, code, {"contact_phone": ""})
+
+    @api("POST", "/m/complaints/preview", page=True, csrf=True, tags=TAGS, errors=(403, 404),
+         summary="The complaint form again, with exactly the text that would be published")
+    def complaint_preview(self, call):
+        form, code = call.form, call.form.get("store_code", "")
+        if call.actor is None:
+            return to_sign_in(f"/m/complaints/new?store_code={quote(code)}")
+        preview = self.complaints.preview_publication(form.get("title", ""),
+                                                      form.get("description", ""))
+        return self._complaint_form(call, code, form, preview=preview)
+
+    @api("POST", "/m/complaints/new", page=True, csrf=True, rate_limit="complaints", tags=TAGS,
+         status=303,
+         errors=(403, 404, 422), summary="The complaint form sent: the complaint filed")
+    def new_complaint_sent(self, call):
+        form, code = call.form, call.form.get("store_code", "")
+        if call.actor is None:
+            return to_sign_in(f"/m/complaints/new?store_code={quote(code)}")
+        filing = filing_of(form, code)
+        if filing["amount_fen"] is None:
+            return self._complaint_form(call, code, form, status=422, errors={
+                "amount_fen": [TEXT[call.locale]["bad_amount"]]})
+        try:
+            self.complaints.file_complaint(call.actor.to_dict(), filing)
+        except DomainError as exc:
+            if exc.status >= 500:
+                raise
+            return self._complaint_form(call, code, form, status=exc.status,
+                                        errors=exc.details or {"": [exc.message]})
+        return redirect("/m/complaints?filed=true")
+
+    @api("GET", "/m/complaints", query=MyComplaintsQuerySchema, page=True, tags=TAGS,
+         summary="A consumer's complaints with their status and deadline")
+    def my_complaints_page(self, call):
+        if call.actor is None:
+            return to_sign_in("/m/complaints")
+        mine = self.complaints.list_complaints(call.actor.to_dict(), {"limit": 50})["items"]
+        return html_page(call, self.settings, "my_complaints.html", TEXT, complaints=mine,
+                         filed=call.query["filed"])
+
+    def _complaint_form(self, call, code, form, status=200, errors=None, preview=None):
+        try:
+            shop = self.registry.public_store(code)
+        except DomainError as exc:
+            return html_error(exc, code, call.locale)
+        labels = TEXT[call.locale]["categories"]
+        return html_page(call, self.settings, "complaint_new.html", TEXT, status,
+                         store_code=code, shop_name=shop["name"],
+                         categories=[(c, labels[c]) for c in CATEGORIES],
+                         form={name: form.get(name, "") for name in FORM_FIELDS} | {
+                             "public_consent": form.get("public_consent") == "yes"},
+                         errors=errors, preview=preview)
