@@ -51,6 +51,10 @@ ERRORS = {
     "mediate": _COMPLAINT_STEP,
     "withdraw": _COMPLAINT_STEP,
     "rate_complaint": _COMPLAINT_STEP,
+    "my_complaint_decision": _COMPLAINT_STEP,
+    "my_complaint_rating": _COMPLAINT_STEP,
+    "my_complaint_page": ("NOT_FOUND",),
+    "new_complaint_sent": ("MERCHANT_NOT_FOUND", "DUPLICATE_COMPLAINT", "VALIDATION_ERROR"),
     "screen": _COMPLAINT_STEP,
     "complaint_statistics": ("OUT_OF_JURISDICTION",),
     "activate_campaign": _CAMPAIGN_STEP,
@@ -93,6 +97,9 @@ MEDIA = {
     "complaint_preview": ("text/html", _TEXT),
     "new_complaint_sent": ("text/html", _TEXT),
     "my_complaints_page": ("text/html", _TEXT),
+    "my_complaint_page": ("text/html", _TEXT),
+    "my_complaint_decision": ("text/html", _TEXT),
+    "my_complaint_rating": ("text/html", _TEXT),
     "store_qr_svg": ("image/svg+xml", _TEXT),
     "store_qr_png": ("image/png", {"type": "string", "format": "binary"}),
     "store_stylesheet": ("text/css", _TEXT),
@@ -101,7 +108,8 @@ MEDIA = {
 # error pages a person sees instead of JSON
 HTML_ERRORS = frozenset({"store_page_html", "sign_in_page", "sign_in_page_send",
                          "sign_in_page_code", "new_complaint_page", "complaint_preview",
-                         "new_complaint_sent", "my_complaints_page"})
+                         "new_complaint_sent", "my_complaints_page", "my_complaint_page",
+                         "my_complaint_decision", "my_complaint_rating"})
 # documents whose shape is their own standard's
 DOCUMENTS = {"openapi": "an OpenAPI 3.0 document", "asyncapi": "an AsyncAPI 2.6 document"}
 

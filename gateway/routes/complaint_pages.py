@@ -31,6 +31,17 @@ TEXT = {
                    "store_code": "商户"},
         "statuses": {"forwarded": "待商户答复", "responded": "商户已答复", "mediation": "调解中",
                      "closed": "已办结", "flagged": "审核中"},
+        "closings": {"resolved_monetary": "已解决（经济补偿）", "resolved_non_monetary": "已解决",
+                     "unresolved": "未解决", "withdrawn": "已撤回", "rejected": "不予受理"},
+        "proposal": "商户的处理方案", "proposals": {
+            "refund": "退款", "exchange": "换货", "repair": "维修", "compensation": "赔偿",
+            "apology": "道歉", "dispute": "商户有异议"},
+        "comment": "说明（可选）", "accept": "接受方案", "reject": "不接受，申请调解",
+        "rate": "对处理结果的满意度（5 为非常满意）", "send_rating": "提交评价",
+        "rated": "您的满意度：%d 分", "timeline": "办理进程", "steps": {
+            "submitted": "提交投诉", "flagged": "待审核", "forwarded": "转交商户",
+            "responded": "商户答复", "accepted": "接受方案", "rejected_proposal": "不接受方案",
+            "escalated": "转入调解", "closed": "办结", "rated": "评价"},
     },
     "en": {
         "title": "Complain", "shop": "About: ", "consent": "Publish it (personal data hidden)",
@@ -52,6 +63,19 @@ TEXT = {
                    "contact_phone": "Phone", "store_code": "Shop"},
         "statuses": {"forwarded": "Waiting for the shop", "responded": "The shop answered",
                      "mediation": "In mediation", "closed": "Closed", "flagged": "Under review"},
+        "closings": {"resolved_monetary": "resolved (money back)",
+                     "resolved_non_monetary": "resolved", "unresolved": "unresolved",
+                     "withdrawn": "withdrawn", "rejected": "not accepted for handling"},
+        "proposal": "The shop's proposal", "proposals": {
+            "refund": "refund", "exchange": "exchange", "repair": "repair",
+            "compensation": "compensation", "apology": "apology", "dispute": "the shop disputes it"},
+        "comment": "Comment (optional)", "accept": "Accept", "reject": "Reject: ask for mediation",
+        "rate": "How satisfied are you with the outcome (5: very)?", "send_rating": "Rate",
+        "rated": "Your rating: %d", "timeline": "Progress", "steps": {
+            "submitted": "sent", "flagged": "under review", "forwarded": "passed to the shop",
+            "responded": "the shop answered", "accepted": "proposal accepted",
+            "rejected_proposal": "proposal rejected", "escalated": "to mediation",
+            "closed": "closed", "rated": "rated"},
     },
 }
 FORM_FIELDS = ("category", "title", "description", "amount_yuan", "occurred_on", "evidence",
@@ -135,6 +159,46 @@ class ComplaintPageRoutes:
         mine = self.complaints.list_complaints(call.actor.to_dict(), {"limit": 50})["items"]
         return html_page(call, self.settings, "my_complaints.html", TEXT, complaints=mine,
                          filed=call.query["filed"])
+
+    @api("GET", "/m/complaints/<complaint_id>", page=True, tags=TAGS, errors=(404,),
+         summary="A consumer's complaint: status, deadline, the shop's proposal, the timeline")
+    def my_complaint_page(self, call):
+        return self._my_complaint(call)
+
+    @api("POST", "/m/complaints/<complaint_id>/decision", page=True, csrf=True, tags=TAGS,
+         status=303, errors=(403, 404, 409), summary="Accept or reject the shop's proposal")
+    def my_complaint_decision(self, call):
+        return self._my_complaint_step(call, lambda actor, complaint_id: self.complaints.decide(
+            actor, complaint_id, {"accept": call.form.get("accept") == "yes",
+                                  "comment": call.form.get("comment", "")[:500]}))
+
+    @api("POST", "/m/complaints/<complaint_id>/rating", page=True, csrf=True, tags=TAGS,
+         status=303, errors=(403, 404, 409, 422), summary="Rate how the complaint was handled")
+    def my_complaint_rating(self, call):
+        score = call.form.get("satisfaction", "")
+        return self._my_complaint_step(call, lambda actor, complaint_id: self.complaints.rate(
+            actor, complaint_id, {"satisfaction": int(score) if score.isdigit() else 0}))
+
+    def _my_complaint(self, call, error=None, status=200):
+        complaint_id = call.path["complaint_id"]
+        if call.actor is None:
+            return to_sign_in(f"/m/complaints/{quote(complaint_id)}")
+        complaint = self.complaints.get_complaint(call.actor.to_dict(), complaint_id)
+        return html_page(call, self.settings, "my_complaint.html", TEXT, status, c=complaint,
+                         error=error)
+
+    def _my_complaint_step(self, call, step):
+        """A step the complaint's page asks for, then the page again (its error said on it)."""
+        complaint_id = call.path["complaint_id"]
+        if call.actor is None:
+            return to_sign_in(f"/m/complaints/{quote(complaint_id)}")
+        try:
+            step(call.actor.to_dict(), complaint_id)
+        except DomainError as exc:
+            if exc.status >= 500 or exc.status == 404:
+                raise
+            return self._my_complaint(call, error=exc.message, status=exc.status)
+        return redirect(f"/m/complaints/{quote(complaint_id)}")
 
     def _complaint_form(self, call, code, form, status=200, errors=None, preview=None):
         try:

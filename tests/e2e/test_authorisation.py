@@ -142,9 +142,12 @@ ROUTES = [Row("GET", path, EVERYONE) for path in PUBLIC_GETS] + [
     Row("POST", "/m/sign-in", EVERYONE, {}, (403,), others=(403,)),
     # a page: a bearer token means nothing to it, everyone is sent to sign in (and gets there)
     Row("GET", "/m/complaints/new", EVERYONE, params={"store_code": "x"}),
+    Row("GET", "/m/complaints/{complaint}", EVERYONE),
     Row("POST", "/m/sign-in/code", EVERYONE, {}, (403,), others=(403,)),
     Row("POST", "/m/complaints/preview", EVERYONE, {}, (403,), others=(403,)),
     Row("POST", "/m/complaints/new", EVERYONE, {}, (403,), others=(403,)),
+    Row("POST", "/m/complaints/{complaint}/decision", EVERYONE, {}, (403,), others=(403,)),
+    Row("POST", "/m/complaints/{complaint}/rating", EVERYONE, {}, (403,), others=(403,)),
     # nobody's token matters: a code nobody was sent is refused for every caller alike
     Row("POST", "/api/v1/auth/sign-in", EVERYONE,
         lambda ids: {"phone": new_phone(), "code": "000000"}, (401,), others=(401,)),

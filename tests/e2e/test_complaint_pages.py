@@ -89,3 +89,39 @@ def test_bad_input_is_said_on_the_form_and_nothing_is_filed(client, merchants):
     assert unknown.status_code == 404 and "未找到该商户" in unknown.text
     assert client.get("/api/v1/complaints", client.token(role="consumer", sub=sub)).json()[
         "items"] == []
+
+
+def test_the_consumer_accepts_the_shops_proposal_and_rates_it_on_the_complaints_page(
+        client, merchants):
+    merchant_id, token, _ = certify(client, merchants)
+    sub = f"page-decider-{merchant_id}"
+    filed = client.post("/api/v1/complaints", client.token(role="consumer", sub=sub), json={
+        "merchant_id": merchant_id, "category": "quality", "title": "牛奶变质",
+        "description": "买的牛奶已经变质", "amount_fen": 1200, "occurred_on": "2026-11-01",
+        "contact_phone": "13900001111"}).json()
+    complaint_id, browser = filed["complaint_id"], signed_in_browser(client, sub)
+    url = client.url(f"/m/complaints/{complaint_id}")
+    assert "待商户答复" in browser.get(url, timeout=10).text
+    answered = client.post(f"/api/v1/complaints/{complaint_id}/responses", token, json={
+        "proposal": "refund", "message": "全额退款并致歉", "amount_fen": 1200})
+    assert answered.status_code == 200, answered.text
+
+    page = browser.get(url, timeout=10)
+    assert "全额退款并致歉" in page.text and "¥12.00" in page.text and 'id="accept"' in page.text
+    accepted = browser.post(f"{url}/decision", allow_redirects=False, timeout=10, data={
+        "csrf_token": form_token(page), "accept": "yes", "comment": "满意"})
+    assert (accepted.status_code, accepted.headers["Location"]) == (
+        303, f"/m/complaints/{complaint_id}")
+    closed = browser.get(url, timeout=10)
+    assert "已办结" in closed.text and 'id="rate"' in closed.text and "接受方案" in closed.text
+    again = browser.post(f"{url}/decision", timeout=10, data={
+        "csrf_token": form_token(closed), "accept": "no"})
+    assert again.status_code == 409 and 'id="error"' in again.text
+
+    rated = browser.post(f"{url}/rating", timeout=10, data={
+        "csrf_token": form_token(closed), "satisfaction": "5"})
+    assert rated.status_code == 200 and "您的满意度：5 分" in rated.text
+    assert client.get(f"/api/v1/complaints/{complaint_id}", client.token(
+        role="consumer", sub=sub)).json()["satisfaction"] == 5
+    other = signed_in_browser(client, "page-somebody-else").get(url, timeout=10)
+    assert other.status_code in (403, 404), "another consumer never sees it"
