@@ -54,6 +54,10 @@ ERRORS = {
     "my_complaint_decision": _COMPLAINT_STEP,
     "my_complaint_rating": _COMPLAINT_STEP,
     "my_complaint_page": ("NOT_FOUND",),
+    "claim_coupon_page": ("CAMPAIGN_NOT_FOUND",),
+    "claim_coupon_sent": ("CAMPAIGN_NOT_FOUND", "CAMPAIGN_NOT_ACTIVE", "SOLD_OUT", "LIMIT_REACHED",
+                          "NOT_ELIGIBLE"),
+    "my_coupon_qr": ("COUPON_NOT_FOUND",),
     "new_complaint_sent": ("MERCHANT_NOT_FOUND", "DUPLICATE_COMPLAINT", "VALIDATION_ERROR"),
     "screen": _COMPLAINT_STEP,
     "complaint_statistics": ("OUT_OF_JURISDICTION",),
@@ -100,6 +104,10 @@ MEDIA = {
     "my_complaint_page": ("text/html", _TEXT),
     "my_complaint_decision": ("text/html", _TEXT),
     "my_complaint_rating": ("text/html", _TEXT),
+    "claim_coupon_page": ("text/html", _TEXT),
+    "claim_coupon_sent": ("text/html", _TEXT),
+    "my_coupons_page": ("text/html", _TEXT),
+    "my_coupon_qr": ("image/png", {"type": "string", "format": "binary"}),
     "store_qr_svg": ("image/svg+xml", _TEXT),
     "store_qr_png": ("image/png", {"type": "string", "format": "binary"}),
     "store_stylesheet": ("text/css", _TEXT),
@@ -109,7 +117,8 @@ MEDIA = {
 HTML_ERRORS = frozenset({"store_page_html", "sign_in_page", "sign_in_page_send",
                          "sign_in_page_code", "new_complaint_page", "complaint_preview",
                          "new_complaint_sent", "my_complaints_page", "my_complaint_page",
-                         "my_complaint_decision", "my_complaint_rating"})
+                         "my_complaint_decision", "my_complaint_rating", "claim_coupon_page",
+                         "claim_coupon_sent", "my_coupons_page"})
 # documents whose shape is their own standard's
 DOCUMENTS = {"openapi": "an OpenAPI 3.0 document", "asyncapi": "an AsyncAPI 2.6 document"}
 

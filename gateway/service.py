@@ -1,6 +1,7 @@
 """The HTTP gateway: every route of API.md, composed from one mixin per area."""
 from gateway.routes.complaint_pages import ComplaintPageRoutes
 from gateway.routes.complaints import ComplaintRoutes
+from gateway.routes.coupon_pages import CouponPageRoutes
 from gateway.routes.coupons import CouponRoutes
 from gateway.routes.notifications import NotificationRoutes
 from gateway.routes.registry import RegistryRoutes
@@ -17,7 +18,8 @@ from plumbing.metrics import EntrypointMetrics
 
 
 class GatewayService(SystemRoutes, SignInRoutes, RegistryRoutes, StorePageRoutes,
-                     ComplaintRoutes, ComplaintPageRoutes, CouponRoutes, NotificationRoutes):
+                     ComplaintRoutes, ComplaintPageRoutes, CouponRoutes, CouponPageRoutes,
+                     NotificationRoutes):
     name = "gateway"
 
     entrypoint_metrics = EntrypointMetrics()

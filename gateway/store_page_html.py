@@ -9,6 +9,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -29,7 +30,7 @@ TEXT = {
         "no_rating": "暂无消费者评价", "licences": "证照信息", "valid_until": "有效期至",
         "expired": "（已过期）", "no_licences": "暂无公示证照", "commitments": "放心消费承诺",
         "complaints": "近 12 个月投诉情况", "no_complaints": "近 12 个月无投诉",
-        "coupons": "可用消费券", "help": "消费维权", "complain": "我要投诉", "call": "拨打 %s",
+        "coupons": "可用消费券", "claim": "领取", "help": "消费维权", "complain": "我要投诉", "call": "拨打 %s",
         "figures": {"total": "投诉总数", "resolved": "已解决", "resolution_rate": "解决率",
                     "timely_response_rate": "按时响应率"},
         "coupon": "消费券", "spend_off": "满{minimum}元减{face}元", "off": "立减{face}元",
@@ -52,7 +53,7 @@ TEXT = {
         "no_licences": "No licences published", "commitments": "Trusted-consumption promises",
         "complaints": "Complaints in the last 12 months",
         "no_complaints": "No complaints in the last 12 months",
-        "coupons": "Coupons you can use", "help": "Consumer rights", "complain": "Complain",
+        "coupons": "Coupons you can use", "claim": "Claim", "help": "Consumer rights", "complain": "Complain",
         "call": "Call %s",
         "figures": {"total": "complaints", "resolved": "resolved",
                     "resolution_rate": "resolution rate",
@@ -118,7 +119,8 @@ def render_store_page(page, locale="zh-CN"):
         t=text,
         page=localized(page, locale),
         figures=figure_rows(page.get("complaints"), text),
-        coupons=[coupon_row(coupon, text) for coupon in page.get("coupons", ())],
+        coupons=[(*coupon_row(coupon, text), claim_url(coupon, page))
+                 for coupon in page.get("coupons", ())],
     )
 
 
@@ -153,6 +155,14 @@ def _figure_text(value, kind):
     if kind == "rate":
         return f"{value * 100:.0f}%"
     return str(value)
+
+
+def claim_url(coupon, page):
+    """The page where a consumer claims ``coupon`` of the store ``page`` (None: no campaign)."""
+    if not coupon.get("campaign_id"):
+        return None
+    return (f"/m/coupons/claim?campaign_id={quote(coupon['campaign_id'], safe='')}"
+            f"&store_code={quote(page.get('store_code') or '', safe='')}")
 
 
 def coupon_row(coupon, text=TEXT["zh-CN"]):

@@ -74,7 +74,8 @@ def world(client, merchants):
     ids["draft_campaign"] = client.post("/api/v1/campaigns", operator,
                                         json=campaign_body()).json()["campaign_id"]
     to_redeem = claimed(client, tokens["consumer"], ids["campaign"])
-    ids["coupon_code"] = claimed(client, tokens["consumer"], ids["campaign"])["code"]
+    held = claimed(client, tokens["consumer"], ids["campaign"])
+    ids["coupon_code"], ids["coupon"] = held["code"], held["coupon_id"]
     ids["redemption"] = redeemed(client, tokens["merchant"], to_redeem["code"],
                                  5000)["redemption_id"]
 
@@ -132,7 +133,8 @@ PUBLIC_GETS = ["/healthz", "/openapi.json", "/asyncapi.json", "/docs", "/docs/st
                "/s/{store_code}/qr.svg", "/s/{store_code}/qr.png", "/api/v1/public/lists/{kind}",
                "/api/v1/public/merchants/{merchant}/complaints", "/api/v1/public/campaigns",
                "/api/v1/public/warnings", "/metrics", "/readyz", "/echoz/{service}",
-               "/static/store.css", "/favicon.ico", "/m/sign-in", "/m/complaints"]
+               "/static/store.css", "/favicon.ico", "/m/sign-in", "/m/complaints",
+               "/m/coupons"]
 
 ROUTES = [Row("GET", path, EVERYONE) for path in PUBLIC_GETS] + [
     Row("POST", "/api/v1/auth/dev-token", EVERYONE, {"role": "consumer", "sub": "x"}, (201,)),
@@ -148,6 +150,10 @@ ROUTES = [Row("GET", path, EVERYONE) for path in PUBLIC_GETS] + [
     Row("POST", "/m/complaints/new", EVERYONE, {}, (403,), others=(403,)),
     Row("POST", "/m/complaints/{complaint}/decision", EVERYONE, {}, (403,), others=(403,)),
     Row("POST", "/m/complaints/{complaint}/rating", EVERYONE, {}, (403,), others=(403,)),
+    Row("POST", "/m/coupons/claim", EVERYONE, {}, (403,), others=(403,)),
+    Row("GET", "/m/coupons/claim", EVERYONE, params={"campaign_id": "x"}),
+    # a page's image: no session cookie, no coupon of yours
+    Row("GET", "/m/coupons/{coupon}/qr.png", EVERYONE, first=(404,), others=(404,)),
     # nobody's token matters: a code nobody was sent is refused for every caller alike
     Row("POST", "/api/v1/auth/sign-in", EVERYONE,
         lambda ids: {"phone": new_phone(), "code": "000000"}, (401,), others=(401,)),
