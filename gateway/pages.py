@@ -6,6 +6,7 @@ from werkzeug.wrappers import Response
 
 from gateway.csrf import csrf_token
 from gateway.store_page_html import render_page
+from plumbing.errors import DomainError
 
 HTML = "text/html; charset=utf-8"
 SIGN_IN = "/m/sign-in"
@@ -27,3 +28,15 @@ def to_sign_in(next_path):
 
 def redirect(path):
     return Response(status=303, headers={"Location": path})
+
+
+def step_then(step, done_path, refused_page, passed_on=(404,)):
+    """``step()``, then the way to ``done_path``; a refusal the consumer can act on (a 4xx other
+    than ``passed_on``) said on ``refused_page(error)`` instead."""
+    try:
+        step()
+    except DomainError as exc:
+        if exc.status >= 500 or exc.status in passed_on:
+            raise
+        return refused_page(exc)
+    return redirect(done_path)

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from marshmallow import Schema, fields, validate
 
-from gateway.pages import html_page, redirect, to_sign_in
+from gateway.pages import html_page, step_then, to_sign_in
 from gateway.routes.store_pages import html_error
 from gateway.web import api
 from plumbing.errors import DomainError
@@ -142,14 +142,12 @@ class ComplaintPageRoutes:
         if filing["amount_fen"] is None:
             return self._complaint_form(call, code, form, status=422, errors={
                 "amount_fen": [TEXT[call.locale]["bad_amount"]]})
-        try:
-            self.complaints.file_complaint(call.actor.to_dict(), filing)
-        except DomainError as exc:
-            if exc.status >= 500:
-                raise
-            return self._complaint_form(call, code, form, status=exc.status,
-                                        errors=exc.details or {"": [exc.message]})
-        return redirect("/m/complaints?filed=true")
+        return step_then(
+            lambda: self.complaints.file_complaint(call.actor.to_dict(), filing),
+            "/m/complaints?filed=true",
+            lambda exc: self._complaint_form(call, code, form, status=exc.status,
+                                             errors=exc.details or {"": [exc.message]}),
+            passed_on=())
 
     @api("GET", "/m/complaints", query=MyComplaintsQuerySchema, page=True, tags=TAGS,
          summary="A consumer's complaints with their status and deadline")
@@ -192,13 +190,10 @@ class ComplaintPageRoutes:
         complaint_id = call.path["complaint_id"]
         if call.actor is None:
             return to_sign_in(f"/m/complaints/{quote(complaint_id)}")
-        try:
-            step(call.actor.to_dict(), complaint_id)
-        except DomainError as exc:
-            if exc.status >= 500 or exc.status == 404:
-                raise
-            return self._my_complaint(call, error=exc.message, status=exc.status)
-        return redirect(f"/m/complaints/{quote(complaint_id)}")
+        return step_then(lambda: step(call.actor.to_dict(), complaint_id),
+                         f"/m/complaints/{quote(complaint_id)}",
+                         lambda exc: self._my_complaint(call, error=exc.message,
+                                                        status=exc.status))
 
     def _complaint_form(self, call, code, form, status=200, errors=None, preview=None):
         try:

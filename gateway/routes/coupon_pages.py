@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
 from gateway import qr
-from gateway.pages import html_page, redirect, to_sign_in
+from gateway.pages import html_page, step_then, to_sign_in
 from gateway.routes.coupons import CLAIMS_TOGETHER
 from gateway.store_page_html import TEXT as PAGE_TEXT
 from gateway.store_page_html import coupon_row
@@ -59,14 +59,11 @@ class CouponPageRoutes:
         claim = {"actor": call.actor.to_dict(), "campaign_id": campaign_id, "payload": {},
                  "idempotency_key": f"page:{form.get('key', '')[:200]}",
                  "request_id": call.request_id}
-        try:
-            call_together(CLAIMS_TOGETHER, campaign_id, self.coupons, "claim_together", claim)
-        except DomainError as exc:
-            if exc.status >= 500 or exc.status == 404:
-                raise
-            return self._claim_page(call, campaign_id, code, error=exc.message,
-                                    status=exc.status)
-        return redirect("/m/coupons?claimed=true")
+        return step_then(
+            lambda: call_together(CLAIMS_TOGETHER, campaign_id, self.coupons, "claim_together",
+                                  claim), "/m/coupons?claimed=true",
+            lambda exc: self._claim_page(call, campaign_id, code, error=exc.message,
+                                         status=exc.status))
 
     @api("GET", "/m/coupons", query=MyCouponsQuerySchema, page=True, tags=TAGS,
          summary="A consumer's coupons: status, expiry, each active one's code as a QR")
