@@ -54,7 +54,7 @@ def started_stack(system_env, tmp_path):
 
 
 def test_gateway_replicas_answer_behind_the_balancer_and_nothing_outlives_the_starter(
-        started_stack):
+        started_stack, tmp_path):
     starter, stack = started_stack
     assert stack["ready"], "the stack did not become ready"
     pids = stack["pids"]
@@ -69,5 +69,13 @@ def test_gateway_replicas_answer_behind_the_balancer_and_nothing_outlives_the_st
 
     starter.kill()  # as a closed terminal or a killed `make run` would
     starter.wait()
-    assert poll(lambda: [name for name, pid in pids.items() if running(pid)], lambda left:
-                not left, seconds=60) == []
+    left = poll(lambda: [name for name, pid in pids.items() if running(pid)], lambda left_:
+                not left_, seconds=60)
+    assert left == [], {name: log_tail(tmp_path, name) for name in left}
+
+
+def log_tail(folder, name, lines=30):
+    """The end of a process's log (devtools/stack.py writes logs/<name>.log), to say why it
+    is still running."""
+    log = folder / "logs" / f"{name}.log"
+    return log.read_text(errors="replace").splitlines()[-lines:] if log.exists() else []
