@@ -1,7 +1,9 @@
 """Runs one service class: ``python -m plumbing.runner services.registry.service:RegistryService``.
 
 Configuration comes from the environment; SIGTERM stops taking work, lets running workers
-finish, and kills what is left after ``SHUTDOWN_TIMEOUT_SECONDS``.
+finish, and kills what is left after ``SHUTDOWN_TIMEOUT_SECONDS``. A SIGTERM while the service
+is still starting (waiting for its store, say, which may be gone with it) ends the process once
+that time is up, since nothing it started yet has work to finish.
 """
 import warnings
 
@@ -13,6 +15,7 @@ eventlet.monkey_patch()  # noqa: E402 (must precede every other import)
 
 import importlib  # noqa: E402
 import logging  # noqa: E402
+import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 
@@ -50,12 +53,19 @@ def main(argv):
     runner.add_service(service_cls)
     timeout = env_float("SHUTDOWN_TIMEOUT_SECONDS", 20)
 
-    stop_requested = Event()
+    stop_requested, started = Event(), Event()
 
     def on_signal(signum, frame):
         log.info("signal %s: stopping", signum)
         if not stop_requested.ready():
             stop_requested.send(signum)
+            if not started.ready():
+                eventlet.spawn_after(timeout, end_if_still_starting, signum)
+
+    def end_if_still_starting(signum):
+        if not started.ready():
+            log.warning("still starting %ss after signal %s: ending", timeout, signum)
+            os._exit(128 + signum)
 
     def stop_when_asked():
         # a stop that starts while the containers are still starting hangs in nameko, so the
@@ -66,6 +76,7 @@ def main(argv):
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     runner.start()
+    started.send()
     log.info("started %s on %s", service_cls.name, config["WEB_SERVER_ADDRESS"])
     eventlet.spawn_n(stop_when_asked)
     runner.wait()

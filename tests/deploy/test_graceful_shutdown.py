@@ -160,3 +160,32 @@ def test_sigterm_lets_a_busy_service_finish_its_work(system_env, tmp_path):
     [sms] = deliveries.find({"event_id": event["event_id"], "channel": "sms"})
     assert sms["status"] == "sent"
     assert "killing" not in output
+
+
+def test_sigterm_while_still_waiting_for_a_store_that_is_gone_ends_in_time(system_env, tmp_path):
+    """A service still starting (its store unreachable: gone with the rest of the system) takes
+    a SIGTERM as the end once SHUTDOWN_TIMEOUT_SECONDS is up, not after its minute of waiting
+    for the store (MONGO_STARTUP_TIMEOUT_SECONDS)."""
+    env = {**os.environ, **system_env, "HTTP_PORT": str(free_port()), "BIND_HOST": "127.0.0.1",
+           "MONGO_URI": f"mongodb://127.0.0.1:{free_port()}/", "MONGO_TIMEOUT_MS": "500",
+           "SHUTDOWN_TIMEOUT_SECONDS": "2", "MONGO_STARTUP_TIMEOUT_SECONDS": "120"}
+    log = tmp_path / "registry.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "plumbing.runner", "services.registry.service:RegistryService"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 40
+        while "store not reachable yet" not in log.read_text(errors="replace"):
+            assert time.monotonic() < deadline and process.poll() is None, log.read_text()[-2000:]
+            time.sleep(0.2)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=30)
+        took = time.monotonic() - started
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert code == 128 + signal.SIGTERM and took < MUST_EXIT_WITHIN, (code, took)
+    assert "still starting" in log.read_text(errors="replace")
