@@ -23,6 +23,13 @@ def get(url):
         return answer.status, answer.read().decode()
 
 
+def run_service(service_class, env, log):
+    """The service's process as a pod runs it (plumbing.runner), its output in ``log``."""
+    with open(log, "wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "plumbing.runner", service_class],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
 def wait_for(url, seconds):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -38,10 +45,7 @@ def test_sigterm_stops_a_service_in_time(system_env, tmp_path):
     env = {**os.environ, **system_env, "HTTP_PORT": str(port), "BIND_HOST": "127.0.0.1",
            "SHUTDOWN_TIMEOUT_SECONDS": str(SHUTDOWN_TIMEOUT_SECONDS)}
     log = tmp_path / "coupons.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "plumbing.runner", "services.coupons.service:CouponsService"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    process = run_service("services.coupons.service:CouponsService", env, log)
     try:
         status, _ = wait_for(f"http://127.0.0.1:{port}/healthz", 40)
         assert status == 200
@@ -118,11 +122,7 @@ def test_sigterm_lets_a_busy_service_finish_its_work(system_env, tmp_path):
            "SMS_WEBHOOK_URL": provider.url, "NOTIFY_SEND_TIMEOUT_SECONDS": "10",
            "SHUTDOWN_TIMEOUT_SECONDS": str(SHUTDOWN_TIMEOUT_SECONDS)}
     log = tmp_path / "notifications.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "plumbing.runner",
-             "services.notifications.service:NotificationsService"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    process = run_service("services.notifications.service:NotificationsService", env, log)
     config = {"AMQP_URI": system_env["AMQP_URI"]}
     try:
         wait_for(f"http://127.0.0.1:{port}/healthz", 40)
@@ -170,10 +170,7 @@ def test_sigterm_while_still_waiting_for_a_store_that_is_gone_ends_in_time(syste
            "MONGO_URI": f"mongodb://127.0.0.1:{free_port()}/", "MONGO_TIMEOUT_MS": "500",
            "SHUTDOWN_TIMEOUT_SECONDS": "2", "MONGO_STARTUP_TIMEOUT_SECONDS": "120"}
     log = tmp_path / "registry.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "plumbing.runner", "services.registry.service:RegistryService"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    process = run_service("services.registry.service:RegistryService", env, log)
     try:
         deadline = time.monotonic() + 40
         while "store not reachable yet" not in log.read_text(errors="replace"):
