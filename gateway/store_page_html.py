@@ -7,13 +7,12 @@ goes in static/store.css.
 """
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from services.notifications.formatting import local_time
 from services.registry.store_page import localized
 
 # The fixed wording of the pages; "%s"/"%d" are filled in by the templates.
@@ -73,7 +72,6 @@ COMPLAINT_FIGURES = (
 )
 
 STATIC = Path(__file__).parent / "static"
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -108,9 +106,7 @@ _environment = Environment(
     auto_reload=False,  # templates ship with the code: no stat of the file per render
 )
 _environment.globals["asset_url"] = asset_url
-_environment.filters["beijing"] = lambda moment: (
-    datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(BEIJING)
-    .strftime("%Y-%m-%d %H:%M"))
+_environment.filters["local_time"] = local_time
 
 
 def render_store_page(page, locale="zh-CN"):

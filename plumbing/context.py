@@ -3,6 +3,8 @@
 nameko runs each worker in its own greenlet; once eventlet has monkey-patched ``threading``,
 a ``threading.local`` is per greenlet.
 """
+import os
+import socket
 import threading
 import uuid
 
@@ -13,6 +15,12 @@ REQUEST_ID_KEY = "request_id"
 
 def new_request_id():
     return uuid.uuid4().hex
+
+
+def new_instance_id():
+    """An id of one piece of this process (a replica's store, its outbox writer): the host,
+    the process, and a random part so that two in one process differ."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def current_request_id():

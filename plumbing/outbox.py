@@ -17,10 +17,7 @@ Events are kept as a map keyed by event id rather than a pushed array: the embed
 (nx-27017) turns subdocuments pushed with ``$push`` into JSON strings.
 """
 import logging
-import os
-import socket
 import time
-import uuid
 
 import eventlet
 from eventlet.queue import Full, LightQueue
@@ -28,7 +25,7 @@ from kombu import Connection, Producer
 from nameko.constants import HEADER_PREFIX, PERSISTENT
 from pymongo import UpdateOne
 
-from plumbing.context import REQUEST_ID_KEY, current_request_id
+from plumbing.context import REQUEST_ID_KEY, current_request_id, new_instance_id
 from plumbing.events import exchange_for
 from plumbing.metrics import EVENTS_PUBLISHED
 
@@ -36,7 +33,7 @@ log = logging.getLogger(__name__)
 
 PENDING = {"outbox_count": {"$gt": 0}}
 BATCH = 200
-WRITER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"  # this process
+WRITER = new_instance_id()  # this process
 
 
 def _entry(envelope, request_id=None):

@@ -11,13 +11,12 @@ since the epoch (the embedded store compares numbers exactly, not times) on the 
 clocks, which are assumed synchronised (NTP).
 """
 import functools
-import os
-import socket
 import time
-import uuid
 
 from nameko.timer import timer
 from pymongo.errors import DuplicateKeyError
+
+from plumbing.context import new_instance_id
 
 LEASES = "schedule_leases"
 LEASE_INTERVALS = 3
@@ -33,7 +32,7 @@ class Leases:
 
     def __init__(self, collection):
         self.collection = collection
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.holder = new_instance_id()
 
     def take(self, name, seconds):
         """Whether this holder has ``name``'s lease for the next ``seconds``: it held it

@@ -12,6 +12,7 @@ from gateway.routes.store_pages import html_error
 from gateway.web import api
 from plumbing.errors import DomainError
 from services.complaints.schemas import CATEGORIES
+from services.notifications.formatting import EN_LABELS, ZH_LABELS
 
 TAGS = ["pages"]
 TEXT = {
@@ -21,22 +22,13 @@ TEXT = {
         "preview_note": "同意公示时，以下内容（已隐去姓名、电话等个人信息）会出现在商户的公示页上。",
         "mine": "我的投诉", "none": "还没有投诉。", "filed": "投诉已提交，商户须在期限内答复。",
         "deadline": "答复期限 ", "filed_on": "提交于 ", "bad_amount": "请填写金额（元），如 25.50",
-        "categories": {"quality": "商品质量", "price": "价格问题", "short_weight": "缺斤短两",
-                       "false_advertising": "虚假宣传", "refund_refused": "拒绝退换",
-                       "service": "服务问题", "safety": "安全问题", "contract": "合同纠纷",
-                       "other": "其他"},
         "fields": {"category": "问题类别", "title": "标题", "description": "经过",
                    "amount_fen": "涉及金额（元）", "occurred_on": "发生日期",
                    "evidence_urls": "凭证链接（每行一个）", "contact_phone": "联系电话",
                    "store_code": "商户"},
         "statuses": {"forwarded": "待商户答复", "responded": "商户已答复", "mediation": "调解中",
                      "closed": "已办结", "flagged": "审核中"},
-        "closings": {"resolved_monetary": "已解决（经济补偿）", "resolved_non_monetary": "已解决",
-                     "unresolved": "未解决", "withdrawn": "已撤回", "rejected": "不予受理"},
-        "proposal": "商户的处理方案", "proposals": {
-            "refund": "退款", "exchange": "换货", "repair": "维修", "compensation": "赔偿",
-            "apology": "道歉", "dispute": "商户有异议"},
-        "comment": "说明（可选）", "accept": "接受方案", "reject": "不接受，申请调解",
+        "proposal": "商户的处理方案", "comment": "说明（可选）", "accept": "接受方案", "reject": "不接受，申请调解",
         "rate": "对处理结果的满意度（5 为非常满意）", "send_rating": "提交评价",
         "rated": "您的满意度：%d 分", "timeline": "办理进程", "steps": {
             "submitted": "提交投诉", "flagged": "待审核", "forwarded": "转交商户",
@@ -53,23 +45,13 @@ TEXT = {
         "filed": "Complaint sent: the shop must answer within its deadline.",
         "deadline": "answer due ", "filed_on": "sent ", "bad_amount": "Give the amount in "
                                                                      "yuan, e.g. 25.50",
-        "categories": {"quality": "Quality", "price": "Price", "short_weight": "Short weight",
-                       "false_advertising": "False advertising",
-                       "refund_refused": "Refund refused", "service": "Service",
-                       "safety": "Safety", "contract": "Contract", "other": "Other"},
         "fields": {"category": "Problem", "title": "Title", "description": "What happened",
                    "amount_fen": "Amount (yuan)", "occurred_on": "Date",
                    "evidence_urls": "Evidence links (one a line)",
                    "contact_phone": "Phone", "store_code": "Shop"},
         "statuses": {"forwarded": "Waiting for the shop", "responded": "The shop answered",
                      "mediation": "In mediation", "closed": "Closed", "flagged": "Under review"},
-        "closings": {"resolved_monetary": "resolved (money back)",
-                     "resolved_non_monetary": "resolved", "unresolved": "unresolved",
-                     "withdrawn": "withdrawn", "rejected": "not accepted for handling"},
-        "proposal": "The shop's proposal", "proposals": {
-            "refund": "refund", "exchange": "exchange", "repair": "repair",
-            "compensation": "compensation", "apology": "apology", "dispute": "the shop disputes it"},
-        "comment": "Comment (optional)", "accept": "Accept", "reject": "Reject: ask for mediation",
+        "proposal": "The shop's proposal", "comment": "Comment (optional)", "accept": "Accept", "reject": "Reject: ask for mediation",
         "rate": "How satisfied are you with the outcome (5: very)?", "send_rating": "Rate",
         "rated": "Your rating: %d", "timeline": "Progress", "steps": {
             "submitted": "sent", "flagged": "under review", "forwarded": "passed to the shop",
@@ -78,6 +60,7 @@ TEXT = {
             "closed": "closed", "rated": "rated"},
     },
 }
+LABELS = {"zh-CN": ZH_LABELS, "en": EN_LABELS}  # the codes' readable names, as messages say them
 FORM_FIELDS = ("category", "title", "description", "amount_yuan", "occurred_on", "evidence",
                "contact_phone")
 
@@ -183,7 +166,7 @@ class ComplaintPageRoutes:
             return to_sign_in(f"/m/complaints/{quote(complaint_id)}")
         complaint = self.complaints.get_complaint(call.actor.to_dict(), complaint_id)
         return html_page(call, self.settings, "my_complaint.html", TEXT, status, c=complaint,
-                         error=error)
+                         labels=LABELS[call.locale], error=error)
 
     def _my_complaint_step(self, call, step):
         """A step the complaint's page asks for, then the page again (its error said on it)."""
@@ -200,7 +183,7 @@ class ComplaintPageRoutes:
             shop = self.registry.public_store(code)
         except DomainError as exc:
             return html_error(exc, code, call.locale)
-        labels = TEXT[call.locale]["categories"]
+        labels = LABELS[call.locale]["category"]
         return html_page(call, self.settings, "complaint_new.html", TEXT, status,
                          store_code=code, shop_name=shop["name"],
                          categories=[(c, labels[c]) for c in CATEGORIES],

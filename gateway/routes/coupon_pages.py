@@ -13,7 +13,7 @@ from gateway.routes.coupons import CLAIMS_TOGETHER
 from gateway.store_page_html import TEXT as PAGE_TEXT
 from gateway.store_page_html import coupon_row
 from gateway.web import api
-from plumbing.errors import DomainError, not_found
+from plumbing.errors import not_found
 from plumbing.rpc import call_together
 
 TAGS = ["pages"]
@@ -71,30 +71,21 @@ class CouponPageRoutes:
         if call.actor is None:
             return to_sign_in("/m/coupons")
         return html_page(call, self.settings, "my_coupons.html", TEXT,
-                         coupons=self._my_coupons(call), claimed=call.query["claimed"])
+                         coupons=self.coupons.my_coupons(call.actor.to_dict(), None,
+                                                         MAX_COUPONS)["items"],
+                         claimed=call.query["claimed"])
 
     @api("GET", "/m/coupons/<coupon_id>/qr.png", page=True, tags=TAGS, errors=(404,),
          summary="An own active coupon's code as a QR code (PNG) for the till")
     def my_coupon_qr(self, call):
         if call.actor is None:
             raise not_found("COUPON_NOT_FOUND", "no such coupon of yours")
-        coupon = next((c for c in self._my_coupons(call)
-                       if c["coupon_id"] == call.path["coupon_id"] and c.get("code")), None)
-        if coupon is None:
-            raise not_found("COUPON_NOT_FOUND", "no such coupon of yours")
+        coupon = self.coupons.my_coupon(call.actor.to_dict(), call.path["coupon_id"])
         return Response(qr.png(coupon["code"]), content_type="image/png",
                         headers={"Cache-Control": "private, no-store"})
 
-    def _my_coupons(self, call):
-        return self.coupons.my_coupons(call.actor.to_dict(), None, MAX_COUPONS)["items"]
-
     def _claim_page(self, call, campaign_id, store_code, error=None, status=200):
-        try:
-            campaign = self.coupons.get_campaign(campaign_id)
-        except DomainError as exc:
-            if exc.status != 404:
-                raise
-            raise not_found("CAMPAIGN_NOT_FOUND", "no such campaign") from None
+        campaign = self.coupons.get_campaign(campaign_id)  # 404 CAMPAIGN_NOT_FOUND
         _, terms = coupon_row(campaign, PAGE_TEXT[call.locale])
         return html_page(call, self.settings, "claim_coupon.html", TEXT, status,
                          campaign=campaign, terms=terms, store_code=store_code,

@@ -301,6 +301,15 @@ class CouponsService(FangxinService):
                    if c["status"] == "active" else None)
 
     @rpc
+    def my_coupon(self, actor, coupon_id):
+        """One of the consumer's own coupons (404 for anyone else's: nobody learns it exists)."""
+        coupon = self.store.coupon(coupon_id) if isinstance(coupon_id, str) else None
+        if coupon is None or coupon.get("consumer") != Actor.from_dict(actor).sub \
+                or not coupon.get("code"):
+            raise not_found("COUPON_NOT_FOUND", "no such coupon of yours")
+        return rules.coupon_view(coupon)
+
+    @rpc
     def my_coupons(self, actor, cursor=None, limit=20):
         actor = Actor.from_dict(actor)
         coupons, next_cursor = self.store.coupons_of(actor.sub, cursor, limit)
