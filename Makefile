@@ -48,14 +48,15 @@ bench-scale: $(STAMP)
 
 install: $(STAMP)
 
-# Debian packages the tests use: headless Chromium (store pages), promtool (alert rules) and
-# HAProxy (the balancer in front of gateway replicas)
+# Debian packages the tests use: headless Chromium with CJK fonts (the pages), promtool (alert
+# rules) and HAProxy (the balancer in front of gateway replicas)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 tools:
 	@missing=""; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
 	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	command -v haproxy >/dev/null 2>&1 || missing="$$missing haproxy"; \
+	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(APT) $$missing; fi
 
 $(STAMP): requirements.txt requirements-dev.txt

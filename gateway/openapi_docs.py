@@ -58,6 +58,8 @@ ERRORS = {
     "claim_coupon_sent": ("CAMPAIGN_NOT_FOUND", "CAMPAIGN_NOT_ACTIVE", "SOLD_OUT", "LIMIT_REACHED",
                           "NOT_ELIGIBLE"),
     "my_coupon_qr": ("COUPON_NOT_FOUND",),
+    "rate_store_page": ("STORE_NOT_FOUND",),
+    "rate_store_sent": ("STORE_NOT_FOUND", "WRONG_STATE", "ALREADY_RATED"),
     "new_complaint_sent": ("MERCHANT_NOT_FOUND", "DUPLICATE_COMPLAINT", "VALIDATION_ERROR"),
     "screen": _COMPLAINT_STEP,
     "complaint_statistics": ("OUT_OF_JURISDICTION",),
@@ -107,6 +109,8 @@ MEDIA = {
     "claim_coupon_page": ("text/html", _TEXT),
     "claim_coupon_sent": ("text/html", _TEXT),
     "my_coupons_page": ("text/html", _TEXT),
+    "rate_store_page": ("text/html", _TEXT),
+    "rate_store_sent": ("text/html", _TEXT),
     "my_coupon_qr": ("image/png", {"type": "string", "format": "binary"}),
     "store_qr_svg": ("image/svg+xml", _TEXT),
     "store_qr_png": ("image/png", {"type": "string", "format": "binary"}),
@@ -118,7 +122,8 @@ HTML_ERRORS = frozenset({"store_page_html", "sign_in_page", "sign_in_page_send",
                          "sign_in_page_code", "new_complaint_page", "complaint_preview",
                          "new_complaint_sent", "my_complaints_page", "my_complaint_page",
                          "my_complaint_decision", "my_complaint_rating", "claim_coupon_page",
-                         "claim_coupon_sent", "my_coupons_page"})
+                         "claim_coupon_sent", "my_coupons_page", "rate_store_page",
+                         "rate_store_sent"})
 # documents whose shape is their own standard's
 DOCUMENTS = {"openapi": "an OpenAPI 3.0 document", "asyncapi": "an AsyncAPI 2.6 document"}
 

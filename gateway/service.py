@@ -4,6 +4,7 @@ from gateway.routes.complaints import ComplaintRoutes
 from gateway.routes.coupon_pages import CouponPageRoutes
 from gateway.routes.coupons import CouponRoutes
 from gateway.routes.notifications import NotificationRoutes
+from gateway.routes.rating_pages import RatingPageRoutes
 from gateway.routes.registry import RegistryRoutes
 from gateway.routes.sign_in import SignInRoutes
 from gateway.routes.store_pages import StorePageRoutes
@@ -19,7 +20,7 @@ from plumbing.metrics import EntrypointMetrics
 
 class GatewayService(SystemRoutes, SignInRoutes, RegistryRoutes, StorePageRoutes,
                      ComplaintRoutes, ComplaintPageRoutes, CouponRoutes, CouponPageRoutes,
-                     NotificationRoutes):
+                     RatingPageRoutes, NotificationRoutes):
     name = "gateway"
 
     entrypoint_metrics = EntrypointMetrics()

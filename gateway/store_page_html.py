@@ -8,7 +8,6 @@ goes in static/store.css.
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -26,7 +25,7 @@ TEXT = {
         "red_list": "红榜单位", "black_list": "黑榜单位", "reputation": "星级与评价",
         "stars": "%d 星", "unrated": "暂未评定星级", "rating_before": "消费者评分 ",
         "rating_after": " 分（%d 人评价）",
-        "no_rating": "暂无消费者评价", "licences": "证照信息", "valid_until": "有效期至",
+        "no_rating": "暂无消费者评价", "rate": "评价本店", "licences": "证照信息", "valid_until": "有效期至",
         "expired": "（已过期）", "no_licences": "暂无公示证照", "commitments": "放心消费承诺",
         "complaints": "近 12 个月投诉情况", "no_complaints": "近 12 个月无投诉",
         "coupons": "可用消费券", "claim": "领取", "help": "消费维权", "complain": "我要投诉", "call": "拨打 %s",
@@ -48,6 +47,7 @@ TEXT = {
         "red_list": "Red list", "black_list": "Black list", "reputation": "Stars and ratings",
         "stars": "%d stars", "unrated": "Not yet rated", "rating_before": "Consumer rating ",
         "rating_after": " (%d ratings)", "no_rating": "No consumer ratings yet",
+        "rate": "Rate this shop",
         "licences": "Licences", "valid_until": "Valid until", "expired": " (expired)",
         "no_licences": "No licences published", "commitments": "Trusted-consumption promises",
         "complaints": "Complaints in the last 12 months",
@@ -115,7 +115,7 @@ def render_store_page(page, locale="zh-CN"):
         t=text,
         page=localized(page, locale),
         figures=figure_rows(page.get("complaints"), text),
-        coupons=[(*coupon_row(coupon, text), claim_url(coupon, page))
+        coupons=[(*coupon_row(coupon, text), coupon.get("claim_url"))
                  for coupon in page.get("coupons", ())],
     )
 
@@ -151,14 +151,6 @@ def _figure_text(value, kind):
     if kind == "rate":
         return f"{value * 100:.0f}%"
     return str(value)
-
-
-def claim_url(coupon, page):
-    """The page where a consumer claims ``coupon`` of the store ``page`` (None: no campaign)."""
-    if not coupon.get("campaign_id"):
-        return None
-    return (f"/m/coupons/claim?campaign_id={quote(coupon['campaign_id'], safe='')}"
-            f"&store_code={quote(page.get('store_code') or '', safe='')}")
 
 
 def coupon_row(coupon, text=TEXT["zh-CN"]):

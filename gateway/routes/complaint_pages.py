@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from marshmallow import Schema, fields, validate
 
-from gateway.pages import html_page, step_then, to_sign_in
+from gateway.pages import html_page, refusal, step_then, to_sign_in
 from gateway.routes.store_pages import html_error
 from gateway.web import api
 from plumbing.errors import DomainError
@@ -128,8 +128,9 @@ class ComplaintPageRoutes:
         return step_then(
             lambda: self.complaints.file_complaint(call.actor.to_dict(), filing),
             "/m/complaints?filed=true",
-            lambda exc: self._complaint_form(call, code, form, status=exc.status,
-                                             errors=exc.details or {"": [exc.message]}),
+            lambda exc: self._complaint_form(
+                call, code, form, status=exc.status,
+                errors=exc.details or {"": [refusal(exc, call.locale)]}),
             passed_on=())
 
     @api("GET", "/m/complaints", query=MyComplaintsQuerySchema, page=True, tags=TAGS,
@@ -175,7 +176,7 @@ class ComplaintPageRoutes:
             return to_sign_in(f"/m/complaints/{quote(complaint_id)}")
         return step_then(lambda: step(call.actor.to_dict(), complaint_id),
                          f"/m/complaints/{quote(complaint_id)}",
-                         lambda exc: self._my_complaint(call, error=exc.message,
+                         lambda exc: self._my_complaint(call, error=refusal(exc, call.locale),
                                                         status=exc.status))
 
     def _complaint_form(self, call, code, form, status=200, errors=None, preview=None):

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
 from gateway import qr
-from gateway.pages import html_page, step_then, to_sign_in
+from gateway.pages import html_page, refusal, step_then, to_sign_in
 from gateway.routes.coupons import CLAIMS_TOGETHER
 from gateway.store_page_html import TEXT as PAGE_TEXT
 from gateway.store_page_html import coupon_row
@@ -62,8 +62,8 @@ class CouponPageRoutes:
         return step_then(
             lambda: call_together(CLAIMS_TOGETHER, campaign_id, self.coupons, "claim_together",
                                   claim), "/m/coupons?claimed=true",
-            lambda exc: self._claim_page(call, campaign_id, code, error=exc.message,
-                                         status=exc.status))
+            lambda exc: self._claim_page(call, campaign_id, code,
+                                         error=refusal(exc, call.locale), status=exc.status))
 
     @api("GET", "/m/coupons", query=MyCouponsQuerySchema, page=True, tags=TAGS,
          summary="A consumer's coupons: status, expiry, each active one's code as a QR")

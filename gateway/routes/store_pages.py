@@ -20,7 +20,7 @@ from plumbing.errors import DomainError, not_found
 from plumbing.events import text_field
 from plumbing.queues import after_missed_events, event_handler
 from services.registry.page_schemas import StorePageSchema
-from services.registry.store_page import localized
+from services.registry.store_page import coupon_of, localized
 
 TAGS = ["stores"]
 HTML = "text/html; charset=utf-8"
@@ -100,8 +100,8 @@ class StorePageRoutes:
             campaigns = self.coupons.within(COURTESY_TIMEOUT).public_campaigns(
                 {"merchant_id": merchant_id})["items"]
             if campaigns:
-                page["coupons"] = [{key: c.get(key) for key in PAGE_COUPON_FIELDS}
-                                   for c in campaigns]
+                page["coupons"] = [coupon_of({key: c.get(key) for key in PAGE_COUPON_FIELDS},
+                                             page["store_code"]) for c in campaigns]
         except DomainError:
             pass
         return page

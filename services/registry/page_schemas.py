@@ -58,10 +58,13 @@ class StorePageSchema(Schema):
                               metadata={"description": "only the promises the unit makes"})
     complaints = fields.Dict(metadata={"description": "12-month complaint figures; absent "
                                                       "when the complaints service has none"})
-    coupons = fields.List(fields.Dict(), metadata={"description": "active coupons; absent "
-                                                                  "when there are none"})
+    coupons = fields.List(fields.Dict(), metadata={"description": "active coupons, each with "
+                                                                  "its claim_url; absent when "
+                                                                  "there are none"})
     hotline = fields.String(metadata={"description": "always 12315"})
-    complaint_url = fields.String(metadata={"description": "the frontend's complaint form"})
+    complaint_url = fields.String(metadata={"description": "where 我要投诉 leads "
+                                                           "(STORE_PAGE_COMPLAINT_URL)"})
+    rate_url = fields.String(metadata={"description": "where 评价 leads (STORE_PAGE_RATE_URL)"})
     red_listed = fields.Boolean()
     black_listed = fields.Boolean()
     updated_at = fields.String(allow_none=True)

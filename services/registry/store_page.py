@@ -3,6 +3,7 @@
 The page is built field by field from the record, never by copying it, so nothing the public
 must not see (contact phone, credit code, history, people's data) can leak into it.
 """
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import quote
@@ -12,9 +13,37 @@ from services.registry.catalogue import (INDUSTRIES, INDUSTRIES_EN, LICENCE_KIND
                                          LICENCE_KINDS_EN, UNIT_TYPES, UNIT_TYPES_EN)
 
 HOTLINE = "12315"
-# where a store page's 我要投诉 leads, the store chosen: the gateway's complaint page, or a
-# city app's own form
-COMPLAINT_URL = env_str("STORE_PAGE_COMPLAINT_URL", "/m/complaints/new?store_code={code}")
+
+
+@dataclass(frozen=True)
+class StoreLinks:
+    """Where a store page's buttons lead: the gateway's pages for a phone's browser by default,
+    or a city app's own (``{code}``: the store code, ``{campaign_id}``: a coupon's campaign)."""
+    complaint: str = "/m/complaints/new?store_code={code}"
+    rate: str = "/m/stores/{code}/rate"
+    claim: str = "/m/coupons/claim?campaign_id={campaign_id}&store_code={code}"
+
+    @classmethod
+    def configured(cls):
+        return cls(complaint=env_str("STORE_PAGE_COMPLAINT_URL", cls.complaint),
+                   rate=env_str("STORE_PAGE_RATE_URL", cls.rate),
+                   claim=env_str("STORE_PAGE_CLAIM_URL", cls.claim))
+
+    def complaint_url(self, code):
+        return _filled(self.complaint, code=code)
+
+    def rate_url(self, code):
+        return _filled(self.rate, code=code)
+
+    def claim_url(self, code, campaign_id):
+        return _filled(self.claim, code=code, campaign_id=campaign_id)
+
+
+def _filled(template, **values):
+    return template.format(**{name: quote(value or "", safe="") for name, value in values.items()})
+
+
+LINKS = StoreLinks.configured()
 
 GOOD, WARN, BAD, NEUTRAL = "good", "warn", "bad", "neutral"
 
@@ -64,11 +93,12 @@ BOOLEAN_COMMITMENTS_EN = {
 LOCALES = ("zh-CN", "en")
 
 
-def page_of(merchant, complaints=None, coupons=None, *, today):
-    """The store page of ``merchant`` as of ``today`` (a ``date``), as public JSON.
+def page_of(merchant, complaints=None, coupons=None, *, today, links=LINKS):
+    """The store page of ``merchant`` as of ``today`` (a ``date``), as public JSON, its
+    buttons leading where ``links`` say.
 
     ``complaints`` is the complaints service's 12-month figures (omitted when None);
-    ``coupons`` the unit's active coupons (omitted when empty).
+    ``coupons`` the unit's active coupons (omitted when empty), each given its claim link.
     """
     code = merchant.get("store_code")
     page = {
@@ -89,7 +119,8 @@ def page_of(merchant, complaints=None, coupons=None, *, today):
         "licences": licences_of(merchant.get("licences") or [], today),
         "commitments": commitments_of(merchant.get("commitments") or {}),
         "hotline": HOTLINE,
-        "complaint_url": complaint_url(code) if code else None,
+        "complaint_url": links.complaint_url(code) if code else None,
+        "rate_url": links.rate_url(code) if code else None,
         "red_listed": bool(merchant.get("red_listed")),
         "black_listed": bool(merchant.get("black_listed")),
         "updated_at": merchant.get("updated_at"),
@@ -97,12 +128,15 @@ def page_of(merchant, complaints=None, coupons=None, *, today):
     if complaints is not None:
         page["complaints"] = dict(complaints)
     if coupons:
-        page["coupons"] = [dict(coupon) for coupon in coupons]
+        page["coupons"] = [coupon_of(coupon, code, links) for coupon in coupons]
     return page
 
 
-def complaint_url(code):
-    return COMPLAINT_URL.format(code=quote(code, safe=""))
+def coupon_of(coupon, code, links=LINKS):
+    """A coupon as a store page lists it, with the link to claim it (None: no campaign)."""
+    campaign_id = coupon.get("campaign_id")
+    return {**coupon, "claim_url": links.claim_url(code, campaign_id) if campaign_id and code
+            else None}
 
 
 def badge_of(status):

@@ -152,6 +152,8 @@ ROUTES = [Row("GET", path, EVERYONE) for path in PUBLIC_GETS] + [
     Row("POST", "/m/complaints/{complaint}/rating", EVERYONE, {}, (403,), others=(403,)),
     Row("POST", "/m/coupons/claim", EVERYONE, {}, (403,), others=(403,)),
     Row("GET", "/m/coupons/claim", EVERYONE, params={"campaign_id": "x"}),
+    Row("GET", "/m/stores/{store_code}/rate", EVERYONE),
+    Row("POST", "/m/stores/{store_code}/rate", EVERYONE, {}, (403,), others=(403,)),
     # a page's image: no session cookie, no coupon of yours
     Row("GET", "/m/coupons/{coupon}/qr.png", EVERYONE, first=(404,), others=(404,)),
     # nobody's token matters: a code nobody was sent is refused for every caller alike

@@ -10,7 +10,7 @@ from gateway.store_page_html import (ASSETS, TEXT, coupon_row, render_not_found,
                                      render_store_page, render_unavailable, yuan)
 from plumbing.errors import DomainError
 from services.registry.page_schemas import StorePageSchema
-from services.registry.store_page import COMPLAINT_URL, HOTLINE, page_of
+from services.registry.store_page import HOTLINE, StoreLinks, page_of
 
 TODAY = date(2026, 11, 21)
 PHONE = "13912345678"
@@ -55,7 +55,7 @@ def test_a_certified_unit_is_shown_with_its_identity_and_good_badge():
     assert shown["stars"] == 4
     assert shown["hotline"] == HOTLINE == "12315"
     assert shown["complaint_url"] == "/m/complaints/new?store_code=Qm7xK2pLr9"
-    assert COMPLAINT_URL.startswith("/m/complaints/new?")
+    assert shown["rate_url"] == "/m/stores/Qm7xK2pLr9/rate"
     assert shown["red_listed"] is False and shown["black_listed"] is False
 
 
@@ -136,7 +136,8 @@ def test_complaint_figures_and_coupons_appear_only_when_given():
     coupons = [{"campaign_id": "c-1", "name": "国庆消费券", "face_value_fen": 2000,
                 "min_spend_fen": 10000}]
     shown = page(figures, coupons)
-    assert shown["complaints"] == figures and shown["coupons"] == coupons
+    assert shown["complaints"] == figures and shown["coupons"] == [
+        {**coupons[0], "claim_url": "/m/coupons/claim?campaign_id=c-1&store_code=Qm7xK2pLr9"}]
     assert "complaints" in page({})
 
 
@@ -293,3 +294,23 @@ def test_a_registry_that_does_not_answer_gets_an_html_page_to_retry(status):
 def test_other_errors_keep_the_json_error_format():
     with pytest.raises(DomainError):
         html_error(DomainError("FORBIDDEN", "no", status=403), "abc")
+
+
+def test_a_city_app_sets_where_every_button_leads(monkeypatch):
+    monkeypatch.setenv("STORE_PAGE_COMPLAINT_URL", "https://app.example.cn/complain?shop={code}")
+    monkeypatch.setenv("STORE_PAGE_RATE_URL", "https://app.example.cn/rate/{code}")
+    monkeypatch.setenv("STORE_PAGE_CLAIM_URL",
+                       "https://app.example.cn/coupon/{campaign_id}?shop={code}")
+    shown = page_of(merchant(store_code="Qm7x/K2"), None, [{"campaign_id": "c 1"}, {}],
+                    today=TODAY, links=StoreLinks.configured())
+    assert shown["complaint_url"] == "https://app.example.cn/complain?shop=Qm7x%2FK2"
+    assert shown["rate_url"] == "https://app.example.cn/rate/Qm7x%2FK2"
+    assert [c["claim_url"] for c in shown["coupons"]] == [
+        "https://app.example.cn/coupon/c%201?shop=Qm7x%2FK2", None]
+
+
+def test_by_default_the_buttons_lead_to_the_gateways_pages():
+    shown = page_of(merchant(), None, [{"campaign_id": "c-1"}], today=TODAY,
+                    links=StoreLinks.configured())
+    assert shown["coupons"][0]["claim_url"] == (
+        "/m/coupons/claim?campaign_id=c-1&store_code=Qm7xK2pLr9")
