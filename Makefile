@@ -48,16 +48,21 @@ bench-scale: $(STAMP)
 
 install: $(STAMP)
 
-# Debian packages the tests use: headless Chromium with CJK fonts (the pages), promtool (alert
-# rules) and HAProxy (the balancer in front of gateway replicas)
+# What the tests use beside Python: from Debian, headless Chromium with its ChromeDriver and CJK
+# fonts (the pages), promtool (alert rules) and HAProxy (the balancer in front of gateway
+# replicas); from npm (devtools/node), axe-core (the pages' accessibility)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 tools:
 	@missing=""; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	command -v chromedriver >/dev/null 2>&1 || missing="$$missing chromium-driver"; \
 	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	command -v haproxy >/dev/null 2>&1 || missing="$$missing haproxy"; \
 	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(APT) $$missing; fi
+	@cmp -s devtools/node/package-lock.json devtools/node/node_modules/.installed-lock || \
+	  { npm ci --prefix devtools/node --no-audit --no-fund --silent && \
+	    cp devtools/node/package-lock.json devtools/node/node_modules/.installed-lock; }
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

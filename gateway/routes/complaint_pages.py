@@ -12,7 +12,7 @@ from gateway.routes.store_pages import html_error
 from gateway.web import api
 from plumbing.errors import DomainError
 from services.complaints.schemas import CATEGORIES
-from services.notifications.formatting import EN_LABELS, ZH_LABELS
+from services.notifications.formatting import EN_LABELS, ZH_LABELS, local_time
 
 TAGS = ["pages"]
 TEXT = {
@@ -71,6 +71,26 @@ class NewComplaintQuerySchema(Schema):
 
 class MyComplaintsQuerySchema(Schema):
     filed = fields.Boolean(load_default=False)
+
+
+# the label set that names a timeline step's note, by the step; other notes are shown as written
+STEP_NOTE_LABELS = {"responded": "proposal", "escalated": "escalation", "closed": "closing"}
+
+
+def timeline_rows(complaint, labels, text):
+    """(when, what, note) of each step of ``complaint``'s timeline, in the consumer's words:
+    codes named, the answer's deadline in local time, a rating as its score."""
+    rows = []
+    for step in complaint.get("timeline") or ():
+        event, note = step["event"], step.get("note")
+        if event in STEP_NOTE_LABELS and note:
+            note = labels[STEP_NOTE_LABELS[event]].get(note, note)
+        elif event == "forwarded" and complaint.get("deadline_at"):
+            note = text["deadline"] + local_time(complaint["deadline_at"])
+        elif event == "rated" and note:
+            note = text["rated"] % int(note)
+        rows.append((local_time(step["at"]), text["steps"].get(event, event), note))
+    return rows
 
 
 def fen_of(yuan):
@@ -166,8 +186,10 @@ class ComplaintPageRoutes:
         if call.actor is None:
             return to_sign_in(f"/m/complaints/{quote(complaint_id)}")
         complaint = self.complaints.get_complaint(call.actor.to_dict(), complaint_id)
+        labels = LABELS[call.locale]
         return html_page(call, self.settings, "my_complaint.html", TEXT, status, c=complaint,
-                         labels=LABELS[call.locale], error=error)
+                         labels=labels, error=error,
+                         timeline=timeline_rows(complaint, labels, TEXT[call.locale]))
 
     def _my_complaint_step(self, call, step):
         """A step the complaint's page asks for, then the page again (its error said on it)."""

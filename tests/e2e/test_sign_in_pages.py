@@ -1,14 +1,13 @@
 """The sign-in pages a phone's browser reaches from a store's QR code: the phone form, the code
 form with the code the SMS provider received, an HttpOnly session cookie holding a consumer
 token, and back to the page it came from (never to another site); every form refused without
-its CSRF token; the page shown in headless Chromium under its policy."""
+its CSRF token (tests/e2e/test_consumer_journey.py walks them in Chromium)."""
 import re
 from urllib.parse import urlsplit
 
 import requests
 
 from tests.e2e.registry_steps import certify, record
-from tests.e2e.test_browser_csp import console_of, violations
 from tests.e2e.test_sign_in import code_sent_to, new_phone
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -79,9 +78,3 @@ def test_a_bad_phone_is_said_on_the_page(client):
     answer = browser.post(client.url("/m/sign-in"), headers={"Accept-Language": "en"},
                           data={"csrf_token": form_token(page), "phone": "12345"}, timeout=10)
     assert answer.status_code == 422 and "Enter an 11-digit mobile number." in answer.text
-
-
-def test_the_sign_in_page_shows_in_chromium_under_its_policy(client):
-    dom, console = console_of(client.url("/m/sign-in?next=/s/abc"))
-    assert 'id="phone"' in dom and "手机号登录" in dom
-    assert violations(console) == [], "\n".join(console)
