@@ -107,7 +107,7 @@ def _responses(name, route):
         responses["304"] = {"description": "not modified: the If-None-Match ETag still holds",
                             "headers": {**REQUEST_ID, **CACHE_HEADERS}}
     for status, codes in sorted(_error_codes(name, route).items()):
-        responses[str(status)] = _error(name, status, codes)
+        responses[str(status)] = _error(name, status, codes, route)
     return responses
 
 
@@ -144,13 +144,13 @@ def _error_codes(name, route):
             for status in statuses}
 
 
-def _error(name, status, codes):
+def _error(name, status, codes, route):
     examples = {code: {"summary": code, "value": {"error": {
         "code": code, "message": ZH_MESSAGES.get(code, code),
         "details": {"name": ["Missing data for required field."]}
         if code == "VALIDATION_ERROR" else {}}}} for code in codes}
     content = {"application/json": {"schema": "Error", "examples": examples}}
-    if name in docs.HTML_ERRORS:
+    if route.for_browsers or name in docs.HTML_ERRORS:
         content["text/html"] = {"schema": {"type": "string"}}
     headers = {**REQUEST_ID, **(RETRY_AFTER if status in (429, 503) else {})}
     return {"description": ERROR_STATUSES.get(status, "error"), "headers": headers,

@@ -117,13 +117,9 @@ MEDIA = {
     "store_stylesheet": ("text/css", _TEXT),
     "favicon": ("image/x-icon", {"type": "string", "format": "binary"}),
 }
-# error pages a person sees instead of JSON
-HTML_ERRORS = frozenset({"store_page_html", "sign_in_page", "sign_in_page_send",
-                         "sign_in_page_code", "new_complaint_page", "complaint_preview",
-                         "new_complaint_sent", "my_complaints_page", "my_complaint_page",
-                         "my_complaint_decision", "my_complaint_rating", "claim_coupon_page",
-                         "claim_coupon_sent", "my_coupons_page", "rate_store_page",
-                         "rate_store_sent"})
+# error pages a person sees instead of JSON, besides those of pages and their forms (HTML
+# unless the client asks for JSON: gateway/web.py ``for_browsers``)
+HTML_ERRORS = frozenset({"store_page_html"})
 # documents whose shape is their own standard's
 DOCUMENTS = {"openapi": "an OpenAPI 3.0 document", "asyncapi": "an AsyncAPI 2.6 document"}
 

@@ -41,6 +41,36 @@ REFUSALS = {
 }
 
 
+# what a page says when its request is refused before or outside its own handling, by status
+ERROR_PAGES = {
+    "zh-CN": {403: ("页面已过期", "请返回上一页，刷新后再试一次。"),
+              404: ("页面不存在", "请检查链接是否完整。"),
+              413: ("内容太多", "请删减填写的内容后再提交。"),
+              429: ("操作太频繁", "请稍等片刻再试。"),
+              503: ("服务暂时不可用", "请稍后刷新重试。"),
+              None: ("出错了", "请稍后再试。")},
+    "en": {403: ("This page has expired", "Go back, refresh the page and try again."),
+           404: ("No such page", "Check that the link is complete."),
+           413: ("Too much text", "Shorten what you entered and send it again."),
+           429: ("Too many tries", "Wait a moment and try again."),
+           503: ("Temporarily unavailable", "Refresh in a moment."),
+           None: ("Something went wrong", "Try again shortly.")},
+}
+
+
+def error_page(refused, locale):
+    """A page's refusal ``refused`` (API.md's JSON error answer) as a page a person reads,
+    with the same status and headers."""
+    texts = ERROR_PAGES[locale]
+    title, text = texts.get(refused.status_code, texts[None])
+    response = Response(status=refused.status_code, content_type=HTML)
+    if "Retry-After" in refused.headers:
+        response.headers["Retry-After"] = refused.headers["Retry-After"]
+    response.set_data(render_page("page_error.html", locale, ERROR_PAGES, title=title,
+                                  text=text))
+    return response
+
+
 def html_page(call, settings, template, texts, status=200, **context):
     """``template`` rendered for ``call`` with ``texts[locale]`` as ``s`` and the token its
     forms carry as ``csrf``."""

@@ -29,6 +29,7 @@ from gateway.auth import SESSION_COOKIE, TokenVerifier, bearer_token
 from gateway.csrf import check_csrf
 from gateway.headers import finish
 from gateway.i18n import DEFAULT_LOCALE, error_message, negotiate
+from gateway.pages import error_page
 from gateway.rate_limits import RateLimiter, client_ip, load_rate_limit_settings
 from gateway.settings import load_settings
 from plumbing.actors import ROLES, Actor
@@ -104,6 +105,11 @@ class ApiRoute(HttpRequestHandler):
         self.csrf = csrf  # an HTML form's target: call.form, and its CSRF token checked
         self.page = page  # a page for a browser: the actor from the session cookie, or None
 
+    @property
+    def for_browsers(self):
+        """A page or a page's form: its refusals are pages too, unless JSON is asked for."""
+        return self.page or self.csrf
+
     def handle_request(self, request):
         started = time.perf_counter()
         request_id = _request_id(request)
@@ -115,6 +121,8 @@ class ApiRoute(HttpRequestHandler):
                 response = self._run(request, request_id, locale)
         except Exception as exc:
             response = error_response(exc, locale)
+            if self.for_browsers and wants_html(request):
+                response = error_page(response, locale)
         finish(request, response, self.edge.settings, locale, self.cacheable)
         response.headers[REQUEST_ID_HEADER] = request_id
         HTTP_REQUESTS.labels(self.url, self.method, response.status_code).inc()
@@ -269,6 +277,12 @@ def to_response(result, default_status):
         status, payload = result
         return json_response(status, payload)
     return json_response(default_status, result)
+
+
+def wants_html(request):
+    """A browser's request (HTML first, or anything), not an API client's asking for JSON."""
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) != (
+        "application/json")
 
 
 def error_response(exc, locale="en"):

@@ -56,8 +56,15 @@ def test_a_consumer_signs_in_from_a_store_page_and_goes_back_to_it(client, merch
 def test_a_form_without_its_token_is_refused_and_next_never_leaves_the_site(client, providers):
     browser = requests.Session()
     page = browser.get(client.url("/m/sign-in"), timeout=10)
-    refused = browser.post(client.url("/m/sign-in"), data={"phone": new_phone()}, timeout=10)
-    assert refused.status_code == 403 and refused.json()["error"]["code"] == "FORBIDDEN"
+    refused = browser.post(client.url("/m/sign-in"), data={"phone": new_phone()}, timeout=10,
+                           headers={"Accept": "text/html,*/*;q=0.8"})
+    assert refused.status_code == 403 and "页面已过期" in refused.text, "a person reads a page"
+    assert refused.headers["Content-Type"].startswith("text/html")
+    assert "default-src 'none'" in refused.headers["Content-Security-Policy"]
+    asked_for_json = browser.post(client.url("/m/sign-in"), data={"phone": new_phone()},
+                                  headers={"Accept": "application/json"}, timeout=10)
+    assert asked_for_json.status_code == 403
+    assert asked_for_json.json()["error"]["code"] == "FORBIDDEN"
     assert requests.post(client.url("/m/sign-in"), timeout=10, data={
         "csrf_token": form_token(page), "phone": new_phone()}).status_code == 403  # no cookie
     for elsewhere in ("//evil.example/x", "https://evil.example/", "/\\evil.example", "x"):

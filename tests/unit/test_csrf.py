@@ -183,8 +183,10 @@ def form_route():
 
 
 def posted_form(route, cookie, fields):
-    sent = EnvironBuilder(path="/forms/test", method="POST", data=fields,
-                          headers={"Cookie": f"{COOKIE}={cookie}"} if cookie else {})
+    """(status, JSON body) of a form posted by a client that asks for JSON answers."""
+    headers = {"Accept": "application/json", **({"Cookie": f"{COOKIE}={cookie}"} if cookie
+                                                 else {})}
+    sent = EnvironBuilder(path="/forms/test", method="POST", data=fields, headers=headers)
     request = Request(sent.get_environ())
     request.path_values = {}
     response = route.handle_request(request)
@@ -203,3 +205,14 @@ def test_a_csrf_route_refuses_a_form_without_its_token_and_takes_one_with_it():
         assert status == 403, body
         assert body["error"]["code"] == "FORBIDDEN" and body["error"]["details"] == {
             "csrf": reason}
+
+
+def test_a_browser_refused_by_a_form_reads_a_page():
+    route = form_route()
+    sent = EnvironBuilder(path="/forms/test", method="POST", data={"name": "x"},
+                          headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    request = Request(sent.get_environ())
+    request.path_values = {}
+    response = route.handle_request(request)
+    assert response.status_code == 403 and response.mimetype == "text/html"
+    assert "页面已过期" in response.get_data(as_text=True)
