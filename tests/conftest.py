@@ -23,7 +23,7 @@ import pytest  # noqa: E402
 
 from devtools import broker_definitions  # noqa: E402
 from devtools.broker import create_vhost, delete_vhost, wait_until_answers, with_vhost  # noqa
-from devtools.processes import free_port  # noqa: E402,F401 (the tests' free ports)
+from devtools.processes import free_port, stop_with_parent  # noqa: E402,F401 (free_port: shared)
 from devtools.stack import ROOT  # noqa: E402
 from plumbing.config import amqp_uri as configured_amqp_uri  # noqa: E402
 
@@ -52,7 +52,8 @@ def mongo_uri(tmp_path_factory):
     server = subprocess.Popen(
         [sys.executable, "-m", "devtools.store_server", "--data-dir", str(data), "-p", str(port),
          "--log-file", str(data / "store.log"), "--pid-file", str(data / "store.pid")],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        preexec_fn=stop_with_parent)  # a test run killed from outside leaves no store behind
     assert wait_until_answers(("127.0.0.1", port), 30), "the embedded store did not start"
     yield f"mongodb://127.0.0.1:{port}/"
     server.terminate()
