@@ -80,6 +80,12 @@ def html_page(call, settings, template, texts, status=200, **context):
     return response
 
 
+def form_number(form, name):
+    """A whole number a form sent as ``name``, or 0 (which the services refuse)."""
+    value = form.get(name, "")
+    return int(value) if value.isdigit() else 0
+
+
 def refusal(exc, locale):
     """What a page says of a service's refusal ``exc`` (a ``DomainError``)."""
     return REFUSALS[locale].get(exc.code, exc.message)

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from marshmallow import Schema, fields, validate
 
-from gateway.pages import html_page, refusal, step_then, to_sign_in
+from gateway.pages import form_number, html_page, refusal, step_then, to_sign_in
 from gateway.routes.store_pages import html_error
 from gateway.web import api
 from plumbing.errors import DomainError
@@ -177,9 +177,9 @@ class ComplaintPageRoutes:
     @api("POST", "/m/complaints/<complaint_id>/rating", page=True, csrf=True, tags=TAGS,
          status=303, errors=(403, 404, 409, 422), summary="Rate how the complaint was handled")
     def my_complaint_rating(self, call):
-        score = call.form.get("satisfaction", "")
+        satisfaction = form_number(call.form, "satisfaction")
         return self._my_complaint_step(call, lambda actor, complaint_id: self.complaints.rate(
-            actor, complaint_id, {"satisfaction": int(score) if score.isdigit() else 0}))
+            actor, complaint_id, {"satisfaction": satisfaction}))
 
     def _my_complaint(self, call, error=None, status=200):
         complaint_id = call.path["complaint_id"]

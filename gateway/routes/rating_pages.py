@@ -4,7 +4,7 @@ from urllib.parse import quote
 
 from marshmallow import Schema, fields
 
-from gateway.pages import html_page, refusal, step_then, to_sign_in
+from gateway.pages import form_number, html_page, refusal, step_then, to_sign_in
 from gateway.routes.store_pages import html_error
 from gateway.web import api
 from plumbing.errors import DomainError
@@ -29,9 +29,7 @@ class RatePageQuerySchema(Schema):
 
 def rating_of(form):
     """The rating a form sends (the registry validates it)."""
-    score = form.get("score", "")
-    return {"score": int(score) if score.isdigit() else 0,
-            "comment": form.get("comment", "")[:500]}
+    return {"score": form_number(form, "score"), "comment": form.get("comment", "")[:500]}
 
 
 class RatingPageRoutes:
