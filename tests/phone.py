@@ -34,8 +34,9 @@ class PageProblems(AssertionError):
 
 
 @contextmanager
-def phone():
-    """A fresh phone (no cookies, its own profile) for the length of the block."""
+def phone(language="zh-CN"):
+    """A fresh phone (no cookies, its own profile) set to ``language`` (zh-CN or en) for the
+    length of the block."""
     if not AXE.is_file():
         raise PageProblems(f"{AXE} is missing: run `make tools`")
     driver_path = shutil.which("chromedriver")
@@ -46,24 +47,25 @@ def phone():
         options.binary_location = chromium()
         for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--hide-scrollbars", "--lang=zh-CN",
+                     "--disable-sync", "--hide-scrollbars", f"--lang={language}",
                      f"--user-data-dir={profile}"):
             options.add_argument(flag)
-        options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+        options.add_experimental_option("prefs", {"intl.accept_languages": language})
         options.add_experimental_option("mobileEmulation", {"deviceMetrics": {
             "width": PHONE[0], "height": PHONE[1], "pixelRatio": 2, "touch": True}})
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         browser = webdriver.Chrome(options=options, service=Service(driver_path))
         try:
             browser.set_page_load_timeout(WAIT_SECONDS)
-            yield Phone(browser)
+            yield Phone(browser, language)
         finally:
             browser.quit()
 
 
 class Phone:
-    def __init__(self, browser):
+    def __init__(self, browser, language):
         self.browser = browser
+        self.language = language
 
     # --- doing what a person does -----------------------------------------------------------
 
@@ -104,7 +106,7 @@ class Phone:
 
     def look(self, name):
         """Check the page shown now (see the module) and keep its screenshot as ``name``."""
-        problems = [*self.refusals(), *self.accessibility_problems(), *self.glyph_problems()]
+        problems = [*self.refusals(), *self.accessibility_problems(), *self.language_problems()]
         self.screenshot(SCREENSHOTS / f"{name}.png")
         if problems:
             raise PageProblems(f"{name} ({self.browser.current_url}):\n" + "\n".join(problems))
@@ -126,6 +128,13 @@ class Phone:
             " help: '', nodes: []}]));", WCAG_21_AA)
         return [f"axe {v['id']} ({v['impact']}): {v['help']} at "
                 f"{[node['target'] for node in v['nodes']]}" for v in found]
+
+    def language_problems(self):
+        """A Chinese page's heading in CJK glyphs; any page in the phone's language."""
+        shown = self.browser.execute_script("return document.documentElement.lang")
+        if shown.split("-")[0] != self.language.split("-")[0]:
+            return [f"the page is in {shown!r}, the phone asked for {self.language!r}"]
+        return self.glyph_problems() if self.language.startswith("zh") else []
 
     def glyph_problems(self, selector="h1"):
         fonts = self.fonts_of(selector)

@@ -92,7 +92,8 @@ class StorePageRoutes:
         page = self.registry.public_store(code)
         merchant_id = page["merchant_id"]
         try:
-            disclosure = self.complaints.within(COURTESY_TIMEOUT).public_disclosure(merchant_id)
+            disclosure = self.complaints.within(COURTESY_TIMEOUT).public_disclosure(
+                merchant_id, with_summaries=False)
             page["complaints"] = {key: disclosure[key] for key in PAGE_FIGURES}
         except DomainError:
             pass

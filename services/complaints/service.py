@@ -212,13 +212,17 @@ class ComplaintsService(FangxinService):
         return analytics.published_text(title[:100], description[:2000])
 
     @rpc
-    def public_disclosure(self, merchant_id):
+    def public_disclosure(self, merchant_id, with_summaries=True):
+        """The unit's public figures and, unless ``with_summaries`` is false (the store page
+        shows only the figures), its latest published summaries."""
         today = figures.utc_day(self._now())
         sums = self.store.counter_sums(figures.disclosure_ranges(merchant_id, today))
-        summaries = self.store.public_summaries(
-            merchant_id, figures.disclosure_window_start(today), analytics.SUMMARY_LIMIT)
-        return {"merchant_id": merchant_id, **figures.public_figures(sums, today),
-                "summaries": [analytics.public_summary(c) for c in summaries]}
+        disclosure = {"merchant_id": merchant_id, **figures.public_figures(sums, today)}
+        if with_summaries:
+            summaries = self.store.public_summaries(
+                merchant_id, figures.disclosure_window_start(today), analytics.SUMMARY_LIMIT)
+            disclosure["summaries"] = [analytics.public_summary(c) for c in summaries]
+        return disclosure
 
     @rpc
     def statistics(self, actor, query):

@@ -4,6 +4,7 @@ import json
 import uuid
 
 import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
 
 from devtools.waiting import poll
 from tests.e2e.registry_steps import certify, record
@@ -202,7 +203,7 @@ def test_crossing_the_threshold_warns_the_merchant_and_its_page_says_so(client, 
     assert page["complaints"]["total"] == 3
 
 
-def test_public_disclosure_has_figures_but_no_personal_data(client, shop, consumer):
+def test_public_disclosure_has_figures_but_no_personal_data(client, shop, consumer, system_env):
     merchant_id, merchant, _ = shop
     sub, token = consumer
     consented = file(client, token, filing(
@@ -220,3 +221,6 @@ def test_public_disclosure_has_figures_but_no_personal_data(client, shop, consum
     text = json.dumps(disclosure, ensure_ascii=False)
     for personal in (PHONE, sub, "李小明", "王先生", "receipt.jpg"):
         assert personal not in text
+    with ClusterRpcProxy({"AMQP_URI": system_env["AMQP_URI"]}) as cluster:
+        figures_only = cluster.complaints.public_disclosure(merchant_id, with_summaries=False)
+    assert figures_only == {key: value for key, value in disclosure.items() if key != "summaries"}

@@ -115,6 +115,39 @@ def test_the_pages_a_stranger_meets_pass_the_same_checks(client, merchants):
         screen.look("00-sign-in-from-rate")
 
 
+def test_the_pages_in_english_pass_the_same_checks(client, merchants, providers):
+    merchant_id, merchant, shop = certify(client, merchants)
+    code = record(client, merchant, merchant_id)["store_code"]
+    campaign = active_campaign(client, operator_token(client))
+    phone_number = new_phone()
+    with phone("en") as screen:
+        screen.open(client.url(f"/s/{code}"))
+        assert screen.text("#complain") == "Complain"
+        screen.look("en-01-store-page")
+        screen.tap("#complain")
+        screen.wait_for_url(at(r"/m/sign-in\?next="))
+        assert screen.text("h1") == "Sign in with your phone"
+        screen.type("#phone", phone_number)
+        screen.tap("#send")
+        screen.type("#code", code_sent_to(providers, phone_number))
+        screen.look("en-02-sign-in-code")
+        screen.tap("#sign-in-button")
+        screen.wait_for_url(at(r"/m/complaints/new\?store_code="))
+        assert screen.text("#file-button") == "Send the complaint"
+        screen.look("en-03-complaint-form")
+        screen.open(client.url(f"/m/coupons/claim?campaign_id={campaign['campaign_id']}"
+                               f"&store_code={code}"))
+        screen.look("en-04-claim")
+        screen.tap("#claim-button")
+        screen.wait_for_url(at(r"/m/coupons\?claimed=true"))
+        assert "My coupons" in screen.text("h1")
+        screen.look("en-05-my-coupons")
+        screen.open(client.url("/m/complaints"))
+        screen.look("en-06-my-complaints")
+        screen.open(client.url(f"/m/stores/{code}/rate"))
+        screen.look("en-07-rate")
+
+
 def test_the_checks_catch_what_they_look_for():
     with phone() as screen:
         screen.open("data:text/html;charset=utf-8,<html><body><h1>Hello</h1>"
