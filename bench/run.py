@@ -166,7 +166,7 @@ class Bench:
         memory.update(memory_mb(self.stack))
         self.baselines("after_claims")
         # the same consumers rush the next campaign: what the first rush left behind shows
-        # here, not the rate limiter's counters of 10,000 more consumers (README "Known limits")
+        # here, not the rate limiter's counters of 10,000 more consumers (docs/known-limits.md)
         self.rush("second_rush", self.rush_subs)
         after_second = memory_mb(self.stack)
         memory.update({f"{name}_growth_second_rush_pct": growth(memory[name], size)

@@ -50,7 +50,7 @@ CALLS = int(os.environ.get("BENCH_SCALE_CALLS", "100"))
 IDLE_SECONDS = float(os.environ.get("BENCH_IDLE_SECONDS", "60"))
 SCHEDULES = {"complaints": ("watch_deadlines", "find_hotspots"), "registry": ("scan",),
              "coupons": ("keep_time", "reconcile_stock"), "notifications": ("retry_deliveries",)}
-# the default intervals of those schedules (README "Configuration")
+# the default intervals of those schedules (docs/configuration.md)
 INTERVALS = {"watch_deadlines": 60, "find_hotspots": 300, "scan": 60, "keep_time": 30,
              "reconcile_stock": 30, "retry_deliveries": 5}
 PAGE = 25  # more than a page of 20 of every list the small world fills

@@ -1,7 +1,7 @@
 """Configuration from environment variables, with defaults (DESIGN.md rule 5).
 
-Every variable read anywhere in the project goes through these readers, so the README's
-configuration table can be checked against one place.
+Every variable read anywhere in the project goes through these readers, so the configuration
+table (docs/configuration.md) can be checked against one place.
 """
 import os
 
@@ -65,7 +65,7 @@ def database_name(service_name):
 
 # concurrent workers per process (and its AMQP prefetch). Workers mostly wait on the broker and
 # the store, and concurrent claims share their round trips: the bench's claim rush ran at 0.76 of
-# the one-RPC echo with 10 and at 1.02 with 32, the echo itself unchanged (README "Benchmarks")
+# the one-RPC echo with 10 and at 1.02 with 32, the echo itself unchanged (docs/benchmarks.md)
 DEFAULT_MAX_WORKERS = 32
 
 

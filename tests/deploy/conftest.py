@@ -15,7 +15,7 @@ def render(path):
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         pytest.skip("kubectl is not installed: the manifests cannot be rendered "
-                    "(it is part of this machine's image; see README 'Deploy on Kubernetes')")
+                    "(it is part of this machine's image; see docs/deploy.md)")
     done = subprocess.run([kubectl, "kustomize", str(path)], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr

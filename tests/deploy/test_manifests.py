@@ -31,10 +31,10 @@ PROCESSES = {
     "notifications": "services.notifications.service:NotificationsService",
 }
 # Secrets the manifests reference but do not make: the operators' (made from the
-# RabbitmqCluster and the MongoDBCommunity user) and, in prod, operations' (README).
+# RabbitmqCluster and the MongoDBCommunity user) and, in prod, operations' (docs/deploy.md).
 OPERATOR_SECRETS = {"rabbitmq-default-user", "mongodb-admin-fangxin"}
 OPERATIONS_SECRETS = {"fangxin-secrets", "fangxin-mongo-password", "fangxin-tls"}
-# README settings that are secrets (in fangxin-secrets) or built from the operators' secrets
+# settings (docs/configuration.md) that are secrets (in fangxin-secrets) or built from the operators' secrets
 SECRET_SETTINGS = {"JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_PRIVATE_KEY", "SIGN_IN_SECRET",
                    "SMTP_URL", "SMS_WEBHOOK_URL", "WECHAT_WEBHOOK_URL"}
 ENV_SETTINGS = {"AMQP_URI", "MONGO_URI"}
@@ -182,8 +182,7 @@ def test_container_policy(rendered, overlay):
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_configuration_covers_every_setting(rendered, overlay):
-    readme = (ROOT / "README.md").read_text()
-    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    table = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     settings = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", table, re.M))
     assert len(settings) > 50
     config = config_map(rendered[overlay])["data"]
