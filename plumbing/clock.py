@@ -37,6 +37,17 @@ def to_rfc3339(moment):
         timespec="microseconds") + "Z"
 
 
+def from_rfc3339(text):
+    """The moment an RFC 3339 text names (``Z`` or an offset; a time without one is UTC)."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def shifted(text, seconds):
+    """The RFC 3339 text of ``seconds`` after the moment ``text`` names (before, if negative)."""
+    return to_rfc3339(from_rfc3339(text) + timedelta(seconds=seconds))
+
+
 class ClockProvider(DependencyProvider):
     """Injects the container's clock; tests swap it with nameko's ``replace_dependencies``."""
 

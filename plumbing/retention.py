@@ -7,11 +7,11 @@ deletes, batch by batch, what was written longer ago than each collection's age 
 by itself (the embedded store has no TTL, so both run)."""
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from pymongo import ASCENDING, IndexModel
 
-from plumbing.clock import to_rfc3339
+from plumbing.clock import from_rfc3339, to_rfc3339
 from plumbing.config import env_float
 from plumbing.keys import key, prefix
 from plumbing.pagination import KeyRange
@@ -50,14 +50,14 @@ POISON_EVENTS = Retention("poison_events", "RETAIN_POISON_EVENTS_SECONDS", 30 * 
 
 def stamp(now, document_id):
     """The fields that date a kept document (``now``: an RFC 3339 text)."""
-    moment = datetime.fromisoformat(now.replace("Z", "+00:00"))
+    moment = from_rfc3339(now)
     return {WRITTEN_KEY: key(WRITTEN_KEY, now, document_id), WRITTEN_AT: moment}
 
 
 def prune(db, retention, now):
     """Deletes, in batches, the documents written longer ago than the retention's age;
     returns how many (at most ``MOST_PER_PASS`` a pass: the rest goes in the next)."""
-    moment = datetime.fromisoformat(now.replace("Z", "+00:00"))
+    moment = from_rfc3339(now)
     before = to_rfc3339(moment - timedelta(seconds=retention.age_seconds()))
     due = KeyRange(WRITTEN_KEY, prefix(WRITTEN_KEY), end=before).query()
     collection, pruned = db[retention.collection], 0

@@ -7,10 +7,10 @@ Rates are 0..1 floats rounded half up to 3 decimals, None when their denominator
 """
 import hashlib
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from plumbing.clock import to_rfc3339
+from plumbing.clock import from_rfc3339, to_rfc3339
 from services.complaints.masking import mask_text
 
 RESOLVED_CLOSINGS = frozenset({"resolved_monetary", "resolved_non_monetary"})
@@ -114,14 +114,10 @@ def counts_against_merchant(complaint):
 
 # --- time and rates ---------------------------------------------------------------------------
 
-def parse_time(text):
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def window_ending(now, length):
     """(start, end) of the window of ``length`` (a timedelta) ending at ``now`` (an RFC 3339
     string or an aware datetime), both as fixed-width RFC 3339 strings."""
-    end = parse_time(now) if isinstance(now, str) else now
+    end = from_rfc3339(now) if isinstance(now, str) else now
     return to_rfc3339(end - length), to_rfc3339(end)
 
 

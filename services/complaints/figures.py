@@ -21,9 +21,10 @@ three ranges of counter documents, whatever the period's length.
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from plumbing.clock import from_rfc3339
 from plumbing.keys import key, prefix
 from services.complaints.analytics import RESOLVED_CLOSINGS, SATISFIED_FROM, UNJUDGED_CLOSINGS
-from services.complaints.analytics import parse_time, rate
+from services.complaints.analytics import rate
 
 COUNTERS = "complaint_counters"
 REGION_LEVELS = (2, 4, 6)
@@ -46,7 +47,7 @@ def snapshot(complaint):
 def response_microseconds(complaint):
     if not (complaint.get("forwarded_at") and complaint.get("responded_at")):
         return None
-    delay = parse_time(complaint["responded_at"]) - parse_time(complaint["forwarded_at"])
+    delay = from_rfc3339(complaint["responded_at"]) - from_rfc3339(complaint["forwarded_at"])
     return delay // timedelta(microseconds=1)
 
 

@@ -5,9 +5,8 @@ Each step takes the stored complaint and returns a ``Change``: the fields to set
 included) and its events as (type, data) pairs; it raises a ``DomainError`` when the rules
 say no. Times are RFC 3339 strings; ``plus`` adds seconds to one.
 """
-from datetime import datetime, timedelta
 
-from plumbing.clock import to_rfc3339
+from plumbing.clock import from_rfc3339, shifted
 from plumbing.documents import visible
 from plumbing.errors import DomainError, conflict, forbidden
 from plumbing.versioned import Change
@@ -15,14 +14,6 @@ from services.complaints.masking import mask_phone
 
 MONETARY_PROPOSALS = frozenset({"refund", "compensation"})
 OPEN_STATUSES = ("forwarded", "responded", "mediation", "flagged")
-
-
-def parse(moment):
-    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
-
-
-def plus(moment, seconds):
-    return to_rfc3339(parse(moment) + timedelta(seconds=seconds))
 
 
 def _entry(now, event, by, note=None):
@@ -62,7 +53,7 @@ def new_complaint(complaint_id, consumer, filing, merchant, now, settings, flagg
 
 
 def forward(complaint, now, settings, by):
-    deadline = plus(now, settings.response_sla_seconds)
+    deadline = shifted(now, settings.response_sla_seconds)
     fields = {"status": "forwarded", "forwarded_at": now, "deadline_at": deadline,
               "timeline": complaint["timeline"] + [_entry(now, "forwarded", by,
                                                           f"答复期限 {deadline}")]}
@@ -99,7 +90,7 @@ def respond(complaint, actor, response, now):
                                                           response["proposal"])]}
     return Change(fields, [("complaint_responded", {
         **_facts(complaint), "proposal": response["proposal"], "timely": timely,
-        "response_seconds": (parse(now) - parse(complaint["forwarded_at"])).total_seconds()})])
+        "response_seconds": (from_rfc3339(now) - from_rfc3339(complaint["forwarded_at"])).total_seconds()})])
 
 
 def decide(complaint, actor, accept, comment, now, settings):
@@ -124,7 +115,7 @@ def decide(complaint, actor, accept, comment, now, settings):
 
 
 def _to_mediation(complaint, now, settings, reason, **extra):
-    deadline = plus(now, settings.mediation_sla_seconds)
+    deadline = shifted(now, settings.mediation_sla_seconds)
     fields = {**extra, "status": "mediation", "mediation_deadline_at": deadline,
               "timeline": complaint["timeline"] + [_entry(now, "escalated", "system", reason)]}
     return Change(fields, [("complaint_escalated", {
@@ -194,7 +185,7 @@ def remind_if_due(complaint, now, settings):
     """One reminder to the merchant shortly before its deadline."""
     if complaint["status"] != "forwarded" or complaint["reminded"]:
         return None
-    if not (plus(complaint["deadline_at"], -settings.remind_before_seconds) <= now
+    if not (shifted(complaint["deadline_at"], -settings.remind_before_seconds) <= now
             < complaint["deadline_at"]):
         return None
     return Change({"reminded": True}, [("complaint_deadline_approaching", {

@@ -7,7 +7,7 @@ from datetime import date
 
 
 from plumbing.actors import Actor, jurisdiction_of
-from plumbing.clock import ClockProvider, to_rfc3339
+from plumbing.clock import ClockProvider, from_rfc3339, shifted, to_rfc3339
 from plumbing.config import PerProcess, env_float
 from plumbing.documents import visible
 from plumbing.errors import conflict, forbidden, invalid, not_found, unavailable, validated
@@ -84,8 +84,8 @@ class ComplaintsService(FangxinService):
     def _claim_filing(self, key, complaint_id, now, settings):
         """Claims the filing, waiting a moment while the same complaint is being filed; 409 once
         it exists, 503 while a filing that may have died holds the claim (its lease runs)."""
-        window_start = lifecycle.plus(now, -settings.duplicate_window_seconds)
-        stale_before = lifecycle.plus(now, -settings.filing_lease_seconds)
+        window_start = shifted(now, -settings.duplicate_window_seconds)
+        stale_before = shifted(now, -settings.filing_lease_seconds)
         deadline = time.monotonic() + FILING_WAIT_SECONDS
         while True:
             state = self.store.claim_filing(key, complaint_id, now, window_start, stale_before)
@@ -109,7 +109,7 @@ class ComplaintsService(FangxinService):
 
     def _store_new(self, complaint_id, actor, filing, merchant, now, settings):
         recent = self.store.merchants_complained_about_by(
-            actor.sub, lifecycle.plus(now, -settings.claimant_window_seconds))
+            actor.sub, shifted(now, -settings.claimant_window_seconds))
         flagged = lifecycle.looks_like_professional_claimant(
             recent + [merchant["merchant_id"]], settings)
         complaint, events = lifecycle.new_complaint(complaint_id, actor.sub, filing,
@@ -124,7 +124,7 @@ class ComplaintsService(FangxinService):
         report_id = f"{complaint['merchant_id']}:{period_of(now, window)}"
         if self.store.reported(report_id):
             return
-        recent = self.store.filed_against(complaint["merchant_id"], lifecycle.plus(now, -window))
+        recent = self.store.filed_against(complaint["merchant_id"], shifted(now, -window))
         for over in analytics.merchants_over_threshold(recent, now, window,
                                                        settings.merchant_threshold):
             report = {"_id": report_id, **over, "at": now, **stamp(now, report_id)}
@@ -162,8 +162,8 @@ class ComplaintsService(FangxinService):
         body = validated(ResponseSchema(), payload)
         complaint = self._step(complaint_id, lambda c: lifecycle.respond(
             c, actor, body, self._now()))
-        metrics.RESPONSE_SECONDS.observe((lifecycle.parse(complaint["responded_at"]) -
-                                          lifecycle.parse(complaint["forwarded_at"]))
+        metrics.RESPONSE_SECONDS.observe((from_rfc3339(complaint["responded_at"]) -
+                                          from_rfc3339(complaint["forwarded_at"]))
                                          .total_seconds())
         return lifecycle.view_for(complaint, actor)
 
@@ -255,7 +255,7 @@ class ComplaintsService(FangxinService):
                 c, now, settings))
             if saved.get("escalated"):
                 metrics.SLA_BREACHES.inc()
-        until = lifecycle.plus(now, settings.remind_before_seconds)
+        until = shifted(now, settings.remind_before_seconds)
         for complaint in self.store.due_for_reminder(until):
             self._step(complaint["_id"], lambda c: lifecycle.remind_if_due(c, now, settings))
         metrics.publish_counts(self.store.count_by_status())
@@ -264,7 +264,7 @@ class ComplaintsService(FangxinService):
     def find_hotspots(self):
         now, settings = self._now(), self.settings
         window = settings.hotspot_window_seconds
-        recent = self.store.filed_since(lifecycle.plus(now, -2 * window),
+        recent = self.store.filed_since(shifted(now, -2 * window),
                                         ("region", "industry", "category", "filed_at"))
         for spot in analytics.detect_hotspots(recent, now, window, settings.hotspot_min_count,
                                               settings.hotspot_min_growth):
@@ -279,4 +279,4 @@ class ComplaintsService(FangxinService):
 
 def period_of(now, window_seconds):
     """The number of the ``window_seconds``-long period ``now`` falls in."""
-    return int(lifecycle.parse(now).timestamp() // window_seconds)
+    return int(from_rfc3339(now).timestamp() // window_seconds)

@@ -3,10 +3,10 @@ draws, expiry, and the operators' figures. Times are RFC 3339 strings."""
 import csv
 import io
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from plumbing.actors import covers
-from plumbing.clock import to_rfc3339
+from plumbing.clock import from_rfc3339, to_rfc3339
 from plumbing.documents import visible
 from plumbing.errors import DomainError, conflict, forbidden
 from plumbing.versioned import Change
@@ -20,14 +20,6 @@ TRANSITIONS = {
     "resume": ({"paused"}, "active"),
     "cancel": ({"draft", "scheduled", "active", "paused"}, "cancelled"),
 }
-
-
-def parse(moment):
-    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
-
-
-def later(moment, seconds):
-    return to_rfc3339(parse(moment) + timedelta(seconds=seconds))
 
 
 def new_campaign(campaign_id, spec, created_by, now):
@@ -142,7 +134,7 @@ def new_coupon(coupon_id, campaign, consumer, now, prize=None):
     if campaign["valid_until"]:
         expires_at = campaign["valid_until"]
     else:
-        expires_at = to_rfc3339(parse(now) + timedelta(days=campaign["valid_days"]))
+        expires_at = to_rfc3339(from_rfc3339(now) + timedelta(days=campaign["valid_days"]))
     value = prize["face_value_fen"] if prize else campaign.get("face_value_fen")
     min_spend = prize.get("min_spend_fen", 0) if prize else campaign["min_spend_fen"]
     return {"_id": coupon_id, "code": secrets.token_urlsafe(CODE_BYTES),
@@ -194,7 +186,7 @@ def can_roll_back(redemption, merchant_id, now, window_seconds):
         raise forbidden(message="only the merchant that redeemed may roll back")
     if redemption["status"] != "done":
         raise conflict("WRONG_STATE", "this redemption was already rolled back")
-    if parse(now) - parse(redemption["at"]) > timedelta(seconds=window_seconds):
+    if from_rfc3339(now) - from_rfc3339(redemption["at"]) > timedelta(seconds=window_seconds):
         raise conflict("WRONG_STATE", "the rollback window has passed")
 
 
@@ -232,5 +224,5 @@ def settlement_text(rows, header, totals):
 
 def expiring_soon(coupon, now, before_seconds):
     return (coupon["status"] == "active" and coupon["expiring_notified_at"] is None
-            and to_rfc3339(parse(coupon["expires_at"]) - timedelta(seconds=before_seconds))
+            and to_rfc3339(from_rfc3339(coupon["expires_at"]) - timedelta(seconds=before_seconds))
             <= now < coupon["expires_at"])

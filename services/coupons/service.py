@@ -9,7 +9,7 @@ from nameko.events import BROADCAST
 from nameko.timer import timer
 
 from plumbing.actors import Actor
-from plumbing.clock import ClockProvider
+from plumbing.clock import ClockProvider, shifted
 from plumbing.coalesce import Coalescer, Outcome, attempt
 from plumbing.config import PerProcess, env_float
 from plumbing.consumers import consumes
@@ -445,7 +445,7 @@ class CouponsService(FangxinService):
         for at most ``SCAN_SECONDS`` a pass (the rest next pass)."""
         before, started = self.settings.expiring_before_seconds, time.monotonic()
         for due in (lambda: self.store.coupons_expired_by(now),
-                    lambda: self.store.coupons_expiring_by(rules.later(now, before))):
+                    lambda: self.store.coupons_expiring_by(shifted(now, before))):
             while time.monotonic() - started < SCAN_SECONDS:
                 batch = due()
                 for coupon in batch:
@@ -461,7 +461,7 @@ class CouponsService(FangxinService):
         """Returns units of stock that claims took and died before recording."""
         now = self._now()
         campaigns = self.store.campaigns_in(rules.LIVE_STATUSES) + self.store.closed_since(
-            rules.later(now, -RECONCILE_AFTER_CLOSE_SECONDS))
+            shifted(now, -RECONCILE_AFTER_CLOSE_SECONDS))
         self.reconciler.run(self.store, [c["_id"] for c in campaigns], now)
 
     def _expire_or_warn(self, coupon, now, before):

@@ -3,8 +3,9 @@ readable names of the codes that events carry, in zh-CN and en.
 
 A code with no readable name comes out as it is, so a new code never breaks a message.
 """
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
+from plumbing.clock import from_rfc3339
 from services.registry.catalogue import INDUSTRIES, INDUSTRIES_EN
 
 # Messages speak the time of the people they are for: China Standard Time has no summer time.
@@ -92,11 +93,9 @@ def local_time(moment):
     if moment is None:
         return ""
     try:
-        parsed = datetime.fromisoformat(str(moment))
+        parsed = from_rfc3339(str(moment))
     except ValueError:
         return str(moment)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(CHINA_STANDARD_TIME).strftime("%Y-%m-%d %H:%M")
 
 

@@ -1,7 +1,8 @@
 """The notifications service's figures."""
-from datetime import datetime
 
 from prometheus_client import Counter, Histogram
+
+from plumbing.clock import from_rfc3339
 
 MESSAGES = Counter("fangxin_notifications_total", "Messages by channel and outcome",
                    ["channel", "outcome"])
@@ -15,5 +16,5 @@ FANOUT = Histogram("fangxin_warning_fanout_size", "Consumers a published warning
 
 
 def observe_latency(channel, occurred_at, sent_at):
-    occurred = datetime.fromisoformat(occurred_at.replace("Z", "+00:00"))
+    occurred = from_rfc3339(occurred_at)
     LATENCY.labels(channel).observe(max((sent_at - occurred).total_seconds(), 0))

@@ -1,7 +1,8 @@
 """Registry rules, free of I/O: the automatic pre-check, statuses and pools."""
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+from plumbing.clock import from_rfc3339
 from plumbing.documents import visible
 from services.registry.catalogue import FOOD_INDUSTRIES, LICENCE_KINDS, STANDARD_KEYS
 
@@ -134,6 +135,5 @@ def rating_allowed(last_rated_at, now):
     """A consumer rates a unit at most once per 30 days; times are RFC 3339 strings."""
     if last_rated_at is None:
         return True
-    last = datetime.fromisoformat(last_rated_at.replace("Z", "+00:00"))
-    return datetime.fromisoformat(now.replace("Z", "+00:00")) - last >= timedelta(
+    return from_rfc3339(now) - from_rfc3339(last_rated_at) >= timedelta(
         days=RATING_INTERVAL_DAYS)

@@ -2,7 +2,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from plumbing.clock import Clock, FixedClock, to_rfc3339
+from plumbing.clock import Clock, FixedClock, from_rfc3339, shifted, to_rfc3339
 
 START = datetime(2026, 11, 21, 8, 0, 0, tzinfo=timezone.utc)
 CST = timezone(timedelta(hours=8))
@@ -71,3 +71,14 @@ def test_string_order_is_time_order():
 ])
 def test_rfc3339_pads_years_to_four_digits(moment, text):
     assert to_rfc3339(moment) == text
+
+
+@pytest.mark.parametrize("text", ["2026-11-21T08:00:00.000000Z", "2026-11-21T16:00:00+08:00",
+                                  "2026-11-21T08:00:00"])
+def test_a_time_is_read_back_as_the_moment_it_names(text):
+    assert from_rfc3339(text) == START
+
+
+def test_shifted_moves_a_time_and_writes_it_the_stored_way():
+    assert shifted("2026-11-21T16:00:00+08:00", 90) == "2026-11-21T08:01:30.000000Z"
+    assert shifted(to_rfc3339(START), -86400) == "2026-11-20T08:00:00.000000Z"

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from plumbing.actors import Actor
+from plumbing.clock import shifted
 from services.complaints import lifecycle
 from services.complaints.settings import ComplaintSettings
 from services.notifications import formatting
@@ -201,17 +202,17 @@ def complaint_events():
     complaint, events = filed_complaint()
     _, flagged_events = filed_complaint(flagged=True)
     events = events + flagged_events
-    reminder_time = lifecycle.plus(complaint["deadline_at"], -60)
+    reminder_time = shifted(complaint["deadline_at"], -60)
     events += lifecycle.remind_if_due(complaint, reminder_time, SETTINGS).events
-    late = lifecycle.plus(complaint["deadline_at"], 1)
+    late = shifted(complaint["deadline_at"], 1)
     events += lifecycle.escalate_if_overdue(complaint, late, SETTINGS).events
     answered = lifecycle.respond(complaint, MERCHANT, {"proposal": "refund", "amount_fen": 2500},
-                                 lifecycle.plus(NOW, 3600))
+                                 shifted(NOW, 3600))
     events += answered.events
     complaint = {**complaint, **answered.fields}
-    events += lifecycle.decide(complaint, CONSUMER, True, "", lifecycle.plus(NOW, 7200),
+    events += lifecycle.decide(complaint, CONSUMER, True, "", shifted(NOW, 7200),
                                SETTINGS).events
-    events += lifecycle.decide(complaint, CONSUMER, False, "不满意", lifecycle.plus(NOW, 7200),
+    events += lifecycle.decide(complaint, CONSUMER, False, "不满意", shifted(NOW, 7200),
                                SETTINGS).events
     return [(kind, data) for kind, data in events
             if kind != "complaint_submitted" or data["flagged"]]
