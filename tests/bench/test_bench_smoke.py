@@ -17,7 +17,7 @@ SERVICES = ("gateway", "registry", "complaints", "coupons", "notifications")
 
 
 def test_the_bench_runs_every_scenario_and_writes_its_results(tmp_path):
-    env = {**os.environ, "BENCH_SCALE": "0.01", "BENCH_SECONDS": "2",
+    env = {**os.environ, "BENCH_SCALE": "0.01", "BENCH_SECONDS": "1",
            "BENCH_RESULTS_DIR": str(tmp_path)}
     run = subprocess.run([sys.executable, "-m", "bench.run"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=600)

@@ -18,7 +18,7 @@ from devtools.broker import create_vhost, delete_vhost, with_vhost
 from tests.conftest import RUN_ID
 from tests.e2e.conftest import Client, running_system
 
-SECONDS_PER_ROLE = os.environ.get("FUZZ_SECONDS_PER_ROLE", "10")
+SECONDS_PER_ROLE = os.environ.get("FUZZ_SECONDS_PER_ROLE", "6")
 SEED = os.environ.get("FUZZ_SEED", "20261122")  # "random": a new one each run
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
           "response_schema_conformance")

@@ -1,8 +1,7 @@
 """A claim rush and a stream of complaints on the production topology: two replicas of every
 process (gateways behind the balancer) on a private three-node RabbitMQ cluster, through a
-rolling restart of every replica one by one (SIGTERM, wait, start, as ``kubectl rollout
-restart``), a kill -9 of one coupons replica, a kill -9 of one gateway and a kill -9 of one
-broker node (started again). What must hold is what holds on one node (tests/faults/rush.py,
+rolling restart of every replica (SIGTERM, wait, start, as ``kubectl rollout restart``), a
+kill -9 of one coupons replica, a kill -9 of one gateway and a kill -9 of one broker node (started again). What must hold is what holds on one node (tests/faults/rush.py,
 tests/faults/complaints.py: SMS counted at a fake provider, the store pages of both gateways
 kept from before the node's loss), and more: a client's connection fails only when the gateway
 answering it was killed mid-request, never through the rollout (each gateway is drained first,
@@ -10,6 +9,7 @@ the next stopped only once the restarted one serves) or the loss of a broker nod
 replica. ``make test`` runs the faults once; ``make chaos`` three rounds of them."""
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -44,11 +44,18 @@ def cluster_stack(system_env, tmp_path_factory):
 
 def roll(stack):
     """Every replica of every process stopped (SIGTERM, its work finished) and started again,
-    one at a time, each healthy before the next."""
+    as ``kubectl rollout restart`` rolls every Deployment at once: one replica of each process
+    at a time, the next replica of a process stopped only once the restarted one serves."""
+    def replaced(instance):
+        stack.stop(instance)
+        restart(stack, instance)()
+
     def restart_all():
-        for instance in list(stack.kinds):
-            stack.stop(instance)
-            restart(stack, instance)()
+        waves = zip(*(stack.instances_of(name) for name in PROCESSES))
+        with ThreadPoolExecutor(max_workers=len(PROCESSES)) as pool:
+            for wave in waves:
+                for done in [pool.submit(replaced, instance) for instance in wave]:
+                    done.result()
     return restart_all
 
 
