@@ -31,6 +31,7 @@ CACHE_HEADERS = {"ETag": {"description": "a hash of the body", **_STRING},
 SERVER = {"url": "/", "description": "the gateway that serves this document"}
 SESSION_SCHEME = {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
                   "description": "a consumer token, set by the sign-in pages (/m/sign-in)"}
+LOCATION = {"Location": {"description": "the page to go to", **_STRING}}
 RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
 
 
@@ -123,6 +124,9 @@ def _responses(name, route):
 def _success(name, route):
     headers = {**REQUEST_ID, **(CACHE_HEADERS if route.cacheable else {})}
     success = {"description": "success", "headers": headers}
+    if route.status == 303:  # a page's form, done: the browser goes on to the next page
+        success = {"description": "see other: done, the next page is at Location",
+                   "headers": {**headers, **LOCATION}}
     if name in docs.MEDIA:
         media, schema = docs.MEDIA[name]
         success["content"] = {media: {"schema": schema}}

@@ -1,7 +1,8 @@
 """/openapi.json holds every route, parameter, body field, answer and error code of docs/API.md,
-with examples, and is a valid OpenAPI 3.0 document. (tests/e2e/test_openapi_contract.py holds
+with examples that its schemas accept, and is a valid OpenAPI 3.0 document. (tests/e2e/test_openapi_contract.py holds
 the running gateway's real answers to it.)"""
 import pytest
+from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from openapi_spec_validator import validate as validate_openapi
 
 from gateway import openapi_docs as docs
@@ -160,3 +161,40 @@ def test_every_request_example_is_a_body_the_route_accepts(name):
 def test_every_route_with_a_body_has_an_example():
     assert {name for name, route in ROUTES.items() if route.body_schema is not None} \
         - set(docs.REQUEST_EXAMPLES) == set()
+
+
+# --- every example keeps its own schema -----------------------------------------------------
+
+def examples_in(node, where="#"):
+    """(where, example, schema) of every example in the document: a request body's, a
+    parameter's or an answer's (``example`` or ``examples``) and a schema's own."""
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from examples_in(item, f"{where}/{index}")
+        return
+    if not isinstance(node, dict):
+        return
+    schema = node.get("schema", node)  # a media type or parameter has one; a schema is one
+    if "example" in node:
+        yield where, node["example"], schema
+    if "schema" in node:
+        for name, example in node.get("examples", {}).items():
+            yield f"{where}/examples/{name}", example["value"], schema
+    for key, value in node.items():
+        if key not in ("example", "examples"):
+            yield from examples_in(value, f"{where}/{key}")
+
+
+EXAMPLES = list(examples_in(SPEC))
+
+
+def test_the_examples_were_found():
+    wheres = [where for where, _, _ in EXAMPLES]
+    assert len(wheres) > 200
+    assert any(where.endswith("/patch/requestBody/content/application/json") for where in wheres)
+    assert any("/components/schemas/" in where for where in wheres)
+
+
+@pytest.mark.parametrize("where, example, schema", EXAMPLES, ids=[w for w, _, _ in EXAMPLES])
+def test_every_example_in_the_document_is_valid_against_its_schema(where, example, schema):
+    OAS30Validator(resolved(schema, SPEC), format_checker=oas30_format_checker).validate(example)
