@@ -16,7 +16,8 @@ async function main(file) {
   return found.some((d) => d.severity === "error") ? 1 : 0;
 }
 
-main(process.argv[2]).then((code) => process.exit(code), (error) => {
+// exitCode, not exit(): exit() would cut a long report short on a pipe
+main(process.argv[2]).then((code) => { process.exitCode = code; }, (error) => {
   process.stderr.write(`${error.stack}\n`);
-  process.exit(2);
+  process.exitCode = 2;
 });
