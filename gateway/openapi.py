@@ -1,5 +1,10 @@
 """/openapi.json, built from the routes' declarations, the marshmallow schemas and what
-gateway/openapi_docs.py says of each route (error codes, examples, media)."""
+gateway/openapi_docs.py says of each route (error codes, examples, media).
+
+A schema's ``required=True`` fields are the document's ``required``: in a body, what must be
+sent (none in a PATCH); in an answer, what its builder always sets. Answers are not loaded
+through their schemas, so there the flag only documents, and tests/e2e/test_contracts_live.py
+holds real answers to it."""
 import re
 
 from apispec import APISpec
