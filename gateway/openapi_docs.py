@@ -1,7 +1,8 @@
 """What /openapi.json says about each route beyond its declaration, keyed by the handler's
 name: the error codes it can answer, request examples, media other than JSON, and the
-Idempotency-Key header; and what each of the routes' tags stands for. tests/unit/test_openapi_document.py checks that every key names a
-route and every request example passes the route's own body schema."""
+Idempotency-Key header; and what each of the routes' tags stands for.
+tests/unit/test_openapi_document.py checks that every key names a route, every tag is
+described, and every request example passes the route's own body schema."""
 
 # every tag a route declares (gateway/routes/), in the order a reader meets them
 TAGS = {

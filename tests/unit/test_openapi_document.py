@@ -127,6 +127,14 @@ def test_every_operation_has_examples(method, path, operation):
                 f"{method} {path} {status}: no error example"
 
 
+def test_every_tag_is_declared_with_a_description_and_every_operation_says_who_may_call():
+    declared = {tag["name"]: tag["description"] for tag in SPEC["tags"]}
+    assert {tag for _, _, operation in operations() for tag in operation["tags"]} \
+        == set(declared) and all(declared.values())
+    assert all("security" in operation and operation["description"]
+               for _, _, operation in operations())
+
+
 ROUTES = dict(routes_of(GatewayService))
 
 
