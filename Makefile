@@ -50,7 +50,8 @@ install: $(STAMP)
 
 # What the tests use beside Python: from Debian, headless Chromium with its ChromeDriver and CJK
 # fonts (the pages), promtool (alert rules) and HAProxy (the balancer in front of gateway
-# replicas); from npm (devtools/node), axe-core (the pages' accessibility)
+# replicas); from npm (devtools/node), axe-core (the pages' accessibility) and the documents'
+# checkers (@asyncapi/parser, Redocly, Spectral: tests/e2e/test_outside_validators.py)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 tools:

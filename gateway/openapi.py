@@ -1,5 +1,10 @@
 """/openapi.json, built from the routes' declarations, the marshmallow schemas and what
-gateway/openapi_docs.py says of each route (error codes, examples, media)."""
+gateway/openapi_docs.py says of each route (error codes, examples, media).
+
+A schema's ``required=True`` fields are the document's ``required``: in a body, what must be
+sent (none in a PATCH); in an answer, what its builder always sets. Answers are not loaded
+through their schemas, so there the flag only documents, and tests/e2e/test_contracts_live.py
+holds real answers to it."""
 import re
 
 from apispec import APISpec
@@ -7,8 +12,10 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
 from gateway import openapi_docs as docs
+from gateway.auth import SESSION_COOKIE
 from gateway.i18n import ZH_MESSAGES
 from gateway.web import ApiRoute
+from plumbing.ecma_patterns import ecma_patterns
 
 ERROR_STATUSES = {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "FORBIDDEN",
                   404: "NOT_FOUND", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE",
@@ -26,6 +33,10 @@ REQUEST_ID = {"X-Request-ID": {"description": "echoed from the request, or gener
 CACHE_HEADERS = {"ETag": {"description": "a hash of the body", **_STRING},
                  "Cache-Control": {"description": "public, max-age=PUBLIC_CACHE_SECONDS",
                                    **_STRING}}
+SERVER = {"url": "/", "description": "the gateway that serves this document"}
+SESSION_SCHEME = {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
+                  "description": "a consumer token, set by the sign-in pages (/m/sign-in)"}
+LOCATION = {"Location": {"description": "the page to go to", **_STRING}}
 RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
 
 
@@ -50,27 +61,18 @@ def routes_of(service_cls):
 
 def build_spec(service_cls, title="Fangxin API", version="1.0.0"):
     spec = APISpec(title=title, version=version, openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()], info={"description": DESCRIPTION})
+                   plugins=[MarshmallowPlugin()], info={"description": DESCRIPTION},
+                   servers=[SERVER])
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                "bearerFormat": "JWT"})
+    spec.components.security_scheme("session", SESSION_SCHEME)
     spec.components.schema("Error", schema=ErrorSchema)
+    for tag, description in docs.TAGS.items():
+        spec.tag({"name": tag, "description": description})
     for name, route in sorted(routes_of(service_cls), key=lambda r: (r[1].url, r[1].method)):
         path = _PATH_PARAM.sub(r"{\1}", route.url)
         spec.path(path=path, operations={route.method.lower(): _operation(name, route)})
     return ecma_patterns(spec.to_dict())
-
-
-def ecma_patterns(node):
-    """The document with our validators' end anchor ``\\Z`` (Python) written ``$``: OpenAPI
-    patterns are ECMA-262, which has no ``\\Z``, and there ``$`` (no multiline flag) matches
-    only at the very end, as ``\\Z`` does in Python."""
-    if isinstance(node, dict):
-        return {key: (value[:-2] + "$" if key == "pattern" and isinstance(value, str)
-                      and value.endswith("\\Z") else ecma_patterns(value))
-                for key, value in node.items()}
-    if isinstance(node, list):
-        return [ecma_patterns(item) for item in node]
-    return node
 
 
 def _operation(name, route):
@@ -91,14 +93,27 @@ def _operation(name, route):
     if parameters:
         operation["parameters"] = parameters
     if route.body_schema is not None:
-        body = {"schema": route.body_schema}
+        body = {"schema": _body_schema(route)}
         if name in docs.REQUEST_EXAMPLES:
             body["example"] = docs.REQUEST_EXAMPLES[name]
         operation["requestBody"] = {"required": True, "content": {"application/json": body}}
-    if route.roles is not None:
-        operation["security"] = [{"bearer": []}]
-        operation["description"] = "Roles: " + ", ".join(route.roles)
+    operation["security"], operation["description"] = _callers(route)
     return operation
+
+
+def _body_schema(route):
+    # a PATCH sends only the fields it changes: none is required (the service loads it partial)
+    return route.body_schema(partial=True) if route.method == "PATCH" else route.body_schema
+
+
+def _callers(route):
+    """(security requirements, description) of who may call ``route``."""
+    if route.roles is not None:
+        return [{"bearer": []}], "Roles: " + ", ".join(route.roles) + "."
+    if route.page:  # {} makes the cookie optional: the page asks a stranger to sign in
+        return [{"session": []}, {}], ("A page for the consumer of the session cookie; a "
+                                       "stranger is sent to sign in, or refused.")
+    return [], "Anyone: no token needed."
 
 
 def _responses(name, route):
@@ -114,6 +129,9 @@ def _responses(name, route):
 def _success(name, route):
     headers = {**REQUEST_ID, **(CACHE_HEADERS if route.cacheable else {})}
     success = {"description": "success", "headers": headers}
+    if route.status == 303:  # a page's form, done: the browser goes on to the next page
+        success = {"description": "see other: done, the next page is at Location",
+                   "headers": {**headers, **LOCATION}}
     if name in docs.MEDIA:
         media, schema = docs.MEDIA[name]
         success["content"] = {media: {"schema": schema}}

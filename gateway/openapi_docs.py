@@ -1,7 +1,22 @@
 """What /openapi.json says about each route beyond its declaration, keyed by the handler's
 name: the error codes it can answer, request examples, media other than JSON, and the
-Idempotency-Key header. tests/unit/test_openapi_document.py checks that every key names a
-route and every request example passes the route's own body schema."""
+Idempotency-Key header; and what each of the routes' tags stands for.
+tests/unit/test_openapi_document.py checks that every key names a route, every tag is
+described, and every request example passes the route's own body schema."""
+
+# every tag a route declares (gateway/routes/), in the order a reader meets them
+TAGS = {
+    "system": "Health, readiness, metrics and the documents: this one, /asyncapi.json, /docs",
+    "auth": "Tokens: development tokens, and consumers signing in with a code sent by SMS",
+    "registry": "Merchants: certification, reviews, actions, stars, spot checks, ratings, "
+                "search, and the red and black lists",
+    "stores": "One store, one code: the public store page (JSON and HTML) and its QR codes",
+    "complaints": "Complaints: filing, the merchant's answer, the consumer's decision, "
+                  "mediation, public figures, statistics and hot spots",
+    "coupons": "Coupon campaigns, claims, redemptions and their rollback, figures, settlement",
+    "notifications": "Inboxes, preferences, delivery status, and consumer warnings",
+    "pages": "The consumer's pages for a phone's browser (/m/…), signed in by a cookie",
+}
 
 # API.md's codes and their statuses
 CODE_STATUS = {

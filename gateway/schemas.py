@@ -27,7 +27,7 @@ class DevTokenRequestSchema(Schema):
 
 
 class TokenSchema(Schema):
-    token = fields.String()
+    token = fields.String(required=True)
 
 
 class SignInCodeRequestSchema(Schema):
@@ -56,7 +56,7 @@ class SignedInSchema(Schema):
 
 
 class StatusSchema(Schema):
-    status = fields.String()
+    status = fields.String(required=True)
     service = fields.String()
     services = fields.Dict(keys=fields.String(), values=fields.String())
 

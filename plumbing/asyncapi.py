@@ -8,7 +8,10 @@ marshmallow schemas by apispec, the same converter that builds /openapi.json.
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from plumbing.ecma_patterns import ecma_patterns
+
 ASYNCAPI_VERSION = "2.6.0"
+DOCUMENT_ID = "urn:fangxin:events"
 SCHEMA_FORMAT = "application/vnd.oai.openapi;version=3.0.0"
 AMQP_BINDING_VERSION = "0.2.0"
 EVENT_ID_EXAMPLE = "8c1d0f3e2b7a4c5d9e6f1a2b3c4d5e6f"
@@ -17,10 +20,11 @@ REQUEST_ID_HEADER = "nameko.request_id"
 
 
 def json_schema_of(schema_cls):
-    """The OpenAPI 3.0 schema object of a marshmallow schema, nested schemas inlined."""
+    """The OpenAPI 3.0 schema object of a marshmallow schema, nested schemas inlined, its
+    patterns in ECMA-262 as the OpenAPI schema format says."""
     plugin = MarshmallowPlugin(schema_name_resolver=lambda schema: None)
     APISpec("events", "1", "3.0.3", plugins=[plugin])
-    return plugin.converter.schema2jsonschema(schema_cls)
+    return ecma_patterns(plugin.converter.schema2jsonschema(schema_cls))
 
 
 def envelope_schema(contract):
@@ -60,6 +64,7 @@ def build(contracts, title="Fangxin events", version="1.0.0"):
         channels[channel_name(contract)] = _channel(contract, name)
     return {
         "asyncapi": ASYNCAPI_VERSION,
+        "id": DOCUMENT_ID,
         "info": {"title": title, "version": version, "description": DESCRIPTION},
         "defaultContentType": "application/json",
         "servers": {"rabbitmq": {
@@ -68,6 +73,8 @@ def build(contracts, title="Fangxin events", version="1.0.0"):
             "variables": {"host": {"default": "127.0.0.1"}}}},
         "channels": channels,
         "components": {"messages": messages},
+        "tags": [{"name": source, "description": f"published by {source} on `{source}.events`"}
+                 for source in sorted({contract.source for contract in contracts})],
     }
 
 
@@ -83,6 +90,7 @@ def _channel(contract, message):
         "subscribe": {
             "operationId": f"on_{contract.source}_{contract.type}",
             "summary": contract.summary,
+            "tags": [{"name": contract.source}],
             "bindings": {"amqp": {"deliveryMode": 2, "bindingVersion": AMQP_BINDING_VERSION}},
             "message": {"$ref": f"#/components/messages/{message}"}},
     }
@@ -90,6 +98,7 @@ def _channel(contract, message):
 
 def _message(contract):
     return {
+        "messageId": message_name(contract),
         "name": contract.type,
         "title": f"{contract.type} v{contract.version}",
         "summary": contract.summary,

@@ -1,5 +1,6 @@
 """Reading docs/API.md's tables and checking answers against /openapi.json, for the contract
-tests (tests/unit/test_openapi_document.py, tests/e2e/test_openapi_contract.py)."""
+tests (tests/unit/test_openapi_document.py, tests/e2e/test_openapi_contract.py); and the
+documents' patterns (/asyncapi.json's too, tests/unit/test_event_contracts.py)."""
 import re
 from pathlib import Path
 
@@ -154,3 +155,23 @@ def problems_with(spec, method, path, status, content_type, body):
         if code and code not in examples:
             problems.append(f"{method} {template} {status}: {code} is not among {sorted(examples)}")
     return problems
+
+
+# --- patterns --------------------------------------------------------------------------------
+
+def patterns_in(node):
+    """Every schema ``pattern`` in a document or schema."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "pattern" and isinstance(value, str):
+                yield value
+            else:
+                yield from patterns_in(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from patterns_in(item)
+
+
+def python_only(patterns):
+    """The patterns written in Python's dialect, which ECMA-262 (JavaScript) does not read."""
+    return [p for p in patterns if any(token in p for token in ("\\Z", "\\A", "(?P<"))]

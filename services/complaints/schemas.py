@@ -90,10 +90,10 @@ class StatsQuerySchema(Schema):
 
 
 class TimelineEntrySchema(Schema):
-    at = fields.String()
-    event = fields.String()
-    by = fields.String(allow_none=True)
-    note = fields.String(allow_none=True)
+    at = fields.String(required=True)
+    event = fields.String(required=True)
+    by = fields.String(required=True, allow_none=True)
+    note = fields.String(required=True, allow_none=True)
 
 
 class ProposalSchema(Schema):
@@ -118,43 +118,43 @@ class MediationRecordSchema(Schema):
 
 
 class ComplaintSchema(Schema):
-    complaint_id = fields.String()
-    consumer = fields.String(allow_none=True)
-    merchant_id = fields.String()
-    merchant_name = fields.String()
-    region = fields.String()
-    industry = fields.String()
-    store_code = fields.String(allow_none=True)
-    category = fields.String()
-    title = fields.String()
-    description = fields.String()
-    amount_fen = fields.Integer()
-    occurred_on = fields.String()
-    evidence_urls = fields.List(fields.String())
-    contact_phone = fields.String()
-    public_consent = fields.Boolean()
-    status = fields.String()
-    closing = fields.String(allow_none=True)
-    timely = fields.Boolean(allow_none=True)
-    escalated = fields.Boolean()
-    filed_at = fields.String()
-    forwarded_at = fields.String(allow_none=True)
-    deadline_at = fields.String(allow_none=True)
-    responded_at = fields.String(allow_none=True)
-    response = fields.Nested(ProposalSchema, allow_none=True)
-    decision = fields.Nested(DecisionRecordSchema, allow_none=True,
+    complaint_id = fields.String(required=True)
+    consumer = fields.String(required=True, allow_none=True)
+    merchant_id = fields.String(required=True)
+    merchant_name = fields.String(required=True)
+    region = fields.String(required=True)
+    industry = fields.String(required=True)
+    store_code = fields.String(required=True, allow_none=True)
+    category = fields.String(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    amount_fen = fields.Integer(required=True)
+    occurred_on = fields.String(required=True)
+    evidence_urls = fields.List(fields.String(), required=True)
+    contact_phone = fields.String(required=True)
+    public_consent = fields.Boolean(required=True)
+    status = fields.String(required=True)
+    closing = fields.String(required=True, allow_none=True)
+    timely = fields.Boolean(required=True, allow_none=True)
+    escalated = fields.Boolean(required=True)
+    filed_at = fields.String(required=True)
+    forwarded_at = fields.String(required=True, allow_none=True)
+    deadline_at = fields.String(required=True, allow_none=True)
+    responded_at = fields.String(required=True, allow_none=True)
+    response = fields.Nested(ProposalSchema, required=True, allow_none=True)
+    decision = fields.Nested(DecisionRecordSchema, required=True, allow_none=True,
                              metadata={"description": "the consumer's answer to the proposal"})
-    mediation = fields.Nested(MediationRecordSchema, allow_none=True)
-    mediation_deadline_at = fields.String(allow_none=True)
-    amount_recovered_fen = fields.Integer()
-    closed_at = fields.String(allow_none=True)
-    satisfaction = fields.Integer(allow_none=True)
-    timeline = fields.List(fields.Nested(TimelineEntrySchema))
+    mediation = fields.Nested(MediationRecordSchema, required=True, allow_none=True)
+    mediation_deadline_at = fields.String(required=True, allow_none=True)
+    amount_recovered_fen = fields.Integer(required=True)
+    closed_at = fields.String(required=True, allow_none=True)
+    satisfaction = fields.Integer(required=True, allow_none=True)
+    timeline = fields.List(fields.Nested(TimelineEntrySchema), required=True)
 
 
 class ComplaintPageSchema(Schema):
-    items = fields.List(fields.Nested(ComplaintSchema))
-    next_cursor = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(ComplaintSchema), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
 
 
 # --- answers described in /openapi.json -------------------------------------------------------
@@ -218,5 +218,5 @@ class HotspotSchema(Schema):
 
 
 class HotspotPageSchema(Schema):
-    items = fields.List(fields.Nested(HotspotSchema))
-    next_cursor = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(HotspotSchema), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)

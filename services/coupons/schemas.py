@@ -123,52 +123,52 @@ class CampaignMoveSchema(Schema):
 
 
 class CampaignViewSchema(CampaignSchema):
-    campaign_id = fields.String()
-    status = fields.String(metadata={"enum": CAMPAIGN_STATUSES})
-    created_by = fields.String()
-    updated_at = fields.String()
-    history = fields.List(fields.Nested(CampaignMoveSchema))
-    remaining = fields.Integer()
-    created_at = fields.String()
+    campaign_id = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": CAMPAIGN_STATUSES})
+    created_by = fields.String(required=True)
+    updated_at = fields.String(required=True)
+    history = fields.List(fields.Nested(CampaignMoveSchema), required=True)
+    remaining = fields.Integer(required=True)
+    created_at = fields.String(required=True)
 
 
 class CouponSchema(Schema):
-    coupon_id = fields.String(allow_none=True)
-    code = fields.String(allow_none=True)
-    campaign_id = fields.String()
-    campaign_name = fields.String()
-    kind = fields.String()
-    status = fields.String()
-    prize = fields.String(allow_none=True)
-    face_value_fen = fields.Integer(allow_none=True)
-    min_spend_fen = fields.Integer()
-    claimed_at = fields.String()
-    expires_at = fields.String(allow_none=True)
+    coupon_id = fields.String(required=True, allow_none=True)
+    code = fields.String(required=True, allow_none=True)
+    campaign_id = fields.String(required=True)
+    campaign_name = fields.String(required=True)
+    kind = fields.String(required=True)
+    status = fields.String(required=True)
+    prize = fields.String(required=True, allow_none=True)
+    face_value_fen = fields.Integer(required=True, allow_none=True)
+    min_spend_fen = fields.Integer(required=True)
+    claimed_at = fields.String(required=True)
+    expires_at = fields.String(required=True, allow_none=True)
     redemption_id = fields.String(allow_none=True)
     redeemed_at = fields.String(allow_none=True)
     redemption = fields.Nested(lambda: RedemptionResultSchema(), allow_none=True)
 
 
 class RedemptionResultSchema(Schema):
-    redemption_id = fields.String()
-    coupon_id = fields.String()
+    redemption_id = fields.String(required=True)
+    coupon_id = fields.String(required=True)
     campaign_id = fields.String()
     merchant_id = fields.String()
     merchant_name = fields.String()
     at = fields.String()
     order_amount_fen = fields.Integer()
     discount_fen = fields.Integer()
-    status = fields.String()
+    status = fields.String(required=True)
 
 
 class CouponPageSchema(Schema):
-    items = fields.List(fields.Nested(CouponSchema))
-    next_cursor = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(CouponSchema), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
 
 
 class CampaignPageSchema(Schema):
-    items = fields.List(fields.Nested(CampaignViewSchema))
-    next_cursor = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(CampaignViewSchema), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
 
 
 class MerchantFiguresSchema(Schema):

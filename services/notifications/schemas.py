@@ -8,21 +8,21 @@ from services.registry.schemas import PHONE, region_code
 
 
 class NotificationSchema(Schema):
-    notification_id = fields.String()
-    recipient = fields.String()
-    topic = fields.String()
-    title = fields.String()
-    body = fields.String()
-    event_type = fields.String()
-    event_id = fields.String()
-    created_at = fields.String()
-    read_at = fields.String(allow_none=True)
-    read = fields.Boolean()
+    notification_id = fields.String(required=True)
+    recipient = fields.String(required=True)
+    topic = fields.String(required=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True)
+    event_type = fields.String(required=True)
+    event_id = fields.String(required=True)
+    created_at = fields.String(required=True)
+    read_at = fields.String(required=True, allow_none=True)
+    read = fields.Boolean(required=True)
 
 
 class NotificationPageSchema(Schema):
-    items = fields.List(fields.Nested(NotificationSchema))
-    next_cursor = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(NotificationSchema), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
 
 
 class ContactsSchema(Schema):
@@ -63,36 +63,36 @@ class FanoutSchema(Schema):
 
 
 class WarningSchema(WarningDraftSchema):
-    warning_id = fields.String()
-    status = fields.String()
+    warning_id = fields.String(required=True)
+    status = fields.String(required=True)
     created_by = fields.String()
-    created_at = fields.String()
-    published_at = fields.String(allow_none=True)
+    created_at = fields.String(required=True)
+    published_at = fields.String(required=True, allow_none=True)
     published_by = fields.String(allow_none=True)
     fanout = fields.Nested(FanoutSchema, allow_none=True)
 
 
 class WarningPageSchema(Schema):
-    items = fields.List(fields.Nested(WarningSchema))
-    next_cursor = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(WarningSchema), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
 
 
 class DeliverySchema(Schema):
-    notification_id = fields.String()
-    channel = fields.String(validate=validate.OneOf(CHANNELS))
-    topic = fields.String(allow_none=True)
-    title = fields.String(allow_none=True)
-    event_type = fields.String(allow_none=True)
-    status = fields.String(allow_none=True)
-    attempts = fields.Integer(allow_none=True)
-    last_error = fields.String(allow_none=True)
-    created_at = fields.String(allow_none=True)
-    sent_at = fields.String(allow_none=True)
+    notification_id = fields.String(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    topic = fields.String(required=True, allow_none=True)
+    title = fields.String(required=True, allow_none=True)
+    event_type = fields.String(required=True, allow_none=True)
+    status = fields.String(required=True, allow_none=True)
+    attempts = fields.Integer(required=True, allow_none=True)
+    last_error = fields.String(required=True, allow_none=True)
+    created_at = fields.String(required=True, allow_none=True)
+    sent_at = fields.String(required=True, allow_none=True)
 
 
 class DeliveryPageSchema(Schema):
-    items = fields.List(fields.Nested(DeliverySchema))
-    next_cursor = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(DeliverySchema), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
 
 
 class WarningQuerySchema(Schema):

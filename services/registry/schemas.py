@@ -87,29 +87,29 @@ class HistoryEntrySchema(Schema):
 
 
 class MerchantSchema(MerchantApplicationSchema):
-    merchant_id = fields.String()
-    status = fields.String()
-    pool = fields.String(allow_none=True)
-    stars = fields.Integer()
-    store_code = fields.String(allow_none=True)
-    rejection_reasons = fields.List(fields.Nested(RejectionReasonSchema))
-    history = fields.List(fields.Nested(HistoryEntrySchema))
-    rating = fields.Dict(keys=fields.String(), values=fields.Integer())
-    scan_count = fields.Integer()
-    red_listed = fields.Boolean()
-    black_listed = fields.Boolean()
+    merchant_id = fields.String(required=True)
+    status = fields.String(required=True)
+    pool = fields.String(required=True, allow_none=True)
+    stars = fields.Integer(required=True)
+    store_code = fields.String(required=True, allow_none=True)
+    rejection_reasons = fields.List(fields.Nested(RejectionReasonSchema), required=True)
+    history = fields.List(fields.Nested(HistoryEntrySchema), required=True)
+    rating = fields.Dict(required=True, keys=fields.String(), values=fields.Integer())
+    scan_count = fields.Integer(required=True)
+    red_listed = fields.Boolean(required=True)
+    black_listed = fields.Boolean(required=True)
     certified_at = fields.String()
-    created_at = fields.String()
-    updated_at = fields.String()
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
 
 
 class StandardItemSchema(Schema):
-    key = fields.String()
-    text = fields.String()
+    key = fields.String(required=True)
+    text = fields.String(required=True)
 
 
 class StandardSchema(Schema):
-    items = fields.List(fields.Nested(StandardItemSchema))
+    items = fields.List(fields.Nested(StandardItemSchema), required=True)
 
 
 class MerchantPatchSchema(MerchantProfileSchema):
@@ -150,10 +150,10 @@ class LicenceEventSchema(Schema):
 
 
 class LicenceEventResultSchema(Schema):
-    credit_code = fields.String()
-    merchant_id = fields.String(allow_none=True)
-    status = fields.String(allow_none=True)
-    changed = fields.Boolean()
+    credit_code = fields.String(required=True)
+    merchant_id = fields.String(required=True, allow_none=True)
+    status = fields.String(required=True, allow_none=True)
+    changed = fields.Boolean(required=True)
 
 
 class SpotCheckRequestSchema(Schema):
@@ -167,28 +167,28 @@ class SpotCheckResultSchema(Schema):
 
 
 class SpotCheckTaskSchema(Schema):
-    task_id = fields.String()
-    batch_id = fields.String()
-    merchant_id = fields.String()
-    merchant_name = fields.String()
-    region = fields.String()
-    status = fields.String()
-    result = fields.String(allow_none=True)
-    notes = fields.String(allow_none=True)
-    assigned_by = fields.String()
-    assigned_at = fields.String()
-    completed_by = fields.String(allow_none=True)
-    completed_at = fields.String(allow_none=True)
+    task_id = fields.String(required=True)
+    batch_id = fields.String(required=True)
+    merchant_id = fields.String(required=True)
+    merchant_name = fields.String(required=True)
+    region = fields.String(required=True)
+    status = fields.String(required=True)
+    result = fields.String(required=True, allow_none=True)
+    notes = fields.String(required=True, allow_none=True)
+    assigned_by = fields.String(required=True)
+    assigned_at = fields.String(required=True)
+    completed_by = fields.String(required=True, allow_none=True)
+    completed_at = fields.String(required=True, allow_none=True)
 
 
 class SpotCheckBatchSchema(Schema):
-    batch_id = fields.String()
-    items = fields.List(fields.Nested(SpotCheckTaskSchema))
+    batch_id = fields.String(required=True)
+    items = fields.List(fields.Nested(SpotCheckTaskSchema), required=True)
 
 
 class SpotCheckPageSchema(Schema):
-    items = fields.List(fields.Nested(SpotCheckTaskSchema))
-    next_cursor = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(SpotCheckTaskSchema), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
 
 
 class ScanCountsSchema(Schema):
@@ -205,9 +205,9 @@ class RatingSchema(Schema):
 
 
 class RatingResultSchema(Schema):
-    merchant_id = fields.String()
-    count = fields.Integer()
-    average = fields.Float(allow_none=True)
+    merchant_id = fields.String(required=True)
+    count = fields.Integer(required=True)
+    average = fields.Float(required=True, allow_none=True)
 
 
 COMMITMENT_FILTERS = ["no_reason_return", "cross_store_return", "first_inquiry_responsibility",
@@ -245,7 +245,7 @@ class MerchantListSchema(Schema):
 
 
 class ListingSchema(Schema):
-    merchant_id = fields.String()
+    merchant_id = fields.String(required=True)
     name = fields.String()
     unit_type = fields.String()
     industry = fields.String()
@@ -262,10 +262,10 @@ class ListingSchema(Schema):
 
 
 class ListingPageSchema(Schema):
-    items = fields.List(fields.Nested(ListingSchema))
-    next_cursor = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(ListingSchema), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
 
 
 class MerchantPageSchema(Schema):
-    items = fields.List(fields.Nested(MerchantSchema))
-    next_cursor = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(MerchantSchema), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)

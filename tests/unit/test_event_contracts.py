@@ -14,6 +14,7 @@ from plumbing.clock import FixedClock
 from plumbing.event_contracts import EventContractError, envelopes_of
 from plumbing.schema_evolution import breaking_changes
 from services.event_catalogue import CONTRACTS, snapshot_path
+from tests.api_contract import patterns_in, python_only
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 21, 8, 0, tzinfo=timezone.utc)
@@ -152,3 +153,11 @@ def test_the_document_names_each_events_exchange_routing_key_payload_and_example
         [example] = message["examples"]
         OAS30Validator(message["payload"]).validate(example["payload"])
         assert message["payload"]["properties"]["version"]["enum"] == [contract.version]
+
+
+def test_patterns_are_written_for_ecma_262_in_the_document_and_every_snapshot():
+    documents = [build(CONTRACTS)] + [json.loads(path.read_text(encoding="utf-8"))
+                                      for path in (ROOT / "docs" / "events").glob("*.json")]
+    patterns = [pattern for document in documents for pattern in patterns_in(document)]
+    assert "^\\d{6}$" in patterns  # a region code, anchored at the end the ECMA way
+    assert python_only(patterns) == []

@@ -1,15 +1,16 @@
 """/openapi.json holds every route, parameter, body field, answer and error code of docs/API.md,
-with examples, and is a valid OpenAPI 3.0 document. (tests/e2e/test_openapi_contract.py holds
+with examples that its schemas accept, and is a valid OpenAPI 3.0 document. (tests/e2e/test_openapi_contract.py holds
 the running gateway's real answers to it.)"""
 import pytest
+from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from openapi_spec_validator import validate as validate_openapi
 
 from gateway import openapi_docs as docs
 from gateway.openapi import build_spec, routes_of
 from gateway.service import GatewayService
 from tests.api_contract import (api_md, body_keys, documented_routes, enum_values_of, error_codes,
-                                named_fields, operation_for, properties_of, resolved,
-                                table_rows)
+                                named_fields, operation_for, patterns_in, properties_of,
+                                python_only, resolved, table_rows)
 
 SPEC = build_spec(GatewayService)
 WRITES = ("POST", "PUT", "PATCH")
@@ -25,23 +26,10 @@ def test_the_document_is_valid_openapi():
     validate_openapi(SPEC)
 
 
-def patterns_in(node):
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "pattern" and isinstance(value, str):
-                yield value
-            else:
-                yield from patterns_in(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from patterns_in(item)
-
-
 def test_patterns_are_written_for_ecma_262_as_openapi_says():
     patterns = list(patterns_in(SPEC))
     assert patterns, "the document has patterns to check"
-    python_only = [p for p in patterns if any(token in p for token in ("\\Z", "\\A", "(?P<"))]
-    assert python_only == []
+    assert python_only(patterns) == []
     assert "^[0-9]{6}$" in patterns  # a region code, anchored at the end the ECMA way
 
 
@@ -139,6 +127,14 @@ def test_every_operation_has_examples(method, path, operation):
                 f"{method} {path} {status}: no error example"
 
 
+def test_every_tag_is_declared_with_a_description_and_every_operation_says_who_may_call():
+    declared = {tag["name"]: tag["description"] for tag in SPEC["tags"]}
+    assert {tag for _, _, operation in operations() for tag in operation["tags"]} \
+        == set(declared) and all(declared.values())
+    assert all("security" in operation and operation["description"]
+               for _, _, operation in operations())
+
+
 ROUTES = dict(routes_of(GatewayService))
 
 
@@ -160,3 +156,43 @@ def test_every_request_example_is_a_body_the_route_accepts(name):
 def test_every_route_with_a_body_has_an_example():
     assert {name for name, route in ROUTES.items() if route.body_schema is not None} \
         - set(docs.REQUEST_EXAMPLES) == set()
+
+
+# --- every example keeps its own schema -----------------------------------------------------
+
+def examples_in(node, where="#"):
+    """(where, example, schema) of every example in the document: a request body's, a
+    parameter's or an answer's (``example`` or ``examples``) and a schema's own."""
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from examples_in(item, f"{where}/{index}")
+        return
+    if not isinstance(node, dict):
+        return
+    schema = node.get("schema", node)  # a media type or parameter has one; a schema is one
+    if "example" in node:
+        yield where, node["example"], schema
+    if "schema" in node:
+        for name, example in node.get("examples", {}).items():
+            yield f"{where}/examples/{name}", example["value"], schema
+    for key, value in node.items():
+        if key not in ("example", "examples"):
+            yield from examples_in(value, f"{where}/{key}")
+
+
+EXAMPLES = list(examples_in(SPEC))
+
+
+def test_the_examples_were_found():
+    wheres = [where for where, _, _ in EXAMPLES]
+    assert len(wheres) > 200
+    assert any(where.endswith("/patch/requestBody/content/application/json") for where in wheres)
+    assert any("/components/schemas/" in where for where in wheres)
+
+
+def test_every_example_in_the_document_is_valid_against_its_schema():
+    problems = [f"{where}: {error.message}" for where, example, schema in EXAMPLES
+                for error in OAS30Validator(resolved(schema, SPEC),
+                                            format_checker=oas30_format_checker)
+                .iter_errors(example)]
+    assert not problems, "\n".join(problems)
