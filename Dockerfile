@@ -8,10 +8,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
+COPY contracts contracts
 COPY plumbing plumbing
 COPY services services
 COPY gateway gateway
-RUN python -m compileall -q plumbing services gateway
+RUN python -m compileall -q contracts plumbing services gateway
 USER 10001:10001
 ENV BIND_HOST=0.0.0.0
 EXPOSE 8080

@@ -2,9 +2,12 @@
 server (aiosmtpd) and an HTTP provider for SMS and WeChat.
 
 ``python -m tests.fake_providers --smtp-port P --http-port Q --record FILE --scripts JSON``
-writes one JSON line per message received to FILE. ``--scripts`` maps a recipient (phone or
-openid) to the HTTP statuses its first requests get, e.g. ``{"13900000001": [503, 503]}``;
-``"always"`` instead of a list fails every request. Everyone else gets 200.
+writes one JSON line per message received to FILE; the HTTP provider records the path it
+was posted to as the channel (``/sms`` → "sms", ``/sms2`` → "sms2"). ``--scripts`` maps a
+recipient (phone or openid) to the HTTP statuses its first requests to each path get, e.g.
+``{"13900000001": [503, 503]}``; ``"always"`` instead of a list fails every request with 503,
+``"always:<status>"`` with that status. A key ``"<channel>:<recipient>"`` scripts that path
+alone. Everyone else gets 200.
 """
 import argparse
 import json
@@ -35,6 +38,13 @@ class SmtpRecorder:
         return "250 Message accepted for delivery"
 
 
+def scripted_status(script, count):
+    """The status of the ``count``-th request (from 1) under ``script``."""
+    if isinstance(script, str) and script.startswith("always"):
+        return int(script.partition(":")[2] or 503)
+    return script[count - 1] if count <= len(script) else 200
+
+
 def provider_handler(path, scripts):
     seen = {}
 
@@ -42,12 +52,12 @@ def provider_handler(path, scripts):
         def do_POST(self):
             payload = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
             recipient = payload.get("to") or payload.get("touser")
+            channel = self.path.strip("/")
             with _lock:
-                count = seen[recipient] = seen.get(recipient, 0) + 1
-            script = scripts.get(recipient, [])
-            failing = script == "always" or count <= len(script)
-            status = (503 if script == "always" else script[count - 1]) if failing else 200
-            record(path, {"channel": self.path.strip("/"), "to": recipient, "payload": payload,
+                count = seen[channel, recipient] = seen.get((channel, recipient), 0) + 1
+            script = scripts.get(f"{channel}:{recipient}", scripts.get(recipient, []))
+            status = scripted_status(script, count)
+            record(path, {"channel": channel, "to": recipient, "payload": payload,
                           "status": status})
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

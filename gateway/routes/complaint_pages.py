@@ -74,7 +74,7 @@ class MyComplaintsQuerySchema(Schema):
 
 
 # the label set that names a timeline step's note, by the step; other notes are shown as written
-STEP_NOTE_LABELS = {"responded": "proposal", "escalated": "escalation", "closed": "closing"}
+STEP_NOTE_LABELS = {"responded": "proposal", "escalated": "escalation"}
 
 
 def timeline_rows(complaint, labels, text):
@@ -85,12 +85,20 @@ def timeline_rows(complaint, labels, text):
         event, note = step["event"], step.get("note")
         if event in STEP_NOTE_LABELS and note:
             note = labels[STEP_NOTE_LABELS[event]].get(note, note)
+        elif event == "closed" and note:
+            note = closing_name(note, labels)
         elif event == "forwarded" and complaint.get("deadline_at"):
             note = text["deadline"] + local_time(complaint["deadline_at"])
         elif event == "rated" and note:
             note = text["rated"] % int(note)
         rows.append((local_time(step["at"]), text["steps"].get(event, event), note))
     return rows
+
+
+def closing_name(code, labels):
+    """How the complaint ended, in the consumer's words; KeyError for a code that is no closing
+    (``labels["closing"]`` names every closing of contracts/closings.py)."""
+    return labels["closing"][code]
 
 
 def fen_of(yuan):
@@ -187,8 +195,10 @@ class ComplaintPageRoutes:
             return to_sign_in(f"/m/complaints/{quote(complaint_id)}")
         complaint = self.complaints.get_complaint(call.actor.to_dict(), complaint_id)
         labels = LABELS[call.locale]
+        closing = complaint.get("closing")
         return html_page(call, self.settings, "my_complaint.html", TEXT, status, c=complaint,
                          labels=labels, error=error,
+                         closing=closing and closing_name(closing, labels),
                          timeline=timeline_rows(complaint, labels, TEXT[call.locale]))
 
     def _my_complaint_step(self, call, step):

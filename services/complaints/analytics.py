@@ -10,12 +10,10 @@ from collections import Counter
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from contracts import closings
 from plumbing.clock import from_rfc3339, to_rfc3339
 from services.complaints.masking import mask_text
 
-RESOLVED_CLOSINGS = frozenset({"resolved_monetary", "resolved_non_monetary"})
-# The consumer gave up or the complaint was out of scope: no judgement on the merchant either way.
-UNJUDGED_CLOSINGS = frozenset({"withdrawn", "rejected"})
 SATISFIED_FROM = 4
 SUMMARY_LIMIT = 20
 SUMMARY_LENGTH = 200
@@ -99,8 +97,8 @@ def _hotspot(group, count, previous_count, start, end):
 def merchants_over_threshold(complaints, now, window_seconds, threshold):
     """Merchants with at least ``threshold`` complaints filed in (now − window, now], sorted by
     merchant id. Flagged complaints (a suspected professional claimant, not yet accepted by a
-    regulator) and rejected ones (out of scope) do not count: they must not be able to push a
-    merchant into the warning library."""
+    regulator) and those whose closing is not ``against_merchant`` (rejected: out of scope) do
+    not count: they must not be able to push a merchant into the warning library."""
     start, end = window_ending(now, timedelta(seconds=window_seconds))
     counts = Counter(complaint["merchant_id"] for complaint in complaints
                      if counts_against_merchant(complaint) and filed_within(complaint, start, end))
@@ -109,7 +107,9 @@ def merchants_over_threshold(complaints, now, window_seconds, threshold):
 
 
 def counts_against_merchant(complaint):
-    return complaint["status"] != "flagged" and complaint.get("closing") != "rejected"
+    if complaint["status"] == "flagged":
+        return False
+    return complaint.get("closing") is None or closings.of(complaint["closing"]).against_merchant
 
 
 # --- time and rates ---------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 (plumbing/event_contracts.py)."""
 from marshmallow import Schema, fields
 
+from contracts import closings
 from plumbing.event_contracts import catalogue, contract_maker, one_of, region_code, utc_time
-from services.complaints.schemas import CATEGORIES, CLOSINGS, PROPOSALS
+from services.complaints.schemas import CATEGORIES, PROPOSALS
 
 SOURCE = "complaints"
 ESCALATIONS = ("deadline_missed", "consumer_rejected")
@@ -42,7 +43,7 @@ class EscalatedSchema(ComplaintFactsSchema):
 
 
 class ClosedSchema(ComplaintFactsSchema):
-    closing = one_of(*CLOSINGS, required=True)
+    closing = one_of(*closings.CODES, required=True)
     timely = fields.Boolean(required=True, allow_none=True, metadata={
         "description": "null when the merchant never answered before closing"})
     amount_recovered_fen = fields.Integer(required=True, strict=True)
@@ -97,7 +98,7 @@ CONTRACTS = catalogue(
              {**FACTS, "reason": "deadline_missed",
               "mediation_deadline_at": "2026-11-30T08:00:00.000000Z"}),
     contract("complaint_closed", ClosedSchema, "The complaint was closed, with how.",
-             {**FACTS, "closing": "resolved_monetary", "timely": True,
+             {**FACTS, "closing": closings.RESOLVED_MONETARY.code, "timely": True,
               "amount_recovered_fen": 12800}),
     contract("complaint_deadline_approaching", DeadlineApproachingSchema,
              "The merchant's deadline is near and it has not answered.",

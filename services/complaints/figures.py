@@ -5,8 +5,8 @@ Every complaint counts, by the UTC day and month it was filed, towards:
 
 - regulator figures (``GET /api/v1/stats/complaints``) of its county, city and province
   (``s|<region prefix>|d|<day>`` and ``…|m|<month>``), per category: ``total`` (flagged ones
-  included), ``handled`` (closed), ``resolved`` (closed as resolved_monetary or
-  resolved_non_monetary), ``judged`` (closed, neither withdrawn nor rejected), ``rated``,
+  included), ``handled`` (closed), ``resolved`` and ``judged`` (closed in a closing that is
+  ``resolved`` or ``judged`` in contracts/closings.py), ``rated``,
   ``satisfied`` (a satisfaction of 4 or 5), ``recovered`` (fen), ``responded`` and
   ``response_us`` (forwarded → responded, in microseconds);
 - the merchant's public figures of the month (``p|<merchant>|m|<month>``), unless flagged:
@@ -21,10 +21,10 @@ three ranges of counter documents, whatever the period's length.
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from contracts import closings
 from plumbing.clock import from_rfc3339
 from plumbing.keys import key, prefix
-from services.complaints.analytics import RESOLVED_CLOSINGS, SATISFIED_FROM, UNJUDGED_CLOSINGS
-from services.complaints.analytics import rate
+from services.complaints.analytics import SATISFIED_FROM, rate
 
 COUNTERS = "complaint_counters"
 REGION_LEVELS = (2, 4, 6)
@@ -71,9 +71,10 @@ def _closed(counted):
 
 
 def _judgement(counted):
-    closed = _closed(counted)
-    return {"resolved": int(closed and counted["closing"] in RESOLVED_CLOSINGS),
-            "judged": int(closed and counted["closing"] not in UNJUDGED_CLOSINGS)}
+    if not _closed(counted):
+        return {"resolved": 0, "judged": 0}
+    closing = closings.of(counted["closing"])
+    return {"resolved": int(closing.resolved), "judged": int(closing.judged)}
 
 
 def regulator_counts(counted):

@@ -6,6 +6,7 @@ included) and its events as (type, data) pairs; it raises a ``DomainError`` when
 say no. Times are RFC 3339 strings; ``plus`` adds seconds to one.
 """
 
+from contracts import closings
 from plumbing.clock import from_rfc3339, shifted
 from plumbing.documents import visible
 from plumbing.errors import DomainError, conflict, forbidden
@@ -105,11 +106,11 @@ def decide(complaint, actor, accept, comment, now, settings):
                              "consumer_rejected", decision=decision)
     proposal = complaint["response"]
     if proposal["proposal"] == "dispute":
-        closing, recovered = "unresolved", 0
+        closing, recovered = closings.UNRESOLVED, 0
     elif proposal["proposal"] in MONETARY_PROPOSALS:
-        closing, recovered = "resolved_monetary", proposal.get("amount_fen") or 0
+        closing, recovered = closings.RESOLVED_MONETARY, proposal.get("amount_fen") or 0
     else:
-        closing, recovered = "resolved_non_monetary", 0
+        closing, recovered = closings.RESOLVED_NON_MONETARY, 0
     return _close({**complaint, "timeline": timeline}, closing, now, actor.sub,
                   decision=decision, amount_recovered_fen=recovered)
 
@@ -123,11 +124,13 @@ def _to_mediation(complaint, now, settings, reason, **extra):
 
 
 def _close(complaint, closing, now, by, **extra):
-    fields = {**extra, "status": "closed", "closing": closing, "closed_at": now,
-              "timeline": complaint["timeline"] + [_entry(now, "closed", by, closing)]}
+    """Closed with ``closing`` (a ``contracts.closings.Closing``)."""
+    code = closing.code
+    fields = {**extra, "status": "closed", "closing": code, "closed_at": now,
+              "timeline": complaint["timeline"] + [_entry(now, "closed", by, code)]}
     recovered = extra.get("amount_recovered_fen", complaint.get("amount_recovered_fen", 0))
     return Change(fields, [("complaint_closed", {
-        **_facts(complaint), "closing": closing, "timely": complaint.get("timely"),
+        **_facts(complaint), "closing": code, "timely": complaint.get("timely"),
         "amount_recovered_fen": recovered})])
 
 
@@ -135,9 +138,9 @@ def mediate(complaint, actor, mediation, now):
     _require_regulator(actor, complaint)
     _require_status(complaint, "mediation")
     if mediation["outcome"] == "failed":
-        closing = "unresolved"
+        closing = closings.UNRESOLVED
     else:
-        closing = f"resolved_{mediation['relief']}"
+        closing = closings.with_relief(mediation["relief"])
     record = {**mediation, "by": actor.sub, "at": now}
     return _close(complaint, closing, now, actor.sub, mediation=record,
                   amount_recovered_fen=mediation["amount_recovered_fen"])
@@ -146,7 +149,7 @@ def mediate(complaint, actor, mediation, now):
 def withdraw(complaint, actor, now):
     _require_consumer(actor, complaint)
     _require_status(complaint, *OPEN_STATUSES)
-    return _close(complaint, "withdrawn", now, actor.sub)
+    return _close(complaint, closings.WITHDRAWN, now, actor.sub)
 
 
 def screen(complaint, actor, decision, notes, now, settings):
@@ -156,7 +159,7 @@ def screen(complaint, actor, decision, notes, now, settings):
     timeline = complaint["timeline"] + [_entry(now, f"screened_{decision}", actor.sub,
                                                notes or None)]
     if decision == "reject":
-        return _close({**complaint, "timeline": timeline}, "rejected", now, actor.sub)
+        return _close({**complaint, "timeline": timeline}, closings.REJECTED, now, actor.sub)
     return forward({**complaint, "timeline": timeline}, now, settings, actor.sub)
 
 

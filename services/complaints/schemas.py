@@ -1,6 +1,7 @@
 """The complaints service's request and response shapes."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from contracts import closings
 from plumbing.schema_fields import SaneDate
 from services.registry.schemas import PHONE, region_code
 
@@ -8,7 +9,7 @@ CATEGORIES = ["quality", "price", "short_weight", "false_advertising", "refund_r
               "service", "safety", "contract", "other"]
 PROPOSALS = ["refund", "exchange", "repair", "compensation", "apology", "dispute"]
 STATUSES = ["forwarded", "responded", "mediation", "closed", "flagged"]
-CLOSINGS = ["resolved_monetary", "resolved_non_monetary", "unresolved", "withdrawn", "rejected"]
+CLOSINGS = list(closings.CODES)
 MAX_FEN = 10_000_000_000  # ¥100 million: far above any consumer dispute
 ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}\Z")
 
@@ -48,7 +49,7 @@ class DecisionSchema(Schema):
 class MediationSchema(Schema):
     outcome = fields.String(required=True, validate=validate.OneOf(["resolved", "failed"]))
     relief = fields.String(load_default=None, allow_none=True,
-                           validate=validate.OneOf(["monetary", "non_monetary"]))
+                           validate=validate.OneOf(closings.RELIEFS))
     amount_recovered_fen = fields.Integer(strict=True, load_default=0,
                                           validate=validate.Range(0, MAX_FEN))
     notes = fields.String(load_default="", validate=validate.Length(max=2000))

@@ -1,5 +1,6 @@
-"""Delivery channels: e-mail over SMTP, SMS and WeChat template messages through HTTP providers,
-and a log sink for a channel with no provider configured.
+"""The delivery adapters: e-mail over SMTP, SMS and WeChat template messages through HTTP
+providers, and a log sink for a channel with no provider configured (``providers`` registers
+them by name and chains a channel's providers).
 
 Synchronous on purpose: they run inside nameko's eventlet-patched workers, where smtplib and
 requests cooperate. Every channel has the same call, ``send(address, title, body, template)``;
@@ -232,13 +233,3 @@ class LogSink:
                 "title": title, "template": template})
         except Exception:  # noqa: BLE001 - a log sink must never fail a delivery
             pass
-
-
-def channels_from_settings(smtp_url, sms_url, wechat_url, timeout):
-    """{"email", "sms", "wechat"} → the configured adapter, or a log sink where the URL is empty."""
-    return {
-        "email": EmailChannel(smtp_url, timeout) if smtp_url else LogSink("email"),
-        "sms": HttpProviderChannel("sms", sms_url, timeout) if sms_url else LogSink("sms"),
-        "wechat": (HttpProviderChannel("wechat", wechat_url, timeout) if wechat_url
-                   else LogSink("wechat")),
-    }

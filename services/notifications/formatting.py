@@ -1,10 +1,12 @@
 """Jinja filters of the message templates, free of I/O: money, moments, durations and the
 readable names of the codes that events carry, in zh-CN and en.
 
-A code with no readable name comes out as it is, so a new code never breaks a message.
+A code with no readable name comes out as it is, so a new code never breaks a message; but
+closings are all named in contracts/closings.py, so a closing without a name is an error.
 """
 from datetime import timedelta, timezone
 
+from contracts import closings
 from plumbing.clock import from_rfc3339
 from services.registry.catalogue import INDUSTRIES, INDUSTRIES_EN
 
@@ -21,10 +23,7 @@ ZH_LABELS = {
         "refund": "退款", "exchange": "换货", "repair": "维修", "compensation": "赔偿",
         "apology": "道歉", "dispute": "异议",
     },
-    "closing": {
-        "resolved_monetary": "已解决（挽回经济损失）", "resolved_non_monetary": "已解决（非经济方式）",
-        "unresolved": "未能解决", "withdrawn": "已撤回", "rejected": "不予受理",
-    },
+    "closing": closings.labels("zh-CN"),
     "status": {
         "pending_onsite": "待现场核查", "pending_county": "待县级审核",
         "pending_final": "待市级综合评审", "rejected": "未通过", "certified": "放心消费单位",
@@ -47,12 +46,7 @@ EN_LABELS = {
         "refund": "a refund", "exchange": "an exchange", "repair": "a repair",
         "compensation": "compensation", "apology": "an apology", "dispute": "a dispute",
     },
-    "closing": {
-        "resolved_monetary": "resolved with monetary relief",
-        "resolved_non_monetary": "resolved with non-monetary relief",
-        "unresolved": "unresolved", "withdrawn": "withdrawn",
-        "rejected": "rejected (out of scope)",
-    },
+    "closing": closings.labels("en"),
     "status": {
         "pending_onsite": "awaiting on-site verification",
         "pending_county": "awaiting the county review", "pending_final": "awaiting the city review",
@@ -67,16 +61,30 @@ EN_LABELS = {
     "industry": dict(INDUSTRIES_EN),
 }
 
+LABELS = {"zh-CN": ZH_LABELS, "en": EN_LABELS}
+
 
 def zh_label(code, vocabulary):
     """The zh-CN name of ``code`` in ``vocabulary`` (category, proposal, closing, status, stage,
-    decision, escalation, industry); the code itself when it has none."""
-    return ZH_LABELS[vocabulary].get(code, code)
+    decision, escalation, industry); the code itself when it has none (KeyError for a closing)."""
+    return _label("zh-CN", code, vocabulary)
 
 
 def en_label(code, vocabulary):
-    """The English name of ``code`` in ``vocabulary``; the code itself when it has none."""
-    return EN_LABELS[vocabulary].get(code, code)
+    """The English name of ``code`` in ``vocabulary``; the code itself when it has none
+    (KeyError for a closing)."""
+    return _label("en", code, vocabulary)
+
+
+def _label(locale, code, vocabulary):
+    if vocabulary == "closing":
+        return closings.of(code).label(locale)
+    return LABELS[locale][vocabulary].get(code, code)
+
+
+def invites_rating(closing):
+    """Whether the message of a complaint closed with ``closing`` asks for a rating."""
+    return closings.of(closing).invites_rating
 
 
 def yuan(fen):
@@ -130,4 +138,5 @@ def _days_hours_minutes(seconds):
 FILTERS = {
     "zh_label": zh_label, "en_label": en_label, "yuan": yuan, "local_time": local_time,
     "percent": percent, "zh_duration": zh_duration, "en_duration": en_duration,
+    "invites_rating": invites_rating,
 }

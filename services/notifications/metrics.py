@@ -8,6 +8,9 @@ MESSAGES = Counter("fangxin_notifications_total", "Messages by channel and outco
                    ["channel", "outcome"])
 RETRIES = Counter("fangxin_notification_retries_total", "Delivery retries scheduled",
                   ["channel"])
+PROVIDER_FAILURES = Counter("fangxin_notification_provider_failures_total",
+                            "Sends a provider failed (the channel's next provider is tried)",
+                            ["channel", "provider"])
 LATENCY = Histogram("fangxin_notification_delivery_seconds",
                     "From the event to the delivery on a channel", ["channel"],
                     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600))

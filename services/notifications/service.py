@@ -18,7 +18,8 @@ from plumbing.schedules import schedule
 from plumbing.service import FangxinService, rpc
 from plumbing.versioned import Change
 from services.notifications import domain, listing, metrics, sign_in
-from services.notifications.channels import DeliveryFailed, backoff_seconds, channels_from_settings
+from services.notifications.channels import DeliveryFailed, backoff_seconds
+from services.notifications.providers import channels_from_settings
 from services.notifications.events import CONTRACTS as EVENT_CONTRACTS
 from services.notifications.schemas import PreferencesSchema, WarningDraftSchema
 from services.notifications.settings import load_settings
@@ -35,8 +36,7 @@ _store_batches = Coalescer()
 @functools.lru_cache(maxsize=4)
 def channels_of(settings):
     """The channel adapters of these settings, made once (they keep HTTP sessions)."""
-    return channels_from_settings(settings.smtp_url, settings.sms_webhook_url,
-                                  settings.wechat_webhook_url, settings.send_timeout_seconds)
+    return channels_from_settings(settings.providers, settings.send_timeout_seconds)
 
 
 def view(message):

@@ -2,14 +2,13 @@
 from dataclasses import dataclass
 
 from plumbing.config import env_float, env_int, env_str
+from services.notifications.providers import configured_providers
 from services.notifications.sign_in import SignInRules
 
 
 @dataclass(frozen=True)
 class NotificationSettings:
-    smtp_url: str
-    sms_webhook_url: str
-    wechat_webhook_url: str
+    providers: tuple  # ((channel, ((provider name, url), ...)), ...): providers.py
     send_timeout_seconds: float
     max_attempts: int
     retry_base_seconds: float
@@ -21,9 +20,7 @@ class NotificationSettings:
 
 def load_settings():
     return NotificationSettings(
-        smtp_url=env_str("SMTP_URL", None),
-        sms_webhook_url=env_str("SMS_WEBHOOK_URL", None),
-        wechat_webhook_url=env_str("WECHAT_WEBHOOK_URL", None),
+        providers=configured_providers(),
         send_timeout_seconds=env_float("NOTIFY_SEND_TIMEOUT_SECONDS", 5),
         max_attempts=env_int("NOTIFY_MAX_ATTEMPTS", 5),
         retry_base_seconds=env_float("NOTIFY_RETRY_BASE_SECONDS", 30),

@@ -36,7 +36,8 @@ OPERATOR_SECRETS = {"rabbitmq-default-user", "mongodb-admin-fangxin"}
 OPERATIONS_SECRETS = {"fangxin-secrets", "fangxin-mongo-password", "fangxin-tls"}
 # settings (docs/configuration.md) that are secrets (in fangxin-secrets) or built from the operators' secrets
 SECRET_SETTINGS = {"JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_PRIVATE_KEY", "SIGN_IN_SECRET",
-                   "SMTP_URL", "SMS_WEBHOOK_URL", "WECHAT_WEBHOOK_URL"}
+                   "SMTP_URL", "SMS_WEBHOOK_URL", "WECHAT_WEBHOOK_URL", "SMS_WEBHOOK2_URL",
+                   "WECHAT_WEBHOOK2_URL"}
 ENV_SETTINGS = {"AMQP_URI", "MONGO_URI"}
 # a test-only fault hook, and the local topology of make run (Kubernetes has its own replicas)
 NEVER_DEPLOYED = {"FAULT_HOLD_OUTBOX", "BROKER_NODES"}

@@ -58,6 +58,7 @@ class Client:
 
 
 FAILS_TWICE, ALWAYS_FAILS = "13900000001", "13900000002"
+FIRST_PROVIDER_DOWN = "13900000003"  # the SMS provider answers 500, the second one takes it
 
 
 class Providers:
@@ -67,7 +68,8 @@ class Providers:
         self.smtp_port, self.http_port = free_port(), free_port()
         self.record = folder / "received.jsonl"
         self.record.touch()
-        scripts = {FAILS_TWICE: [503, 503], ALWAYS_FAILS: "always"}
+        scripts = {FAILS_TWICE: [503, 503], ALWAYS_FAILS: "always",
+                   f"sms:{FIRST_PROVIDER_DOWN}": "always:500"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.fake_providers", "--smtp-port", str(self.smtp_port),
              "--http-port", str(self.http_port), "--record", str(self.record),
@@ -79,7 +81,9 @@ class Providers:
     def env(self):
         base = f"http://127.0.0.1:{self.http_port}"
         return {"SMTP_URL": f"smtp://127.0.0.1:{self.smtp_port}?from=noreply@fangxin.test",
-                "SMS_WEBHOOK_URL": f"{base}/sms", "WECHAT_WEBHOOK_URL": f"{base}/wechat"}
+                "SMS_WEBHOOK_URL": f"{base}/sms", "WECHAT_WEBHOOK_URL": f"{base}/wechat",
+                # a second SMS provider, tried when the first fails (its own path, "sms2")
+                "SMS_PROVIDERS": "webhook,webhook2", "SMS_WEBHOOK2_URL": f"{base}/sms2"}
 
     def received(self, **match):
         entries = [json.loads(line) for line in self.record.read_text().splitlines()]

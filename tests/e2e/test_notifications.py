@@ -198,6 +198,25 @@ def test_a_provider_failing_twice_is_retried_until_it_takes_the_message(
     assert figures[("fangxin_notification_delivery_seconds_count", (("channel", "sms"),))] >= 1
 
 
+def test_a_first_provider_answering_500_hands_the_message_to_the_second(
+        stack, client, system_env, providers):
+    from tests.e2e.conftest import FIRST_PROVIDER_DOWN
+
+    sub, _ = with_contacts(client, {"phone": FIRST_PROVIDER_DOWN})
+    event = claimed_event(sub)
+    event_dispatcher({"AMQP_URI": system_env["AMQP_URI"]})("coupons", "coupon_claimed", event)
+    sms = poll(lambda: deliveries(system_env, event["event_id"]).get("sms"),
+               lambda d: d is not None and d["status"] == "sent", seconds=20)
+    assert (sms["attempts"], sms["last_error"]) == (1, None)   # one attempt, both providers
+    [first] = providers.received(channel="sms", to=FIRST_PROVIDER_DOWN)
+    [second] = providers.received(channel="sms2", to=FIRST_PROVIDER_DOWN)
+    assert (first["status"], second["status"]) == (500, 200)
+    assert second["payload"] == first["payload"] and "国庆消费券" in second["payload"]["text"]
+    figures = samples(stack.url_of("notifications"))
+    assert figures[("fangxin_notification_provider_failures_total",
+                    (("channel", "sms"), ("provider", "webhook")))] >= 1
+
+
 def test_a_provider_that_always_fails_ends_in_a_recorded_failure(client, system_env,
                                                                  providers):
     from tests.e2e.conftest import ALWAYS_FAILS, EventTap

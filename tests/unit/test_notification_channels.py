@@ -4,9 +4,8 @@ import logging
 import pytest
 
 from services.notifications.channels import (
-    DeliveryFailed, EmailChannel, HttpProviderChannel, LogSink, channels_from_settings,
-    email_message, mask_email, mask_openid, masked_address, smtp_server, sms_payload,
-    wechat_payload)
+    DeliveryFailed, EmailChannel, HttpProviderChannel, LogSink, email_message, mask_email,
+    mask_openid, masked_address, smtp_server, sms_payload, wechat_payload)
 
 
 def test_smtp_url_gives_the_server_the_account_and_the_sender():
@@ -86,23 +85,6 @@ def test_log_sink_never_fails(monkeypatch):
         raise RuntimeError("the log is broken")
     monkeypatch.setattr(logging.Logger, "info", broken)
     assert LogSink("email").send(None, "t", "b") is None
-
-
-def test_channels_without_urls_write_to_the_log_sink():
-    channels = channels_from_settings(None, "", None, 5)
-    assert set(channels) == {"email", "sms", "wechat"}
-    assert all(isinstance(channel, LogSink) for channel in channels.values())
-    assert [channels[name].name for name in ("email", "sms", "wechat")] == [
-        "email", "sms", "wechat"]
-
-
-def test_channels_with_urls_use_the_real_adapters():
-    channels = channels_from_settings("smtp://localhost:2525", "http://sms.local/send",
-                                      "http://wechat.local/send", 3)
-    assert isinstance(channels["email"], EmailChannel)
-    assert (channels["sms"].name, channels["sms"].url, channels["sms"].timeout) == (
-        "sms", "http://sms.local/send", 3)
-    assert channels["wechat"].name == "wechat"
 
 
 def test_delivery_failed_carries_its_reason():
