@@ -9,9 +9,10 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY plumbing plumbing
+COPY contracts contracts
 COPY services services
 COPY gateway gateway
-RUN python -m compileall -q plumbing services gateway
+RUN python -m compileall -q plumbing contracts services gateway
 USER 10001:10001
 ENV BIND_HOST=0.0.0.0
 EXPOSE 8080

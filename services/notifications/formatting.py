@@ -1,10 +1,13 @@
 """Jinja filters of the message templates, free of I/O: money, moments, durations and the
-readable names of the codes that events carry, in zh-CN and en.
+readable names of the codes that events carry, in zh-CN and en; and ``coupon_terms``.
 
 A code with no readable name comes out as it is, so a new code never breaks a message.
 """
 from datetime import timedelta, timezone
 
+from jinja2 import pass_context
+
+from contracts import coupon_kinds
 from plumbing.clock import from_rfc3339
 from services.registry.catalogue import INDUSTRIES, INDUSTRIES_EN
 
@@ -131,3 +134,15 @@ FILTERS = {
     "zh_label": zh_label, "en_label": en_label, "yuan": yuan, "local_time": local_time,
     "percent": percent, "zh_duration": zh_duration, "en_duration": en_duration,
 }
+
+
+@pass_context
+def coupon_terms(context, locale):
+    """What the coupon a message is about is worth, in ``locale``: its event's ``kind`` and
+    amounts as contracts/coupon_kinds.py words them ("" when they say nothing; events from
+    before they carried the kind are worded by their amounts)."""
+    coupon = {name: context.get(name) for name in ("kind", *coupon_kinds.AMOUNT_FIELDS)}
+    return coupon_kinds.terms(coupon, locale)
+
+
+GLOBALS = {"coupon_terms": coupon_terms}
