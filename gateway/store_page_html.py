@@ -11,6 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from contracts import coupon_kinds
 from services.notifications.formatting import local_time
 from services.registry.store_page import localized
 
@@ -32,8 +33,7 @@ TEXT = {
         "coupons": "可用消费券", "claim": "领取", "help": "消费维权", "complain": "我要投诉", "call": "拨打 %s",
         "figures": {"total": "投诉总数", "resolved": "已解决", "resolution_rate": "解决率",
                     "timely_response_rate": "按时响应率"},
-        "coupon": "消费券", "spend_off": "满{minimum}元减{face}元", "off": "立减{face}元",
-        "group_buy": "团购价{price}元", "discount": "{tenths:g}折",  # 20% off is 八折 in Chinese
+        "coupon": "消费券",
     },
     "en": {
         "lang": "en", "site": "Trusted consumption",
@@ -58,9 +58,7 @@ TEXT = {
         "figures": {"total": "complaints", "resolved": "resolved",
                     "resolution_rate": "resolution rate",
                     "timely_response_rate": "answered on time"},
-        "coupon": "Coupon", "spend_off": "{face} yuan off orders of {minimum} yuan or more",
-        "off": "{face} yuan off", "group_buy": "group-buy price {price} yuan",
-        "discount": "{percent}% off",
+        "coupon": "Coupon",
     },
 }
 
@@ -155,24 +153,6 @@ def _figure_text(value, kind):
 
 
 def coupon_row(coupon, text=TEXT["zh-CN"]):
-    """(name, terms) of a coupon; terms only from the amounts it has. A group buy's face value
-    is the price the consumer pays (coupons' rules.discount_for), not an amount off."""
-    name = coupon.get("name") or text["coupon"]
-    face, minimum = coupon.get("face_value_fen"), coupon.get("min_spend_fen")
-    if coupon.get("kind") == "group_buy":
-        terms = text["group_buy"].format(price=yuan(face)) if face is not None else ""
-    elif face and minimum:
-        terms = text["spend_off"].format(minimum=yuan(minimum), face=yuan(face))
-    elif face:
-        terms = text["off"].format(face=yuan(face))
-    elif coupon.get("percent_off"):
-        percent = coupon["percent_off"]
-        terms = text["discount"].format(percent=percent, tenths=(100 - percent) / 10)
-    else:
-        terms = ""
-    return name, terms
-
-
-def yuan(fen):
-    whole, cents = divmod(int(fen), 100)
-    return f"{whole}" if cents == 0 else f"{whole}.{cents:02d}".rstrip("0")
+    """(name, terms) of a coupon or campaign, its terms as its kind words them in the page's
+    language (contracts/coupon_kinds.py)."""
+    return coupon.get("name") or text["coupon"], coupon_kinds.terms(coupon, text["lang"])

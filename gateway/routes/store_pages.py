@@ -11,6 +11,7 @@ from nameko.events import BROADCAST
 from nameko.timer import timer
 from werkzeug.wrappers import Response
 
+from contracts import coupon_kinds
 from gateway import qr
 from gateway.store_page_html import (ASSETS, render_not_found, render_store_page,
                                      render_unavailable)
@@ -30,8 +31,8 @@ QR_MAX_AGE = 86400  # a store's code, hence its QR image, never changes
 ASSET_MAX_AGE = 86400  # the pages link each asset with ?v=<digest>: a new one is a new address
 COURTESY_TIMEOUT = 1.0
 PAGE_FIGURES = ("total", "resolved", "resolution_rate", "timely_response_rate")
-PAGE_COUPON_FIELDS = ("campaign_id", "name", "kind", "face_value_fen", "min_spend_fen",
-                      "percent_off", "cap_fen", "claim_ends_at")
+PAGE_COUPON_FIELDS = ("campaign_id", "name", "kind", *coupon_kinds.AMOUNT_FIELDS,
+                      "claim_ends_at")
 SCAN_REPORT_SECONDS = env_float("STORE_SCAN_REPORT_SECONDS", 2.0)
 
 log = logging.getLogger(__name__)

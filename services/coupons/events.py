@@ -1,6 +1,7 @@
 """The coupons service's events: versioned contracts of their data (plumbing/event_contracts.py)."""
 from marshmallow import Schema, fields
 
+from contracts.coupon_kinds import AMOUNT_FIELDS, KINDS
 from plumbing.event_contracts import catalogue, contract_maker, one_of, region_code, utc_time
 
 SOURCE = "coupons"
@@ -17,13 +18,22 @@ class CampaignStatusChangedSchema(Schema):
 
 
 class CouponClaimedSchema(Schema):
+    """The coupon with what it is worth: its kind and amounts (contracts/coupon_kinds.py), a
+    lucky draw's face value and minimum spend being its prize's."""
+
+    class Meta:
+        include = {name: fields.Integer(required=True, strict=True, allow_none=True)
+                   for name in AMOUNT_FIELDS}
+
     coupon_id = fields.String(required=True)
     campaign_id = fields.String(required=True)
     consumer = fields.String(required=True, metadata={"description": "the consumer's sub"})
     campaign_name = fields.String(required=True)
     prize = fields.String(required=True, allow_none=True, metadata={
         "description": "the prize tier's name of a lucky draw; null for other kinds"})
-    face_value_fen = fields.Integer(required=True, strict=True, allow_none=True)
+    kind = fields.String(required=True, metadata={
+        "description": f"the campaign's kind: {', '.join(KINDS)}, or one added since (word an "
+                       "unknown one by its amounts)"})
     expires_at = utc_time(required=True)
     regions = fields.List(region_code(), required=True, metadata={
         "description": "the campaign's eligible regions (empty: everywhere)"})
@@ -67,8 +77,9 @@ CONTRACTS = catalogue(
               "name": "国庆餐饮消费券"}),
     contract("coupon_claimed", CouponClaimedSchema, "A consumer claimed a coupon.",
              {"coupon_id": COUPON, "campaign_id": CAMPAIGN, "consumer": "c-1029",
-              "campaign_name": "国庆餐饮消费券", "prize": None, "face_value_fen": 2000,
-              "expires_at": EXPIRES, "regions": ["330100"]}),
+              "campaign_name": "国庆餐饮消费券", "prize": None, "kind": "voucher",
+              "face_value_fen": 2000, "min_spend_fen": 10000, "percent_off": None,
+              "cap_fen": None, "expires_at": EXPIRES, "regions": ["330100"]}),
     contract("coupon_redeemed", CouponRedeemedSchema, "A merchant redeemed a coupon at the till.",
              {"coupon_id": COUPON, "campaign_id": CAMPAIGN, "consumer": "c-1029",
               "merchant_id": "3f1c9a2b7d4e", "redemption_id": "r-77", "discount_fen": 2000,

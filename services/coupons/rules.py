@@ -5,6 +5,7 @@ import io
 import secrets
 from datetime import timedelta
 
+from contracts.coupon_kinds import kind_of
 from plumbing.actors import covers
 from plumbing.clock import from_rfc3339, to_rfc3339
 from plumbing.documents import visible
@@ -166,12 +167,7 @@ def discount_for(campaign, coupon, order_fen):
     if order_fen < coupon["min_spend_fen"]:
         raise DomainError("MIN_SPEND_NOT_MET", "the order is below the coupon's minimum spend",
                           422, {"min_spend_fen": coupon["min_spend_fen"]})
-    kind = campaign["kind"]
-    if kind == "discount":
-        return min(order_fen * campaign["percent_off"] // 100, campaign["cap_fen"])
-    if kind == "group_buy":
-        return max(order_fen - campaign["face_value_fen"], 0)
-    return min(coupon["face_value_fen"], order_fen)
+    return kind_of(campaign).discount_fen(campaign, coupon, order_fen)
 
 
 def require_usable(coupon, now):

@@ -1,14 +1,13 @@
 """The coupons service's request and response shapes."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from contracts import coupon_kinds
+from contracts.coupon_kinds import MAX_FEN
 from plumbing.schema_fields import SaneAwareDateTime
 from services.registry.catalogue import INDUSTRIES
 from services.registry.schemas import region_code
 
-KINDS = ["voucher", "discount", "group_buy", "lucky_draw"]
-MAX_FEN = 100_000_000  # ¥1 million per coupon is far above any consumption voucher
 ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}\Z")
-FEN = validate.Range(0, MAX_FEN)
 
 
 class EligibilitySchema(Schema):
@@ -20,26 +19,15 @@ class EligibilitySchema(Schema):
                                validate=validate.Length(max=10_000))
 
 
-class PrizeTierSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(1, 50))
-    face_value_fen = fields.Integer(required=True, strict=True, validate=validate.Range(1, MAX_FEN))
-    min_spend_fen = fields.Integer(strict=True, load_default=0, validate=FEN)
-    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10_000_000))
-    probability = fields.Float(required=True, validate=validate.Range(0, 1, min_inclusive=False))
-
-
 class CampaignSchema(Schema):
+    """A campaign body; the fields of its kind and their checks are contracts/coupon_kinds.py's."""
+
+    class Meta:
+        include = coupon_kinds.CAMPAIGN_FIELDS
+
     name = fields.String(required=True, validate=validate.Length(1, 100))
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    face_value_fen = fields.Integer(strict=True, load_default=None, allow_none=True,
-                                    validate=validate.Range(1, MAX_FEN))
-    min_spend_fen = fields.Integer(strict=True, load_default=0, validate=FEN)
-    percent_off = fields.Integer(strict=True, load_default=None, allow_none=True,
-                                 validate=validate.Range(1, 99))
-    cap_fen = fields.Integer(strict=True, load_default=None, allow_none=True,
-                             validate=validate.Range(1, MAX_FEN))
-    prize_tiers = fields.List(fields.Nested(PrizeTierSchema), load_default=list,
-                              validate=validate.Length(max=20))
+    kind = fields.String(required=True, validate=coupon_kinds.known_kind,
+                         metadata={"enum": list(coupon_kinds.KINDS)})
     total_quantity = fields.Integer(required=True, strict=True,
                                     validate=validate.Range(1, 10_000_000))
     per_consumer_limit = fields.Integer(strict=True, load_default=1,
@@ -54,7 +42,7 @@ class CampaignSchema(Schema):
 
     @validates_schema
     def _consistent(self, data, **kwargs):
-        problems = kind_problems(data)
+        problems = coupon_kinds.problems(data)
         if data["claim_ends_at"] <= data["claim_starts_at"]:
             problems["claim_ends_at"] = ["must be after claim_starts_at"]
         if (data.get("valid_days") is None) == (data.get("valid_until") is None):
@@ -63,31 +51,6 @@ class CampaignSchema(Schema):
             problems["valid_until"] = ["must be after claim_starts_at"]
         if problems:
             raise ValidationError(problems)
-
-
-def kind_problems(data):
-    """Field → messages for what the campaign's kind requires."""
-    kind, problems = data["kind"], {}
-    if kind in ("voucher", "group_buy") and data.get("face_value_fen") is None:
-        problems["face_value_fen"] = [f"a {kind} needs face_value_fen"]
-    if kind == "voucher" and data.get("face_value_fen") and data["min_spend_fen"] and \
-            data["face_value_fen"] > data["min_spend_fen"]:
-        problems["face_value_fen"] = ["cannot exceed min_spend_fen"]
-    if kind == "discount":
-        for name in ("percent_off", "cap_fen"):
-            if data.get(name) is None:
-                problems[name] = ["a discount needs percent_off and cap_fen"]
-    if kind == "lucky_draw":
-        tiers = data.get("prize_tiers") or []
-        if not tiers:
-            problems["prize_tiers"] = ["a lucky draw needs prize tiers"]
-        elif sum(t["probability"] for t in tiers) > 1 + 1e-9:
-            problems["prize_tiers"] = ["probabilities add up to more than 1"]
-        elif len({t["name"] for t in tiers}) != len(tiers):
-            problems["prize_tiers"] = ["tier names must differ"]
-    elif data.get("prize_tiers"):
-        problems["prize_tiers"] = ["only a lucky draw has prize tiers"]
-    return problems
 
 
 class ClaimSchema(Schema):

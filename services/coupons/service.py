@@ -8,6 +8,7 @@ import eventlet
 from nameko.events import BROADCAST
 from nameko.timer import timer
 
+from contracts.coupon_kinds import amounts, kind_of
 from plumbing.actors import Actor
 from plumbing.clock import ClockProvider, shifted
 from plumbing.coalesce import Coalescer, Outcome, attempt
@@ -253,7 +254,7 @@ class CouponsService(FangxinService):
         return outcome if outcome.error else None
 
     def _record(self, campaign, requests, taken, now):
-        prizes = self.store.remaining(campaign["_id"])[1] if campaign["kind"] == "lucky_draw" \
+        prizes = self.store.remaining(campaign["_id"])[1] if kind_of(campaign).draws_prizes \
             else {}
         claimed = [self._claimed(campaign, r, unit, now, prizes)
                    for r, unit in zip(requests, taken)]
@@ -270,7 +271,7 @@ class CouponsService(FangxinService):
     def _claimed(self, campaign, request, unit, now, prizes):
         """The document that records a claim's unit, its events and the claimant's answer."""
         campaign_id, prize, prize_unit = campaign["_id"], None, None
-        if campaign["kind"] == "lucky_draw":
+        if kind_of(campaign).draws_prizes:
             prize, prize_unit = self._draw(campaign, prizes)
             if prize is None:
                 return (units.placeholder(units.NO_PRIZE, unit, campaign_id, units.DRAW, now,
@@ -281,8 +282,9 @@ class CouponsService(FangxinService):
         events = self._envelopes([("coupon_claimed", {
             "coupon_id": coupon["_id"], "campaign_id": campaign_id, "consumer": request.consumer,
             "campaign_name": campaign["name"], "prize": coupon["prize"],
-            "face_value_fen": coupon["face_value_fen"], "expires_at": coupon["expires_at"],
-            "regions": campaign["eligibility"]["regions"]})])
+            # a lucky draw's coupon has its prize's face value and minimum spend
+            "kind": campaign["kind"], **amounts({**campaign, **coupon}),
+            "expires_at": coupon["expires_at"], "regions": campaign["eligibility"]["regions"]})])
         return coupon, events, rules.coupon_view(coupon)
 
     def _draw(self, campaign, prizes):

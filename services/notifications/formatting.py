@@ -1,12 +1,14 @@
 """Jinja filters of the message templates, free of I/O: money, moments, durations and the
-readable names of the codes that events carry, in zh-CN and en.
+readable names of the codes that events carry, in zh-CN and en; and ``coupon_terms``.
 
 A code with no readable name comes out as it is, so a new code never breaks a message; but
 closings are all named in contracts/closings.py, so a closing without a name is an error.
 """
 from datetime import timedelta, timezone
 
-from contracts import closings
+from jinja2 import pass_context
+
+from contracts import closings, coupon_kinds
 from plumbing.clock import from_rfc3339
 from services.registry.catalogue import INDUSTRIES, INDUSTRIES_EN
 
@@ -140,3 +142,15 @@ FILTERS = {
     "percent": percent, "zh_duration": zh_duration, "en_duration": en_duration,
     "invites_rating": invites_rating,
 }
+
+
+@pass_context
+def coupon_terms(context, locale):
+    """What the coupon a message is about is worth, in ``locale``: its event's ``kind`` and
+    amounts as contracts/coupon_kinds.py words them ("" when they say nothing; events from
+    before they carried the kind are worded by their amounts)."""
+    coupon = {name: context.get(name) for name in ("kind", *coupon_kinds.AMOUNT_FIELDS)}
+    return coupon_kinds.terms(coupon, locale)
+
+
+GLOBALS = {"coupon_terms": coupon_terms}

@@ -1,13 +1,14 @@
 """Message templates in zh-CN (default) and en, rendered with Jinja2.
 
 A template defines two blocks, ``title`` and ``body``. The filters of ``formatting`` are
-available in every template (yuan, local_time, percent, zh_label/en_label, zh_duration/en_duration).
+available in every template (yuan, local_time, percent, zh_label/en_label, zh_duration/en_duration),
+and so is ``coupon_terms(locale)``.
 """
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from services.notifications.formatting import FILTERS
+from services.notifications.formatting import FILTERS, GLOBALS
 
 LOCALES = ("zh-CN", "en")
 DEFAULT_LOCALE = "zh-CN"
@@ -21,6 +22,7 @@ _environment = Environment(
     auto_reload=False,  # templates ship with the code: no stat of the file per render
 )
 _environment.filters.update(FILTERS)
+_environment.globals.update(GLOBALS)
 
 
 def render(template, locale, context):

@@ -333,4 +333,4 @@ def test_dockerfile_runs_the_runner_as_a_numeric_non_root_user():
     entrypoint = [rest for word, rest in instructions if word == "ENTRYPOINT"][-1]
     assert entrypoint.strip() == '["python", "-m", "plumbing.runner"]'   # exec form: PID 1
     copied = {rest.split()[0] for word, rest in instructions if word == "COPY"}
-    assert {"plumbing", "services", "gateway", "requirements.txt"} <= copied
+    assert {"plumbing", "contracts", "services", "gateway", "requirements.txt"} <= copied
