@@ -52,10 +52,10 @@ class Kind:
     """A coupon kind. A subclass sets ``name``, ``wording`` (locale → its phrases) and what it
     needs, and says its discount and its terms."""
     name = ""
-    needs = ()  # campaign fields it cannot do without
-    owns = ()  # campaign fields no other kind may carry
+    needs: tuple[str, ...] = ()  # campaign fields it cannot do without
+    owns: tuple[str, ...] = ()  # campaign fields no other kind may carry
     draws_prizes = False  # each claim is a draw among prize tiers that have their own stock
-    wording = {}
+    wording: dict = {}
 
     def problems(self, campaign):
         """Field → messages of its own checks of a loaded campaign body whose needed fields
@@ -72,7 +72,7 @@ class Kind:
         raise NotImplementedError
 
 
-KINDS = {}  # name → Kind, in the order registered
+KINDS: dict[str, Kind] = {}  # name → Kind, in the order registered
 
 
 def register(kind_class):

@@ -11,9 +11,9 @@ LEVELS = ("station", "county", "city", "province")
 class Actor:
     sub: str
     role: str
-    merchant_id: str = None
-    region: str = None
-    level: str = None
+    merchant_id: str | None = None
+    region: str | None = None
+    level: str | None = None
 
     @classmethod
     def from_dict(cls, data):

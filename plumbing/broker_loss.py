@@ -29,7 +29,7 @@ def _settle_unless_connection_lost(settle):
         except CONNECTION_LOST as exc:
             log.warning("broker connection lost before a message was settled; the broker "
                         "delivers it again", extra={"error": repr(exc)})
-    settle_message.tolerant = True
+    settle_message.tolerant = True  # type: ignore[attr-defined]
     return settle_message
 
 

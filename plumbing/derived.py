@@ -70,7 +70,7 @@ def _snapshot_of(text):
 
 def difference(before, after):
     """``after - before`` of two contributions, without the fields that did not move."""
-    delta = defaultdict(dict)
+    delta: dict = defaultdict(dict)
     for counter in before.keys() | after.keys():
         old, new = before.get(counter, {}), after.get(counter, {})
         for field in old.keys() | new.keys():
@@ -109,7 +109,7 @@ def unmark(collection, counters, token):
 
 def _nested(fields):
     """``{"a.b": 1}`` as the document ``$inc`` would have made: ``{"a": {"b": 1}}``."""
-    document = {}
+    document: dict = {}
     for name, value in fields.items():
         *parents, last = name.split(".")
         place = document
@@ -154,7 +154,7 @@ class Sums:
     (``flush_in_bulk``: many at once, by a process that alone writes them: loads, rebuilds)."""
 
     def __init__(self):
-        self.totals = defaultdict(lambda: defaultdict(int))
+        self.totals: dict = defaultdict(lambda: defaultdict(int))
 
     def add(self, contribution):
         for counter, fields in contribution.items():
@@ -300,7 +300,7 @@ class Derived:
         self.parts = parts
 
     def indexes(self):
-        indexes = {}
+        indexes: dict = {}
         for part in self.parts:
             for name, models in part.indexes().items():
                 indexes.setdefault(name, []).extend(models)

@@ -7,6 +7,7 @@ outbox, let alone published: the write fails instead. ``docs/asyncapi.json`` is 
 the contracts (plumbing/asyncapi.py), and tests/unit/test_event_contracts.py holds every
 contract to its committed snapshot: a change that would break a consumer needs a new version.
 """
+import builtins
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -43,7 +44,7 @@ class EventContract:
     source: str
     type: str
     version: int
-    schema: type
+    schema: builtins.type  # (``type`` is the event's type here)
     summary: str
     example: dict = field(compare=False)
 

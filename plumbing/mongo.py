@@ -56,7 +56,7 @@ def count_up_to(collection, ids, limit, field="count", stamps=None):
     if not ids:
         return []
     stamps = stamps or {}
-    first = {}
+    first: dict = {}
     for n, i in enumerate(ids):
         first.setdefault(i, n)
     news = list(first)
@@ -96,12 +96,12 @@ class BaseStore:
     ``plumbing.derived.Derived``). Every insert and versioned save sets the keys and settles
     the derived data."""
 
-    INDEXES = {}
-    OUTBOX_COLLECTIONS = ()
-    KEYS = {}
-    DERIVED = {}
-    RETENTION = ()  # plumbing.retention.Retention of the store's own bookkeeping
-    MONGODB_INDEXES = {}  # indexes made on a real MongoDB only (``all_indexes``)
+    INDEXES: dict = {}
+    OUTBOX_COLLECTIONS: tuple = ()
+    KEYS: dict = {}
+    DERIVED: dict = {}
+    RETENTION: tuple = ()  # plumbing.retention.Retention of the store's own bookkeeping
+    MONGODB_INDEXES: dict = {}  # indexes made on a real MongoDB only (``all_indexes``)
 
     def __init__(self, db, relay=None):
         self.db = db

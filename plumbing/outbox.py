@@ -116,7 +116,7 @@ class OutboxRelay:
             while self._running:
                 collections = [c for c in self.collections if c in self._woken]
                 if time.monotonic() - last_sweep >= self.poll_seconds:
-                    collections, last_sweep = self.collections, time.monotonic()
+                    collections, last_sweep = list(self.collections), time.monotonic()
                 self._woken.clear()
                 if not self.hold:
                     published = self._drain_safely(collections)
@@ -185,11 +185,12 @@ class TransactionalPublisher:
         """Publishes ``(body, exchange, routing_key, headers)`` messages; when this returns,
         the broker has taken every one of them."""
         try:
-            producer = Producer(self._transactional_channel(), serializer="json")
+            channel = self._transactional_channel()
+            producer = Producer(channel, serializer="json")
             for body, exchange, routing_key, headers in messages:
                 producer.publish(body, exchange=exchange, routing_key=routing_key,
                                  headers=headers, declare=[exchange], delivery_mode=PERSISTENT)
-            self._channel.tx_commit()
+            channel.tx_commit()
         except Exception:
             self.close()
             raise

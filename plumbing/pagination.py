@@ -81,7 +81,8 @@ def page_by_key(collection, ranges, cursor=None, limit=20, *, descending=True, a
     first = batch if len(ranges) < 2 else min(batch, -(-(limit + 1) // len(ranges)) + 1)
     readers = [_read(collection, r, after, (first, batch), descending, projection, resolve)
                for r in ranges]
-    taken, seen, scanned, last = [], set(), 0, None
+    taken: list = []
+    seen, scanned, last = set(), 0, None
     for suffix, document in heapq.merge(*readers, key=lambda item: item[0],
                                         reverse=descending):
         scanned, last = scanned + 1, suffix

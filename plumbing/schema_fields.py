@@ -20,7 +20,7 @@ def within_years(moment):
     return EARLIEST <= day <= LATEST
 
 
-class _WithinYears:
+class _WithinYears(fields.Field):
     """Mixin: refuses values outside 2000–2099 with a field error."""
 
     def _deserialize(self, value, attr, data, **kwargs):

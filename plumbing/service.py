@@ -1,5 +1,7 @@
 """What every Fangxin service has: metrics, request ids in its logs, /healthz, /metrics, and a
 ``health`` RPC the gateway's /readyz asks, and an ``echo`` RPC that measures the bus."""
+from typing import Any
+
 from nameko.extensions import DependencyProvider
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
@@ -31,7 +33,11 @@ class RequestContext(DependencyProvider):
 class FangxinService:
     entrypoint_metrics = EntrypointMetrics()
     request_context = RequestContext()
-    event_contracts = {}  # type → EventContract of each event the service publishes
+    # what a subclass declares: its name, and its store and clock dependencies
+    name: str
+    store: Any
+    clock: Any
+    event_contracts: dict = {}  # type → EventContract of each event the service publishes
     schedules = ("prune_bookkeeping",)  # the timers ``run_schedule`` may run at once
 
     @http("GET", "/healthz")
