@@ -205,3 +205,14 @@ def test_a_complaint_about_a_day_before_2000_is_422(client, merchants):
                            json=filing(merchant_id, occurred_on="0001-01-01"))
     assert response.status_code == 422
     assert "occurred_on" in response.json()["error"]["details"]
+
+
+@pytest.mark.parametrize("claims, missing", [
+    ({"role": "merchant", "sub": "m-no-id"}, {"merchant_id"}),
+    ({"role": "regulator", "sub": "r-no-region"}, {"region", "level"}),
+])
+def test_a_dev_token_the_gateway_would_refuse_is_not_minted(client, claims, missing):
+    response = client.post("/api/v1/auth/dev-token", json=claims)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR" and set(error["details"]) == missing
