@@ -92,10 +92,12 @@ class SweptMemoryStorage(MemoryStorage):
             self.timer.start()
 
     def incr(self, key, expiry, amount=1):
-        with self.locks[key]:
-            count = super().incr(key, expiry, amount)
-            if count == amount:  # a new counter (as limits decides it): its expiry was set
-                heapq.heappush(self.due, (self.expirations[key], key))
+        count = super().incr(key, expiry, amount)
+        if count == amount:  # a new counter (as limits decides it): its expiry was set
+            with self.locks.lock:
+                expires = self.expirations.get(key)
+                if expires is not None:
+                    heapq.heappush(self.due, (expires, key))
         return count
 
     def _sweep(self):
