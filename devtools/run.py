@@ -9,36 +9,78 @@ import time
 
 from devtools import broker_definitions, demo
 from devtools.broker import ensure_broker, vhost_of
+from devtools.processes import stop_with_parent
 from devtools.queues import convert_classic_queues
-from devtools.stack import ROOT, Stack
-from plumbing.config import amqp_uri
+from devtools.stack import ROOT, PortTaken, Stack
+from plumbing.config import SERVICE_PORTS, amqp_uri, env_int, env_str
+
+STORE_PORT = 27117
+# Ctrl-C, `kill` from a supervisor, a closed terminal, and (stop_with_parent) make's death
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stop(Exception):
+    """A signal to stop, raised wherever the run is, so it stops at once, in order."""
+
+
+def stop(signum, frame):
+    ignore_stop_signals()
+    raise Stop(signal.Signals(signum).name)
+
+
+def ignore_stop_signals():
+    """The stop itself is not cut short by a second signal (it is bounded: stop_all kills
+    what does not stop in time)."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+
+
+def the_stack():
+    """The system ``make run`` starts: under ``RUN_STATE_DIR``, on the usual ports plus
+    ``RUN_PORT_OFFSET``."""
+    offset = env_int("RUN_PORT_OFFSET", 0)
+    return Stack(ROOT / env_str("RUN_STATE_DIR", ".state"),
+                 env={"DEV_AUTH": "1", "SIGN_IN_SECRET": "dev-only-sign-in-secret"},
+                 ports={name: port + offset for name, port in SERVICE_PORTS.items()},
+                 store_port=STORE_PORT + offset)
 
 
 def main():
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, stop)
+    stop_with_parent()  # a killed make: nothing else would tell this process
+    stack = the_stack()
+    try:
+        return run(stack)
+    except PortTaken as taken:
+        print(taken, file=sys.stderr)
+        return 2
+    except Stop:
+        return 0
+    finally:
+        ignore_stop_signals()
+        if stack.processes:
+            print("\nstopping ...", flush=True)
+        stack.stop_all()
+
+
+def run(stack):
+    stack.check_ports()  # at once, before the broker is touched (start checks them again)
     if not ensure_broker():
         return 1
     convert_classic_queues()
     if not broker_definitions.apply(vhost_of(amqp_uri())):
         print("the broker's definitions (devtools/broker_definitions.py) were not applied: "
               "no rabbitmqctl here", file=sys.stderr)
-    stack = Stack(ROOT / ".state", env={"DEV_AUTH": "1", "SIGN_IN_SECRET": "dev-only-sign-in-secret"})
-    stopping = []
-    for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C, and `kill` from a supervisor
-        signal.signal(signum, lambda *_: stopping.append(True))
-    try:
-        stack.start()
-        print("starting the store, the services and the gateway ...", flush=True)
-        if not stack.wait_ready(60):
-            print(f"the system did not become ready; logs are in {stack.logs_dir}",
-                  file=sys.stderr)
-            return 1
-        print_banner(stack, demo.load(stack.gateway_url))
-        while not stopping:
-            time.sleep(0.5)
-    finally:
-        print("\nstopping ...", flush=True)
-        stack.stop_all()
-    return 0
+    print("starting the store, the services and the gateway ...", flush=True)
+    stack.start()
+    if not stack.wait_ready(60):
+        print(f"the system did not become ready; logs are in {stack.logs_dir}",
+              file=sys.stderr)
+        return 1
+    print_banner(stack, demo.load(stack.gateway_url))
+    while True:
+        time.sleep(3600)
 
 
 def print_banner(stack, demo):

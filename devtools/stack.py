@@ -14,13 +14,14 @@ import signal
 import subprocess
 import sys
 import uuid
+from functools import partial
 from pathlib import Path
 
 import requests
 
 from devtools import balancer, broker_definitions
 from devtools.broker import answers
-from devtools.processes import free_port, stop_with_parent
+from devtools.processes import free_port, listener_of, port_taken, stop_with_parent
 from devtools.rabbit_cluster import RabbitCluster
 from devtools.waiting import wait_until
 from plumbing.config import SERVICE_PORTS
@@ -86,6 +87,7 @@ class Stack:
         return [name] if count == 1 else [f"{name}-{n}" for n in range(1, count + 1)]
 
     def start(self):
+        self.check_ports()
         if self.broker is not None:
             self.broker.start()
             broker_definitions.apply("/", self.broker.nodes[0])
@@ -95,6 +97,22 @@ class Stack:
             self.start_process(instance)
         if self.replicas["gateway"] > 1:
             self.start_balancer()
+
+    def listening_ports(self):
+        """{port: what listens there} of everything ``start`` starts."""
+        ports = {self.ports[name]: name for name in (*self.kinds, "gateway")}
+        if self._store is not None:
+            ports[self.store_port] = "store"
+        return ports
+
+    def check_ports(self):
+        """Refuses to start (PortTaken) when a port the system would listen on is taken: an
+        earlier run still going, its store with its data among it, would be used instead."""
+        host = self.env.get("BIND_HOST", "127.0.0.1")
+        taken = {port: name for port, name in self.listening_ports().items()
+                 if port_taken(port, "127.0.0.1" if name == "store" else host)}
+        if taken:
+            raise PortTaken(taken)
 
     def start_balancer(self):
         if not balancer.available():
@@ -137,7 +155,7 @@ class Stack:
         log = open(self.logs_dir / f"{name}.log", "ab")
         self.processes[name] = subprocess.Popen(
             command, cwd=ROOT, env=env or self.env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=stop_with_parent)
+            start_new_session=True, preexec_fn=partial(stop_with_parent, os.getpid()))
         log.close()
 
     def kill(self, name):
@@ -179,6 +197,19 @@ class Stack:
 
     def _ready(self):
         return _ok(f"{self.gateway_url}/readyz")
+
+
+class PortTaken(RuntimeError):
+    def __init__(self, taken):
+        self.taken = taken  # {port: the process of ours that would listen there}
+        lines = [f"  port {port} ({name}) is taken"
+                 + (f" by {holder}" if (holder := listener_of(port)) else "")
+                 for port, name in sorted(taken.items())]
+        super().__init__("\n".join([
+            "The system cannot start: ports it listens on are taken (is another `make run`, "
+            "or its store, still running?)", *lines,
+            "Stop it first (Ctrl-C in its terminal, or kill the pid above), or run this one "
+            "on other ports with RUN_PORT_OFFSET (e.g. RUN_PORT_OFFSET=1000 make run)."]))
 
 
 def _ok(url):

@@ -5,7 +5,7 @@ import time
 import jwt
 
 from plumbing.actors import LEVELS, ROLES, Actor
-from plumbing.errors import DomainError
+from plumbing.errors import DomainError, invalid
 
 REGION_LENGTH = 6
 
@@ -43,30 +43,53 @@ class TokenVerifier:
 def actor_from_claims(claims):
     problems = claim_problems(claims)
     if problems:
-        raise unauthenticated("invalid token claims: " + "; ".join(problems))
+        raise unauthenticated("invalid token claims: " + "; ".join(
+            f"{claim}: {' '.join(messages)}" for claim, messages in problems.items()))
     return Actor.from_dict(claims)
-
-
-def claim_problems(claims):
-    problems = []
-    if not isinstance(claims.get("sub"), str) or not claims["sub"]:
-        problems.append("sub must be a non-empty string")
-    role = claims.get("role")
-    if role not in ROLES:
-        problems.append(f"role must be one of {', '.join(ROLES)}")
-    if role == "merchant" and not _is_id(claims.get("merchant_id")):
-        problems.append("a merchant token carries merchant_id")
-    if role == "regulator":
-        region = claims.get("region")
-        if not (isinstance(region, str) and len(region) == REGION_LENGTH and region.isdigit()):
-            problems.append("a regulator token carries a 6-digit region")
-        if claims.get("level") not in LEVELS:
-            problems.append(f"a regulator token carries level, one of {', '.join(LEVELS)}")
-    return problems
 
 
 def _is_id(value):
     return isinstance(value, str) and 0 < len(value) <= 64
+
+
+def _is_region(value):
+    return isinstance(value, str) and len(value) == REGION_LENGTH and value.isdigit()
+
+
+# What a token must carry, beyond ``sub`` and ``role``, for each role: claim → (test, what it
+# must be). The gateway's token check and the development-token route both read it, so a token
+# the route mints is one the gateway accepts.
+ROLE_CLAIMS = {
+    "merchant": {"merchant_id": (_is_id, "a merchant token carries merchant_id (1-64 chars)")},
+    "regulator": {
+        "region": (_is_region, "a regulator token carries a 6-digit region"),
+        "level": (lambda level: level in LEVELS,
+                  f"a regulator token carries level, one of {', '.join(LEVELS)}"),
+    },
+}
+
+
+def claim_problems(claims):
+    """{claim: [what is wrong]} of a token's application claims; empty when they are good."""
+    problems = {}
+    if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+        problems["sub"] = ["sub must be a non-empty string"]
+    role = claims.get("role")
+    if role not in ROLES:
+        problems["role"] = [f"role must be one of {', '.join(ROLES)}"]
+    for claim, (good, requirement) in ROLE_CLAIMS.get(role, {}).items():
+        if not good(claims.get(claim)):
+            problems[claim] = [requirement]
+    return problems
+
+
+def claims_for_a_token(claims):
+    """``claims`` when a token carrying them passes the gateway's check, else 422 naming the
+    claims that would fail it."""
+    problems = claim_problems(claims)
+    if problems:
+        raise invalid(problems, "these claims would make a token the gateway refuses")
+    return claims
 
 
 def issue_token(settings, claims, ttl_seconds=None):

@@ -16,6 +16,7 @@ ZH_MESSAGES = {
     "UNAUTHENTICATED": "未登录或登录凭证无效",
     "FORBIDDEN": "无权进行此操作",
     "NOT_FOUND": "未找到",
+    "METHOD_NOT_ALLOWED": "该路径不支持此请求方法",
     "PAYLOAD_TOO_LARGE": "请求内容过大",
     "RATE_LIMITED": "请求过于频繁，请稍后再试",
     "UNAVAILABLE": "服务暂时不可用，请稍后重试",

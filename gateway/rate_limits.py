@@ -6,6 +6,7 @@ each gateway process, so with N gateway replicas behind a load balancer a client
 times each limit. A ``redis://`` or ``mongodb://`` URI (see the ``limits`` documentation) shares
 them between replicas.
 """
+import heapq
 import math
 import threading
 import time
@@ -64,28 +65,62 @@ def load_rate_limit_settings():
 
 
 class SweptMemoryStorage(MemoryStorage):
-    """``limits``' in-process storage, with its sweep of expired counters run once every
-    ``sweep_seconds`` instead of 10 ms after any hit. The sweep walks every key: with the
-    10,000 consumers of a claim rush (two keys each) it kept about 0.4 of a core busy.
+    """``limits``' in-process storage, swept differently. Its own sweep runs 10 ms after any hit
+    and walks every key: with the 10,000 consumers of a claim rush (two keys each) it kept
+    about 0.4 of a core busy. Here one sweep at a time is scheduled, ``sweep_seconds`` after a
+    hit, and it walks only the counters that are due: they are kept in expiry order (a heap).
     Expired counters are ignored when read whether or not they have been swept; the sweep only
-    gives their memory back. (Overrides a name-mangled method of limits 5.8, which is pinned;
-    tests/unit/test_rate_limits.py fails if the override stops taking effect.)"""
+    gives their memory back. Only the counters of the fixed and sliding windows are swept (the
+    moving window's events are not used here). (Overrides a name-mangled method and ``incr``
+    of limits 5.8, which is pinned; tests/unit/test_rate_limits.py fails if the overrides stop
+    taking effect.)"""
 
     def __init__(self, sweep_seconds=1.0):
         self.sweep_seconds = sweep_seconds
         self.sweeps = 0
+        self.due = []  # (expiry, key) of every counter started, soonest first
+        # held from scheduling a sweep until it runs: under eventlet a Timer yields in start()
+        # before it counts as alive, so a check of the timer let every concurrent hit start one
+        self.sweep_pending = threading.Lock()
         super().__init__()
         self.locks = OneLockForAll()
 
     def _MemoryStorage__schedule_expiry(self):
-        if not self.timer.is_alive():
+        if self.sweep_pending.acquire(blocking=False):
             self.timer = threading.Timer(self.sweep_seconds, self._sweep)
             self.timer.daemon = True
             self.timer.start()
 
+    def incr(self, key, expiry, amount=1):
+        count = super().incr(key, expiry, amount)
+        if count == amount:  # a new counter (as limits decides it): its expiry was set
+            with self.locks.lock:
+                expires = self.expirations.get(key)
+                if expires is not None:
+                    heapq.heappush(self.due, (expires, key))
+        return count
+
     def _sweep(self):
+        self.sweep_pending.release()
         self.sweeps += 1
-        self._MemoryStorage__expire_events()
+        self.expire_due(time.time())
+
+    def expire_due(self, now):
+        """Drops the counters expired by ``now``; how many entries it looked at."""
+        visited = 0
+        with self.locks.lock:
+            while self.due and self.due[0][0] <= now:
+                expiry, key = heapq.heappop(self.due)
+                visited += 1
+                if self.expirations.get(key) == expiry:  # not read, cleared or restarted since
+                    self.storage.pop(key, None)
+                    self.expirations.pop(key, None)
+        return visited
+
+    def reset(self):
+        with self.locks.lock:
+            self.due.clear()
+            return super().reset()
 
 
 class OneLockForAll(dict):

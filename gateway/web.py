@@ -21,11 +21,14 @@ from eventlet.event import Event
 from marshmallow import EXCLUDE, ValidationError
 from nameko.extensions import SharedExtension
 from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
 from prometheus_client import Counter, Histogram
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Rule
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 from gateway.auth import SESSION_COOKIE, TokenVerifier, bearer_token
+from gateway.connections import LingeringProtocol
 from gateway.csrf import check_csrf
 from gateway.headers import finish
 from gateway.i18n import DEFAULT_LOCALE, error_message, negotiate
@@ -43,6 +46,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_SHAPE = re.compile(r"^[A-Za-z0-9._-]{1,128}\Z")
 # token-less routes under these prefixes count against RATE_LIMIT_PUBLIC_PER_IP
 PUBLIC_PREFIXES = ("/api/v1/public/", "/s/")
+API_PREFIX = "/api/"
+UNROUTED = ("(no route)", "*")  # the metrics' route and method of what no route takes
 FORM = "application/x-www-form-urlencoded"
 MAX_FORM_FIELDS = 100
 
@@ -83,8 +88,55 @@ class Edge(SharedExtension):
         self.rate_limiter = RateLimiter(self.rate_limits)
 
 
+class ApiServer(WebServer):
+    """nameko's web server, answering what no route takes as the routes answer their refusals
+    (API.md's error body, or a page for a browser): a path no route has is 404 ``NOT_FOUND``,
+    a method its path has no route for 405 ``METHOD_NOT_ALLOWED`` with ``Allow``. Its
+    connections end gracefully when a body was left unread (gateway/connections.py)."""
+    edge = Edge()
+
+    def get_wsgi_app(self):
+        return ApiWsgiApp(self)
+
+    def get_wsgi_server(self, sock, wsgi_app, protocol=LingeringProtocol, debug=False):
+        return super().get_wsgi_server(sock, wsgi_app, protocol, debug)
+
+    def unrouted(self, request, exc):
+        def refuse(request_id_, locale_):
+            raise unrouted_error(request, exc)
+        # under /api/ always JSON: API clients often accept */*, which a browser's pages take
+        response = answer(request, self.edge.settings, refuse,
+                          not request.path.startswith(API_PREFIX), False, UNROUTED)
+        if isinstance(exc, MethodNotAllowed):
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        return response
+
+
+class ApiWsgiApp(WsgiApp):
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)  # as nameko's: the route reads the body
+        try:
+            provider, request.path_values = self.url_map.bind_to_environ(environ).match()
+        except (NotFound, MethodNotAllowed) as exc:
+            response = self.server.unrouted(request, exc)
+        except HTTPException as exc:  # a redirect to the path without its extra slashes
+            response = exc
+        else:
+            response = provider.handle_request(request)
+        return response(environ, start_response)
+
+
+def unrouted_error(request, exc):
+    if isinstance(exc, MethodNotAllowed):
+        return DomainError("METHOD_NOT_ALLOWED", f"{request.method} is not a method of this "
+                           f"path; it takes {', '.join(sorted(exc.valid_methods))}", 405,
+                           {"allowed_methods": sorted(exc.valid_methods)})
+    return DomainError("NOT_FOUND", "no such path", 404)
+
+
 class ApiRoute(HttpRequestHandler):
     edge = Edge()
+    server = ApiServer()
 
     def __init__(self, method, url, roles=None, body=None, query=None, response=None,
                  status=200, summary="", tags=(), errors=(), rate_limit=None,
@@ -111,23 +163,13 @@ class ApiRoute(HttpRequestHandler):
         return self.page or self.csrf
 
     def handle_request(self, request):
-        started = time.perf_counter()
-        request_id = _request_id(request)
-        locale = negotiate(request.headers.get("Accept-Language"))
-        try:
-            if request.method == "OPTIONS":
-                response = self._preflight(request)
-            else:
-                response = self._run(request, request_id, locale)
-        except Exception as exc:
-            response = error_response(exc, locale)
-            if self.for_browsers and wants_html(request):
-                response = error_page(response, locale)
-        finish(request, response, self.edge.settings, locale, self.cacheable)
-        response.headers[REQUEST_ID_HEADER] = request_id
-        HTTP_REQUESTS.labels(self.url, self.method, response.status_code).inc()
-        HTTP_LATENCY.labels(self.url, self.method).observe(time.perf_counter() - started)
-        return response
+        return answer(request, self.edge.settings, partial(self._respond, request),
+                      self.for_browsers, self.cacheable, (self.url, self.method))
+
+    def _respond(self, request, request_id, locale):
+        if request.method == "OPTIONS":
+            return self._preflight(request)
+        return self._run(request, request_id, locale)
 
     def get_url_rule(self):
         # each route's path also answers browsers' CORS preflights
@@ -222,6 +264,26 @@ class ApiRoute(HttpRequestHandler):
 
 
 api = ApiRoute.decorator
+
+
+def answer(request, settings, respond, for_browsers, cacheable, route):
+    """The answer ``respond(request_id, locale)`` gives, or API.md's error body of what it raised
+    (a page when it is for browsers and a browser asked), with the headers of every answer,
+    counted under ``route`` (path, method)."""
+    started = time.perf_counter()
+    request_id = _request_id(request)
+    locale = negotiate(request.headers.get("Accept-Language"))
+    try:
+        response = respond(request_id, locale)
+    except Exception as exc:
+        response = error_response(exc, locale)
+        if for_browsers and wants_html(request):
+            response = error_page(response, locale)
+    finish(request, response, settings, locale, cacheable)
+    response.headers[REQUEST_ID_HEADER] = request_id
+    HTTP_REQUESTS.labels(*route, response.status_code).inc()
+    HTTP_LATENCY.labels(*route).observe(time.perf_counter() - started)
+    return response
 
 
 def _request_id(request):

@@ -5,7 +5,7 @@ import eventlet
 import swagger_ui_bundle
 from werkzeug.wrappers import Response
 
-from gateway.auth import issue_token
+from gateway.auth import claims_for_a_token, issue_token
 from gateway.openapi import build_spec
 from gateway.schemas import DevTokenRequestSchema, StatusSchema, TokenSchema
 from gateway.web import api, json_response
@@ -102,5 +102,5 @@ class SystemRoutes:
         settings = self.settings
         if not settings.dev_auth:
             raise DomainError("NOT_FOUND", "development tokens are off", 404)
-        claims = validated(DevTokenRequestSchema(), call_.body)
+        claims = claims_for_a_token(validated(DevTokenRequestSchema(), call_.body))
         return json_response(201, {"token": issue_token(settings, claims)})

@@ -6,8 +6,19 @@ CLAIMS = Counter("fangxin_coupon_claims_total", "Claims by outcome (issued, or t
 REDEMPTIONS = Counter("fangxin_coupon_redemptions_total",
                       "Redemptions by outcome (redeemed, rolled_back, or the error code)",
                       ["outcome"])
-STOCK_REMAINING = Gauge("fangxin_coupon_stock_remaining", "Stock left per active campaign",
+STOCK_REMAINING = Gauge("fangxin_coupon_stock_remaining",
+                        "Stock left per live (scheduled, active or paused) campaign",
                         ["campaign_id"])
 UNITS_RETURNED = Counter("fangxin_coupon_units_returned_total",
                          "Units of stock returned by the reconciler after a claim died between "
                          "taking and recording them")
+
+
+def show_stock(campaign_id, remaining):
+    STOCK_REMAINING.labels(campaign_id).set(remaining)
+
+
+def drop_stock(campaign_id):
+    """No series for a campaign that has ended or been cancelled: its last figure (0 when it
+    sold out) would keep the stock-exhausted alert firing for good."""
+    STOCK_REMAINING.remove(campaign_id)

@@ -92,6 +92,8 @@ class CouponsService(FangxinService):
     def _move(self, campaign_id, decide):
         moved = self._versioned(CAMPAIGNS, lambda: self._campaign(campaign_id), decide)
         self.recent_campaigns.forget(campaign_id)
+        if moved["status"] not in rules.LIVE_STATUSES:
+            metrics.drop_stock(campaign_id)
         return moved
 
     def _recent_campaign(self, campaign_id):
@@ -108,6 +110,9 @@ class CouponsService(FangxinService):
         campaign_id = text_field(payload, "campaign_id")
         if campaign_id is not None:
             self.recent_campaigns.forget(campaign_id)
+            if payload.get("to") not in rules.LIVE_STATUSES:
+                # every replica: one that held the schedule's lease before still shows it
+                metrics.drop_stock(campaign_id)
 
     @after_missed_events
     def forget_campaigns_after_missed_events(self):
@@ -298,9 +303,8 @@ class CouponsService(FangxinService):
         return tier, prize_unit
 
     def _end_sold_out(self, campaign_id):
-        self._move(campaign_id, lambda c: rules.moved(c, "ended", "system", self._now(),
-                                                      rules.SOLD_OUT)
-                   if c["status"] == "active" else None)
+        return self._move(campaign_id, lambda c: rules.moved(
+            c, "ended", "system", self._now(), rules.SOLD_OUT) if c["status"] == "active" else None)
 
     @rpc
     def my_coupon(self, actor, coupon_id):
@@ -435,11 +439,14 @@ class CouponsService(FangxinService):
         expiry, and refreshes the stock gauge."""
         now = self._now()
         for campaign in self.store.campaigns_in(rules.LIVE_STATUSES):
-            self._move(campaign["_id"], lambda c: rules.clock_move(c, now))
             draws, _ = self.store.remaining(campaign["_id"])
+            # the status read last, and nothing that yields before the gauge is set: a change
+            # stored meanwhile is either read here or drops the series after it is set
+            moved = self._move(campaign["_id"], lambda c: rules.clock_move(c, now))
             if draws == 0:
-                self._end_sold_out(campaign["_id"])
-            metrics.STOCK_REMAINING.labels(campaign["_id"]).set(draws)
+                moved = self._end_sold_out(campaign["_id"])
+            if moved["status"] in rules.LIVE_STATUSES:
+                metrics.show_stock(campaign["_id"], draws)
         self._expire_coupons(now)
 
     def _expire_coupons(self, now):

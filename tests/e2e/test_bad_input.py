@@ -1,5 +1,9 @@
 """Bad input gets the documented 4xx, never a 500, and nothing is stored half-way."""
+import http.client
+import json
+import socket
 import time
+from urllib.parse import urlsplit
 
 import jwt
 import pytest
@@ -95,6 +99,34 @@ def test_an_oversized_body_is_413(client, merchants):
     chunked = client.post("/api/v1/merchants", token, data=chunks(),
                           headers={"Content-Type": "application/json"})
     assert chunked.status_code == 413
+
+
+def post_over_a_raw_socket(base_url, path, token, body, close):
+    """``body`` sent whole with its Content-Length, and only then the answer read, as a client
+    that writes its request before it reads: (status, headers, body)."""
+    host, port = urlsplit(base_url).hostname, urlsplit(base_url).port
+    head = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            + ("Connection: close\r\n" if close else "") + "\r\n")
+    with socket.create_connection((host, port), timeout=15) as sock:
+        sock.sendall(head.encode() + body)  # a reset while sending fails the test here
+        answer = http.client.HTTPResponse(sock)
+        answer.begin()
+        return answer.status, answer.headers, answer.read()
+
+
+@pytest.mark.parametrize("close", [False, True], ids=["keep-alive", "connection-close"])
+def test_a_client_still_sending_a_large_body_reads_its_413(client, merchants, close):
+    """A body of several MB is refused before it is read; the connection is closed after the
+    answer without a reset, so a client that sends it all first still reads the 413."""
+    _, token, _ = merchants.new()
+    body = b'{"address": "' + b"x" * (8 * 1024 * 1024) + b'"}'
+    status, headers, answer = post_over_a_raw_socket(client.base_url, "/api/v1/merchants", token,
+                                                     body, close)
+    assert status == 413
+    assert headers["Content-Type"].startswith("application/json")
+    error = json.loads(answer)["error"]
+    assert error["code"] == "PAYLOAD_TOO_LARGE" and error["message"]
 
 
 INJECTIONS = [
@@ -205,3 +237,43 @@ def test_a_complaint_about_a_day_before_2000_is_422(client, merchants):
                            json=filing(merchant_id, occurred_on="0001-01-01"))
     assert response.status_code == 422
     assert "occurred_on" in response.json()["error"]["details"]
+
+
+@pytest.mark.parametrize("claims, missing", [
+    ({"role": "merchant", "sub": "m-no-id"}, {"merchant_id"}),
+    ({"role": "regulator", "sub": "r-no-region"}, {"region", "level"}),
+])
+def test_a_dev_token_the_gateway_would_refuse_is_not_minted(client, claims, missing):
+    response = client.post("/api/v1/auth/dev-token", json=claims)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR" and set(error["details"]) == missing
+
+
+def test_a_path_no_route_has_is_404_and_a_method_it_lacks_405_in_api_md_s_body(client):
+    """requests, like most API clients, accepts */*: under /api/ the answer is JSON anyway."""
+    for path in ("/api/v1/no-such-route", "/api/v1/merchants/m-1/no-such-step"):
+        missing = client.get(path)
+        assert missing.status_code == 404, path
+        assert missing.json()["error"]["code"] == "NOT_FOUND"
+        assert missing.headers["X-Request-ID"]
+    wrong = client.request("DELETE", "/api/v1/merchants")
+    assert wrong.status_code == 405
+    assert wrong.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+    assert {"GET", "POST"} <= set(wrong.headers["Allow"].split(", "))
+    english = client.request("PUT", "/healthz", headers={"Accept": "application/json",
+                                                         "Accept-Language": "en"})
+    assert english.status_code == 405 and english.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert "PUT" in english.json()["error"]["message"]
+
+
+def test_a_browser_gets_an_error_page_where_no_page_is(client):
+    html = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8", "Accept-Language": "en"}
+    missing = client.get("/m/no-such-page", headers=html)
+    assert missing.status_code == 404 and missing.headers["Content-Type"].startswith("text/html")
+    assert "No such page" in missing.text
+    wrong = client.request("DELETE", "/s/any-code", headers=html)
+    assert wrong.status_code == 405 and wrong.headers["Content-Type"].startswith("text/html")
+    assert wrong.headers["Allow"] == "GET, HEAD, OPTIONS"
+    asked_for_json = client.get("/m/no-such-page", headers={"Accept": "application/json"})
+    assert asked_for_json.json()["error"]["code"] == "NOT_FOUND"

@@ -601,6 +601,32 @@ def test_coupon_metrics_count_claims_redemptions_and_stock(stack, client, mercha
     assert figures[("fangxin_coupon_redemptions_total", (("outcome", "redeemed"),))] >= 1
 
 
+def stock_series(stack, campaign_id):
+    """The coupons service's fangxin_coupon_stock_remaining of a campaign, or None."""
+    return samples(stack.url_of("coupons")).get(
+        ("fangxin_coupon_stock_remaining", (("campaign_id", campaign_id),)))
+
+
+def test_the_stock_gauge_drops_a_campaign_once_it_has_ended_or_been_cancelled(
+        stack, client, operator):
+    """An ended campaign's last figure (0 once sold out) would keep the stock-exhausted alert
+    firing for good: cancelled, sold out and ended by the clock, its series goes."""
+    cancelled = active_campaign(client, operator, total_quantity=3)["campaign_id"]
+    sold_out = active_campaign(client, operator, total_quantity=1)["campaign_id"]
+    timed_out = active_campaign(client, operator, claim_ends_at=from_now(6))["campaign_id"]
+    ids = (cancelled, sold_out, timed_out)
+    shown = poll(lambda: [stock_series(stack, c) for c in ids], lambda v: None not in v)
+    assert shown == [3, 1, 100]
+
+    assert transition(client, operator, cancelled, "cancel").json()["status"] == "cancelled"
+    coupon_for_new_consumer(client, sold_out)
+    for campaign_id in (sold_out, timed_out):
+        assert poll(lambda: campaign(client, operator, campaign_id)["status"],
+                    lambda status: status == "ended", seconds=15) == "ended"
+    gone = poll(lambda: [stock_series(stack, c) for c in ids], lambda v: v == [None] * 3)
+    assert gone == [None] * 3
+
+
 def test_the_store_page_shows_the_campaigns_a_shop_takes_part_in(client, merchants):
     from tests.e2e.registry_steps import record
 

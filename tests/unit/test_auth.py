@@ -234,3 +234,57 @@ def test_missing_or_other_schemes_are_unauthenticated(header):
     with pytest.raises(DomainError) as caught:
         bearer_token(header)
     assert (caught.value.status, caught.value.code) == (401, "UNAUTHENTICATED")
+
+
+# --- development tokens: the route mints only tokens the gateway accepts ----------------------
+
+class _Gateway:
+    """What the dev-token route reads of the gateway: its settings."""
+    settings = settings(dev_auth=True)
+
+
+def dev_token(body):
+    from gateway.routes.system import SystemRoutes
+    from gateway.web import ApiCall
+    response = SystemRoutes.dev_token(_Gateway(), ApiCall(request_id="r-1", body=body))
+    return json.loads(response.get_data())["token"]
+
+
+DEV_TOKEN_BODIES = [
+    {"role": "consumer", "sub": "c-1"},
+    {"role": "merchant", "sub": "m-1-owner", "merchant_id": "m-1"},
+    {"role": "merchant", "sub": "m-1-owner"},
+    {"role": "regulator", "sub": "r-1", "region": "330100", "level": "city"},
+    {"role": "regulator", "sub": "r-1", "region": "330100"},
+    {"role": "regulator", "sub": "r-1", "level": "city"},
+    {"role": "regulator", "sub": "r-1"},
+    {"role": "operator", "sub": "o-1"},
+    {"role": "system", "sub": "s-1"},
+]
+
+
+@pytest.mark.parametrize("body, missing", [
+    ({"role": "merchant", "sub": "m-1-owner"}, {"merchant_id"}),
+    ({"role": "regulator", "sub": "r-1", "level": "city"}, {"region"}),
+    ({"role": "regulator", "sub": "r-1", "region": "330100"}, {"level"}),
+    ({"role": "regulator", "sub": "r-1"}, {"region", "level"}),
+])
+def test_a_dev_token_without_its_role_s_claims_is_422_naming_them(body, missing):
+    with pytest.raises(DomainError) as caught:
+        dev_token(body)
+    assert (caught.value.status, caught.value.code) == (422, "VALIDATION_ERROR")
+    assert set(caught.value.details) == missing
+
+
+@pytest.mark.parametrize("body", DEV_TOKEN_BODIES, ids=lambda body: "-".join(sorted(body)))
+def test_the_dev_token_route_mints_exactly_the_tokens_the_gateway_accepts(body):
+    """The route and the gateway's check agree on every body: minted means accepted, and a
+    body refused is one whose token the gateway would refuse too."""
+    verifier = TokenVerifier(_Gateway.settings)
+    try:
+        token = dev_token(body)
+    except DomainError as refused:
+        assert refused.status == 422
+        rejection(verifier, issue_token(_Gateway.settings, body))
+    else:
+        assert verifier.verify(token).role == body["role"]

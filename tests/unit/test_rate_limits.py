@@ -1,12 +1,14 @@
 """The rate limiter: per consumer and per IP, groups apart, 429 with a retry delay, settings."""
+import threading
 import time
 from pathlib import Path
 
+import eventlet
 import pytest
 from limits import parse, parse_many
 from limits.strategies import SlidingWindowCounterRateLimiter
 
-from devtools.waiting import poll
+from devtools.waiting import poll, wait_until
 from gateway.rate_limits import (GROUPS, RateLimiter, RateLimitSettings, SweptMemoryStorage,
                                  client_ip, load_rate_limit_settings)
 from plumbing.actors import Actor
@@ -136,6 +138,48 @@ def test_expired_counters_are_swept_once_per_interval_not_after_every_hit():
         return len(storage.storage)
 
     assert poll(size_after_a_later_hit, lambda size: size <= 2, seconds=5) <= 2
+
+
+def test_many_concurrent_hits_schedule_one_sweep(monkeypatch):
+    """Under eventlet a Timer yields in start() before it counts as alive: a check of the timer
+    alone let every greenthread hitting at that moment start a sweep of its own."""
+    storage = SweptMemoryStorage(sweep_seconds=0.2)
+    limiter_ = SlidingWindowCounterRateLimiter(storage)
+    second = parse("5/second")
+
+    def swept():  # one hit at a time until a sweep has run: none is pending afterwards
+        if storage.sweeps:
+            return True
+        limiter_.hit(second, "claims", "consumer", "first")
+        return False
+
+    assert wait_until(swept, seconds=5)
+    started = []
+
+    class CountedTimer(threading.Timer):
+        def start(self):
+            started.append(self)
+            super().start()
+
+    monkeypatch.setattr(threading, "Timer", CountedTimer)
+    pool = eventlet.GreenPool(50)
+    assert all(pool.imap(lambda n: limiter_.hit(second, "claims", "consumer", f"c-{n}"),
+                         range(50)))
+    assert len(started) == 1
+    assert poll(lambda: storage.sweeps, lambda sweeps: sweeps == 2, seconds=5) == 2
+
+
+def test_a_sweep_visits_only_the_expired_counters():
+    storage = SweptMemoryStorage()
+    for n in range(1000):
+        storage.incr(f"long-{n}", expiry=3600)
+    for n in range(10):
+        storage.incr(f"short-{n}", expiry=1)
+    for n in range(10):
+        storage.incr(f"short-{n}", expiry=1)  # a second hit starts no second entry
+    assert storage.expire_due(time.time() + 60) == 10
+    assert len(storage.storage) == 1000 and not any(k.startswith("short") for k in storage.storage)
+    assert storage.expire_due(time.time() + 60) == 0
 
 
 def test_counters_of_many_consumers_share_one_lock():
