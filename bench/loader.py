@@ -14,8 +14,15 @@ from plumbing.config import database_name
 from plumbing.derived import write_in_bulk
 from plumbing.write_errors import refused_as_duplicates
 from services.complaints.store import COMPLAINTS, ComplaintsStore
-from services.coupons.store import (CAMPAIGNS, COUPONS, HOLDINGS, MERCHANTS, REDEMPTIONS,
-                                    STOCK, CouponsStore)
+from services.coupons.store import (
+    CAMPAIGNS,
+    COUPONS,
+    HOLDINGS,
+    MERCHANTS,
+    REDEMPTIONS,
+    STOCK,
+    CouponsStore,
+)
 from services.notifications.store import AUDIENCE, MESSAGES, PREFERENCES, NotificationsStore
 from services.registry.certification import PUBLIC_STATUSES
 from services.registry.store import MERCHANTS as UNITS

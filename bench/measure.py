@@ -11,7 +11,7 @@ import tempfile
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -248,5 +248,5 @@ def machine():
         except metadata.PackageNotFoundError:
             versions[package] = None
     return {"cores": os.cpu_count(), "python": platform.python_version(), "versions": versions,
-            "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "load": f"bench.load: {PROCS} processes x {THREADS} threads (requests.Session each)"}

@@ -7,7 +7,7 @@ import math
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from plumbing.actors import Actor
 from plumbing.clock import to_rfc3339
@@ -378,4 +378,4 @@ def _keep(ids, value):
 
 
 def now_utc():
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)

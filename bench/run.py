@@ -21,14 +21,23 @@ import shutil  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections import defaultdict  # noqa: E402
-from datetime import datetime, timezone  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
 
 from pymongo import MongoClient  # noqa: E402
 
 from bench import scenarios  # noqa: E402
-from bench.measure import (RESULTS, CpuMeter, Profiles, bench_system,  # noqa: E402
-                           broker_traffic, interleaved_load, machine, memory_mb, ratio,
-                           timed_load)
+from bench.measure import (  # noqa: E402
+    RESULTS,
+    CpuMeter,
+    Profiles,
+    bench_system,
+    broker_traffic,
+    interleaved_load,
+    machine,
+    memory_mb,
+    ratio,
+    timed_load,
+)
 from devtools.broker import messages_in  # noqa: E402
 from devtools.stack import PROCESSES  # noqa: E402
 from devtools.waiting import poll  # noqa: E402
@@ -54,7 +63,7 @@ UNTHROTTLED = {"RATE_LIMIT_CLAIMS_PER_IP": "off", "RATE_LIMIT_PUBLIC_PER_IP": "o
 PAGES_KEPT = {"STORE_PAGE_CACHE_SECONDS": "120"}
 # the scale-out step's two systems: one of every process, then two gateways (behind the
 # balancer) and two coupons replicas, the other processes still one each
-SINGLE = {name: 1 for name in PROCESSES}
+SINGLE = dict.fromkeys(PROCESSES, 1)
 LAYOUTS = {"single": SINGLE, "scaled": {**SINGLE, "gateway": 2, "coupons": 2}}
 
 
@@ -328,7 +337,7 @@ def write(result):
     RESULTS.mkdir(parents=True, exist_ok=True)
     text = json.dumps(result, indent=2, ensure_ascii=False)
     (RESULTS / "latest.json").write_text(text)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (RESULTS / f"{stamp}.json").write_text(text)
 
 

@@ -29,7 +29,7 @@ import os  # noqa: E402
 import shutil  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from datetime import datetime, timedelta, timezone  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
 
 import requests  # noqa: E402
 from nameko.standalone.rpc import ServiceRpcProxy  # noqa: E402
@@ -37,8 +37,7 @@ from pymongo import MongoClient  # noqa: E402
 
 from bench import scenarios  # noqa: E402
 from bench.loader import Loader  # noqa: E402
-from bench.measure import (RESULTS, CpuMeter, bench_system, cpu_seconds, machine,  # noqa: E402
-                           memory_mb)
+from bench.measure import RESULTS, CpuMeter, bench_system, cpu_seconds, machine, memory_mb  # noqa: E402
 from bench.programme import Programme, Sizes, now_utc  # noqa: E402
 from bench.scale_routes import READS, WRITES, Handles, new_application  # noqa: E402
 from devtools.broker import messages_in  # noqa: E402
@@ -434,7 +433,7 @@ def write(result):
     RESULTS.mkdir(parents=True, exist_ok=True)
     text = json.dumps(result, indent=2, ensure_ascii=False, default=str)
     (RESULTS / "scale-latest.json").write_text(text)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (RESULTS / f"scale-{stamp}.json").write_text(text)
 
 

@@ -6,7 +6,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import requests
 from pymongo import MongoClient
@@ -16,8 +16,9 @@ from devtools.demo import REVIEWERS, application, credit_code
 from gateway.auth import issue_token
 from gateway.settings import load_settings
 
+
 def rfc3339(moment):
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Api:
@@ -100,7 +101,7 @@ def claim_rush(api, folder, stock, consumers, attempts, subs=None):
     the other half are new tries (new keys) by consumers who already tried. The consumers are
     ``subs`` (those of an earlier rush), or new ones."""
     operator = api.token(role="operator", sub="bench-operator")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     body = {"name": f"压测活动-{uuid.uuid4().hex[:6]}", "kind": "voucher", "face_value_fen": 1000,
             "min_spend_fen": 0, "total_quantity": stock, "per_consumer_limit": 1,
             "claim_starts_at": rfc3339(now - timedelta(seconds=60)),

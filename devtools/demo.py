@@ -1,7 +1,7 @@
 """A little demo data, loaded through the gateway like any client would: two applications
 (one certified through the three reviews, one rejected by the pre-check) and an active
 coupon campaign for the certified shop's city."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import requests
 
@@ -82,7 +82,7 @@ class Demo:
             if campaign["name"] == CAMPAIGN_NAME:
                 return campaign
         operator = dev_token(self.base_url, role="operator", sub="demo-operator")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         created = self.call("POST", "/api/v1/campaigns", operator, json={
             "name": CAMPAIGN_NAME, "kind": "voucher", "face_value_fen": 2000,
             "min_spend_fen": 10000, "total_quantity": 1000, "per_consumer_limit": 2,

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 from kombu import Connection
 
-from devtools.broker import rabbitmqctl, queue_types, vhost_of
+from devtools.broker import queue_types, rabbitmqctl, vhost_of
 from plumbing.config import amqp_uri
 from plumbing.queues import QUORUM
 

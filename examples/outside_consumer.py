@@ -16,11 +16,11 @@ also served by the gateway at /asyncapi.json.
 import argparse
 import json
 import signal
-import socket
 import sqlite3
 import sys
 
 from kombu import Connection, Exchange, Queue, binding
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -86,7 +86,7 @@ def main(argv=None):
             while not stopping:  # SIGTERM stops it between messages
                 try:
                     connection.drain_events(timeout=1)
-                except socket.timeout:
+                except TimeoutError:
                     connection.heartbeat_check()
     return 0
 

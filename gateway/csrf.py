@@ -117,7 +117,7 @@ def _cookie(headers, secure):
 
 
 def _mac(settings, cookie, issued, session):
-    digest = hmac.new(_key(settings), f"{cookie}|{issued}|{session}".encode("utf-8"),
+    digest = hmac.new(_key(settings), f"{cookie}|{issued}|{session}".encode(),
                       hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 

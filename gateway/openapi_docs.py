@@ -146,11 +146,7 @@ _MERCHANT = {
                  {"kind": "food_operation", "number": "JY-000426", "valid_until": "2030-12-31"}],
     "commitments": {"no_reason_return_days": 7, "cross_store_return": False,
                     "first_inquiry_responsibility": True, "advance_compensation": False},
-    "declaration": {"items": {key: True for key in (
-        "has_licences", "has_price_display", "has_commitment", "has_complaint_system",
-        "has_purchase_records", "has_trust_sign", "has_complaint_channel", "has_after_sales",
-        "no_counterfeits", "no_price_fraud", "no_false_advertising", "no_unfair_terms",
-        "no_short_weight", "no_forced_trade", "no_safety_hazards", "no_unresolved_disputes")}},
+    "declaration": {"items": dict.fromkeys(("has_licences", "has_price_display", "has_commitment", "has_complaint_system", "has_purchase_records", "has_trust_sign", "has_complaint_channel", "has_after_sales", "no_counterfeits", "no_price_fraud", "no_false_advertising", "no_unfair_terms", "no_short_weight", "no_forced_trade", "no_safety_hazards", "no_unresolved_disputes"), True)},
 }
 
 REQUEST_EXAMPLES = {

@@ -13,9 +13,9 @@ from gateway.rpc import GatewaySettings
 from gateway.scans import ScanTally
 from plumbing.config import PerProcess, env_float, env_int
 from plumbing.expiring_cache import ExpiringCache
+from plumbing.metrics import EntrypointMetrics
 from plumbing.rpc import BoundedRpcProxy
 from plumbing.service import RequestContext
-from plumbing.metrics import EntrypointMetrics
 
 
 class GatewayService(SystemRoutes, SignInRoutes, RegistryRoutes, StorePageRoutes,

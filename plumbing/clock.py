@@ -1,5 +1,5 @@
 """The one source of time (DESIGN.md rule 4)."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from nameko.extensions import DependencyProvider
 
@@ -13,7 +13,7 @@ class Clock:
         self.offset = timedelta(seconds=offset_seconds)
 
     def now(self):
-        return datetime.now(timezone.utc) + self.offset
+        return datetime.now(UTC) + self.offset
 
 
 class FixedClock(Clock):
@@ -33,14 +33,14 @@ class FixedClock(Clock):
 def to_rfc3339(moment):
     """Fixed-width UTC text with microseconds and a four-digit year (``strftime("%Y")`` does not
     pad years before 1000), so that text order is time order."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(
         timespec="microseconds") + "Z"
 
 
 def from_rfc3339(text):
     """The moment an RFC 3339 text names (``Z`` or an offset; a time without one is UTC)."""
     moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def shifted(text, seconds):

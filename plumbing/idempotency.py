@@ -13,8 +13,8 @@ from datetime import timedelta
 from pymongo import DeleteOne, UpdateOne
 
 from plumbing.clock import to_rfc3339
-from plumbing.config import env_float
 from plumbing.coalesce import Outcome, attempt
+from plumbing.config import env_float
 from plumbing.errors import DomainError, conflict
 from plumbing.mongo import inserted
 from plumbing.retention import Retention, stamp

@@ -16,8 +16,12 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_f
 
 from plumbing.config import database_name, env_bool, env_float, env_int, mongo_uri
 from plumbing.derived import DERIVED_FIELD, PENDING_FIELD, SETTLE_GRACE_SECONDS, pending_indexes
-from plumbing.outbox import (OutboxRelay, new_document_with_events, replacement_with_events,
-                             update_with_events)
+from plumbing.outbox import (
+    OutboxRelay,
+    new_document_with_events,
+    replacement_with_events,
+    update_with_events,
+)
 from plumbing.retention import POISON_EVENTS, PROCESSED_EVENTS, prune, stamp
 from plumbing.schedules import LEASES, Leases
 from plumbing.write_errors import refused_as_duplicates

@@ -1,6 +1,6 @@
 """Marshmallow fields shared by every service's schemas: dates and times within the years a
 programme can mean (2000–2099), so that nothing absurd is stored, or compared as text."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from marshmallow import fields
 
@@ -16,7 +16,7 @@ def within_years(moment):
     if not EARLIEST.year - 1 <= day.year <= LATEST.year + 1:
         return False
     if isinstance(moment, datetime) and moment.tzinfo is not None:
-        day = moment.astimezone(timezone.utc).date()
+        day = moment.astimezone(UTC).date()
     return EARLIEST <= day <= LATEST
 
 

@@ -1,11 +1,21 @@
 """Complaints routes."""
 from gateway.schemas import PageQuerySchema
 from gateway.web import api
-from services.complaints.schemas import (ComplaintFilingSchema, ComplaintListSchema,
-                                         ComplaintPageSchema, ComplaintSchema, DecisionSchema,
-                                         MediationSchema, ResponseSchema, SatisfactionSchema,
-                                         HotspotPageSchema, PublicDisclosureSchema,
-                                         ScreeningSchema, StatisticsSchema, StatsQuerySchema)
+from services.complaints.schemas import (
+    ComplaintFilingSchema,
+    ComplaintListSchema,
+    ComplaintPageSchema,
+    ComplaintSchema,
+    DecisionSchema,
+    HotspotPageSchema,
+    MediationSchema,
+    PublicDisclosureSchema,
+    ResponseSchema,
+    SatisfactionSchema,
+    ScreeningSchema,
+    StatisticsSchema,
+    StatsQuerySchema,
+)
 
 TAGS = ["complaints"]
 COMPLAINT = "/api/v1/complaints/<complaint_id>"

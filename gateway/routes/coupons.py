@@ -6,10 +6,19 @@ from gateway.web import api
 from plumbing.coalesce import Coalescer
 from plumbing.errors import invalid
 from plumbing.rpc import call_together
-from services.coupons.schemas import (CampaignPageSchema, CampaignQuerySchema, CampaignSchema,
-                                      CampaignStatsSchema, CampaignViewSchema, ClaimSchema,
-                                      CouponPageSchema, CouponSchema, RedemptionResultSchema,
-                                      RedemptionSchema, RollbackSchema)
+from services.coupons.schemas import (
+    CampaignPageSchema,
+    CampaignQuerySchema,
+    CampaignSchema,
+    CampaignStatsSchema,
+    CampaignViewSchema,
+    ClaimSchema,
+    CouponPageSchema,
+    CouponSchema,
+    RedemptionResultSchema,
+    RedemptionSchema,
+    RollbackSchema,
+)
 
 TAGS = ["coupons"]
 

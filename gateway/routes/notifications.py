@@ -1,10 +1,16 @@
 """Inbox, preferences and consumer warnings routes."""
 from gateway.schemas import InboxQuerySchema, PageQuerySchema
 from gateway.web import SIGNED_IN, api
-from services.notifications.schemas import (DeliveryPageSchema, NotificationPageSchema,
-                                            NotificationSchema, PreferencesSchema,
-                                            WarningDraftSchema, WarningPageSchema,
-                                            WarningQuerySchema, WarningSchema)
+from services.notifications.schemas import (
+    DeliveryPageSchema,
+    NotificationPageSchema,
+    NotificationSchema,
+    PreferencesSchema,
+    WarningDraftSchema,
+    WarningPageSchema,
+    WarningQuerySchema,
+    WarningSchema,
+)
 
 TAGS = ["notifications"]
 

@@ -2,15 +2,28 @@
 from gateway.schemas import PageQuerySchema, SpotCheckQuerySchema
 from gateway.web import api
 from plumbing.errors import not_found
-from services.registry.schemas import (ActionSchema, LicenceEventResultSchema,
-                                       LicenceEventSchema, ListingPageSchema,
-                                       MerchantApplicationSchema, MerchantListSchema,
-                                       MerchantPageSchema, MerchantPatchSchema, MerchantSchema,
-                                       PublicSearchSchema, RatingResultSchema, RatingSchema,
-                                       ReviewSchema, SpotCheckBatchSchema,
-                                       SpotCheckPageSchema, SpotCheckRequestSchema,
-                                       SpotCheckResultSchema,
-                                       SpotCheckTaskSchema, StandardSchema, StarsSchema)
+from services.registry.schemas import (
+    ActionSchema,
+    LicenceEventResultSchema,
+    LicenceEventSchema,
+    ListingPageSchema,
+    MerchantApplicationSchema,
+    MerchantListSchema,
+    MerchantPageSchema,
+    MerchantPatchSchema,
+    MerchantSchema,
+    PublicSearchSchema,
+    RatingResultSchema,
+    RatingSchema,
+    ReviewSchema,
+    SpotCheckBatchSchema,
+    SpotCheckPageSchema,
+    SpotCheckRequestSchema,
+    SpotCheckResultSchema,
+    SpotCheckTaskSchema,
+    StandardSchema,
+    StarsSchema,
+)
 
 TAGS = ["registry"]
 MERCHANT = "/api/v1/merchants/<merchant_id>"

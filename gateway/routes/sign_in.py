@@ -6,8 +6,13 @@ import re
 
 from gateway.auth import SESSION_COOKIE, issue_token
 from gateway.pages import SIGN_IN, html_page, redirect
-from gateway.schemas import (SignedInSchema, SignInCodeRequestSchema, SignInCodeSchema,
-                             SignInPageQuerySchema, SignInRequestSchema)
+from gateway.schemas import (
+    SignedInSchema,
+    SignInCodeRequestSchema,
+    SignInCodeSchema,
+    SignInPageQuerySchema,
+    SignInRequestSchema,
+)
 from gateway.web import api, json_response
 from plumbing.errors import DomainError, validated
 from services.notifications.sign_in import phone_of

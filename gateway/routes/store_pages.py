@@ -13,8 +13,7 @@ from werkzeug.wrappers import Response
 
 from contracts import coupon_kinds
 from gateway import qr
-from gateway.store_page_html import (ASSETS, render_not_found, render_store_page,
-                                     render_unavailable)
+from gateway.store_page_html import ASSETS, render_not_found, render_store_page, render_unavailable
 from gateway.web import api
 from plumbing.config import env_float
 from plumbing.errors import DomainError, not_found

@@ -9,8 +9,8 @@ from gateway.auth import claims_for_a_token, issue_token
 from gateway.openapi import build_spec
 from gateway.schemas import DevTokenRequestSchema, StatusSchema, TokenSchema
 from gateway.web import api, json_response
-from plumbing.errors import DomainError, ServiceUnavailable, validated
 from plumbing import asyncapi
+from plumbing.errors import DomainError, ServiceUnavailable, validated
 from plumbing.metrics import exposition
 from services.event_catalogue import CONTRACTS as EVENT_CONTRACTS
 

@@ -77,7 +77,7 @@ class ComplaintsStore(BaseStore):
         while True:
             batch, cursor = page_by_key(self.db[COMPLAINTS], [window], cursor, WINDOW_BATCH,
                                         descending=False, max_limit=WINDOW_BATCH,
-                                        projection={name: 1 for name in fields})
+                                        projection=dict.fromkeys(fields, 1))
             yield from batch
             if cursor is None:
                 return

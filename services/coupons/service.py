@@ -27,10 +27,9 @@ from plumbing.schedules import schedule
 from plumbing.service import FangxinService, rpc
 from services.coupons import metrics, rules, units
 from services.coupons.claims import ClaimRequest
-from services.coupons.reconciler import RECONCILE_SECONDS, Reconciler
 from services.coupons.events import CONTRACTS as EVENT_CONTRACTS
-from services.coupons.schemas import (CampaignSchema, ClaimSchema, RedemptionSchema,
-                                      RollbackSchema)
+from services.coupons.reconciler import RECONCILE_SECONDS, Reconciler
+from services.coupons.schemas import CampaignSchema, ClaimSchema, RedemptionSchema, RollbackSchema
 from services.coupons.settings import load_settings
 from services.coupons.store import CAMPAIGNS, REQUESTS, SCHEDULE_BATCH, CouponsStore
 

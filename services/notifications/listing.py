@@ -73,7 +73,7 @@ def deliveries_range(recipient):
 
 def warning_keys(warning):
     if warning["status"] != "published":
-        return {field: None for field in WARNING_KEY_FIELDS}
+        return dict.fromkeys(WARNING_KEY_FIELDS)
     listed = warning["published_at"], warning["_id"]
     return {"k_code": key("k_code", warning["region"], *listed),
             **region_keys("k_within", warning["region"], *listed)}

@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from plumbing.config import ConfigError, env_str
 from services.notifications import metrics
 from services.notifications.channels import (
-    DeliveryFailed, EmailChannel, HttpProviderChannel, LogSink)
+    DeliveryFailed,
+    EmailChannel,
+    HttpProviderChannel,
+    LogSink,
+)
 
 CHANNELS = ("email", "sms", "wechat")
 LOG_SINK = "log"

@@ -11,16 +11,23 @@ from plumbing.coalesce import Coalescer
 from plumbing.config import PerProcess, env_float
 from plumbing.consumers import consumes
 from plumbing.documents import visible
-from plumbing.errors import DomainError, conflict, forbidden, invalid, not_found, unavailable, \
-    validated
+from plumbing.errors import (
+    DomainError,
+    conflict,
+    forbidden,
+    invalid,
+    not_found,
+    unavailable,
+    validated,
+)
 from plumbing.mongo import Mongo
 from plumbing.schedules import schedule
 from plumbing.service import FangxinService, rpc
 from plumbing.versioned import Change
 from services.notifications import domain, listing, metrics, sign_in
 from services.notifications.channels import DeliveryFailed, backoff_seconds
-from services.notifications.providers import channels_from_settings
 from services.notifications.events import CONTRACTS as EVENT_CONTRACTS
+from services.notifications.providers import channels_from_settings
 from services.notifications.schemas import PreferencesSchema, WarningDraftSchema
 from services.notifications.settings import load_settings
 from services.notifications.store import WARNINGS, NotificationsStore

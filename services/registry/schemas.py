@@ -5,8 +5,13 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from plumbing.schema_fields import SaneDate, SaneDateTime
 from services.registry import credit_code
-from services.registry.catalogue import (INDUSTRIES, LICENCE_KINDS, PROVINCES, STANDARD_KEYS,
-                                        UNIT_TYPES)
+from services.registry.catalogue import (
+    INDUSTRIES,
+    LICENCE_KINDS,
+    PROVINCES,
+    STANDARD_KEYS,
+    UNIT_TYPES,
+)
 
 PHONE = validate.Regexp(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})\Z",
                         error="not a mobile or landline number")

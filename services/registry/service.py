@@ -14,15 +14,30 @@ from plumbing.mongo import Mongo
 from plumbing.schedules import schedule
 from plumbing.service import FangxinService, rpc
 from plumbing.versioned import Change
-from services.registry import (certification, credit_code, domain, listing, metrics, search,
-                               spot_checks, store_page)
+from services.registry import (
+    certification,
+    credit_code,
+    domain,
+    listing,
+    metrics,
+    search,
+    spot_checks,
+    store_page,
+)
 from services.registry.catalogue import STANDARD
 from services.registry.events import CONTRACTS as EVENT_CONTRACTS
-from services.registry.schemas import (ActionSchema, LicenceEventSchema,
-                                       MerchantApplicationSchema, MerchantPatchSchema,
-                                       RatingSchema, ReviewSchema, ScanCountsSchema,
-                                       SpotCheckRequestSchema, SpotCheckResultSchema,
-                                       StarsSchema)
+from services.registry.schemas import (
+    ActionSchema,
+    LicenceEventSchema,
+    MerchantApplicationSchema,
+    MerchantPatchSchema,
+    RatingSchema,
+    ReviewSchema,
+    ScanCountsSchema,
+    SpotCheckRequestSchema,
+    SpotCheckResultSchema,
+    StarsSchema,
+)
 from services.registry.store import MERCHANTS, RegistryStore
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,7 @@ from plumbing.errors import conflict
 from plumbing.keys import key, prefix
 from plumbing.mongo import BaseStore, key_indexes
 from plumbing.outbox import new_document_with_events, update_with_events
-from plumbing.pagination import (KeyRange, clamped, decode_cursor, due, encode_cursor,
-                                 page_by_key)
+from plumbing.pagination import KeyRange, clamped, decode_cursor, due, encode_cursor, page_by_key
 from plumbing.retention import DAY, Retention, stamp
 from services.registry import counting, listing, search
 

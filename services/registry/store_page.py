@@ -9,8 +9,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import quote
 
 from plumbing.config import env_str
-from services.registry.catalogue import (INDUSTRIES, INDUSTRIES_EN, LICENCE_KINDS,
-                                         LICENCE_KINDS_EN, UNIT_TYPES, UNIT_TYPES_EN)
+from services.registry.catalogue import (
+    INDUSTRIES,
+    INDUSTRIES_EN,
+    LICENCE_KINDS,
+    LICENCE_KINDS_EN,
+    UNIT_TYPES,
+    UNIT_TYPES_EN,
+)
 
 HOTLINE = "12315"
 

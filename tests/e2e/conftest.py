@@ -8,10 +8,10 @@ from contextlib import contextmanager
 import pytest
 import requests
 
-from devtools.demo import application, credit_code
 from devtools.broker import wait_until_answers
-from devtools.waiting import wait_until
+from devtools.demo import application, credit_code
 from devtools.stack import PROCESSES, ROOT, Stack
+from devtools.waiting import wait_until
 from tests.conftest import free_port
 
 

@@ -3,7 +3,7 @@ default body, claims, redemptions, figures, and reading every page of a list."""
 import csv
 import io
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 OMIT = object()  # an override that leaves the field out of the body
 
@@ -23,11 +23,11 @@ KIND_DEFAULTS = {
 
 
 def rfc3339(moment):
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def from_now(seconds):
-    return rfc3339(datetime.now(timezone.utc) + timedelta(seconds=seconds))
+    return rfc3339(datetime.now(UTC) + timedelta(seconds=seconds))
 
 
 def parse_time(text):

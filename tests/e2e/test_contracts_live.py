@@ -15,8 +15,13 @@ from openapi_schema_validator import OAS30Validator
 from devtools.waiting import poll
 from tests.api_contract import documented_routes, operation_for, problems_with
 from tests.e2e.conftest import Client, EventTap
-from tests.e2e.coupon_steps import (active_campaign, create_campaign, new_consumer,
-                                    operator_token, transition)
+from tests.e2e.coupon_steps import (
+    active_campaign,
+    create_campaign,
+    new_consumer,
+    operator_token,
+    transition,
+)
 from tests.e2e.registry_steps import act, certify
 
 SOURCES = ("registry", "complaints", "coupons", "notifications")
@@ -168,7 +173,7 @@ def toured(stack, system_env, merchants):
     try:
         tour(client, merchants)
         events = poll(lambda: [event for tap in taps for event in tap.drain()],
-                      lambda seen: EVENTS_OF_THE_TOUR <= {e["type"] for _, _, e in seen},
+                      lambda seen: {e["type"] for _, _, e in seen} >= EVENTS_OF_THE_TOUR,
                       seconds=30)
         yield client, events
     finally:

@@ -10,11 +10,21 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from pymongo import MongoClient
 
-from plumbing.config import database_name
 from devtools.waiting import poll
+from plumbing.config import database_name
 from tests.e2e.coupon_steps import (
-    SOLD_OUT, active_campaign, campaign, claim, claimed, error_code, my_coupons,
-    new_consumer, operator_token, stats, unique)
+    SOLD_OUT,
+    active_campaign,
+    campaign,
+    claim,
+    claimed,
+    error_code,
+    my_coupons,
+    new_consumer,
+    operator_token,
+    stats,
+    unique,
+)
 from tests.e2e.registry_steps import certify
 
 STOCK = 200

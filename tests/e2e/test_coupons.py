@@ -2,17 +2,40 @@
 error, idempotency, the lucky draw, redemption per kind and its errors, eligibility that follows
 the registry's events, rollback, expiry, and the operator's figures and settlement CSV."""
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from devtools.waiting import poll
 from tests.e2e.conftest import EventTap
 from tests.e2e.coupon_steps import (
-    OMIT, SETTLEMENT_HEADER, SOLD_OUT, active_campaign, campaign, campaign_body, claim,
-    claimed, coupon_for_new_consumer, coupon_status, create_campaign, error_code,
-    expected_discount, from_now, my_coupons, new_consumer, operator_token, pages, parse_time,
-    redeem, redeemed, rollback, settlement, stats, transition, unique)
+    OMIT,
+    SETTLEMENT_HEADER,
+    SOLD_OUT,
+    active_campaign,
+    campaign,
+    campaign_body,
+    claim,
+    claimed,
+    coupon_for_new_consumer,
+    coupon_status,
+    create_campaign,
+    error_code,
+    expected_discount,
+    from_now,
+    my_coupons,
+    new_consumer,
+    operator_token,
+    pages,
+    parse_time,
+    redeem,
+    redeemed,
+    rollback,
+    settlement,
+    stats,
+    transition,
+    unique,
+)
 from tests.e2e.metrics_reader import samples
 from tests.e2e.registry_steps import act, certify
 
@@ -155,7 +178,7 @@ def test_a_scheduled_campaign_becomes_active_by_itself(client, operator):
     now_active = poll(lambda: campaign(client, operator, campaign_id),
                       lambda c: c["status"] == "active", seconds=15, interval=0.2)
     assert now_active["status"] == "active"
-    assert datetime.now(timezone.utc) >= parse_time(starts) - timedelta(seconds=1)
+    assert datetime.now(UTC) >= parse_time(starts) - timedelta(seconds=1)
     assert claimed(client, consumer, campaign_id)["campaign_id"] == campaign_id
 
     other = create_campaign(client, operator, claim_starts_at=from_now(600))
@@ -213,7 +236,7 @@ def test_a_claim_gives_a_coupon_the_consumer_sees(client, operator, coupon_event
     assert len(coupon["code"]) >= 8 and coupon["prize"] is None
     assert coupon["face_value_fen"] == 1500
     expires = parse_time(coupon["expires_at"])
-    assert abs(expires - (datetime.now(timezone.utc) + timedelta(days=30))) < timedelta(minutes=2)
+    assert abs(expires - (datetime.now(UTC) + timedelta(days=30))) < timedelta(minutes=2)
 
     [mine] = my_coupons(client, consumer)
     assert (mine["coupon_id"], mine["code"], mine["status"]) == (
@@ -527,7 +550,7 @@ def test_an_unused_coupon_expires_after_a_coupon_expiring_event(client, operator
     expired = poll(lambda: coupon_status(client, consumer, coupon["coupon_id"]),
                    lambda status: status == "expired", seconds=20, interval=0.2)
     assert expired == "expired"
-    assert datetime.now(timezone.utc) >= expires - timedelta(seconds=1)
+    assert datetime.now(UTC) >= expires - timedelta(seconds=1)
     late = redeem(client, shops[0][1], coupon["code"], 5000)
     assert (late.status_code, error_code(late)) == (409, "COUPON_EXPIRED")
 

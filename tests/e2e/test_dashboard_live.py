@@ -5,8 +5,13 @@ import json
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.deploy.test_observability import (DASHBOARD, EXTERNAL_METRICS, dashboard_exprs,
-                                             metric_names, rules)
+from tests.deploy.test_observability import (
+    DASHBOARD,
+    EXTERNAL_METRICS,
+    dashboard_exprs,
+    metric_names,
+    rules,
+)
 
 PROCESSES = ("gateway", "registry", "complaints", "coupons", "notifications")
 

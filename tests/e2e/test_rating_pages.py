@@ -6,10 +6,10 @@ from urllib.parse import quote
 
 import requests
 
+from devtools.waiting import wait_until
 from tests.e2e.registry_steps import certify, record
 from tests.e2e.test_complaint_pages import signed_in_browser
 from tests.e2e.test_sign_in_pages import form_token
-from devtools.waiting import wait_until
 
 
 def rate_link(client, code):

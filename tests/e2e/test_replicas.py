@@ -20,11 +20,18 @@ from devtools.stack import PROCESSES, Stack
 from devtools.waiting import poll
 from plumbing.clock import Clock
 from plumbing.events import new_event
-from tests.conftest import RUN_ID
 from services.coupons.store import CouponsStore
+from tests.conftest import RUN_ID
 from tests.e2e.conftest import FAILS_TWICE, Client, EventTap, Merchants, Providers
-from tests.e2e.coupon_steps import active_campaign, claimed, from_now, new_consumer, \
-    operator_token, pages, stats
+from tests.e2e.coupon_steps import (
+    active_campaign,
+    claimed,
+    from_now,
+    new_consumer,
+    operator_token,
+    pages,
+    stats,
+)
 from tests.e2e.metrics_reader import samples
 from tests.e2e.registry_steps import certify
 from tests.e2e.test_complaints import filing

@@ -5,7 +5,6 @@ import time
 
 import requests
 
-
 REFUSED, HUNG = "refused", "hung"
 CLIENT_TIMEOUT = 10       # an answer slower than this is a hang
 RETRYABLE = {503, REFUSED}

@@ -11,8 +11,15 @@ import requests
 
 from devtools.waiting import poll
 from tests.e2e.coupon_steps import active_campaign, my_coupons, operator_token, stats, unique
-from tests.faults.faults import REFUSED, Outages, check_every_try, error_code, send, \
-    start_thread, until_answered
+from tests.faults.faults import (
+    REFUSED,
+    Outages,
+    check_every_try,
+    error_code,
+    send,
+    start_thread,
+    until_answered,
+)
 
 STOCK, LIMIT, CONSUMERS, KEYS, WORKERS = 150, 2, 100, 3, 8
 IN_PROGRESS = {(409, "REQUEST_IN_PROGRESS")}  # a key whose first request died with its process

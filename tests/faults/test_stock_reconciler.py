@@ -8,8 +8,15 @@ from pymongo import MongoClient
 from devtools.waiting import poll
 from services.coupons import units
 from services.coupons.store import COUPONS, CouponsStore
-from tests.e2e.coupon_steps import (active_campaign, claim, claimed, error_code, new_consumer,
-                                     operator_token, stats)
+from tests.e2e.coupon_steps import (
+    active_campaign,
+    claim,
+    claimed,
+    error_code,
+    new_consumer,
+    operator_token,
+    stats,
+)
 
 
 def coupons_store(stack):

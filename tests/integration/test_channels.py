@@ -238,8 +238,7 @@ def test_a_provider_that_hangs_times_out():
 
 def test_the_reason_holds_no_personal_data():
     provider = Provider(then=400)
-    with provider_server(provider) as url:
-        with pytest.raises(DeliveryFailed) as failure:
-            HttpProviderChannel("sms", url, timeout=5).send("13800138000", TITLE, BODY)
+    with provider_server(provider) as url, pytest.raises(DeliveryFailed) as failure:
+        HttpProviderChannel("sms", url, timeout=5).send("13800138000", TITLE, BODY)
     assert failure.value.reason == "HTTP 400"
     assert "13800138000" not in str(failure.value)

@@ -1,21 +1,28 @@
 """Composite keys, key-ordered pages and derived data against the real store: every item once,
 items filed within one second included, counters that add up to what a rebuild counts, and
 derived writes a process died in the middle of made once by the sweep."""
-from datetime import datetime, timedelta, timezone
+import threading
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from plumbing.clock import to_rfc3339
-import threading
-import time
-
-from plumbing.derived import (DERIVED_FIELD, OWING_FIELD, OWING_SINCE_FIELD, PENDING_FIELD,
-                              Counters, Derived, Postings, figures_of)
+from plumbing.derived import (
+    DERIVED_FIELD,
+    OWING_FIELD,
+    OWING_SINCE_FIELD,
+    PENDING_FIELD,
+    Counters,
+    Derived,
+    Postings,
+    figures_of,
+)
 from plumbing.keys import key, prefix
 from plumbing.mongo import BaseStore, key_indexes
 from plumbing.pagination import KeyRange, page_by_key
 
-SECOND = datetime(2026, 11, 21, 8, 0, 0, tzinfo=timezone.utc)
+SECOND = datetime(2026, 11, 21, 8, 0, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from devtools.waiting import poll
 from plumbing.clock import Clock
 from plumbing.events import exchange_for, new_event
 from plumbing.queues import durable_queue
-from tests.integration.sample_services import LedgerService, Troubles, TroubledLedgerService
+from tests.integration.sample_services import LedgerService, TroubledLedgerService, Troubles
 
 
 def consumed(service, handler, outcome):

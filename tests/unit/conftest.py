@@ -25,7 +25,7 @@ _BODY = {
         {"kind": "food_operation", "number": "JY-001", "valid_until": "2029-06-30"},
     ],
     "commitments": {"no_reason_return_days": 7, "cross_store_return": True},
-    "declaration": {"items": {key: True for key in sorted(STANDARD_KEYS)}},
+    "declaration": {"items": dict.fromkeys(sorted(STANDARD_KEYS), True)},
 }
 
 

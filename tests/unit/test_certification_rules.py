@@ -1,5 +1,5 @@
 """The certification rules (services/registry/certification.py), without I/O."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -9,8 +9,8 @@ from plumbing.errors import DomainError
 from services.registry import certification as cert
 from services.registry.domain import new_merchant
 
-NOW = to_rfc3339(datetime(2026, 11, 21, 8, 0, tzinfo=timezone.utc))
-LATER = to_rfc3339(datetime(2026, 11, 22, 8, 0, tzinfo=timezone.utc))
+NOW = to_rfc3339(datetime(2026, 11, 21, 8, 0, tzinfo=UTC))
+LATER = to_rfc3339(datetime(2026, 11, 22, 8, 0, tzinfo=UTC))
 REGION = "350102"  # the conftest application's county (Fuzhou, Gulou)
 
 

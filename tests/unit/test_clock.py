@@ -1,10 +1,10 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from plumbing.clock import Clock, FixedClock, from_rfc3339, shifted, to_rfc3339
 
-START = datetime(2026, 11, 21, 8, 0, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 21, 8, 0, 0, tzinfo=UTC)
 CST = timezone(timedelta(hours=8))
 
 
@@ -32,9 +32,9 @@ def test_advances_add_up():
 
 
 def test_clock_offset_shifts_the_wall_clock():
-    before = datetime.now(timezone.utc) + timedelta(hours=1)
+    before = datetime.now(UTC) + timedelta(hours=1)
     shifted = Clock(offset_seconds=3600).now()
-    after = datetime.now(timezone.utc) + timedelta(hours=1)
+    after = datetime.now(UTC) + timedelta(hours=1)
     assert before <= shifted <= after
     assert shifted.utcoffset() == timedelta(0)
 
@@ -51,7 +51,7 @@ def test_rfc3339_is_utc_with_microseconds(moment, text):
 
 def test_rfc3339_has_a_fixed_width():
     moments = [START, START.replace(microsecond=1), START.replace(microsecond=999999),
-               datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)]
+               datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)]
     assert {len(to_rfc3339(m)) for m in moments} == {27}
 
 
@@ -65,8 +65,8 @@ def test_string_order_is_time_order():
 
 
 @pytest.mark.parametrize("moment, text", [
-    (datetime(235, 6, 15, 8, 27, 44, tzinfo=timezone.utc), "0235-06-15T08:27:44.000000Z"),
-    (datetime(999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
+    (datetime(235, 6, 15, 8, 27, 44, tzinfo=UTC), "0235-06-15T08:27:44.000000Z"),
+    (datetime(999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
      "0999-12-31T23:59:59.999999Z"),
 ])
 def test_rfc3339_pads_years_to_four_digits(moment, text):

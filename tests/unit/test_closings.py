@@ -78,7 +78,7 @@ def test_two_entries_of_one_code_or_relief_are_refused():
 # --- the vocabulary comes from the home -------------------------------------------------------
 
 def test_the_event_contract_and_the_schemas_list_the_closings_of_the_home():
-    assert CLOSINGS == list(closings.CODES)
+    assert list(closings.CODES) == CLOSINGS
     closed = CONTRACTS["complaint_closed"].schema()
     assert list(closed.fields["closing"].validators[0].choices) == list(closings.CODES)
     relief = MediationSchema().fields["relief"].validators[0]

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 
 from plumbing.actors import jurisdiction_prefix
-from plumbing.keys import upper_bound
 from plumbing.derived import Sums, difference
+from plumbing.keys import upper_bound
 from services.complaints import analytics, figures, listing
 from tests.unit.test_complaints_analytics import NOW, answered_after, closed, complaint
 

@@ -1,5 +1,5 @@
 """A complaint's life (services/complaints/lifecycle.py), without I/O."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -9,7 +9,7 @@ from plumbing.errors import DomainError
 from services.complaints import lifecycle as lc
 from services.complaints.settings import ComplaintSettings
 
-START = datetime(2026, 11, 21, 8, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 SETTINGS = ComplaintSettings(
     response_sla_seconds=100, mediation_sla_seconds=700, remind_before_seconds=20,
     duplicate_window_seconds=50, claimant_window_seconds=300, claimant_merchant_threshold=3,

@@ -1,7 +1,13 @@
 import pytest
 
 from services.complaints.masking import (
-    mask_handles, mask_long_numbers, mask_person_names, mask_phone, mask_phone_numbers, mask_text)
+    mask_handles,
+    mask_long_numbers,
+    mask_person_names,
+    mask_phone,
+    mask_phone_numbers,
+    mask_text,
+)
 
 
 @pytest.mark.parametrize("text, masked", [

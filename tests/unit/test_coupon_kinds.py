@@ -136,7 +136,7 @@ def test_every_kind_words_itself_in_both_languages_with_fields_that_exist(kind):
 def test_each_kinds_claimed_message_says_what_the_coupon_is_worth(kind, amounts, zh, en):
     data = {"campaign_name": "国庆", "prize": None, "kind": kind,
             "expires_at": "2026-10-08T15:59:59.000000Z",
-            **{name: None for name in coupon_kinds.AMOUNT_FIELDS}, "min_spend_fen": 0,
+            **dict.fromkeys(coupon_kinds.AMOUNT_FIELDS), "min_spend_fen": 0,
             **amounts}
     assert f"（{zh}）" in render("coupon_claimed", "zh-CN", data)[1]
     assert f"({en})" in render("coupon_claimed", "en", data)[1]

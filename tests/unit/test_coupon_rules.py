@@ -1,16 +1,16 @@
 """Coupon rules (services/coupons/rules.py), without I/O."""
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from plumbing.clock import to_rfc3339
-from plumbing.errors import DomainError
 from plumbing.derived import Sums
+from plumbing.errors import DomainError
 from services.coupons import listing, rules
 
-START = datetime(2026, 10, 1, 0, 0, tzinfo=timezone.utc)
+START = datetime(2026, 10, 1, 0, 0, tzinfo=UTC)
 
 
 def t(hours):

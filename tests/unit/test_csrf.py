@@ -11,8 +11,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
 from gateway.cors import CorsPolicy
-from gateway.csrf import (COOKIE, FIELD, HEADER, SECURE_COOKIE, TOKEN_SECONDS, check_csrf,
-                          csrf_token)
+from gateway.csrf import COOKIE, FIELD, HEADER, SECURE_COOKIE, TOKEN_SECONDS, check_csrf, csrf_token
 from gateway.web import ApiCall, ApiRoute, error_response, parse_form
 from plumbing.actors import Actor
 from plumbing.errors import DomainError

@@ -3,7 +3,7 @@ committed AsyncAPI document is generated from those contracts, and a change that
 consumer fails here unless the event's version is raised."""
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from services.event_catalogue import CONTRACTS, snapshot_path
 from tests.api_contract import patterns_in, python_only
 
 ROOT = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 21, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 SHARED_DESIGN = ROOT.parent / "shared" / "DESIGN.md"
 REFRESH = "run `python -m devtools.event_docs` and commit docs/"
 # DESIGN.md "Events", by source (checked against ../shared/DESIGN.md when it is there)

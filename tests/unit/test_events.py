@@ -1,11 +1,11 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from plumbing.clock import FixedClock
 from plumbing.events import new_event, validate_envelope
 
-START = datetime(2026, 11, 21, 8, 0, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 21, 8, 0, 0, tzinfo=UTC)
 
 
 @pytest.fixture

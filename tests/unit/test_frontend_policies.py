@@ -11,10 +11,10 @@ from gateway.cors import CorsPolicy, parse_origins
 from gateway.headers import revalidate
 from gateway.i18n import ZH_MESSAGES, error_message, negotiate
 from gateway.settings import load_settings
+from gateway.store_page_html import TEXT, coupon_row, render_store_page
 from plumbing.config import ConfigError
-from tests.unit.test_store_page import page
-from gateway.store_page_html import coupon_row, render_store_page, TEXT
 from services.registry.store_page import localized
+from tests.unit.test_store_page import page
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = "https://app.example.cn"

@@ -3,8 +3,7 @@ import sys
 import pytest
 from werkzeug.wrappers import Response
 
-from plumbing.errors import ServiceUnavailable
-from plumbing.errors import DomainError, forbidden, not_found
+from plumbing.errors import DomainError, ServiceUnavailable, forbidden, not_found
 from plumbing.metrics import outcome_of
 
 

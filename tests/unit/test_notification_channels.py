@@ -4,8 +4,18 @@ import logging
 import pytest
 
 from services.notifications.channels import (
-    DeliveryFailed, EmailChannel, HttpProviderChannel, LogSink, email_message, mask_email,
-    mask_openid, masked_address, smtp_server, sms_payload, wechat_payload)
+    DeliveryFailed,
+    EmailChannel,
+    HttpProviderChannel,
+    LogSink,
+    email_message,
+    mask_email,
+    mask_openid,
+    masked_address,
+    sms_payload,
+    smtp_server,
+    wechat_payload,
+)
 
 
 def test_smtp_url_gives_the_server_the_account_and_the_sender():

@@ -2,8 +2,16 @@ import pytest
 
 from services.complaints.schemas import CATEGORIES, CLOSINGS, PROPOSALS
 from services.notifications.formatting import (
-    EN_LABELS, ZH_LABELS, en_duration, en_label, local_time, percent, yuan, zh_duration,
-    zh_label)
+    EN_LABELS,
+    ZH_LABELS,
+    en_duration,
+    en_label,
+    local_time,
+    percent,
+    yuan,
+    zh_duration,
+    zh_label,
+)
 from services.registry.metrics import STATUSES
 
 

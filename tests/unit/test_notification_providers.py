@@ -8,10 +8,19 @@ import pytest
 from plumbing.config import ConfigError
 from services.notifications import metrics
 from services.notifications.channels import (
-    DeliveryFailed, EmailChannel, HttpProviderChannel, LogSink)
+    DeliveryFailed,
+    EmailChannel,
+    HttpProviderChannel,
+    LogSink,
+)
 from services.notifications.providers import (
-    PROVIDERS, FallbackChannel, Provider, channels_from_settings, configured_providers,
-    failure_reason)
+    PROVIDERS,
+    FallbackChannel,
+    Provider,
+    channels_from_settings,
+    configured_providers,
+    failure_reason,
+)
 
 VARIABLES = ("EMAIL_PROVIDERS", "SMS_PROVIDERS", "WECHAT_PROVIDERS", "SMTP_URL",
              "SMS_WEBHOOK_URL", "WECHAT_WEBHOOK_URL", "SMS_WEBHOOK2_URL", "WECHAT_WEBHOOK2_URL")

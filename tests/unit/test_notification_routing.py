@@ -1,8 +1,13 @@
 """Who hears what, on which channels."""
 import pytest
 
-from services.notifications.domain import (Intent, audience_regions, default_preferences,
-                                           deliveries_for, intents_for)
+from services.notifications.domain import (
+    Intent,
+    audience_regions,
+    default_preferences,
+    deliveries_for,
+    intents_for,
+)
 
 FACTS = {"complaint_id": "c1", "merchant_id": "m1", "consumer": "u1", "region": "330106",
          "industry": "catering", "category": "price"}

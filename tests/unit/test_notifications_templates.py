@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from jinja2.exceptions import UndefinedError
@@ -74,7 +74,7 @@ def test_registry_event_renders_into_a_message(application):
     reasons = precheck(application, date(2026, 11, 21), abnormal_listed=True)
     merchant = new_merchant("m-7", application, reasons, "u-1", "2026-11-21T08:00:00.000000Z")
     envelope = new_event("registry", "merchant_applied", applied_event_data(merchant),
-                         FixedClock(datetime(2026, 11, 21, tzinfo=timezone.utc)))
+                         FixedClock(datetime(2026, 11, 21, tzinfo=UTC)))
     [intent] = intents_for(envelope)
     title, body = render(intent.template, "zh-CN", intent.context)
     assert intent.recipient == "merchant:m-7"

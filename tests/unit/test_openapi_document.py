@@ -8,9 +8,20 @@ from openapi_spec_validator import validate as validate_openapi
 from gateway import openapi_docs as docs
 from gateway.openapi import build_spec, routes_of
 from gateway.service import GatewayService
-from tests.api_contract import (api_md, body_keys, documented_routes, enum_values_of, error_codes,
-                                named_fields, operation_for, patterns_in, properties_of,
-                                python_only, resolved, table_rows)
+from tests.api_contract import (
+    api_md,
+    body_keys,
+    documented_routes,
+    enum_values_of,
+    error_codes,
+    named_fields,
+    operation_for,
+    patterns_in,
+    properties_of,
+    python_only,
+    resolved,
+    table_rows,
+)
 
 SPEC = build_spec(GatewayService)
 WRITES = ("POST", "PUT", "PATCH")

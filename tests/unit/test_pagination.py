@@ -5,8 +5,14 @@ import pytest
 
 from plumbing.errors import DomainError
 from plumbing.keys import key, prefix
-from plumbing.pagination import (MAX_LIMIT, SCAN_BUDGET, KeyRange, decode_cursor, encode_cursor,
-                                 page_by_key)
+from plumbing.pagination import (
+    MAX_LIMIT,
+    SCAN_BUDGET,
+    KeyRange,
+    decode_cursor,
+    encode_cursor,
+    page_by_key,
+)
 
 
 class RangeCollection:

@@ -9,8 +9,14 @@ from limits import parse, parse_many
 from limits.strategies import SlidingWindowCounterRateLimiter
 
 from devtools.waiting import poll, wait_until
-from gateway.rate_limits import (GROUPS, RateLimiter, RateLimitSettings, SweptMemoryStorage,
-                                 client_ip, load_rate_limit_settings)
+from gateway.rate_limits import (
+    GROUPS,
+    RateLimiter,
+    RateLimitSettings,
+    SweptMemoryStorage,
+    client_ip,
+    load_rate_limit_settings,
+)
 from plumbing.actors import Actor
 from plumbing.config import ConfigError
 from plumbing.errors import DomainError

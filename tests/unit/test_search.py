@@ -7,9 +7,14 @@ import pytest
 from plumbing.errors import DomainError
 from plumbing.keys import prefix
 from services.registry import search
-from services.registry.search import (cells_nearest_first, distance_m, listing, matches,
-                                      query_words, words_of)
-
+from services.registry.search import (
+    cells_nearest_first,
+    distance_m,
+    listing,
+    matches,
+    query_words,
+    words_of,
+)
 
 # --- words --------------------------------------------------------------------------------------
 

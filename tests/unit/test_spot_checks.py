@@ -1,7 +1,7 @@
 """Random spot checks (services/registry/spot_checks.py), without I/O."""
 import random
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,7 +10,7 @@ from plumbing.clock import to_rfc3339
 from plumbing.errors import DomainError
 from services.registry.spot_checks import complete, draw_county, new_draw
 
-NOW = to_rfc3339(datetime(2026, 11, 21, 8, 0, tzinfo=timezone.utc))
+NOW = to_rfc3339(datetime(2026, 11, 21, 8, 0, tzinfo=UTC))
 STATION = Actor(sub="station-1", role="regulator", region="350102", level="station")
 
 

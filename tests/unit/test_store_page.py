@@ -4,11 +4,17 @@ from datetime import date
 
 import pytest
 
+from contracts.coupon_kinds import yuan
 from gateway.openapi import build_spec
 from gateway.routes.store_pages import StorePageRoutes, html_error
-from contracts.coupon_kinds import yuan
-from gateway.store_page_html import (ASSETS, TEXT, coupon_row, render_not_found,
-                                     render_store_page, render_unavailable)
+from gateway.store_page_html import (
+    ASSETS,
+    TEXT,
+    coupon_row,
+    render_not_found,
+    render_store_page,
+    render_unavailable,
+)
 from plumbing.errors import DomainError
 from services.registry.page_schemas import StorePageSchema
 from services.registry.store_page import HOTLINE, StoreLinks, page_of

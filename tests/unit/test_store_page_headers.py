@@ -13,8 +13,16 @@ from werkzeug.wrappers import Request, Response
 
 from gateway import headers
 from gateway.cors import CorsPolicy
-from gateway.headers import (DOCS_POLICY, DOCS_SCRIPT_HASH, GZIP_MIN_BYTES, PAGE_POLICY,
-                             compress, finish, protect, revalidate)
+from gateway.headers import (
+    DOCS_POLICY,
+    DOCS_SCRIPT_HASH,
+    GZIP_MIN_BYTES,
+    PAGE_POLICY,
+    compress,
+    finish,
+    protect,
+    revalidate,
+)
 from gateway.routes.system import DOCS_PAGE
 from gateway.store_page_html import render_store_page
 from tests.unit.test_store_page import page
@@ -75,7 +83,7 @@ def test_the_docs_script_hash_is_the_hash_of_the_docs_pages_inline_script():
     gateway/headers.py DOCS_SCRIPT_HASH."""
     [script] = re.findall(r"<script>(.*?)</script>", DOCS_PAGE, re.S)
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
-    assert DOCS_SCRIPT_HASH == f"'sha256-{digest}'"
+    assert f"'sha256-{digest}'" == DOCS_SCRIPT_HASH
 
 
 def test_the_store_pages_policy_is_what_finish_gives_them():

@@ -4,10 +4,8 @@ import logging
 import pytest
 from werkzeug.wrappers import Response
 
-from plumbing.errors import ServiceUnavailable
-from gateway.web import (_request_id, error_response, parse_json,
-                         payload_too_large, to_response)
-from plumbing.errors import DomainError, invalid
+from gateway.web import _request_id, error_response, parse_json, payload_too_large, to_response
+from plumbing.errors import DomainError, ServiceUnavailable, invalid
 
 
 def body_of(response):
