@@ -4,14 +4,19 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test chaos unit integration e2e fuzz bench bench-scale install tools clean
+.PHONY: run test lint chaos unit integration e2e fuzz bench bench-scale install tools clean
 
 run: $(STAMP)
 	$(BIN)/python -m devtools.run
 
-test: $(STAMP) tools
+test: lint tools
 	$(BIN)/python -m devtools.broker
 	$(BIN)/python -m pytest tests -m "not chaos"
+
+# style and likely bugs everywhere (pyproject.toml), types in the shared packages
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # the fault runs on the production topology: two replicas of everything on a three-node cluster
 chaos: $(STAMP) tools

@@ -365,7 +365,8 @@ def print_table(result):
                   for figures in costs.values()]
     lines += ["", "  memory (MB RSS after the first rush; growth after the second)"]
     lines += [f"  {k:<36} {v}" for k, v in result["memory_mb"].items()]
-    lines += ["", f"  over DESIGN.md's memory budgets: {result['memory_budget_exceeded'] or 'none'}",
+    lines += ["",
+              f"  over DESIGN.md's memory budgets: {result['memory_budget_exceeded'] or 'none'}",
               f"  broken invariants: {result['broken'] or 'none'}",
               f"  written to {RESULTS / 'latest.json'}", ""]
     print("\n".join(lines), flush=True)

@@ -1,8 +1,8 @@
 """HAProxy (Debian's package) in front of the gateway replicas, as a Kubernetes Service or an
 ingress would be: round robin over the replicas whose /healthz answers, a replica that stops
-answering taken out within a second and a request it refused sent to another (up to twice). A replica
-about to be stopped is drained first (``drain``), as Kubernetes takes a pod out of a Service's
-endpoints before it sends SIGTERM."""
+answering taken out within a second and a request it refused sent to another (up to twice). A
+replica about to be stopped is drained first (``drain``), as Kubernetes takes a pod out of a
+Service's endpoints before it sends SIGTERM."""
 import shutil
 import socket
 import time

@@ -60,11 +60,11 @@ class RabbitNode:
 
     def launch(self):
         """Starts the node's VM (``await_start`` waits for it)."""
-        log = open(self.folder / "console.log", "ab")
-        self.process = subprocess.Popen([_script("rabbitmq-server")], env=self.env,
-                                        stdout=log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, preexec_fn=stop_with_parent)
-        log.close()
+        with open(self.folder / "console.log", "ab") as log:  # the node keeps its own copy
+            self.process = subprocess.Popen([_script("rabbitmq-server")], env=self.env,
+                                            stdout=log, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL,
+                                            preexec_fn=stop_with_parent)
 
     def await_start(self, seconds=90):
         if not wait_until(self._started, seconds, interval=1):

@@ -54,7 +54,7 @@ class Stack:
         self.replicas = replica_counts(self.env, replicas)
         self.ports = dict(ports or SERVICE_PORTS)  # a replicated process's: its balancer's
         self.kinds = {}  # instance name → process name
-        for name, count in self.replicas.items():
+        for name in self.replicas:
             for instance in self.instances_of(name):
                 self.kinds[instance] = name
                 self.ports.setdefault(instance, free_port())
@@ -124,7 +124,8 @@ class Stack:
 
     def start_store(self):
         self._store.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "devtools.store_server", "--data-dir", str(self._store), "--host", "127.0.0.1",
+        command = [sys.executable, "-m", "devtools.store_server", "--data-dir", str(self._store),
+                   "--host", "127.0.0.1",
                    "-p", str(self.store_port), "--log-file", str(self.logs_dir / "store.log"),
                    "--pid-file", str(self.state_dir / "store.pid")]
         self._spawn("store", command)
@@ -152,11 +153,10 @@ class Stack:
             self.kinds.get(instance) == "gateway"
 
     def _spawn(self, name, command, env=None):
-        log = open(self.logs_dir / f"{name}.log", "ab")
-        self.processes[name] = subprocess.Popen(
-            command, cwd=ROOT, env=env or self.env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=partial(stop_with_parent, os.getpid()))
-        log.close()
+        with open(self.logs_dir / f"{name}.log", "ab") as log:  # the child keeps its own copy
+            self.processes[name] = subprocess.Popen(
+                command, cwd=ROOT, env=env or self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True, preexec_fn=partial(stop_with_parent, os.getpid()))
 
     def kill(self, name):
         """SIGKILL, as a crash would."""

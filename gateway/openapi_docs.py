@@ -146,7 +146,13 @@ _MERCHANT = {
                  {"kind": "food_operation", "number": "JY-000426", "valid_until": "2030-12-31"}],
     "commitments": {"no_reason_return_days": 7, "cross_store_return": False,
                     "first_inquiry_responsibility": True, "advance_compensation": False},
-    "declaration": {"items": dict.fromkeys(("has_licences", "has_price_display", "has_commitment", "has_complaint_system", "has_purchase_records", "has_trust_sign", "has_complaint_channel", "has_after_sales", "no_counterfeits", "no_price_fraud", "no_false_advertising", "no_unfair_terms", "no_short_weight", "no_forced_trade", "no_safety_hazards", "no_unresolved_disputes"), True)},
+    "declaration": {"items": dict.fromkeys(("has_licences", "has_price_display", "has_commitment",
+                                            "has_complaint_system", "has_purchase_records",
+                                            "has_trust_sign", "has_complaint_channel",
+                                            "has_after_sales", "no_counterfeits", "no_price_fraud",
+                                            "no_false_advertising", "no_unfair_terms",
+                                            "no_short_weight", "no_forced_trade",
+                                            "no_safety_hazards", "no_unresolved_disputes"), True)},
 }
 
 REQUEST_EXAMPLES = {
@@ -187,6 +193,7 @@ REQUEST_EXAMPLES = {
     "set_preferences": {"locale": "en", "region": "330106",
                         "contacts": {"email": "alice@example.cn", "phone": "13800138000"},
                         "opt_out": {"coupon": ["sms"]}},
-    "draft_warning": {"title": "预付卡消费提示", "body": "近期预付卡投诉增多，请谨慎办理大额预付卡。",
+    "draft_warning": {"title": "预付卡消费提示",
+                      "body": "近期预付卡投诉增多，请谨慎办理大额预付卡。",
                       "region": "330100", "industry": "catering", "category": "contract"},
 }

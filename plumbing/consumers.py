@@ -94,8 +94,8 @@ def _claim(store, clock, handler, event_id):
     while True:
         now = clock.now()
         [state] = _batches.submit_many(
-            ("claim", store.db.name, handler), [event_id], lambda event_ids: store.claim_events(
-                handler, event_ids, to_rfc3339(now), to_rfc3339(now + lease)))
+            ("claim", store.db.name, handler), [event_id], lambda event_ids, now=now:
+            store.claim_events(handler, event_ids, to_rfc3339(now), to_rfc3339(now + lease)))
         if state != "busy":
             return state
         time.sleep(BUSY_POLL_SECONDS)

@@ -4,18 +4,17 @@ A write adds its events under ``outbox.<event_id>`` and increments ``outbox_coun
 atomic update commits both the state change and its events (DESIGN.md rule 2). The relay finds
 documents with ``outbox_count > 0``, publishes a pass's events in one AMQP transaction (the
 broker holds them all once the commit returns: one round trip for the pass instead of a confirm
-per event), and only then unsets them. A crash between the write and the publish leaves the event in the document, and the
-relay of the restarted process publishes it. A crash between the publish and the unset
-publishes it twice, which idempotent consumers absorb.
+per event), and only then unsets them. A crash between the write and the publish leaves the
+event in the document, and the relay of the restarted process publishes it. A crash between the
+publish and the unset publishes it twice, which idempotent consumers absorb.
 
-With several replicas every relay sees every pending event; each entry records the process
-that wrote it, and a relay publishes the entries its own process wrote, and others' only once
-they are ``orphan_seconds`` old (their writer died, or its relay is failing): two relays publish
-one event together only when its writer is that slow.
+With several replicas every relay sees every pending event; each entry records the process that
+wrote it, and a relay publishes the entries its own process wrote, and others' only once they
+are ``orphan_seconds`` old (their writer died, or its relay is failing): two relays publish one
+event together only when its writer is that slow.
 
 Events are kept as a map keyed by event id rather than a pushed array: the embedded store
-(nx-27017) turns subdocuments pushed with ``$push`` into JSON strings.
-"""
+(nx-27017) turns subdocuments pushed with ``$push`` into JSON strings."""
 import logging
 import time
 

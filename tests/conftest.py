@@ -34,7 +34,8 @@ RUN_ID = uuid.uuid4().hex[:8]
 def amqp_uri():
     vhost = create_vhost(f"fangxin-test-{RUN_ID}")
     if vhost is None:
-        warnings.warn("rabbitmqctl could not make a vhost; tests share the configured one")
+        warnings.warn("rabbitmqctl could not make a vhost; tests share the configured one",
+                      stacklevel=2)
         yield configured_amqp_uri()
         return
     assert broker_definitions.apply(vhost), "the broker refused Fangxin's definitions"
@@ -64,7 +65,8 @@ def mongo_uri(tmp_path_factory):
 def system_env(amqp_uri, mongo_uri):
     """The environment every process under test reads its configuration from."""
     env = {"AMQP_URI": amqp_uri, "MONGO_URI": mongo_uri, "MONGO_DB_PREFIX": f"t{RUN_ID}_",
-           "DEV_AUTH": "1", "SIGN_IN_SECRET": "test-sign-in-secret", "OUTBOX_POLL_SECONDS": "0.5", "RPC_TIMEOUT_SECONDS": "3",
+           "DEV_AUTH": "1", "SIGN_IN_SECRET": "test-sign-in-secret", "OUTBOX_POLL_SECONDS": "0.5",
+           "RPC_TIMEOUT_SECONDS": "3",
            "REGISTRY_SCAN_SECONDS": "1",
            # complaint deadlines of seconds, so escalation and reminders happen during a test
            "COMPLAINT_RESPONSE_SLA_SECONDS": "6", "COMPLAINT_REMIND_BEFORE_SECONDS": "4",

@@ -19,7 +19,8 @@ TEXT = {
     "zh-CN": {
         "title": "我要投诉", "shop": "投诉商户：", "consent": "同意公示（隐去个人信息）",
         "preview": "预览公示内容", "file": "提交投诉", "preview_title": "将公示的内容",
-        "preview_note": "同意公示时，以下内容（已隐去姓名、电话等个人信息）会出现在商户的公示页上。",
+        "preview_note": "同意公示时，以下内容（已隐去姓名、电话等个人信息）"
+                        "会出现在商户的公示页上。",
         "mine": "我的投诉", "none": "还没有投诉。", "filed": "投诉已提交，商户须在期限内答复。",
         "deadline": "答复期限 ", "filed_on": "提交于 ", "bad_amount": "请填写金额（元），如 25.50",
         "fields": {"category": "问题类别", "title": "标题", "description": "经过",
@@ -28,7 +29,8 @@ TEXT = {
                    "store_code": "商户"},
         "statuses": {"forwarded": "待商户答复", "responded": "商户已答复", "mediation": "调解中",
                      "closed": "已办结", "flagged": "审核中"},
-        "proposal": "商户的处理方案", "comment": "说明（可选）", "accept": "接受方案", "reject": "不接受，申请调解",
+        "proposal": "商户的处理方案", "comment": "说明（可选）", "accept": "接受方案",
+        "reject": "不接受，申请调解",
         "rate": "对处理结果的满意度（5 为非常满意）", "send_rating": "提交评价",
         "rated": "您的满意度：%d 分", "timeline": "办理进程", "steps": {
             "submitted": "提交投诉", "flagged": "待审核", "forwarded": "转交商户",
@@ -51,7 +53,8 @@ TEXT = {
                    "contact_phone": "Phone", "store_code": "Shop"},
         "statuses": {"forwarded": "Waiting for the shop", "responded": "The shop answered",
                      "mediation": "In mediation", "closed": "Closed", "flagged": "Under review"},
-        "proposal": "The shop's proposal", "comment": "Comment (optional)", "accept": "Accept", "reject": "Reject: ask for mediation",
+        "proposal": "The shop's proposal", "comment": "Comment (optional)", "accept": "Accept",
+        "reject": "Reject: ask for mediation",
         "rate": "How satisfied are you with the outcome (5: very)?", "send_rating": "Rate",
         "rated": "Your rating: %d", "timeline": "Progress", "steps": {
             "submitted": "sent", "flagged": "under review", "forwarded": "passed to the shop",

@@ -47,7 +47,8 @@ def new_complaint(complaint_id, consumer, filing, merchant, now, settings, flagg
     }
     events = [("complaint_submitted", {**_facts(complaint), "flagged": flagged})]
     if flagged:
-        complaint["timeline"].append(_entry(now, "flagged", "system", "职业索赔嫌疑，待监管人员审核"))
+        complaint["timeline"].append(_entry(now, "flagged", "system",
+                                            "职业索赔嫌疑，待监管人员审核"))
         return complaint, events
     forwarded = forward(complaint, now, settings, "system")
     return {**complaint, **forwarded.fields}, events + forwarded.events
@@ -91,7 +92,8 @@ def respond(complaint, actor, response, now):
                                                           response["proposal"])]}
     return Change(fields, [("complaint_responded", {
         **_facts(complaint), "proposal": response["proposal"], "timely": timely,
-        "response_seconds": (from_rfc3339(now) - from_rfc3339(complaint["forwarded_at"])).total_seconds()})])
+        "response_seconds": (from_rfc3339(now)
+                             - from_rfc3339(complaint["forwarded_at"])).total_seconds()})])
 
 
 def decide(complaint, actor, accept, comment, now, settings):
@@ -179,9 +181,8 @@ def escalate_if_overdue(complaint, now, settings):
     """A merchant that let its deadline pass loses the case to mediation, untimely."""
     if complaint["status"] != "forwarded" or complaint["deadline_at"] >= now:
         return None
-    step = _to_mediation(complaint, now, settings, "deadline_missed", timely=False,
+    return _to_mediation(complaint, now, settings, "deadline_missed", timely=False,
                          escalated=True)
-    return step
 
 
 def remind_if_due(complaint, now, settings):

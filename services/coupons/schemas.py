@@ -37,7 +37,8 @@ class CampaignSchema(Schema):
     valid_days = fields.Integer(strict=True, load_default=None, allow_none=True,
                                 validate=validate.Range(1, 366))
     valid_until = SaneAwareDateTime(load_default=None, allow_none=True)
-    eligibility = fields.Nested(EligibilitySchema, load_default=lambda: EligibilitySchema().load({}))
+    eligibility = fields.Nested(EligibilitySchema,
+                                load_default=lambda: EligibilitySchema().load({}))
     funding = fields.String(load_default="", validate=validate.Length(max=200))
 
     @validates_schema

@@ -33,7 +33,8 @@ ZH_LABELS = {
     },
     "stage": {"onsite": "现场核查", "county": "县级审核", "final": "市级综合评审"},
     "decision": {"pass": "通过", "fail": "未通过"},
-    "escalation": {"deadline_missed": "商家逾期未答复", "consumer_rejected": "消费者不接受商家的处理方案"},
+    "escalation": {"deadline_missed": "商家逾期未答复",
+                   "consumer_rejected": "消费者不接受商家的处理方案"},
     "industry": dict(INDUSTRIES),
 }
 

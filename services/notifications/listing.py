@@ -44,7 +44,8 @@ def inbox_ranges(actor, unread_only):
     if actor.role == "regulator":
         ranges.append(KeyRange(*region_prefix("k_region", jurisdiction_of(actor))))
         if unread_only:
-            accept = lambda message: message.get("read_at") is None
+            def accept(message):
+                return message.get("read_at") is None
     return ranges, accept
 
 

@@ -110,7 +110,8 @@ def view(merchant):
 def resubmission(merchant, application, reasons, actor_sub, now):
     """The fields of a fixed application sent again after a rejection (整改后重新申报)."""
     status = REJECTED if reasons else PENDING_ONSITE
-    reason_text = "; ".join(r["code"] for r in reasons) if reasons else "整改后重新申报，自动预审通过"
+    reason_text = ("; ".join(r["code"] for r in reasons) if reasons
+                   else "整改后重新申报，自动预审通过")
     entry = {"at": now, "from": merchant["status"], "to": status, "by": actor_sub,
              "reason": reason_text}
     return {**_storable(application), "status": status, "pool": pool_of(status, 0),

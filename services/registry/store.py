@@ -49,8 +49,9 @@ class RegistryStore(BaseStore):
             self.insert_with_events(MERCHANTS, merchant, events)
         except DuplicateKeyError as exc:
             if "credit_code" in str(exc):
-                raise conflict("CREDIT_CODE_TAKEN", "a unit with this credit code is registered")
-            raise conflict("ALREADY_APPLIED", "this merchant account has already applied")
+                raise conflict("CREDIT_CODE_TAKEN",
+                               "a unit with this credit code is registered") from None
+            raise conflict("ALREADY_APPLIED", "this merchant account has already applied") from None
 
     def get_merchant(self, merchant_id):
         return self.db[MERCHANTS].find_one({"_id": merchant_id}, NO_OUTBOX)

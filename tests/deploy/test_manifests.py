@@ -34,7 +34,8 @@ PROCESSES = {
 # RabbitmqCluster and the MongoDBCommunity user) and, in prod, operations' (docs/deploy.md).
 OPERATOR_SECRETS = {"rabbitmq-default-user", "mongodb-admin-fangxin"}
 OPERATIONS_SECRETS = {"fangxin-secrets", "fangxin-mongo-password", "fangxin-tls"}
-# settings (docs/configuration.md) that are secrets (in fangxin-secrets) or built from the operators' secrets
+# settings (docs/configuration.md) that are secrets (in fangxin-secrets) or built from the
+# operators' secrets
 SECRET_SETTINGS = {"JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_PRIVATE_KEY", "SIGN_IN_SECRET",
                    "SMTP_URL", "SMS_WEBHOOK_URL", "WECHAT_WEBHOOK_URL", "SMS_WEBHOOK2_URL",
                    "WECHAT_WEBHOOK2_URL"}

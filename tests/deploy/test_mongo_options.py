@@ -121,7 +121,7 @@ def test_the_driver_applies_them(rendered, overlay):
 def test_the_options_are_written_in_one_place(rendered, overlay):
     """The same MONGO_URI in every Deployment: the operator's string, then our options."""
     written = set()
-    for deployment, _, container in containers(rendered[overlay]):
+    for _, _, container in containers(rendered[overlay]):
         names = [e["name"] for e in container["env"]]
         env = {e["name"]: e for e in container["env"]}
         assert names.index("MONGO_CONNECTION") < names.index("MONGO_URI")

@@ -104,7 +104,8 @@ def test_complaint_metrics(stack, client, merchants):
     post(client, merchant, c["complaint_id"], "responses", {"proposal": "repair",
                                                             "message": "维修"})
 
-    figures = poll(lambda: samples(stack.url_of("complaints")), lambda f: f.get(("fangxin_complaints", (("status", "responded"),)),
+    figures = poll(lambda: samples(stack.url_of("complaints")),
+                   lambda f: f.get(("fangxin_complaints", (("status", "responded"),)),
                                             0) >= 1)
     assert figures[("fangxin_complaint_response_seconds_count", ())] >= 1
     assert ("fangxin_complaint_sla_breaches_total", ()) in figures

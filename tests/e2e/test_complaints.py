@@ -13,7 +13,8 @@ PHONE = "13912345678"
 
 
 def filing(merchant_id=None, store_code=None, **overrides):
-    body = {"category": "quality", "title": "买到变质食品", "description": "昨天购买的牛奶已经变质，联系王先生无果",
+    body = {"category": "quality", "title": "买到变质食品",
+            "description": "昨天购买的牛奶已经变质，联系王先生无果",
             "amount_fen": 2500, "occurred_on": "2026-11-01",
             "evidence_urls": ["https://example.org/receipt.jpg"], "contact_phone": PHONE,
             "public_consent": True, **overrides}

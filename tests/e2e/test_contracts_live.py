@@ -90,7 +90,8 @@ def tour(client, merchants):
     ok(client.get("/api/v1/merchants", city, params={"region": "330106"}))
     ok(client.post("/api/v1/registry/licence-events", system, json={
         "credit_code": application["credit_code"], "event": "changed",
-        "changes": {"address": "杭州市西湖区文三路 104 号"}, "occurred_at": "2026-11-21T08:00:00Z"}))
+        "changes": {"address": "杭州市西湖区文三路 104 号"},
+        "occurred_at": "2026-11-21T08:00:00Z"}))
     batch = ok(client.post("/api/v1/spot-checks", city,
                            json={"region": "330106", "sample_size": 1}), 201)
     ok(client.get("/api/v1/spot-checks", city))

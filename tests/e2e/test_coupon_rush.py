@@ -206,7 +206,7 @@ def test_two_tills_redeeming_one_coupon_at_the_same_instant_only_one_wins(client
                 coupon = claimed(client, consumer, campaign_id)
                 barrier = threading.Barrier(2)
 
-                def till(shop):
+                def till(shop, coupon=coupon, barrier=barrier):
                     merchant_id, token = shop
                     gateway.request("GET", "/healthz")  # the connection is open beforehand
                     barrier.wait(timeout=10)

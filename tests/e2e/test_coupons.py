@@ -496,8 +496,8 @@ def test_a_merchant_suspended_in_the_registry_is_refused_right_after(client, mer
                                  ("clear_warning", None, "certified")]:
         acted = act(client, county, merchant_id, action)
         assert acted.status_code == 200 and acted.json()["status"] == status, acted.text
-        assert poll(lambda: registry_events.events("merchant_status_changed",
-                                                   merchant_id=merchant_id, to=status), bool)
+        assert poll(lambda status=status: registry_events.events(
+            "merchant_status_changed", merchant_id=merchant_id, to=status), bool)
         if code:
             answer = poll(attempt, refused, seconds=10, interval=0.2)
             assert (answer.status_code, error_code(answer)) == (403, code), action
@@ -644,7 +644,8 @@ def test_the_stock_gauge_drops_a_campaign_once_it_has_ended_or_been_cancelled(
     assert transition(client, operator, cancelled, "cancel").json()["status"] == "cancelled"
     coupon_for_new_consumer(client, sold_out)
     for campaign_id in (sold_out, timed_out):
-        assert poll(lambda: campaign(client, operator, campaign_id)["status"],
+        assert poll(lambda campaign_id=campaign_id: campaign(client, operator,
+                                                             campaign_id)["status"],
                     lambda status: status == "ended", seconds=15) == "ended"
     gone = poll(lambda: [stock_series(stack, c) for c in ids], lambda v: v == [None] * 3)
     assert gone == [None] * 3

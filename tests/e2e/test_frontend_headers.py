@@ -18,8 +18,7 @@ def preflight(client, path, origin, method="POST"):
 def store(client, merchants):
     merchant_id, _, _ = certify(client, merchants)
     regulator = client.token(role="regulator", sub="reg-city", region="330100", level="city")
-    code = client.get(f"/api/v1/merchants/{merchant_id}", regulator).json()["store_code"]
-    return code
+    return client.get(f"/api/v1/merchants/{merchant_id}", regulator).json()["store_code"]
 
 
 def test_a_preflight_from_a_listed_origin_is_answered_with_what_may_be_sent(client):

@@ -54,7 +54,8 @@ def consumer(client):
 
 
 def filing(merchant_id):
-    return {"merchant_id": merchant_id, "category": "quality", "title": "变质", "description": "牛奶变质",
+    return {"merchant_id": merchant_id, "category": "quality", "title": "变质",
+            "description": "牛奶变质",
             "amount_fen": 100, "occurred_on": "2026-11-01", "contact_phone": "13912340000",
             "public_consent": False}
 

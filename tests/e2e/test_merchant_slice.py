@@ -104,7 +104,7 @@ def test_concurrent_applications_each_reach_their_inbox(client, merchants):
     with ThreadPoolExecutor(10) as pool:
         assert list(pool.map(apply, applicants)) == [201] * 20
     for _, token, _ in applicants:
-        assert poll(lambda: inbox(client, token), lambda page: page["items"])["items"]
+        assert poll(lambda token=token: inbox(client, token), lambda page: page["items"])["items"]
 
 
 def test_the_request_id_reaches_every_service_log(stack, client, merchants):

@@ -1,7 +1,7 @@
-"""A claim rush that keeps going through faults, and what must hold afterwards: no unit of
-stock lost or oversold (issued + remaining == stock, and every coupon issued stored), nobody
-over the limit, every 201 a client saw is a stored coupon of theirs, every key answered the same, no 5xx but 503, every 503 quick, no hang, and clients
-heard of every outage."""
+"""A claim rush that keeps going through faults, and what must hold afterwards: no unit of stock
+lost or oversold (issued + remaining == stock, and every coupon issued stored), nobody over the
+limit, every 201 a client saw is a stored coupon of theirs, every key answered the same, no 5xx
+but 503, every 503 quick, no hang, and clients heard of every outage."""
 import random
 import threading
 from collections import defaultdict

@@ -1,7 +1,8 @@
 """A claim rush and a stream of complaints on the production topology: two replicas of every
 process (gateways behind the balancer) on a private three-node RabbitMQ cluster, through a
-rolling restart of every replica (SIGTERM, wait, start, as ``kubectl rollout restart``), a
-kill -9 of one coupons replica, a kill -9 of one gateway and a kill -9 of one broker node (started again). What must hold is what holds on one node (tests/faults/rush.py,
+rolling restart of every replica (SIGTERM, wait, start, as ``kubectl rollout restart``), a kill
+-9 of one coupons replica, a kill -9 of one gateway and a kill -9 of one broker node (started
+again). What must hold is what holds on one node (tests/faults/rush.py,
 tests/faults/complaints.py: SMS counted at a fake provider, the store pages of both gateways
 kept from before the node's loss), and more: a client's connection fails only when the gateway
 answering it was killed mid-request, never through the rollout (each gateway is drained first,

@@ -29,7 +29,8 @@ def test_complaints_filed_through_crashes_are_kept_and_each_tells_its_merchant_o
     with stream.alongside():
         for name in ("complaints", "notifications", "complaints", "notifications"):
             time.sleep(random.uniform(0.3, 1.5))
-            outages.during(name, lambda: stack.kill(name), restart(stack, name), stack, 0.5)
+            outages.during(name, lambda name=name: stack.kill(name), restart(stack, name), stack,
+                           0.5)
     assert len(outages.windows) == 4
     outcomes = stream.check(outages, gateway_urls=[stack.gateway_url])
     print(f"{len(stream.seen)} requests, outcomes {dict(outcomes)}, outages "

@@ -236,7 +236,9 @@ def test_from_and_to_are_filing_days_both_included():
     documents = [complaint("may", filed_at="2026-05-31T23:59:59.999999Z"),
                  complaint("june", filed_at="2026-06-01T00:00:00.000000Z"),
                  complaint("july", filed_at="2026-07-15T12:00:00.000000Z")]
-    total = lambda first, last: regulator_statistics(documents, "330106", first, last)["total"]
+    def total(first, last):
+        return regulator_statistics(documents, "330106", first, last)["total"]
+
     assert total(date(2026, 6, 1), None) == 2
     assert total(None, date(2026, 5, 31)) == 1
     assert total(date(2026, 5, 31), date(2026, 7, 15)) == 3

@@ -1,4 +1,4 @@
-"""The configuration table (docs/configuration.md) names every environment variable the code reads."""
+"""docs/configuration.md's table names every environment variable the code reads."""
 import re
 from pathlib import Path
 
@@ -17,9 +17,9 @@ def variables_read_by_the_code():
 
 
 def test_every_variable_the_code_reads_is_in_the_configuration_table():
+    documented = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     table = {line.split("|")[1].strip().strip("`")
-             for line in (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8").splitlines()
-             if line.startswith("| `")}
+             for line in documented.splitlines() if line.startswith("| `")}
     read = variables_read_by_the_code()
     assert read, "the scan found no variables; the pattern is wrong"
     assert read - table == set()

@@ -30,7 +30,7 @@ def _log_error(message):
 
 
 def test_an_expected_error_is_one_line_without_its_traceback(log_lines):
-    _log_error("(expected) error handling worker %s" % "claim")
+    _log_error("(expected) error handling worker claim")
     _log_error("unexpected error handling worker")
     expected, unexpected = log_lines()
     assert expected["message"] == "(expected) error handling worker claim"

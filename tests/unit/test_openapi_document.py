@@ -1,6 +1,6 @@
 """/openapi.json holds every route, parameter, body field, answer and error code of docs/API.md,
-with examples that its schemas accept, and is a valid OpenAPI 3.0 document. (tests/e2e/test_openapi_contract.py holds
-the running gateway's real answers to it.)"""
+with examples that its schemas accept, and is a valid OpenAPI 3.0 document.
+(tests/e2e/test_openapi_contract.py holds the running gateway's real answers to it.)"""
 import pytest
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from openapi_spec_validator import validate as validate_openapi
