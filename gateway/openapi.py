@@ -11,9 +11,9 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
+from contracts import errors
 from gateway import openapi_docs as docs
 from gateway.auth import SESSION_COOKIE
-from gateway.i18n import ZH_MESSAGES
 from gateway.web import ApiRoute
 from plumbing.ecma_patterns import ecma_patterns
 
@@ -164,7 +164,7 @@ def _error_codes(name, route):
 
 def _error(name, status, codes, route):
     examples = {code: {"summary": code, "value": {"error": {
-        "code": code, "message": ZH_MESSAGES.get(code, code),
+        "code": code, "message": errors.zh_cn_message(code, code),
         "details": {"name": ["Missing data for required field."]}
         if code == "VALIDATION_ERROR" else {}}}} for code in codes}
     content = {"application/json": {"schema": "Error", "examples": examples}}

@@ -4,42 +4,13 @@ from urllib.parse import quote
 
 from werkzeug.wrappers import Response
 
+from contracts import errors
 from gateway.csrf import csrf_token
 from gateway.store_page_html import render_page
 from plumbing.errors import DomainError
 
 HTML = "text/html; charset=utf-8"
 SIGN_IN = "/m/sign-in"
-
-# What a page says when a service refuses a step, by the refusal's code; another code is said
-# in the service's own (English) words.
-REFUSALS = {
-    "zh-CN": {
-        "ALREADY_RATED": "30 天内只能评价一次本店。",
-        "WRONG_STATE": "当前状态下不能进行此操作。",
-        "CAMPAIGN_NOT_ACTIVE": "该活动不在领取时间内。",
-        "SOLD_OUT": "消费券已领完。",
-        "LIMIT_REACHED": "您已达到领取上限。",
-        "NOT_ELIGIBLE": "您不符合领取条件。",
-        "MERCHANT_NOT_ELIGIBLE": "该商户暂不能参与。",
-        "DUPLICATE_COMPLAINT": "您已就此商户提交过相同的投诉。",
-        "RATE_LIMITED": "操作太频繁，请稍后再试。",
-        "VALIDATION_ERROR": "请检查填写的内容。",
-    },
-    "en": {
-        "ALREADY_RATED": "You can rate a shop once every 30 days.",
-        "WRONG_STATE": "This cannot be done in its present state.",
-        "CAMPAIGN_NOT_ACTIVE": "This campaign is not open for claims now.",
-        "SOLD_OUT": "All coupons have been claimed.",
-        "LIMIT_REACHED": "You have claimed as many as you may.",
-        "NOT_ELIGIBLE": "You are not eligible for this coupon.",
-        "MERCHANT_NOT_ELIGIBLE": "This shop cannot take part at present.",
-        "DUPLICATE_COMPLAINT": "You already sent this complaint about this shop.",
-        "RATE_LIMITED": "Too many tries: wait a moment.",
-        "VALIDATION_ERROR": "Check what you entered.",
-    },
-}
-
 
 # what a page says when its request is refused before or outside its own handling, by status
 ERROR_PAGES = {
@@ -90,7 +61,7 @@ def form_number(form, name):
 
 def refusal(exc, locale):
     """What a page says of a service's refusal ``exc`` (a ``DomainError``)."""
-    return REFUSALS[locale].get(exc.code, exc.message)
+    return errors.page_text(exc.code, locale, exc.message)
 
 
 def to_sign_in(next_path):
