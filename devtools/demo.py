@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import requests
 
-from services.registry.catalogue import STANDARD
+from contracts.catalogue import STANDARD
 from services.registry.credit_code import check_character
 
 FUTURE = "2030-12-31"

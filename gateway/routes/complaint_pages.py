@@ -7,11 +7,11 @@ from urllib.parse import quote
 
 from marshmallow import Schema, fields, validate
 
+from contracts.catalogue import COMPLAINT_CATEGORIES as CATEGORIES
 from gateway.pages import form_number, html_page, refusal, step_then, to_sign_in
 from gateway.routes.store_pages import html_error
 from gateway.web import api
 from plumbing.errors import DomainError
-from services.complaints.schemas import CATEGORIES
 from services.notifications.formatting import EN_LABELS, ZH_LABELS, local_time
 
 TAGS = ["pages"]

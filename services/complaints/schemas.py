@@ -2,11 +2,10 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from contracts import closings
+from contracts.catalogue import COMPLAINT_CATEGORIES as CATEGORIES
+from contracts.identifiers import PHONE, region_code
 from plumbing.schema_fields import SaneDate
-from services.registry.schemas import PHONE, region_code
 
-CATEGORIES = ["quality", "price", "short_weight", "false_advertising", "refund_refused",
-              "service", "safety", "contract", "other"]
 PROPOSALS = ["refund", "exchange", "repair", "compensation", "apology", "dispute"]
 STATUSES = ["forwarded", "responded", "mediation", "closed", "flagged"]
 CLOSINGS = list(closings.CODES)

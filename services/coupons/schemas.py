@@ -2,10 +2,10 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from contracts import coupon_kinds
+from contracts.catalogue import INDUSTRIES
 from contracts.coupon_kinds import MAX_FEN
+from contracts.identifiers import region_code
 from plumbing.schema_fields import SaneAwareDateTime
-from services.registry.catalogue import INDUSTRIES
-from services.registry.schemas import region_code
 
 ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}\Z")
 

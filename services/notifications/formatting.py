@@ -9,8 +9,8 @@ from datetime import timedelta, timezone
 from jinja2 import pass_context
 
 from contracts import closings, coupon_kinds
+from contracts.catalogue import INDUSTRIES, INDUSTRIES_EN
 from plumbing.clock import from_rfc3339
-from services.registry.catalogue import INDUSTRIES, INDUSTRIES_EN
 
 # Messages speak the time of the people they are for: China Standard Time has no summer time.
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8))

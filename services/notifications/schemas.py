@@ -1,10 +1,10 @@
 """The notifications service's request and response shapes."""
 from marshmallow import Schema, fields, validate
 
-from services.complaints.schemas import CATEGORIES
+from contracts.catalogue import COMPLAINT_CATEGORIES as CATEGORIES
+from contracts.catalogue import INDUSTRIES
+from contracts.identifiers import PHONE, region_code
 from services.notifications.domain import CHANNELS, TOPICS
-from services.registry.catalogue import INDUSTRIES
-from services.registry.schemas import PHONE, region_code
 
 
 class NotificationSchema(Schema):

@@ -2,9 +2,9 @@
 import secrets
 from datetime import timedelta
 
+from contracts.catalogue import FOOD_INDUSTRIES, LICENCE_KINDS, STANDARD_KEYS
 from plumbing.clock import from_rfc3339
 from plumbing.documents import visible
-from services.registry.catalogue import FOOD_INDUSTRIES, LICENCE_KINDS, STANDARD_KEYS
 
 PENDING_ONSITE = "pending_onsite"
 REJECTED = "rejected"

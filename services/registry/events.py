@@ -1,8 +1,8 @@
 """The registry's events: versioned contracts of their data (plumbing/event_contracts.py)."""
 from marshmallow import Schema, ValidationError, fields, validate
 
+from contracts.catalogue import INDUSTRIES
 from plumbing.event_contracts import catalogue, contract_maker, one_of, region_code
-from services.registry.catalogue import INDUSTRIES
 
 SOURCE = "registry"
 STATUSES = ("pending_onsite", "pending_county", "pending_final", "rejected", "certified",

@@ -4,6 +4,7 @@ import random
 import uuid
 from datetime import timedelta
 
+from contracts.catalogue import STANDARD
 from plumbing.actors import Actor, jurisdiction_prefix
 from plumbing.clock import ClockProvider, to_rfc3339
 from plumbing.config import env_float, env_int
@@ -24,7 +25,6 @@ from services.registry import (
     spot_checks,
     store_page,
 )
-from services.registry.catalogue import STANDARD
 from services.registry.events import CONTRACTS as EVENT_CONTRACTS
 from services.registry.schemas import (
     ActionSchema,

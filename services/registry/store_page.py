@@ -8,8 +8,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import quote
 
-from plumbing.config import env_str
-from services.registry.catalogue import (
+from contracts.catalogue import (
     INDUSTRIES,
     INDUSTRIES_EN,
     LICENCE_KINDS,
@@ -17,6 +16,7 @@ from services.registry.catalogue import (
     UNIT_TYPES,
     UNIT_TYPES_EN,
 )
+from plumbing.config import env_str
 
 HOTLINE = "12315"
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from services.registry.catalogue import STANDARD_KEYS
+from contracts.catalogue import STANDARD_KEYS
 from services.registry.schemas import MerchantApplicationSchema
 
 # A published unified social credit code (Fuzhou, GB 32100-2015 check character "3").

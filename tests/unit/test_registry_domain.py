@@ -2,8 +2,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from contracts.catalogue import FOOD_INDUSTRIES, INDUSTRIES
 from plumbing.outbox import new_document_with_events
-from services.registry.catalogue import FOOD_INDUSTRIES, INDUSTRIES
 from services.registry.domain import expired_licence_errors, new_merchant, pool_of, precheck, view
 
 TODAY = date(2026, 11, 21)

@@ -1,4 +1,5 @@
-"""Fixed catalogues of the registry: unit types, industries, licence kinds, the standard."""
+"""Fixed catalogues: unit types, industries, licence kinds, the standard; what complaints are
+about."""
 
 UNIT_TYPES = {
     "store": "门店",
@@ -96,3 +97,7 @@ STANDARD = [
     {"key": "no_unresolved_disputes", "text": "无消费纠纷积案"},
 ]
 STANDARD_KEYS = frozenset(item["key"] for item in STANDARD)
+
+# what a complaint is about (API.md "Complaints")
+COMPLAINT_CATEGORIES = ("quality", "price", "short_weight", "false_advertising", "refund_refused",
+                        "service", "safety", "contract", "other")

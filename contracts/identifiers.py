@@ -1,0 +1,21 @@
+"""The identifiers every service checks the same way: phone numbers and the administrative
+division codes regions are named by."""
+import re
+
+from marshmallow import ValidationError, validate
+
+from contracts.catalogue import PROVINCES
+
+PHONE = validate.Regexp(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})\Z",
+                        error="not a mobile or landline number")
+
+
+def region_code(value):
+    """A 6-digit administrative division code with a known province; a province-level code
+    (``xx0000``) has no county part."""
+    if not (isinstance(value, str) and re.fullmatch(r"[0-9]{6}", value)):
+        raise ValidationError("a 6-digit administrative division code")
+    if value[:2] not in PROVINCES:
+        raise ValidationError(f"unknown province code {value[:2]}")
+    if value[2:4] == "00" and value[4:] != "00":
+        raise ValidationError("a county code needs its city part")
