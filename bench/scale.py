@@ -16,33 +16,27 @@ schedule costs at that size beside what it costs on a nearly empty store, in the
 5. ``bench/results/scale-latest.json`` (and a dated copy) gets it all, with each target of
    issue 16 met or not.
 """
-import warnings
+import plumbing.green  # noqa: F401, I001 (first: nameko's standalone RPC proxy runs schedules)
 
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+import json
+import os
+import shutil
+import sys
+import time
+from datetime import UTC, datetime, timedelta
 
-import eventlet  # noqa: E402
+import requests
+from nameko.standalone.rpc import ServiceRpcProxy
+from pymongo import MongoClient
 
-eventlet.monkey_patch()  # noqa: E402  (nameko's standalone RPC proxy runs schedules)
-
-import json  # noqa: E402
-import os  # noqa: E402
-import shutil  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from datetime import UTC, datetime, timedelta  # noqa: E402
-
-import requests  # noqa: E402
-from nameko.standalone.rpc import ServiceRpcProxy  # noqa: E402
-from pymongo import MongoClient  # noqa: E402
-
-from bench import scenarios  # noqa: E402
-from bench.loader import Loader  # noqa: E402
-from bench.measure import RESULTS, CpuMeter, bench_system, cpu_seconds, machine, memory_mb  # noqa: E402
-from bench.programme import Programme, Sizes, now_utc  # noqa: E402
-from bench.scale_routes import READS, WRITES, Handles, new_application  # noqa: E402
-from devtools.broker import messages_in  # noqa: E402
-from devtools.waiting import poll  # noqa: E402
-from plumbing.config import database_name  # noqa: E402
+from bench import scenarios
+from bench.loader import Loader
+from bench.measure import RESULTS, CpuMeter, bench_system, cpu_seconds, machine, memory_mb
+from bench.programme import Programme, Sizes, now_utc
+from bench.scale_routes import READS, WRITES, Handles, new_application
+from devtools.broker import messages_in
+from devtools.waiting import poll
+from plumbing.config import database_name
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 CALLS = int(os.environ.get("BENCH_SCALE_CALLS", "100"))

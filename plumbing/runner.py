@@ -5,26 +5,20 @@ finish, and kills what is left after ``SHUTDOWN_TIMEOUT_SECONDS``. A SIGTERM whi
 is still starting (waiting for its store, say, which may be gone with it) ends the process once
 that time is up, since nothing it started yet has work to finish.
 """
-import warnings
+import plumbing.green  # noqa: F401, I001 (first: eventlet patches what the rest imports)
 
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+import importlib
+import logging
+import os
+import signal
+import sys
 
-import eventlet  # noqa: E402
+import eventlet
+from eventlet.event import Event
+from nameko.runners import ServiceRunner
 
-eventlet.monkey_patch()  # noqa: E402 (must precede every other import)
-
-import importlib  # noqa: E402
-import logging  # noqa: E402
-import os  # noqa: E402
-import signal  # noqa: E402
-import sys  # noqa: E402
-
-from eventlet.event import Event  # noqa: E402
-from nameko.runners import ServiceRunner  # noqa: E402
-
-from plumbing import broker_loss, rpc  # noqa: E402
-from plumbing.config import env_float, nameko_config  # noqa: E402
-from plumbing.logs import configure_logging  # noqa: E402
+from plumbing.config import env_float, nameko_config
+from plumbing.logs import configure_logging
 
 log = logging.getLogger("plumbing.runner")
 
@@ -44,8 +38,7 @@ def shut_down(runner, timeout):
 
 
 def main(argv):
-    broker_loss.install()
-    rpc.answer_without_confirms()
+    plumbing.green.install_nameko_patches()
     service_cls = load_class(argv[1])
     configure_logging(service_cls.name)
     config = nameko_config(service_cls.name)

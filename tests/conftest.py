@@ -1,31 +1,25 @@
 """Fixtures shared by the integration and end-to-end tests: a throwaway RabbitMQ vhost and a
 store (the embedded nx-27017 on a free port, or MONGO_URI when it is set)."""
+import plumbing.green  # noqa: F401, I001 (first: eventlet patches what the rest imports)
+
+import os
+import subprocess
+import sys
+import uuid
 import warnings
 
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+import pytest
 
-import eventlet  # noqa: E402
-
-# nameko's tests hang on RabbitMQ without this (nameko >= 2.13 no longer patches for us)
-eventlet.monkey_patch()  # noqa: E402
-
-import os  # noqa: E402
+from devtools import broker_definitions
+from devtools.broker import create_vhost, delete_vhost, wait_until_answers, with_vhost  # noqa
+from devtools.processes import free_port, stop_with_parent  # noqa: F401 (free_port: shared)
+from devtools.stack import ROOT
+from plumbing.config import amqp_uri as configured_amqp_uri
 
 # openapi-spec-validator switches to jsonschema-rs (ECMA-262 regexes) whenever it is installed,
 # and schemathesis (tests/e2e/test_fuzz.py) installs it: keep the document's checks on the
 # Python jsonschema they were written against (our patterns use Python's \Z)
 os.environ.setdefault("OPENAPI_SPEC_VALIDATOR_SCHEMA_VALIDATOR_BACKEND", "jsonschema")
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import uuid  # noqa: E402
-
-import pytest  # noqa: E402
-
-from devtools import broker_definitions  # noqa: E402
-from devtools.broker import create_vhost, delete_vhost, wait_until_answers, with_vhost  # noqa
-from devtools.processes import free_port, stop_with_parent  # noqa: E402,F401 (free_port: shared)
-from devtools.stack import ROOT  # noqa: E402
-from plumbing.config import amqp_uri as configured_amqp_uri  # noqa: E402
 
 RUN_ID = uuid.uuid4().hex[:8]
 
