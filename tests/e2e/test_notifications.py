@@ -176,15 +176,22 @@ def test_email_sms_and_wechat_reach_real_servers(client, system_env, providers):
     assert inbox(client, token)[0]["event_type"] == "coupon_claimed"
 
 
-def test_a_provider_failing_twice_is_retried_until_it_takes_the_message(
-        stack, client, system_env, providers):
-    from tests.e2e.conftest import FAILS_TWICE
-
-    sub, _ = with_contacts(client, {"phone": FAILS_TWICE})
+def sms_sent_on_a_claim(client, system_env, phone):
+    """(consumer, coupon_claimed event, its SMS delivery once sent) for a new consumer with
+    ``phone`` whose claim is announced on the broker."""
+    sub, _ = with_contacts(client, {"phone": phone})
     event = claimed_event(sub)
     event_dispatcher({"AMQP_URI": system_env["AMQP_URI"]})("coupons", "coupon_claimed", event)
     sms = poll(lambda: deliveries(system_env, event["event_id"]).get("sms"),
                lambda d: d is not None and d["status"] == "sent", seconds=20)
+    return sub, event, sms
+
+
+def test_a_provider_failing_twice_is_retried_until_it_takes_the_message(
+        stack, client, system_env, providers):
+    from tests.e2e.conftest import FAILS_TWICE
+
+    sub, event, sms = sms_sent_on_a_claim(client, system_env, FAILS_TWICE)
     assert (sms["status"], sms["attempts"]) == ("sent", 3)
     statuses = [r["status"] for r in providers.received(channel="sms", to=FAILS_TWICE)
                 if event["data"]["campaign_name"] in r["payload"]["text"]]
@@ -202,11 +209,7 @@ def test_a_first_provider_answering_500_hands_the_message_to_the_second(
         stack, client, system_env, providers):
     from tests.e2e.conftest import FIRST_PROVIDER_DOWN
 
-    sub, _ = with_contacts(client, {"phone": FIRST_PROVIDER_DOWN})
-    event = claimed_event(sub)
-    event_dispatcher({"AMQP_URI": system_env["AMQP_URI"]})("coupons", "coupon_claimed", event)
-    sms = poll(lambda: deliveries(system_env, event["event_id"]).get("sms"),
-               lambda d: d is not None and d["status"] == "sent", seconds=20)
+    _, _, sms = sms_sent_on_a_claim(client, system_env, FIRST_PROVIDER_DOWN)
     assert (sms["attempts"], sms["last_error"]) == (1, None)   # one attempt, both providers
     [first] = providers.received(channel="sms", to=FIRST_PROVIDER_DOWN)
     [second] = providers.received(channel="sms2", to=FIRST_PROVIDER_DOWN)
