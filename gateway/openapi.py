@@ -72,7 +72,23 @@ def build_spec(service_cls, title="Fangxin API", version="1.0.0"):
     for name, route in sorted(routes_of(service_cls), key=lambda r: (r[1].url, r[1].method)):
         path = _PATH_PARAM.sub(r"{\1}", route.url)
         spec.path(path=path, operations={route.method.lower(): _operation(name, route)})
-    return ecma_patterns(spec.to_dict())
+    return ecma_patterns(models_first(spec.to_dict()))
+
+
+def models_first(node):
+    """apispec writes a nullable nested schema as ``anyOf: [{nullable object}, {$ref}]``; a
+    generated client tries the alternatives in order and so never builds the model: the model
+    first (validation does not depend on the order)."""
+    if isinstance(node, dict):
+        node = {key: models_first(value) for key, value in node.items()}
+        alternatives = node.get("anyOf")
+        if isinstance(alternatives, list) and len(alternatives) == 2 and \
+                "$ref" in alternatives[1] and alternatives[0].get("nullable"):
+            node["anyOf"] = alternatives[::-1]
+        return node
+    if isinstance(node, list):
+        return [models_first(item) for item in node]
+    return node
 
 
 def _operation(name, route):

@@ -9,8 +9,8 @@ from services.complaints.schemas import (
     DecisionSchema,
     HotspotPageSchema,
     MediationSchema,
+    MerchantAnswerSchema,
     PublicDisclosureSchema,
-    ResponseSchema,
     SatisfactionSchema,
     ScreeningSchema,
     StatisticsSchema,
@@ -40,7 +40,7 @@ class ComplaintRoutes:
     def get_complaint(self, call):
         return self.complaints.get_complaint(call.actor.to_dict(), call.path["complaint_id"])
 
-    @api("POST", COMPLAINT + "/responses", roles=("merchant",), body=ResponseSchema,
+    @api("POST", COMPLAINT + "/responses", roles=("merchant",), body=MerchantAnswerSchema,
          response=ComplaintSchema, tags=TAGS, errors=(404, 409),
          summary="The merchant proposes a remedy or disputes")
     def respond(self, call):

@@ -33,7 +33,7 @@ class ComplaintFilingSchema(Schema):
                                   field_name="merchant_id")
 
 
-class ResponseSchema(Schema):
+class MerchantAnswerSchema(Schema):
     proposal = fields.String(required=True, validate=validate.OneOf(PROPOSALS))
     message = fields.String(required=True, validate=validate.Length(1, 2000))
     amount_fen = fields.Integer(strict=True, load_default=None, allow_none=True,

@@ -23,7 +23,7 @@ from services.complaints.schemas import (
     ComplaintFilingSchema,
     DecisionSchema,
     MediationSchema,
-    ResponseSchema,
+    MerchantAnswerSchema,
     SatisfactionSchema,
     ScreeningSchema,
 )
@@ -164,7 +164,7 @@ class ComplaintsService(FangxinService):
     @rpc
     def respond(self, actor, complaint_id, payload):
         actor = Actor.from_dict(actor)
-        body = validated(ResponseSchema(), payload)
+        body = validated(MerchantAnswerSchema(), payload)
         complaint = self._step(complaint_id, lambda c: lifecycle.respond(
             c, actor, body, self._now()))
         metrics.RESPONSE_SECONDS.observe((from_rfc3339(complaint["responded_at"]) -
