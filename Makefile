@@ -59,7 +59,11 @@ install: $(STAMP)
 # checkers (@asyncapi/parser, Redocly, Spectral: tests/e2e/test_outside_validators.py)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
-tools:
+# checkov (tests/deploy/test_checkov.py) in a virtualenv of its own: its dependencies are not
+# the project's pins
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV    := devtools/checkov-venv
+tools: $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 	@missing=""; command -v chromium >/dev/null 2>&1 || missing="chromium"; \
 	command -v chromedriver >/dev/null 2>&1 || missing="$$missing chromium-driver"; \
 	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
@@ -70,10 +74,16 @@ tools:
 	  { npm ci --prefix devtools/node --no-audit --no-fund --silent && \
 	    cp devtools/node/package-lock.json devtools/node/node_modules/.installed-lock; }
 
+$(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
+	rm -rf $(CHECKOV_VENV)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==$(CHECKOV_VERSION)
+	touch $@
+
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 clean:
-	rm -rf $(VENV) .state .pytest_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .state .pytest_cache

@@ -4,6 +4,7 @@ Every variable read anywhere in the project goes through these readers, so the c
 table (docs/configuration.md) can be checked against one place.
 """
 import os
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from nameko.extensions import DependencyProvider
 
@@ -21,8 +22,32 @@ class ConfigError(ValueError):
 
 
 def env_str(name, default):
-    value = os.environ.get(name)
+    """NAME's value, or the content of the file NAME_FILE names (a Secret mounted as a volume,
+    docs/configuration.md): one trailing newline is dropped. A NAME_FILE naming no file leaves
+    NAME unset, as an absent key of a Secret passed with envFrom did; NAME and NAME_FILE both
+    set is an error."""
+    value = os.environ.get(name) or None
+    path = os.environ.get(name + "_FILE") or None
+    if path is not None:
+        if value is not None:
+            raise ConfigError(f"{name} and {name}_FILE are both set: set one")
+        value = _read_secret_file(name, path)
     return default if value is None or value == "" else value
+
+
+def _read_secret_file(name, path):
+    try:
+        with open(path, encoding="utf-8") as file:
+            content = file.read()
+    except FileNotFoundError:
+        return None  # an optional key the mounted Secret does not hold
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{name}_FILE={path!r} cannot be read: {exc}") from None
+    if content.endswith("\n"):
+        content = content[:-1]
+        if content.endswith("\r"):
+            content = content[:-1]
+    return content
 
 
 def _env_parsed(name, default, parse, what):
@@ -51,11 +76,38 @@ def env_bool(name, default):
 
 
 def amqp_uri():
-    return env_str("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+    """AMQP_URI, with AMQP_USERNAME and AMQP_PASSWORD (when set: in Kubernetes they are files of
+    the broker operator's Secret) put into each of its URIs; credentials in both places are an
+    error."""
+    uri = env_str("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+    username = env_str("AMQP_USERNAME", None)
+    password = env_str("AMQP_PASSWORD", None)
+    if username is None and password is None:
+        return uri
+    if username is None or password is None:
+        raise ConfigError("AMQP_USERNAME and AMQP_PASSWORD go together: set both or neither")
+    userinfo = f"{quote(username, safe='')}:{quote(password, safe='')}@"
+    composed = []
+    for part in uri.split(";"):
+        parts = urlsplit(part.strip())
+        if "@" in parts.netloc:
+            raise ConfigError("AMQP_URI has credentials and AMQP_USERNAME is set: set one")
+        composed.append(urlunsplit(parts._replace(netloc=userinfo + parts.netloc)))
+    return ";".join(composed)
 
 
 def mongo_uri():
-    return env_str("MONGO_URI", "mongodb://127.0.0.1:27117/")
+    """MONGO_URI, followed by the client options of MONGO_OPTIONS (query parameters, e.g.
+    ``w=majority&journal=true``): the URI can come from a Secret as it is, the options from
+    the configuration."""
+    uri = env_str("MONGO_URI", "mongodb://127.0.0.1:27117/")
+    options = env_str("MONGO_OPTIONS", "").lstrip("?&")
+    if not options:
+        return uri
+    if "?" in uri:
+        return uri + ("" if uri.endswith(("?", "&")) else "&") + options
+    _, _, rest = uri.partition("://")
+    return uri + ("?" if "/" in rest else "/?") + options
 
 
 def database_name(service_name):

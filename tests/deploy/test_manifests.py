@@ -8,6 +8,7 @@ bundled schema: their fields are checked by hand below, against what the service
 import copy
 import json
 import re
+from urllib.parse import urlsplit
 
 import kubernetes_validate
 import pytest
@@ -22,6 +23,7 @@ CUSTOM_KINDS = {
     ("monitoring.coreos.com/v1", "ServiceMonitor"),
     ("monitoring.coreos.com/v1", "PrometheusRule"),
     ("keda.sh/v1alpha1", "ScaledObject"),
+    ("keda.sh/v1alpha1", "TriggerAuthentication"),
 }
 PROCESSES = {
     "gateway": "gateway.service:GatewayService",
@@ -34,14 +36,16 @@ PROCESSES = {
 # RabbitmqCluster and the MongoDBCommunity user) and, in prod, operations' (docs/deploy.md).
 OPERATOR_SECRETS = {"rabbitmq-default-user", "mongodb-admin-fangxin"}
 OPERATIONS_SECRETS = {"fangxin-secrets", "fangxin-mongo-password", "fangxin-tls"}
-# settings (docs/configuration.md) that are secrets (in fangxin-secrets) or built from the
-# operators' secrets
+# settings (docs/configuration.md) that are secrets: files of fangxin-secrets or of the
+# operators' secrets, each read from the file NAME_FILE names (never an environment variable)
 SECRET_SETTINGS = {"JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_PRIVATE_KEY", "SIGN_IN_SECRET",
                    "SMTP_URL", "SMS_WEBHOOK_URL", "WECHAT_WEBHOOK_URL", "SMS_WEBHOOK2_URL",
-                   "WECHAT_WEBHOOK2_URL"}
-ENV_SETTINGS = {"AMQP_URI", "MONGO_URI"}
-# a test-only fault hook, and the local topology of make run (Kubernetes has its own replicas)
-NEVER_DEPLOYED = {"FAULT_HOLD_OUTBOX", "BROKER_NODES"}
+                   "WECHAT_WEBHOOK2_URL", "AMQP_USERNAME", "AMQP_PASSWORD", "MONGO_URI"}
+# where the processes find them (processes/defaults.yaml)
+SECRETS_DIR = "/etc/fangxin/secrets"
+# a test-only fault hook, and make run's own (its local topology, ports and state directory:
+# Kubernetes has its own replicas)
+NEVER_DEPLOYED = {"FAULT_HOLD_OUTBOX", "BROKER_NODES", "RUN_PORT_OFFSET", "RUN_STATE_DIR"}
 
 
 def config_map(objects):
@@ -154,27 +158,31 @@ def test_container_policy(rendered, overlay):
         assert "emptyDir" in volumes[mounts["/tmp"]]
         # image
         image = container["image"]
-        repository, _, tag = image.rpartition(":")
+        repository, _, tag = image.partition("@")[0].rpartition(":")
         assert repository and "/" in repository and tag and tag != "latest", image
         if overlay == "prod":
-            assert re.fullmatch(r"\d+\.\d+\.\d+|sha256:[0-9a-f]{64}", tag), image
-        # configuration only from the ConfigMap and Secrets
-        refs = container["envFrom"]
-        assert refs[0]["configMapRef"]["name"] == config_map(objects)["metadata"]["name"]
-        secret_refs = {r["secretRef"]["name"] for r in refs[1:]}
+            assert re.fullmatch(r"\d+\.\d+\.\d+", tag), image
+        # configuration only from the ConfigMap, secrets only as files
+        (ref,) = container["envFrom"]
+        assert ref == {"configMapRef": {"name": config_map(objects)["metadata"]["name"]}}
         env = {e["name"]: e for e in container["env"]}
-        for entry in env.values():
-            if "valueFrom" in entry:
-                secret_refs.add(entry["valueFrom"]["secretKeyRef"]["name"])
-            else:
-                # values only compose other variables (AMQP_URI from the broker's secret)
-                assert re.fullmatch(r"[^$]*(\$\([A-Z_]+\)[^$]*)+", entry["value"])
-                for var in re.findall(r"\$\(([A-Z_]+)\)", entry["value"]):
-                    assert list(env).index(var) < list(env).index(entry["name"])
+        assert all(set(entry) == {"name", "value"} for entry in env.values()), name
+        assert set(env) == {f"{setting}_FILE" for setting in SECRET_SETTINGS}, name
+        assert all(entry["value"] == f'{SECRETS_DIR}/{entry["name"][:-len("_FILE")]}'
+                   for entry in env.values()), name
+        assert mounts[SECRETS_DIR] == "secrets"
+        (secrets_mount,) = [m for m in container["volumeMounts"] if m["name"] == "secrets"]
+        assert secrets_mount["readOnly"] is True
+        projected = volumes["secrets"]["projected"]
+        # readable by the process's group only (the kubelet makes fsGroup the files' group)
+        assert projected["defaultMode"] == 0o440
+        assert pod["securityContext"]["fsGroup"] == pod["securityContext"]["runAsGroup"]
+        secret_refs = {source["secret"]["name"] for source in projected["sources"]}
+        assert all(set(source) == {"secret"} for source in projected["sources"])
         allowed = rendered_secrets | OPERATOR_SECRETS | (
             OPERATIONS_SECRETS if overlay == "prod" else set())
         assert secret_refs <= allowed, secret_refs - allowed
-        assert set(env) >= ENV_SETTINGS
+        assert {v["name"] for v in pod["volumes"]} == {"tmp", "secrets"}
         # graceful shutdown fits in the grace period
         pre_stop = container["lifecycle"]["preStop"]["exec"]["command"]
         assert pre_stop[0] == "sleep"
@@ -188,9 +196,9 @@ def test_configuration_covers_every_setting(rendered, overlay):
     settings = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", table, re.M))
     assert len(settings) > 50
     config = config_map(rendered[overlay])["data"]
-    missing = settings - set(config) - SECRET_SETTINGS - ENV_SETTINGS - NEVER_DEPLOYED
+    missing = settings - set(config) - SECRET_SETTINGS - NEVER_DEPLOYED
     assert not missing, f"settings with no value in the ConfigMap: {sorted(missing)}"
-    assert not set(config) & (SECRET_SETTINGS | ENV_SETTINGS | NEVER_DEPLOYED)
+    assert not set(config) & (SECRET_SETTINGS | NEVER_DEPLOYED)
     assert not set(config) - settings, "ConfigMap keys the services do not read"
     assert config["BIND_HOST"] == "0.0.0.0"
     assert config["DEV_AUTH"] == ("1" if overlay == "dev" else "0")
@@ -240,10 +248,26 @@ def test_keda_scaled_object(rendered):
     assert rabbit["mode"] == "QueueLength" and float(rabbit["value"]) > 0
     assert rabbit["host"].startswith("amqp://rabbitmq.fangxin.svc")
     assert all(isinstance(v, str) for t in spec["triggers"] for v in t["metadata"].values())
-    (container,) = named(rendered["prod"], "Deployment", "coupons")["spec"]["template"][
-        "spec"]["containers"]
-    env = {e["name"] for e in container["env"]}
-    assert {rabbit["usernameFromEnv"], rabbit["passwordFromEnv"]} <= env
+    # the credentials from the operator's Secret through a TriggerAuthentication (the coupons
+    # pods have them only as files, which KEDA cannot read), none in the trigger itself
+    assert not {"usernameFromEnv", "passwordFromEnv", "hostFromEnv"} & set(rabbit)
+    assert "@" not in rabbit["host"]
+    auth = named(rendered["prod"], "TriggerAuthentication",
+                 triggers["rabbitmq"]["authenticationRef"]["name"])
+    assert set(auth["spec"]) == {"secretTargetRef"}
+    assert sorted((r["parameter"], r["name"], r["key"]) for r in auth["spec"]["secretTargetRef"]) \
+        == [("password", "rabbitmq-default-user", "password"),
+            ("username", "rabbitmq-default-user", "username")]
+
+
+def test_prod_runs_only_images_pinned_by_digest(rendered):
+    images = [c["image"] for _, _, c in containers(rendered["prod"])]
+    assert len(images) == len(PROCESSES)
+    for image in images:
+        assert re.fullmatch(r"[a-z0-9.\-/]+(:[\w.\-]+)?@sha256:[0-9a-f]{64}", image), image
+    # dev keeps its moving tag, and so pulls it at every start
+    for _, _, container in containers(rendered["dev"]):
+        assert "@" not in container["image"] and container["imagePullPolicy"] == "Always"
 
 
 def test_ingress_routes_to_the_gateway(rendered):
@@ -294,8 +318,17 @@ def test_rabbitmq_and_mongodb_through_their_operators(rendered, overlay, members
     # the wiring: the operators' secret names follow from these resources
     assert f'{mongo["metadata"]["name"]}-{user["db"]}-{user["name"]}' == "mongodb-admin-fangxin"
     assert f'{rabbit["metadata"]["name"]}-default-user' == "rabbitmq-default-user"
-    amqp = {e["name"]: e for _, _, c in containers(objects) for e in c["env"]}["AMQP_URI"]
-    assert f'@{rabbit["metadata"]["name"]}:5672/' in amqp["value"]
+    amqp = urlsplit(config_map(objects)["data"]["AMQP_URI"])
+    assert (amqp.hostname, amqp.port, amqp.username) == (rabbit["metadata"]["name"], 5672, None)
+    for _, pod, _ in containers(objects):
+        sources = {s["secret"]["name"]: s["secret"] for s in
+                   pod["volumes"][[v["name"] for v in pod["volumes"]].index("secrets")][
+                       "projected"]["sources"]}
+        assert sources[f'{rabbit["metadata"]["name"]}-default-user']["items"] == [
+            {"key": "username", "path": "AMQP_USERNAME"},
+            {"key": "password", "path": "AMQP_PASSWORD"}]
+        assert sources["mongodb-admin-fangxin"]["items"] == [
+            {"key": "connectionString.standard", "path": "MONGO_URI"}]
     password_secret = user["passwordSecretRef"]["name"]
     if overlay == "dev":
         secrets = {s["metadata"]["name"] for s in by_kind(objects, "Secret")}

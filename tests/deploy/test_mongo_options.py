@@ -1,16 +1,20 @@
-"""Every process's MongoDB client options, as Kubernetes hands them over: the rendered overlays'
-MONGO_URI expanded the way the kubelet expands it (``$(VAR)`` of a variable declared earlier in
-the container's env), over a connection string in the operator's format, then parsed by
+"""Every process's MongoDB client options, as Kubernetes hands them over: the operator's
+connection string (in its format) written as the file the rendered overlays mount, read by
+plumbing.config with the ConfigMap's MONGO_OPTIONS the way a process reads it, then parsed by
 pymongo itself. The choices and their reasons: docs/mongodb.md."""
-import re
+import os
+import tempfile
 import warnings
+from pathlib import Path
+from unittest import mock
 from urllib.parse import quote_plus
 
 import pytest
 from pymongo import MongoClient, ReadPreference
 from pymongo.uri_parser import parse_uri
 
-from tests.deploy.conftest import OVERLAYS, by_kind, named
+from plumbing.config import amqp_uri, mongo_uri
+from tests.deploy.conftest import OVERLAYS, by_kind, named, process_environment
 from tests.deploy.test_manifests import PROCESSES, config_map, containers
 
 # what pymongo's parser must make of every process's MONGO_URI
@@ -28,7 +32,6 @@ OPTIONS = {
 OPERATOR_OPTIONS = {"replicaset", "tls"}
 # a password with characters the URI must escape (the operator escapes it)
 PASSWORD = "p@ss:w/rd%"
-REFERENCE = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 
 
 def operator_connection_string(mongo, namespace, password=PASSWORD):
@@ -44,35 +47,34 @@ def operator_connection_string(mongo, namespace, password=PASSWORD):
             f"{user['db']}?replicaSet={name}&ssl={tls}")
 
 
-def expanded_env(container, secrets, config):
-    """The container's environment as the kubelet makes it: envFrom first, then each env entry
-    in order, ``$(VAR)`` replaced when VAR is already defined (else left as written), ``$$``
-    an escaped ``$``."""
-    env = dict(config)
-    for entry in container["env"]:
-        if "valueFrom" in entry:
-            ref = entry["valueFrom"]["secretKeyRef"]
-            env[entry["name"]] = secrets.get((ref["name"], ref["key"]), "")
-            continue
-        env[entry["name"]] = REFERENCE.sub(
-            lambda m: "$" if m.group(0) == "$$" else env.get(m.group(1), m.group(0)),
-            entry["value"])
-    return env
+def operator_secrets(objects):
+    namespace = objects[0]["metadata"]["namespace"]
+    mongo = named(objects, "MongoDBCommunity", "mongodb")
+    return {
+        ("mongodb-admin-fangxin", "connectionString.standard"):
+            operator_connection_string(mongo, namespace),
+        ("rabbitmq-default-user", "username"): "default_user_abc",
+        ("rabbitmq-default-user", "password"): PASSWORD,
+        ("fangxin-secrets", "JWT_SECRET"): "jwt",
+    }
+
+
+def effective_uris(objects, read):
+    """{process: read() in the environment its container starts with}."""
+    config = config_map(objects)["data"]
+    found = {}
+    for deployment, pod, container in containers(objects):
+        with tempfile.TemporaryDirectory() as tmp:
+            env = process_environment(config, pod, container, operator_secrets(objects),
+                                      Path(tmp))
+            with mock.patch.dict(os.environ, env, clear=True):
+                found[deployment["metadata"]["name"]] = read()
+    return found
 
 
 def effective_mongo_uris(objects):
-    """{process: the MONGO_URI its container starts with}."""
-    namespace = objects[0]["metadata"]["namespace"]
-    mongo = named(objects, "MongoDBCommunity", "mongodb")
-    secrets = {
-        ("mongodb-admin-fangxin", "connectionString.standard"):
-            operator_connection_string(mongo, namespace),
-        ("rabbitmq-default-user", "username"): "fangxin",
-        ("rabbitmq-default-user", "password"): "secret",
-    }
-    config = config_map(objects)["data"]
-    return {deployment["metadata"]["name"]: expanded_env(container, secrets, config)["MONGO_URI"]
-            for deployment, _, container in containers(objects)}
+    """{process: the MONGO_URI its container connects with}."""
+    return effective_uris(objects, mongo_uri)
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -119,18 +121,20 @@ def test_the_driver_applies_them(rendered, overlay):
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_the_options_are_written_in_one_place(rendered, overlay):
-    """The same MONGO_URI in every Deployment: the operator's string, then our options."""
-    written = set()
+    """The options in the ConfigMap (MONGO_OPTIONS), the operator's string as the file
+    MONGO_URI_FILE names: nothing about the store in the Deployments' env beside it."""
+    config = config_map(rendered[overlay])["data"]
+    assert config["MONGO_OPTIONS"].startswith("w=majority&")
+    assert "MONGO_URI" not in config
     for _, _, container in containers(rendered[overlay]):
-        names = [e["name"] for e in container["env"]]
-        env = {e["name"]: e for e in container["env"]}
-        assert names.index("MONGO_CONNECTION") < names.index("MONGO_URI")
-        assert env["MONGO_CONNECTION"]["valueFrom"]["secretKeyRef"] == {
-            "name": "mongodb-admin-fangxin", "key": "connectionString.standard"}
-        written.add(env["MONGO_URI"]["value"])
-    (value,) = written
-    # the operator's string always has its "?replicaSet=…&ssl=…": ours are appended with "&"
-    assert value.startswith("$(MONGO_CONNECTION)&")
+        names = {e["name"] for e in container["env"] if e["name"].startswith("MONGO_")}
+        assert names == {"MONGO_URI_FILE"}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_process_reaches_the_broker_with_the_operators_credentials(rendered, overlay):
+    for process, uri in effective_uris(rendered[overlay], amqp_uri).items():
+        assert uri == f"amqp://default_user_abc:{quote_plus(PASSWORD)}@rabbitmq:5672/", process
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

@@ -1,4 +1,4 @@
-"""The manifests' MongoDB client options (deploy/k8s/base/processes/defaults.yaml) against the
+"""The manifests' MongoDB client options (MONGO_OPTIONS in deploy/k8s/base/config.env) against the
 store of the tests, through plumbing/mongo.py: every write goes out with the majority write
 concern, every read with the majority read concern, and the store answers them.
 
@@ -13,7 +13,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-import yaml
 from pymongo import ASCENDING, IndexModel, MongoClient, ReadPreference, monitoring
 
 import plumbing.mongo
@@ -28,16 +27,9 @@ MAJORITY = {"w": "majority", "wtimeout": 5000, "j": True}
 
 def manifest_options():
     """The options every process appends to the operator's connection string."""
-    patch = yaml.safe_load((ROOT / "deploy/k8s/base/processes/defaults.yaml").read_text())
-    (container,) = patch["spec"]["template"]["spec"]["containers"]
-    value = {e["name"]: e for e in container["env"]}["MONGO_URI"]["value"]
-    prefix = "$(MONGO_CONNECTION)&"
-    assert value.startswith(prefix)
-    return value[len(prefix):]
-
-
-def with_options(uri, options):
-    return f"{uri}{'&' if '?' in uri else '?'}{options}"
+    lines = (ROOT / "deploy/k8s/base/config.env").read_text().splitlines()
+    (value,) = [line.split("=", 1)[1] for line in lines if line.startswith("MONGO_OPTIONS=")]
+    return value
 
 
 class Commands(monitoring.CommandListener):
@@ -73,7 +65,8 @@ class Container:
 def provider(mongo_uri, monkeypatch):
     """plumbing.mongo.Mongo started with MONGO_URI = the store's address + the manifests'
     options, its client recording its commands."""
-    monkeypatch.setenv("MONGO_URI", with_options(mongo_uri, manifest_options()))
+    monkeypatch.setenv("MONGO_URI", mongo_uri)
+    monkeypatch.setenv("MONGO_OPTIONS", manifest_options())   # composed by plumbing.config
     monkeypatch.setenv("MONGO_DB_PREFIX", f"opts{uuid.uuid4().hex[:8]}_")
     commands = Commands()
     monkeypatch.setattr(plumbing.mongo, "MongoClient",
