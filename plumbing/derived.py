@@ -249,7 +249,8 @@ class Postings(_KeyedPart):
     def apply(self, db, changes, token):
         """Moves the postings ``changes`` move (writes that may be made twice), and their
         words' counts (once), in one write each."""
-        writes, counted = [], Sums()
+        writes: list = []
+        counted = Sums()
         for before, after in changes:
             old, new = self._of(before), self._of(after)
             gone = [entry for entry in old if old[entry] != new.get(entry)]

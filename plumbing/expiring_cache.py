@@ -15,7 +15,7 @@ class ExpiringCache:
     def __init__(self, ttl, max_entries, clock=time.monotonic):
         self.ttl, self.max_entries, self.clock = ttl, max_entries, clock
         self.enabled = ttl > 0 and max_entries > 0
-        self._values = TTLCache(max(max_entries, 1), max(ttl, 1e-9), timer=clock)
+        self._values: TTLCache = TTLCache(max(max_entries, 1), max(ttl, 1e-9), timer=clock)
         self._key_of = {}  # tag -> key of the value kept for it
         self._dropped = {}  # tag -> when an event last dropped it
         self._all_dropped = FOREVER_AGO

@@ -307,7 +307,7 @@ class Mongo(DependencyProvider):
         self.store_cls = store_cls
 
     def setup(self):
-        self.client = MongoClient(
+        self.client: MongoClient = MongoClient(
             mongo_uri(),
             maxPoolSize=env_int("MONGO_MAX_POOL_SIZE", 50),
             serverSelectionTimeoutMS=env_int("MONGO_TIMEOUT_MS", 5000),
