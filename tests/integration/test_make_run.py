@@ -7,12 +7,14 @@ import signal
 import socket
 import subprocess
 import sys
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
 
+from devtools.broker import create_vhost, delete_vhost, with_vhost
 from devtools.processes import port_taken
 from devtools.stack import ROOT
 from devtools.waiting import poll, wait_until
@@ -34,12 +36,18 @@ def free_offset():
 
 @pytest.fixture
 def run_env(system_env, tmp_path):
-    """make run's environment, in this session's vhost, with a store and ports of its own."""
+    """make run's environment, with a vhost, a store and ports of its own: make run converts
+    the queues of its vhost, which must not be the running test system's."""
     offset = free_offset()
+    vhost = create_vhost(f"fangxin-make-run-{uuid.uuid4().hex[:8]}")
+    if vhost is None:
+        pytest.skip("rabbitmqctl could not make a vhost for make run")
     env = {**os.environ, **system_env, "MONGO_URI": "", "RUN_STATE_DIR": str(tmp_path / "state"),
            "RUN_PORT_OFFSET": str(offset), "PYTHONPATH": str(ROOT),
+           "AMQP_URI": with_vhost(system_env["AMQP_URI"], vhost),
            "MONGO_DB_PREFIX": f"{system_env['MONGO_DB_PREFIX']}run_"}
-    return env, offset
+    yield env, offset
+    delete_vhost(vhost)
 
 
 def descendants(pid):
