@@ -31,6 +31,8 @@ from plumbing.metrics import EVENTS_PUBLISHED
 log = logging.getLogger(__name__)
 
 PENDING = {"outbox_count": {"$gt": 0}}
+# the projection of a read that wants a document without its pending events
+NO_OUTBOX = {"outbox": 0}
 BATCH = 200
 WRITER = new_instance_id()  # this process
 

@@ -6,6 +6,7 @@ from pymongo.errors import DuplicateKeyError
 from plumbing.derived import Counters, Derived, figures_of
 from plumbing.keys import key, prefix, region_keys
 from plumbing.mongo import BaseStore, key_indexes
+from plumbing.outbox import NO_OUTBOX
 from plumbing.pagination import KeyRange, due, page_by_key
 from plumbing.retention import DAY, Retention, stamp
 from services.complaints import figures, listing
@@ -14,7 +15,6 @@ COMPLAINTS = "complaints"
 FILING_CLAIMS = "filing_claims"
 HOTSPOTS = "hotspots"
 THRESHOLD_REPORTS = "threshold_reports"
-NO_OUTBOX = {"outbox": 0}
 WINDOW_BATCH = 500
 
 

@@ -9,7 +9,7 @@ from plumbing.derived import Counters, Derived
 from plumbing.idempotency import IDEMPOTENT_REQUESTS
 from plumbing.keys import prefix
 from plumbing.mongo import BaseStore, count_up_to, key_indexes
-from plumbing.outbox import update_with_events
+from plumbing.outbox import NO_OUTBOX, update_with_events
 from plumbing.pagination import DUE_BATCH, KeyRange, due, page_by_key
 from services.coupons import listing, units
 
@@ -20,7 +20,6 @@ COUPONS = "coupons"
 REDEMPTIONS = "redemptions"
 MERCHANTS = "merchants"
 REQUESTS = IDEMPOTENT_REQUESTS.collection
-NO_OUTBOX = {"outbox": 0}
 ISSUED = list(units.ISSUED_STATUSES)
 SCHEDULE_BATCH = DUE_BATCH
 

@@ -5,6 +5,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReplaceOne
 from pymongo.errors import DuplicateKeyError
 
 from plumbing.mongo import BaseStore, inserted, key_indexes
+from plumbing.outbox import NO_OUTBOX
 from plumbing.pagination import due, page_by_key
 from plumbing.retention import DAY, Retention, stamp
 from services.notifications import domain, listing
@@ -15,7 +16,6 @@ PREFERENCES = "preferences"
 AUDIENCE = "audience"
 WARNINGS = "warnings"
 SIGN_INS = "sign_ins"
-NO_OUTBOX = {"outbox": 0}
 RETRY_BATCH = 200
 AUDIENCE_BATCH_MOST = 5000
 

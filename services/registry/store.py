@@ -9,7 +9,7 @@ from plumbing.derived import Counters, Derived, Postings, figures_of
 from plumbing.errors import conflict
 from plumbing.keys import key, prefix
 from plumbing.mongo import BaseStore, key_indexes
-from plumbing.outbox import new_document_with_events, update_with_events
+from plumbing.outbox import NO_OUTBOX, new_document_with_events, update_with_events
 from plumbing.pagination import KeyRange, clamped, decode_cursor, due, encode_cursor, page_by_key
 from plumbing.retention import DAY, Retention, stamp
 from services.registry import counting, listing, search
@@ -18,7 +18,6 @@ MERCHANTS = "merchants"
 ABNORMAL_LIST = "abnormal_list"
 SPOT_CHECKS = "spot_checks"
 RATINGS = "ratings"
-NO_OUTBOX = {"outbox": 0}
 NEAR_SCAN_BUDGET = 2000
 
 
