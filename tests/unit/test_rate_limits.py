@@ -123,22 +123,28 @@ def test_every_limit_is_documented_and_deployed():
         assert f"| `{name}` |" in documented and f"\n{name}=" in deployed, name
 
 
-def test_expired_counters_are_swept_once_per_interval_not_after_every_hit():
+def test_hits_schedule_one_sweep_not_one_each():
     """limits' own memory storage sweeps every key 10 ms after any hit: with 10,000 consumers
-    that alone kept the gateway busy. Ours sweeps once per interval, and still sweeps."""
-    storage = SweptMemoryStorage(sweep_seconds=0.1)
+    that alone kept the gateway busy. Ours schedules one sweep for a whole interval of hits."""
+    storage = SweptMemoryStorage(sweep_seconds=3600)
+    limiter_ = SlidingWindowCounterRateLimiter(storage)
+    for n in range(500):
+        assert limiter_.hit(parse("5/second"), "claims", "consumer", f"c-{n}")
+    assert storage.sweeps == 0 and storage.timer.is_alive()
+    assert storage.sweep_pending.locked()  # the one pending sweep: no hit may start another
+    storage.timer.cancel()
+
+
+def test_a_sweep_drops_the_expired_counters_and_the_next_hit_schedules_another():
+    storage = SweptMemoryStorage(sweep_seconds=0.05)
     limiter_ = SlidingWindowCounterRateLimiter(storage)
     second = parse("5/second")
-    started = time.monotonic()
-    n = 0
-    while time.monotonic() - started < 0.45:
+    for n in range(20):
         assert limiter_.hit(second, "claims", "consumer", f"c-{n}")
-        n += 1
-        time.sleep(0.001)
-    assert 2 <= storage.sweeps <= 6, storage.sweeps  # 10 ms sweeps would be dozens
+    assert poll(lambda: storage.sweeps, lambda sweeps: sweeps >= 1, seconds=5) >= 1
+
     # once the one-second windows have expired, the sweep a later hit sets off drops them:
     # only the later caller's own counters are left
-
     def size_after_a_later_hit():
         limiter_.hit(second, "claims", "consumer", "later")
         return len(storage.storage)
