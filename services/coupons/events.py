@@ -2,7 +2,14 @@
 from marshmallow import Schema, fields
 
 from contracts.coupon_kinds import AMOUNT_FIELDS, KINDS
-from plumbing.event_contracts import catalogue, contract_maker, one_of, region_code, utc_time
+from plumbing.event_contracts import (
+    catalogue,
+    contract_maker,
+    envelopes_of,
+    one_of,
+    region_code,
+    utc_time,
+)
 
 SOURCE = "coupons"
 CAMPAIGN_STATUSES = ("draft", "scheduled", "active", "paused", "ended", "cancelled")
@@ -92,3 +99,9 @@ CONTRACTS = catalogue(
              {"coupon_id": COUPON, "consumer": "c-1029", "campaign_id": CAMPAIGN,
               "expires_at": EXPIRES}),
 )
+
+
+def envelopes(events, clock):
+    """Envelopes of the coupons service's events, given as (type, data) pairs, each checked
+    against its contract (what ``FangxinService._envelopes`` makes for the service)."""
+    return envelopes_of(SOURCE, CONTRACTS, events, clock)

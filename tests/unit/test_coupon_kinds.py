@@ -11,6 +11,7 @@ from contracts import coupon_kinds
 from gateway.store_page_html import TEXT, coupon_row
 from plumbing.errors import DomainError
 from services.coupons import rules
+from services.coupons.claiming import coupon_claimed
 from services.coupons.events import CONTRACTS
 from services.coupons.schemas import CampaignSchema
 from services.notifications.templates import render
@@ -111,12 +112,9 @@ def test_the_claimed_message_words_the_new_kind_in_both_languages(percent_off_ab
 
 
 def claimed_event_data(campaign, prize=None):
-    """A coupon_claimed event's data as the coupons service makes it (service._claimed)."""
-    coupon = rules.new_coupon("k-1", campaign, "u-42", NOW, prize)
-    return {"coupon_id": coupon["_id"], "campaign_id": campaign["_id"], "consumer": "u-42",
-            "campaign_name": campaign["name"], "prize": coupon["prize"],
-            "kind": campaign["kind"], **coupon_kinds.amounts({**campaign, **coupon}),
-            "expires_at": coupon["expires_at"], "regions": []}
+    """A coupon_claimed event's data as the coupons service makes it (claiming.py)."""
+    _, data = coupon_claimed(campaign, rules.new_coupon("k-1", campaign, "u-42", NOW, prize))
+    return data
 
 
 # --- the kinds there are -----------------------------------------------------------------------

@@ -1,0 +1,75 @@
+"""The passes of the coupons service's schedules: campaigns moved by the clock, coupons expired
+or warned of their expiry, and units of stock lost by dead claims returned."""
+import time
+from functools import partial
+
+from plumbing.clock import shifted, to_rfc3339
+from plumbing.config import env_float
+from services.coupons import metrics, rules
+from services.coupons.events import envelopes
+from services.coupons.store import SCHEDULE_BATCH
+
+SCAN_SECONDS = env_float("COUPON_SCAN_SECONDS", 30)
+RECONCILE_AFTER_CLOSE_SECONDS = 24 * 3600  # claims in flight when a campaign stopped
+
+
+class Timers:
+    def __init__(self, store, clock, settings, campaigns, reconciler, budget_seconds=SCAN_SECONDS):
+        """``reconciler``: the process's StockReconciler; ``budget_seconds``: how long one pass
+        may spend expiring coupons (the rest waits for the next pass)."""
+        self.store, self.clock, self.settings = store, clock, settings
+        self.campaigns, self.reconciler, self.budget_seconds = campaigns, reconciler, budget_seconds
+
+    def keep_time(self):
+        """Moves campaigns by the clock, ends sold-out ones, expires coupons and warns of
+        expiry, and refreshes the stock gauge."""
+        now = self._now()
+        for campaign in self.store.campaigns_in(rules.LIVE_STATUSES):
+            self._keep_time_of(campaign["_id"], now)
+        self._expire_coupons(now)
+
+    def _keep_time_of(self, campaign_id, now):
+        draws, _ = self.store.remaining(campaign_id)
+        # the status read last, and nothing that yields before the gauge is set: a change
+        # stored meanwhile is either read here or drops the series after it is set
+        moved = self.campaigns.move(campaign_id, partial(rules.clock_move, now=now))
+        if draws == 0:
+            moved = self.campaigns.end_sold_out(campaign_id)
+        if moved["status"] in rules.LIVE_STATUSES:
+            metrics.show_stock(campaign_id, draws)
+
+    def _expire_coupons(self, now):
+        """Expires coupons past their end and warns those about to reach it, batch by batch,
+        for at most ``budget_seconds`` a pass (the rest next pass)."""
+        before, started = self.settings.expiring_before_seconds, time.monotonic()
+        for due in (partial(self.store.coupons_expired_by, now),
+                    partial(self.store.coupons_expiring_by, shifted(now, before))):
+            while time.monotonic() - started < self.budget_seconds:
+                batch = due()
+                for coupon in batch:
+                    self._expire_or_warn(coupon, now, before)
+                if len(batch) < SCHEDULE_BATCH:
+                    break
+
+    def _expire_or_warn(self, coupon, now, before):
+        if coupon["expires_at"] <= now:
+            self.store.mark_coupon(coupon, "active", {"status": "expired"})
+        elif rules.expiring_soon(coupon, now, before):
+            self.store.mark_coupon(coupon, "active", {"expiring_notified_at": now},
+                                   envelopes([coupon_expiring(coupon)], self.clock))
+
+    def reconcile_stock(self):
+        """Returns units of stock that claims took and died before recording."""
+        now = self._now()
+        campaigns = self.store.campaigns_in(rules.LIVE_STATUSES) + self.store.closed_since(
+            shifted(now, -RECONCILE_AFTER_CLOSE_SECONDS))
+        self.reconciler.run(self.store, [c["_id"] for c in campaigns], now)
+
+    def _now(self):
+        return to_rfc3339(self.clock.now())
+
+
+def coupon_expiring(coupon):
+    return ("coupon_expiring", {"coupon_id": coupon["_id"], "consumer": coupon["consumer"],
+                                "campaign_id": coupon["campaign_id"],
+                                "expires_at": coupon["expires_at"]})
