@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from contracts.catalogue import FOOD_INDUSTRIES, INDUSTRIES, STANDARD, UNIT_TYPES
+from contracts.credit_code import check_character
 from plumbing.actors import Actor
 from plumbing.clock import to_rfc3339
 from services.complaints import lifecycle
@@ -18,7 +19,6 @@ from services.coupons import rules, units
 from services.notifications import domain as notifications
 from services.notifications import listing as notification_listing
 from services.registry import certification, domain
-from services.registry.credit_code import check_character
 
 # Zhejiang's eleven cities (centre lng, lat) and their counties' last digits
 CITIES = {

@@ -101,3 +101,8 @@ STANDARD_KEYS = frozenset(item["key"] for item in STANDARD)
 # what a complaint is about (API.md "Complaints")
 COMPLAINT_CATEGORIES = ("quality", "price", "short_weight", "false_advertising", "refund_refused",
                         "service", "safety", "contract", "other")
+
+# what a notification is about, and how it reaches its recipient (API.md "Notifications")
+NOTIFICATION_TOPICS = ("certification", "spot_check", "complaint", "coupon", "warning",
+                       "regulation")
+NOTIFICATION_CHANNELS = ("inbox", "email", "sms", "wechat")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import requests
 
 from contracts.catalogue import STANDARD
-from services.registry.credit_code import check_character
+from contracts.credit_code import check_character
 
 FUTURE = "2030-12-31"
 CAMPAIGN_NAME = "西湖区餐饮消费券（演示）"

@@ -1,7 +1,5 @@
 """Complaints routes."""
-from gateway.schemas import PageQuerySchema
-from gateway.web import api
-from services.complaints.schemas import (
+from contracts.schemas.complaints import (
     ComplaintFilingSchema,
     ComplaintListSchema,
     ComplaintPageSchema,
@@ -16,6 +14,8 @@ from services.complaints.schemas import (
     StatisticsSchema,
     StatsQuerySchema,
 )
+from gateway.schemas import PageQuerySchema
+from gateway.web import api
 
 TAGS = ["complaints"]
 COMPLAINT = "/api/v1/complaints/<complaint_id>"

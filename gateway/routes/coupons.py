@@ -1,12 +1,7 @@
 """Coupon routes."""
 from werkzeug.wrappers import Response
 
-from gateway.schemas import PageQuerySchema, StatsQuerySchema
-from gateway.web import api
-from plumbing.coalesce import Coalescer
-from plumbing.errors import invalid
-from plumbing.rpc import call_together
-from services.coupons.schemas import (
+from contracts.schemas.coupons import (
     CampaignPageSchema,
     CampaignQuerySchema,
     CampaignSchema,
@@ -19,6 +14,11 @@ from services.coupons.schemas import (
     RedemptionSchema,
     RollbackSchema,
 )
+from gateway.schemas import PageQuerySchema, StatsQuerySchema
+from gateway.web import api
+from plumbing.coalesce import Coalescer
+from plumbing.errors import invalid
+from plumbing.rpc import call_together
 
 TAGS = ["coupons"]
 

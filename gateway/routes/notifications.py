@@ -1,7 +1,5 @@
 """Inbox, preferences and consumer warnings routes."""
-from gateway.schemas import InboxQuerySchema, PageQuerySchema
-from gateway.web import SIGNED_IN, api
-from services.notifications.schemas import (
+from contracts.schemas.notifications import (
     DeliveryPageSchema,
     NotificationPageSchema,
     NotificationSchema,
@@ -11,6 +9,8 @@ from services.notifications.schemas import (
     WarningQuerySchema,
     WarningSchema,
 )
+from gateway.schemas import InboxQuerySchema, PageQuerySchema
+from gateway.web import SIGNED_IN, api
 
 TAGS = ["notifications"]
 

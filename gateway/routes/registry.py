@@ -1,8 +1,5 @@
 """Registry routes."""
-from gateway.schemas import PageQuerySchema, SpotCheckQuerySchema
-from gateway.web import api
-from plumbing.errors import not_found
-from services.registry.schemas import (
+from contracts.schemas.registry import (
     ActionSchema,
     LicenceEventResultSchema,
     LicenceEventSchema,
@@ -24,6 +21,9 @@ from services.registry.schemas import (
     StandardSchema,
     StarsSchema,
 )
+from gateway.schemas import PageQuerySchema, SpotCheckQuerySchema
+from gateway.web import api
+from plumbing.errors import not_found
 
 TAGS = ["registry"]
 MERCHANT = "/api/v1/merchants/<merchant_id>"

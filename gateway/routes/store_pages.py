@@ -12,6 +12,7 @@ from nameko.timer import timer
 from werkzeug.wrappers import Response
 
 from contracts import coupon_kinds
+from contracts.schemas.store_page import StorePageSchema
 from gateway import qr
 from gateway.store_page_html import ASSETS, render_not_found, render_store_page, render_unavailable
 from gateway.web import api
@@ -19,7 +20,6 @@ from plumbing.config import env_float
 from plumbing.errors import DomainError, not_found
 from plumbing.events import text_field
 from plumbing.queues import after_missed_events, event_handler
-from services.registry.page_schemas import StorePageSchema
 from services.registry.store_page import coupon_of, localized
 
 TAGS = ["stores"]

@@ -3,8 +3,8 @@
 from marshmallow import Schema, fields
 
 from contracts import closings
+from contracts.schemas.complaints import CATEGORIES, PROPOSALS
 from plumbing.event_contracts import catalogue, contract_maker, one_of, region_code, utc_time
-from services.complaints.schemas import CATEGORIES, PROPOSALS
 
 SOURCE = "complaints"
 ESCALATIONS = ("deadline_missed", "consumer_rejected")

@@ -5,6 +5,14 @@ import time
 import uuid
 from datetime import date
 
+from contracts.schemas.complaints import (
+    ComplaintFilingSchema,
+    DecisionSchema,
+    MediationSchema,
+    MerchantAnswerSchema,
+    SatisfactionSchema,
+    ScreeningSchema,
+)
 from plumbing.actors import Actor, jurisdiction_of
 from plumbing.clock import ClockProvider, from_rfc3339, shifted, to_rfc3339
 from plumbing.config import PerProcess, env_float
@@ -19,14 +27,6 @@ from plumbing.schedules import schedule
 from plumbing.service import FangxinService, rpc
 from services.complaints import analytics, figures, lifecycle, listing, masking, metrics
 from services.complaints.events import CONTRACTS as EVENT_CONTRACTS
-from services.complaints.schemas import (
-    ComplaintFilingSchema,
-    DecisionSchema,
-    MediationSchema,
-    MerchantAnswerSchema,
-    SatisfactionSchema,
-    ScreeningSchema,
-)
 from services.complaints.settings import load_settings
 from services.complaints.store import COMPLAINTS, HOTSPOTS, THRESHOLD_REPORTS, ComplaintsStore
 

@@ -8,6 +8,7 @@ import eventlet
 from nameko.events import BROADCAST
 from nameko.timer import timer
 
+from contracts.schemas.coupons import CampaignSchema, ClaimSchema, RedemptionSchema, RollbackSchema
 from plumbing.actors import Actor
 from plumbing.clock import ClockProvider
 from plumbing.coalesce import Coalescer, attempt
@@ -31,7 +32,6 @@ from services.coupons.figures import STATS_ROWS, Figures
 from services.coupons.own_coupons import own_coupon, own_coupons
 from services.coupons.reconciler import RECONCILE_SECONDS, Reconciler
 from services.coupons.redemptions import Redemptions
-from services.coupons.schemas import CampaignSchema, ClaimSchema, RedemptionSchema, RollbackSchema
 from services.coupons.settings import load_settings
 from services.coupons.standings import Standings
 from services.coupons.store import REQUESTS, CouponsStore

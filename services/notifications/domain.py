@@ -6,8 +6,8 @@ jurisdiction covers the code).
 """
 from dataclasses import dataclass
 
-TOPICS = ("certification", "spot_check", "complaint", "coupon", "warning", "regulation")
-CHANNELS = ("inbox", "email", "sms", "wechat")
+from contracts.catalogue import NOTIFICATION_CHANNELS as CHANNELS
+
 CONTACT_OF_CHANNEL = {"email": "email", "sms": "phone", "wechat": "wechat_openid"}
 # a status change the merchant must hear about even if it opted out of certification news
 CRITICAL_STATUSES = frozenset({"suspended", "delisted"})

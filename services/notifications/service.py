@@ -5,6 +5,7 @@ import logging
 import uuid
 from datetime import timedelta
 
+from contracts.schemas.notifications import PreferencesSchema, WarningDraftSchema
 from plumbing.actors import Actor, jurisdiction_prefix
 from plumbing.clock import ClockProvider, to_rfc3339
 from plumbing.coalesce import Coalescer
@@ -28,7 +29,6 @@ from services.notifications import domain, listing, metrics, sign_in
 from services.notifications.channels import DeliveryFailed, backoff_seconds
 from services.notifications.events import CONTRACTS as EVENT_CONTRACTS
 from services.notifications.providers import channels_from_settings
-from services.notifications.schemas import PreferencesSchema, WarningDraftSchema
 from services.notifications.settings import load_settings
 from services.notifications.store import WARNINGS, NotificationsStore
 from services.notifications.templates import render

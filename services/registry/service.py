@@ -4,7 +4,20 @@ import random
 import uuid
 from datetime import timedelta
 
+from contracts import credit_code
 from contracts.catalogue import STANDARD
+from contracts.schemas.registry import (
+    ActionSchema,
+    LicenceEventSchema,
+    MerchantApplicationSchema,
+    MerchantPatchSchema,
+    RatingSchema,
+    ReviewSchema,
+    ScanCountsSchema,
+    SpotCheckRequestSchema,
+    SpotCheckResultSchema,
+    StarsSchema,
+)
 from plumbing.actors import Actor, jurisdiction_prefix
 from plumbing.clock import ClockProvider, to_rfc3339
 from plumbing.config import env_float, env_int
@@ -17,7 +30,6 @@ from plumbing.service import FangxinService, rpc
 from plumbing.versioned import Change
 from services.registry import (
     certification,
-    credit_code,
     domain,
     listing,
     metrics,
@@ -26,18 +38,6 @@ from services.registry import (
     store_page,
 )
 from services.registry.events import CONTRACTS as EVENT_CONTRACTS
-from services.registry.schemas import (
-    ActionSchema,
-    LicenceEventSchema,
-    MerchantApplicationSchema,
-    MerchantPatchSchema,
-    RatingSchema,
-    ReviewSchema,
-    ScanCountsSchema,
-    SpotCheckRequestSchema,
-    SpotCheckResultSchema,
-    StarsSchema,
-)
 from services.registry.store import MERCHANTS, RegistryStore
 
 log = logging.getLogger(__name__)

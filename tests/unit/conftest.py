@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from contracts.catalogue import STANDARD_KEYS
-from services.registry.schemas import MerchantApplicationSchema
+from contracts.schemas.registry import MerchantApplicationSchema
 
 # A published unified social credit code (Fuzhou, GB 32100-2015 check character "3").
 VALID_CREDIT_CODE = "91350100M000100Y43"

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from contracts import closings
+from contracts.schemas.complaints import CLOSINGS, MediationSchema
 from gateway.routes.complaint_pages import LABELS, TEXT, closing_name, timeline_rows
 from services.complaints import analytics, figures
 from services.complaints.events import CONTRACTS
-from services.complaints.schemas import CLOSINGS, MediationSchema
 from services.notifications.formatting import en_label, invites_rating, zh_label
 from services.notifications.templates import LOCALES, render
 

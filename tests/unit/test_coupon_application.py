@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from contracts.schemas.coupons import CampaignSchema
 from plumbing.clock import FixedClock, to_rfc3339
 from plumbing.coalesce import Coalescer
 from plumbing.errors import DomainError, validated
@@ -15,7 +16,6 @@ from services.coupons.campaigns import Campaigns
 from services.coupons.claiming import Claiming
 from services.coupons.claims import ClaimRequest
 from services.coupons.redemptions import Redemptions
-from services.coupons.schemas import CampaignSchema
 from services.coupons.settings import CouponSettings
 from services.coupons.standings import Standings
 from services.coupons.store import REQUESTS

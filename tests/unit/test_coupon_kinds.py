@@ -8,12 +8,12 @@ import pytest
 from marshmallow import ValidationError
 
 from contracts import coupon_kinds
+from contracts.schemas.coupons import CampaignSchema
 from gateway.store_page_html import TEXT, coupon_row
 from plumbing.errors import DomainError
 from services.coupons import rules
 from services.coupons.claiming import coupon_claimed
 from services.coupons.events import CONTRACTS
-from services.coupons.schemas import CampaignSchema
 from services.notifications.templates import render
 
 CONTRACTS_PACKAGE = Path(coupon_kinds.__file__).parent

@@ -1,6 +1,6 @@
 import pytest
 
-from services.registry.credit_code import ALPHABET, check_character, is_valid
+from contracts.credit_code import ALPHABET, check_character, is_valid
 
 KNOWN_VALID = "91350100M000100Y43"
 

@@ -1,6 +1,6 @@
 import pytest
 
-from services.complaints.schemas import CATEGORIES, CLOSINGS, PROPOSALS
+from contracts.schemas.complaints import CATEGORIES, CLOSINGS, PROPOSALS
 from services.notifications.formatting import (
     EN_LABELS,
     ZH_LABELS,

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 from marshmallow import ValidationError
 
-from services.registry.schemas import MerchantApplicationSchema
+from contracts.schemas.registry import MerchantApplicationSchema
 
 
 def load(body):

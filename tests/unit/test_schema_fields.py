@@ -2,7 +2,7 @@
 import pytest
 from marshmallow import Schema, ValidationError
 
-from plumbing.schema_fields import SaneAwareDateTime, SaneDate, SaneDateTime
+from contracts.fields import SaneAwareDateTime, SaneDate, SaneDateTime
 
 
 class Sample(Schema):

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from contracts.coupon_kinds import yuan
+from contracts.schemas.store_page import StorePageSchema
 from gateway.openapi import build_spec
 from gateway.routes.store_pages import StorePageRoutes, html_error
 from gateway.store_page_html import (
@@ -16,7 +17,6 @@ from gateway.store_page_html import (
     render_unavailable,
 )
 from plumbing.errors import DomainError
-from services.registry.page_schemas import StorePageSchema
 from services.registry.store_page import HOTLINE, StoreLinks, page_of
 
 TODAY = date(2026, 11, 21)

@@ -3,8 +3,9 @@ from marshmallow import Schema, fields, validate
 
 from contracts.catalogue import COMPLAINT_CATEGORIES as CATEGORIES
 from contracts.catalogue import INDUSTRIES
+from contracts.catalogue import NOTIFICATION_CHANNELS as CHANNELS
+from contracts.catalogue import NOTIFICATION_TOPICS as TOPICS
 from contracts.identifiers import PHONE, region_code
-from services.notifications.domain import CHANNELS, TOPICS
 
 
 class NotificationSchema(Schema):

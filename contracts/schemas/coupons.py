@@ -4,8 +4,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from contracts import coupon_kinds
 from contracts.catalogue import INDUSTRIES
 from contracts.coupon_kinds import MAX_FEN
+from contracts.fields import SaneAwareDateTime
 from contracts.identifiers import region_code
-from plumbing.schema_fields import SaneAwareDateTime
 
 ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}\Z")
 

@@ -3,8 +3,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from contracts import closings
 from contracts.catalogue import COMPLAINT_CATEGORIES as CATEGORIES
+from contracts.fields import SaneDate
 from contracts.identifiers import PHONE, region_code
-from plumbing.schema_fields import SaneDate
 
 PROPOSALS = ["refund", "exchange", "repair", "compensation", "apology", "dispute"]
 STATUSES = ["forwarded", "responded", "mediation", "closed", "flagged"]

@@ -1,7 +1,7 @@
 """The public store page's shape (services/registry/store_page.py), for /openapi.json."""
 from marshmallow import Schema, fields
 
-from services.registry.schemas import LocationSchema
+from contracts.schemas.registry import LocationSchema
 
 
 class StoreBadgeSchema(Schema):

@@ -2,15 +2,15 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from contracts import credit_code
 from contracts.catalogue import (
     INDUSTRIES,
     LICENCE_KINDS,
     STANDARD_KEYS,
     UNIT_TYPES,
 )
+from contracts.fields import SaneDate, SaneDateTime
 from contracts.identifiers import PHONE, region_code
-from plumbing.schema_fields import SaneDate, SaneDateTime
-from services.registry import credit_code
 
 
 class LocationSchema(Schema):
