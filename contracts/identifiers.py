@@ -19,3 +19,16 @@ def region_code(value):
         raise ValidationError(f"unknown province code {value[:2]}")
     if value[2:4] == "00" and value[4:] != "00":
         raise ValidationError("a county code needs its city part")
+
+
+MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
+def phone_of(text):
+    """The 11-digit mainland mobile number ``text`` holds (spaces, dashes, +86 allowed), or
+    None."""
+    if not isinstance(text, str):
+        return None
+    digits = re.sub(r"[\s-]", "", text)
+    digits = digits[3:] if digits.startswith("+86") else digits
+    return digits if MOBILE.fullmatch(digits) else None

@@ -12,7 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from contracts import coupon_kinds
-from services.notifications.formatting import local_time
+from plumbing.clock import local_time
 from services.registry.store_page import localized
 
 # The fixed wording of the pages; "%s"/"%d" are filled in by the templates.

@@ -1,5 +1,5 @@
 """The one source of time (DESIGN.md rule 4)."""
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from nameko.extensions import DependencyProvider
 
@@ -46,6 +46,22 @@ def from_rfc3339(text):
 def shifted(text, seconds):
     """The RFC 3339 text of ``seconds`` after the moment ``text`` names (before, if negative)."""
     return to_rfc3339(from_rfc3339(text) + timedelta(seconds=seconds))
+
+
+# People read times in China Standard Time, which has no summer time.
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
+
+
+def local_time(moment):
+    """An RFC 3339 moment as China Standard Time to the minute: "2026-11-21 16:00".
+    What does not parse comes out as it is; None as an empty string."""
+    if moment is None:
+        return ""
+    try:
+        parsed = from_rfc3339(str(moment))
+    except ValueError:
+        return str(moment)
+    return parsed.astimezone(CHINA_STANDARD_TIME).strftime("%Y-%m-%d %H:%M")
 
 
 class ClockProvider(DependencyProvider):

@@ -8,11 +8,12 @@ from urllib.parse import quote
 from marshmallow import Schema, fields, validate
 
 from contracts.catalogue import COMPLAINT_CATEGORIES as CATEGORIES
+from contracts.labels import LABELS
 from gateway.pages import form_number, html_page, refusal, step_then, to_sign_in
 from gateway.routes.store_pages import html_error
 from gateway.web import api
+from plumbing.clock import local_time
 from plumbing.errors import DomainError
-from services.notifications.formatting import EN_LABELS, ZH_LABELS, local_time
 
 TAGS = ["pages"]
 TEXT = {
@@ -63,7 +64,6 @@ TEXT = {
             "closed": "closed", "rated": "rated"},
     },
 }
-LABELS = {"zh-CN": ZH_LABELS, "en": EN_LABELS}  # the codes' readable names, as messages say them
 FORM_FIELDS = ("category", "title", "description", "amount_yuan", "occurred_on", "evidence",
                "contact_phone")
 

@@ -4,6 +4,7 @@ it in JSON; the pages ``/m/sign-in`` (for a phone's browser arriving from a stor
 it in an HttpOnly session cookie and go back to where the consumer came from."""
 import re
 
+from contracts.identifiers import phone_of
 from gateway.auth import SESSION_COOKIE, issue_token
 from gateway.pages import SIGN_IN, html_page, redirect
 from gateway.schemas import (
@@ -15,7 +16,6 @@ from gateway.schemas import (
 )
 from gateway.web import api, json_response
 from plumbing.errors import DomainError, validated
-from services.notifications.sign_in import phone_of
 
 TAGS = ["auth"]
 _LOCAL_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9/_.~%?=&+-]{0,500}\Z")  # never another site

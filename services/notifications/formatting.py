@@ -1,70 +1,15 @@
 """Jinja filters of the message templates, free of I/O: money, moments, durations and the
-readable names of the codes that events carry, in zh-CN and en; and ``coupon_terms``.
+readable names of the codes that events carry (contracts/labels.py); and ``coupon_terms``.
 
 A code with no readable name comes out as it is, so a new code never breaks a message; but
 closings are all named in contracts/closings.py, so a closing without a name is an error.
 """
-from datetime import timedelta, timezone
 
 from jinja2 import pass_context
 
 from contracts import closings, coupon_kinds
-from contracts.catalogue import INDUSTRIES, INDUSTRIES_EN
-from plumbing.clock import from_rfc3339
-
-# Messages speak the time of the people they are for: China Standard Time has no summer time.
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
-
-ZH_LABELS = {
-    "category": {
-        "quality": "质量问题", "price": "价格问题", "short_weight": "缺斤短两",
-        "false_advertising": "虚假宣传", "refund_refused": "拒绝退款", "service": "服务问题",
-        "safety": "安全问题", "contract": "合同纠纷", "other": "其他",
-    },
-    "proposal": {
-        "refund": "退款", "exchange": "换货", "repair": "维修", "compensation": "赔偿",
-        "apology": "道歉", "dispute": "异议",
-    },
-    "closing": closings.labels("zh-CN"),
-    "status": {
-        "pending_onsite": "待现场核查", "pending_county": "待县级审核",
-        "pending_final": "待市级综合评审", "rejected": "未通过", "certified": "放心消费单位",
-        "warned": "警示", "suspended": "暂停", "delisted": "摘牌",
-    },
-    "stage": {"onsite": "现场核查", "county": "县级审核", "final": "市级综合评审"},
-    "decision": {"pass": "通过", "fail": "未通过"},
-    "escalation": {"deadline_missed": "商家逾期未答复",
-                   "consumer_rejected": "消费者不接受商家的处理方案"},
-    "industry": dict(INDUSTRIES),
-}
-
-EN_LABELS = {
-    "category": {
-        "quality": "product quality", "price": "pricing", "short_weight": "short weight",
-        "false_advertising": "false advertising", "refund_refused": "refund refused",
-        "service": "service", "safety": "safety", "contract": "contract dispute",
-        "other": "other",
-    },
-    "proposal": {
-        "refund": "a refund", "exchange": "an exchange", "repair": "a repair",
-        "compensation": "compensation", "apology": "an apology", "dispute": "a dispute",
-    },
-    "closing": closings.labels("en"),
-    "status": {
-        "pending_onsite": "awaiting on-site verification",
-        "pending_county": "awaiting the county review", "pending_final": "awaiting the city review",
-        "rejected": "rejected", "certified": "certified trusted-consumption unit",
-        "warned": "warned", "suspended": "suspended", "delisted": "delisted",
-    },
-    "stage": {"onsite": "on-site verification", "county": "county review",
-              "final": "city comprehensive review"},
-    "decision": {"pass": "passed", "fail": "failed"},
-    "escalation": {"deadline_missed": "the merchant did not answer in time",
-                   "consumer_rejected": "the consumer did not accept the merchant's proposal"},
-    "industry": dict(INDUSTRIES_EN),
-}
-
-LABELS = {"zh-CN": ZH_LABELS, "en": EN_LABELS}
+from contracts.labels import LABELS
+from plumbing.clock import local_time
 
 
 def zh_label(code, vocabulary):
@@ -96,18 +41,6 @@ def yuan(fen):
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(fen), 100)
     return f"{sign}{whole}.{cents:02d}"
-
-
-def local_time(moment):
-    """An RFC 3339 moment as China Standard Time to the minute: "2026-11-21 16:00".
-    What does not parse comes out as it is; None as an empty string."""
-    if moment is None:
-        return ""
-    try:
-        parsed = from_rfc3339(str(moment))
-    except ValueError:
-        return str(moment)
-    return parsed.astimezone(CHINA_STANDARD_TIME).strftime("%Y-%m-%d %H:%M")
 
 
 def percent(ratio):

@@ -5,6 +5,7 @@ import logging
 import uuid
 from datetime import timedelta
 
+from contracts.identifiers import phone_of
 from contracts.schemas.notifications import PreferencesSchema, WarningDraftSchema
 from plumbing.actors import Actor, jurisdiction_prefix
 from plumbing.clock import ClockProvider, to_rfc3339
@@ -242,7 +243,7 @@ class NotificationsService(FangxinService):
 
     @staticmethod
     def _phone(text):
-        phone = sign_in.phone_of(text)
+        phone = phone_of(text)
         if phone is None:
             raise invalid({"phone": ["a mainland mobile number: 11 digits, starting with 1"]})
         return phone

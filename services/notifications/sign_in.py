@@ -8,12 +8,10 @@ the consumer's preferences, where notifications need it to send SMS."""
 import base64
 import hashlib
 import hmac
-import re
 import secrets
 from dataclasses import dataclass
 
 CODE_DIGITS = 6
-PHONE = re.compile(r"1[3-9]\d{9}")
 
 
 @dataclass(frozen=True)
@@ -22,16 +20,6 @@ class SignInRules:
     code_seconds: int    # how long a code is valid
     tries: int           # wrong codes before it is spent
     sends_per_hour: int  # codes one phone may be sent in an hour
-
-
-def phone_of(text):
-    """The 11-digit mainland mobile number ``text`` holds (spaces, dashes, +86 allowed), or
-    None."""
-    if not isinstance(text, str):
-        return None
-    digits = re.sub(r"[\s-]", "", text)
-    digits = digits[3:] if digits.startswith("+86") else digits
-    return digits if PHONE.fullmatch(digits) else None
 
 
 def _digest(secret, purpose, text):

@@ -1,12 +1,11 @@
 import pytest
 
+from contracts.labels import EN_LABELS, ZH_LABELS
 from contracts.schemas.complaints import CATEGORIES, CLOSINGS, PROPOSALS
+from plumbing.clock import local_time
 from services.notifications.formatting import (
-    EN_LABELS,
-    ZH_LABELS,
     en_duration,
     en_label,
-    local_time,
     percent,
     yuan,
     zh_duration,

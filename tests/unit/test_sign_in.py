@@ -3,6 +3,7 @@ that expire, run out of tries and are never stored as written, a few sends per p
 and a subject that is the same for a phone every time without revealing it."""
 import pytest
 
+from contracts.identifiers import phone_of
 from services.notifications import sign_in
 from services.notifications.sign_in import SignInRules
 
@@ -12,13 +13,13 @@ PHONE, NOW = "13800138000", 1_800_000_000.0
 
 @pytest.mark.parametrize("written", ["13800138000", "138 0013 8000", "+86 138-0013-8000"])
 def test_a_mainland_mobile_is_read_as_people_write_it(written):
-    assert sign_in.phone_of(written) == PHONE
+    assert phone_of(written) == PHONE
 
 
 @pytest.mark.parametrize("written", ["", "1380013800", "23800138000", "138001380001", "021-1234",
                                      None, 13800138000, "１３８００１３８０００"])
 def test_anything_else_is_not_a_phone(written):
-    assert sign_in.phone_of(written) is None
+    assert phone_of(written) is None
 
 
 def test_a_code_is_six_digits_and_stored_only_as_a_digest():
