@@ -4,11 +4,13 @@ shape of it under their own routing key, with the same event_id. The contracts a
 throwaway two-version ones of tests/unit/test_event_versions.py."""
 import uuid
 
+from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_waiter
 
 from devtools.waiting import wait_until as wait_for
-from plumbing.clock import ClockProvider
+from plumbing.clock import Clock, ClockProvider
 from plumbing.consumers import consumes
+from plumbing.events import new_event, routing_key
 from plumbing.mongo import BaseStore, Mongo
 from plumbing.outbox import new_document_with_events
 from plumbing.service import FangxinService, rpc
@@ -85,3 +87,19 @@ def test_a_consumer_of_each_version_receives_its_own_shape_of_one_fact(
     assert wait_for(lambda: stored.find_one({"_id": parcel_id})["outbox_count"] == 0)
     # each reader got its version only, once
     assert len(seen("parcel_reader_v1")) == 1 and len(seen("parcel_reader_v2")) == 1
+
+
+def test_an_envelope_of_another_version_under_a_consumers_key_is_set_aside(
+        start_service, config, database):
+    new = start_service(NewReaderService)
+    parcel_id = uuid.uuid4().hex
+    wrong = new_event(SOURCE, "parcel_sent", {"parcel_id": parcel_id, "speed": "express"},
+                      Clock(), version=1)
+    dispatch = event_dispatcher(config)
+    with entrypoint_waiter(new, "on_parcel_sent", timeout=10):
+        dispatch(SOURCE, routing_key("parcel_sent", 2), wrong)
+    assert database("parcel_reader_v2")["seen"].count_documents(
+        {"data.parcel_id": parcel_id}) == 0
+    [poison] = database("parcel_reader_v2")["poison_events"].find({"payload": {
+        "$regex": parcel_id}})
+    assert "version" in poison["problems"]
