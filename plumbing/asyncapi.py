@@ -1,6 +1,9 @@
 """An AsyncAPI 2.6 document of the events, generated from their contracts
 (plumbing/event_contracts.py): one channel per (exchange, routing key), the envelope with each
-event's ``data`` schema, and an example of each.
+event's ``data`` schema, and an example of each. Every version of an event in the catalogue is
+a message and a channel of its own (version 1 under the event type, a version N > 1 under
+``<type>.v<N>``); an older version carries the last day it is published in its description and
+in ``x-deprecated-after``.
 
 Payload schemas are OpenAPI 3.0 schema objects (``schemaFormat``), converted from the
 marshmallow schemas by apispec, the same converter that builds /openapi.json.
@@ -61,13 +64,26 @@ def message_name(contract):
 
 
 def channel_name(contract):
-    return f"{contract.exchange}/{contract.type}"
+    return f"{contract.exchange}/{contract.routing_key}"
+
+
+def operation_id(contract):
+    suffix = "" if contract.version == 1 else f"_v{contract.version}"
+    return f"on_{contract.source}_{contract.type}{suffix}"
+
+
+def deprecation(contract):
+    """The sentence of an older version's description, or ""."""
+    if contract.deprecated_after is None:
+        return ""
+    return (f" Deprecated: published beside the newer version until "
+            f"{contract.deprecated_after.isoformat()} (UTC) inclusive, then no more.")
 
 
 def build(contracts, title="Fangxin events", version="1.0.0"):
     """The document for ``contracts`` (EventContracts), channels and messages sorted by name."""
     channels, messages = {}, {}
-    for contract in sorted(contracts, key=lambda c: (c.source, c.type)):
+    for contract in sorted(contracts, key=lambda c: (c.source, c.type, c.version)):
         name = message_name(contract)
         messages[name] = _message(contract)
         channels[channel_name(contract)] = _channel(contract, name)
@@ -89,15 +105,16 @@ def build(contracts, title="Fangxin events", version="1.0.0"):
 
 def _channel(contract, message):
     return {
-        "description": f"{contract.summary} Routing key `{contract.type}` on the topic "
-                       f"exchange `{contract.exchange}`.",
+        "description": f"{contract.summary} Version {contract.version}: routing key "
+                       f"`{contract.routing_key}` on the topic exchange `{contract.exchange}`."
+                       f"{deprecation(contract)}",
         "bindings": {"amqp": {
             "is": "routingKey",
             "exchange": {"name": contract.exchange, "type": "topic", "durable": True,
                          "autoDelete": False, "vhost": "/"},
             "bindingVersion": AMQP_BINDING_VERSION}},
         "subscribe": {
-            "operationId": f"on_{contract.source}_{contract.type}",
+            "operationId": operation_id(contract),
             "summary": contract.summary,
             "tags": [{"name": contract.source}],
             "bindings": {"amqp": {"deliveryMode": 2, "bindingVersion": AMQP_BINDING_VERSION}},
@@ -106,6 +123,8 @@ def _channel(contract, message):
 
 
 def _message(contract):
+    extension = {} if contract.deprecated_after is None else {
+        "x-deprecated-after": contract.deprecated_after.isoformat()}
     return {
         "messageId": message_name(contract),
         "name": contract.type,
@@ -120,12 +139,17 @@ def _message(contract):
             "event_id": EVENT_ID_EXAMPLE, "type": contract.type, "source": contract.source,
             "occurred_at": OCCURRED_AT_EXAMPLE, "version": contract.version,
             "data": contract.example}}],
+        **({"description": deprecation(contract).strip()} if extension else {}),
+        **extension,
     }
 
 
 DESCRIPTION = """Facts the Fangxin services publish, in the past tense, after the state change is \
 stored (an outbox publishes them with publisher confirms). Each service publishes on its own \
 durable topic exchange `<service>.events` with the event type as the routing key; bind a durable \
-queue of your own to the keys you need (`#` for all). Delivery is at-least-once: deduplicate on \
-`event_id`. Within one version an event only gains optional fields; a change that could break a \
-consumer raises `version`. See examples/outside_consumer.py."""
+queue of your own to the keys you need. Delivery is at-least-once: deduplicate on `event_id`. \
+Within one version an event only gains optional fields; a change that could break a consumer \
+raises `version`. While an older version is deprecated, each fact is published once per live \
+version, with the same `event_id`: version 1 under the event type, a version N under \
+`<type>.v<N>` (bind `#` and you receive every version of every event). See \
+examples/outside_consumer.py."""

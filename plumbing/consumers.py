@@ -30,7 +30,7 @@ from plumbing.clock import to_rfc3339
 from plumbing.coalesce import Coalescer
 from plumbing.config import env_float
 from plumbing.errors import DomainError
-from plumbing.events import validate_envelope
+from plumbing.events import routing_key, validate_envelope
 from plumbing.metrics import EVENTS_CONSUMED
 from plumbing.queues import durable_queue, event_handler
 from plumbing.retention import POISON_EVENTS as POISON_RETENTION
@@ -52,8 +52,12 @@ def curable(exc):
     return isinstance(exc, CURABLE) or (isinstance(exc, DomainError) and exc.status >= 500)
 
 
-def consumes(source, event_type, store_attr="store", clock_attr="clock"):
-    """Decorate ``handler(self, envelope)`` to consume ``source``'s ``event_type`` events."""
+def consumes(source, event_type, version=1, store_attr="store", clock_attr="clock"):
+    """Decorate ``handler(self, envelope)`` to consume ``source``'s ``event_type`` events of
+    ``version``, the one the handler was written for: its queue is bound to that version's
+    routing key (``plumbing.events.routing_key``), and an envelope of another version is set
+    aside. The claim is on ``(handler, event_id)``, and the envelopes of the versions of one
+    event share their ``event_id``."""
 
     def decorate(handler):
         name = handler.__name__
@@ -62,6 +66,9 @@ def consumes(source, event_type, store_attr="store", clock_attr="clock"):
         def consume(self, payload):
             store, clock = getattr(self, store_attr), getattr(self, clock_attr)
             problems = validate_envelope(payload)
+            if not problems and payload["version"] != version:
+                problems = {"version": [f"{payload['version']}, where this handler reads "
+                                        f"version {version}"]}
             if problems:
                 _set_aside(store, self.name, name, payload, problems, clock)
                 EVENTS_CONSUMED.labels(self.name, name, "poison").inc()
@@ -83,7 +90,8 @@ def consumes(source, event_type, store_attr="store", clock_attr="clock"):
             _finish(store, clock, name, event_id)
             EVENTS_CONSUMED.labels(self.name, name, outcome).inc()
 
-        return event_handler(source, event_type, requeue_on_error=True)(consume)
+        return event_handler(source, routing_key(event_type, version),
+                             requeue_on_error=True)(consume)
 
     return decorate
 

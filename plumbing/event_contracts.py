@@ -1,19 +1,30 @@
 """Versioned contracts of the events the services publish (DESIGN.md "Events").
 
-Each event type has one contract: its source, a version, a marshmallow schema of the envelope's
-``data`` (unknown fields refused) and an example. A service builds its envelopes through
-``envelopes_of``, so an event whose data does not match its contract is never stored in the
-outbox, let alone published: the write fails instead. ``docs/asyncapi.json`` is generated from
-the contracts (plumbing/asyncapi.py), and tests/unit/test_event_contracts.py holds every
+Each version of an event type has a contract: its source, the version, a marshmallow schema of
+the envelope's ``data`` (unknown fields refused) and an example. A service builds its envelopes
+through ``envelopes_of``, so an event whose data does not match its contract is never stored in
+the outbox, let alone published: the write fails instead. ``docs/asyncapi.json`` is generated
+from the contracts (plumbing/asyncapi.py), and tests/unit/test_event_contracts.py holds every
 contract to its committed snapshot: a change that would break a consumer needs a new version.
+
+Several versions of one event live side by side for a deprecation window (docs/events.md "A new
+version of an event"). The code builds the data of the newest; each older version declares how
+its data is made from the next newer version's (``downgrade``) and the last day it is published
+(``deprecated_after``, a UTC date). One write makes one envelope per live version, each checked
+against its own contract, all with the same ``event_id`` (one fact in several shapes: a consumer
+deduplicating on ``event_id`` handles it once whichever versions it reads). Version 1 is
+published under the event type as routing key, a version N > 1 under ``<type>.v<N>``
+(``plumbing.events.routing_key``).
 """
 import builtins
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date
 from functools import cached_property
 
 from marshmallow import fields, validate
 
-from plumbing.events import new_event
+from plumbing.events import new_event, routing_key
 
 RFC3339_UTC = validate.Regexp(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z\Z",
                               error="an RFC 3339 time in UTC (2026-11-21T08:00:00Z)")
@@ -47,6 +58,10 @@ class EventContract:
     schema: builtins.type  # (``type`` is the event's type here)
     summary: str
     example: dict = field(compare=False)
+    # an older version: the last day (UTC) it is published, and how its data is made from the
+    # data of the next newer version in the catalogue; both None for the newest
+    deprecated_after: date | None = None
+    downgrade: Callable[[dict], dict] | None = field(default=None, compare=False)
 
     @cached_property
     def _validator(self):
@@ -60,34 +75,94 @@ class EventContract:
     def exchange(self):
         return f"{self.source}.events"  # nameko's event exchange of ``source``
 
+    @property
+    def routing_key(self):
+        return routing_key(self.type, self.version)
+
+    def live_on(self, day):
+        """Whether this version is still published on ``day`` (a UTC date)."""
+        return self.deprecated_after is None or day <= self.deprecated_after
+
 
 def contract_maker(source):
-    """``make(type, schema, summary, example, version=1)`` → the EventContract of ``source``."""
-    def make(event_type, schema, summary, example, version=1):
-        return EventContract(source, event_type, version, schema, summary, example)
+    """``make(type, schema, summary, example, version=1, deprecated_after=None,
+    downgrade=None)`` → the EventContract of ``source``."""
+    def make(event_type, schema, summary, example, version=1, deprecated_after=None,
+             downgrade=None):
+        return EventContract(source, event_type, version, schema, summary, example,
+                             deprecated_after, downgrade)
     return make
 
 
+class Catalogue(dict):
+    """The contracts of one source: event type → its newest contract (what the code builds),
+    and in ``versions[type]`` every version in the catalogue, newest first."""
+
+    def __init__(self, versions):
+        super().__init__((event_type, contracts[0]) for event_type, contracts in versions.items())
+        self.versions = versions
+
+    def every_version(self):
+        """Every contract of every version, by type then version."""
+        return tuple(contract for event_type in sorted(self.versions)
+                     for contract in sorted(self.versions[event_type], key=lambda c: c.version))
+
+
 def catalogue(*contracts):
-    """The contracts of one source, by event type."""
-    by_type = {}
+    """The contracts of one source, by event type. Several versions of one type are held side
+    by side; each older one needs its ``downgrade`` and ``deprecated_after``, and its
+    ``downgrade`` of the next newer version's example must keep its own contract."""
+    by_type: dict[str, list[EventContract]] = {}
     for contract in contracts:
-        if contract.type in by_type:
-            raise ValueError(f"two contracts for {contract.type}")
-        by_type[contract.type] = contract
-    return by_type
+        by_type.setdefault(contract.type, []).append(contract)
+    versions = {}
+    for event_type, found in by_type.items():
+        found.sort(key=lambda c: -c.version)
+        numbers = [c.version for c in found]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError(f"two contracts for {event_type} of one version: {numbers}")
+        if len({c.source for c in found}) != 1:
+            raise ValueError(f"the versions of {event_type} have different sources")
+        newest, *older = found
+        if newest.downgrade is not None or newest.deprecated_after is not None:
+            raise ValueError(f"{event_type} v{newest.version} is the newest: it has no newer "
+                             "version to be made from, nor a deprecation date")
+        for newer, contract in zip(found, older):
+            label = f"{event_type} v{contract.version}"
+            if contract.downgrade is None:
+                raise ValueError(f"{label} is older than v{newer.version}: it needs a "
+                                 f"downgrade (its data made from v{newer.version}'s)")
+            if contract.deprecated_after is None:
+                raise ValueError(f"{label} is older than v{newer.version}: it needs a "
+                                 "deprecated_after date (the end of its deprecation window)")
+            problems = contract.problems(contract.downgrade(dict(newer.example)))
+            if problems:
+                raise ValueError(f"{label}'s downgrade of v{newer.version}'s example breaks "
+                                 f"its contract: {problems}")
+        versions[event_type] = tuple(found)
+    return Catalogue(versions)
 
 
 def envelopes_of(source, contracts, events, clock):
-    """Envelopes of ``events`` ((type, data) pairs), each checked against its contract."""
+    """Envelopes of ``events`` ((type, data) pairs, data of the newest version), one for each
+    version still published today, each checked against its own contract."""
+    versions = getattr(contracts, "versions", None)
+    today = clock.now().astimezone(UTC).date()
     envelopes = []
     for event_type, data in events:
-        contract = contracts.get(event_type)
-        if contract is None or contract.source != source:
+        newest = contracts.get(event_type)
+        if newest is None or newest.source != source:
             raise EventContractError(f"{source} has no contract for the event {event_type}")
-        problems = contract.problems(data)
-        if problems:
-            raise EventContractError(f"{event_type} v{contract.version} breaks its contract: "
-                                     f"{problems}")
-        envelopes.append(new_event(source, event_type, data, clock, version=contract.version))
+        fact = new_event(source, event_type, {}, clock)  # one id and time for every version
+        for index, contract in enumerate(versions[event_type] if versions else (newest,)):
+            if index:
+                assert contract.downgrade is not None  # catalogue() refuses an older without
+                data = contract.downgrade(dict(data))
+            if not contract.live_on(today):
+                continue  # still made: an older version still live may be made from it
+            problems = contract.problems(data)
+            if problems:
+                raise EventContractError(f"{event_type} v{contract.version} breaks its "
+                                         f"contract: {problems}")
+            envelopes.append({**fact, "version": contract.version, "data": data})
     return envelopes

@@ -30,6 +30,13 @@ def new_event(source, event_type, data, clock, version=1):
     }
 
 
+def routing_key(event_type, version=1):
+    """The routing key an event's envelope of ``version`` is published under: the event type
+    for version 1 (what every consumer bound before versions existed), ``<type>.v<N>`` for a
+    newer version N, so a consumer of one version never receives another's shape."""
+    return event_type if version == 1 else f"{event_type}.v{version}"
+
+
 def validate_envelope(payload):
     """Field → messages for a malformed envelope, or an empty dict when it is well formed."""
     if not isinstance(payload, dict):

@@ -25,7 +25,7 @@ from nameko.constants import HEADER_PREFIX, PERSISTENT
 from pymongo import UpdateOne
 
 from plumbing.context import REQUEST_ID_KEY, current_request_id, new_instance_id
-from plumbing.events import exchange_for
+from plumbing.events import exchange_for, routing_key
 from plumbing.metrics import EVENTS_PUBLISHED
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,14 @@ PENDING = {"outbox_count": {"$gt": 0}}
 NO_OUTBOX = {"outbox": 0}
 BATCH = 200
 WRITER = new_instance_id()  # this process
+
+
+def outbox_key(envelope):
+    """The key of an envelope in a document's outbox: its event id, and its version past the
+    first, since the envelopes of the versions of one event share its id
+    (plumbing/event_contracts.py)."""
+    version = envelope.get("version", 1)
+    return envelope["event_id"] if version == 1 else f"{envelope['event_id']}_v{version}"
 
 
 def _entry(envelope, request_id=None):
@@ -47,7 +55,7 @@ def new_document_with_events(document, envelopes, request_id=None):
     by default the current one)."""
     return {
         **document,
-        "outbox": {e["event_id"]: _entry(e, request_id) for e in envelopes},
+        "outbox": {outbox_key(e): _entry(e, request_id) for e in envelopes},
         "outbox_count": len(envelopes),
     }
 
@@ -57,7 +65,7 @@ def update_with_events(update, envelopes):
     merged = {op: dict(fields) for op, fields in update.items()}
     sets = merged.setdefault("$set", {})
     for envelope in envelopes:
-        sets[f"outbox.{envelope['event_id']}"] = _entry(envelope)
+        sets[f"outbox.{outbox_key(envelope)}"] = _entry(envelope)
     incs = merged.setdefault("$inc", {})
     incs["outbox_count"] = incs.get("outbox_count", 0) + len(envelopes)
     return merged
@@ -67,7 +75,7 @@ def replacement_with_events(document, fields, pending, events):
     """The whole next version of a versioned document: ``fields`` applied, ``events`` added to
     the ``pending`` outbox it has now. Written with a replace, not ``$set``: the embedded store
     turns top-level booleans set with ``$set`` into integers."""
-    outbox = {**pending, **{e["event_id"]: _entry(e) for e in events}}
+    outbox = {**pending, **{outbox_key(e): _entry(e) for e in events}}
     kept = {k: v for k, v in document.items() if k not in ("outbox", "outbox_count")}
     return {**kept, **fields, "outbox": outbox, "outbox_count": len(outbox),
             "version": document["version"] + 1}
@@ -76,7 +84,8 @@ def replacement_with_events(document, fields, pending, events):
 def pending_entries(document):
     """The document's pending events in the order they happened."""
     entries = (document.get("outbox") or {}).values()
-    return sorted(entries, key=lambda e: (e["envelope"]["occurred_at"], e["envelope"]["event_id"]))
+    return sorted(entries, key=lambda e: (e["envelope"]["occurred_at"], e["envelope"]["event_id"],
+                                          e["envelope"].get("version", 1)))
 
 
 class OutboxRelay:
@@ -152,7 +161,7 @@ class OutboxRelay:
                             entry.get("at", 0) > orphaned_before:
                         continue  # its writer's relay publishes it
                     messages.append(self._message(entry))
-                    clears.append(_clear(document["_id"], entry["envelope"]["event_id"]))
+                    clears.append(_clear(document["_id"], outbox_key(entry["envelope"])))
             if not messages:
                 continue
             # a crash before the clear publishes these again; consumers are idempotent
@@ -169,7 +178,8 @@ class OutboxRelay:
         headers = {}
         if entry.get(REQUEST_ID_KEY):
             headers[f"{HEADER_PREFIX}.{REQUEST_ID_KEY}"] = entry[REQUEST_ID_KEY]
-        return envelope, exchange_for(envelope["source"], self.config), envelope["type"], headers
+        return (envelope, exchange_for(envelope["source"], self.config),
+                routing_key(envelope["type"], envelope.get("version", 1)), headers)
 
 
 class TransactionalPublisher:
@@ -212,9 +222,10 @@ class TransactionalPublisher:
                 pass
 
 
-def _clear(document_id, event_id):
-    """The write that removes a published event from its document's outbox. The version moves
-    too, so a writer holding the old outbox loses its race and rereads."""
+def _clear(document_id, key):
+    """The write that removes a published event (its ``outbox_key``) from its document's
+    outbox. The version moves too, so a writer holding the old outbox loses its race and
+    rereads."""
     return UpdateOne(
-        {"_id": document_id, f"outbox.{event_id}": {"$exists": True}},
-        {"$unset": {f"outbox.{event_id}": ""}, "$inc": {"outbox_count": -1, "version": 1}})
+        {"_id": document_id, f"outbox.{key}": {"$exists": True}},
+        {"$unset": {f"outbox.{key}": ""}, "$inc": {"outbox_count": -1, "version": 1}})

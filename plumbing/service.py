@@ -10,7 +10,7 @@ from plumbing.clock import to_rfc3339
 from plumbing.config import env_float
 from plumbing.context import REQUEST_ID_KEY, clear_request_id, new_request_id, set_request_id
 from plumbing.errors import DomainError
-from plumbing.event_contracts import envelopes_of
+from plumbing.event_contracts import Catalogue, catalogue, envelopes_of
 from plumbing.metrics import EntrypointMetrics, exposition
 from plumbing.queues import rpc
 from plumbing.schedules import schedule
@@ -37,7 +37,8 @@ class FangxinService:
     name: str
     store: Any
     clock: Any
-    event_contracts: dict = {}  # type → EventContract of each event the service publishes
+    # the contracts of the events the service publishes (plumbing.event_contracts.catalogue)
+    event_contracts: Catalogue = catalogue()
     schedules = ("prune_bookkeeping",)  # the timers ``run_schedule`` may run at once
 
     @http("GET", "/healthz")
@@ -62,8 +63,9 @@ class FangxinService:
         return to_rfc3339(self.clock.now())
 
     def _envelopes(self, events):
-        """Envelopes of this service's events, given as (type, data) pairs, each checked
-        against its contract."""
+        """Envelopes of this service's events, given as (type, data) pairs with the data of
+        each event's newest version: one envelope per version still published, each checked
+        against its own contract (``plumbing.event_contracts.envelopes_of``)."""
         return envelopes_of(self.name, self.event_contracts, events, self.clock)
 
     def _versioned(self, collection, read, decide):

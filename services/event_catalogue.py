@@ -7,8 +7,10 @@ from services.coupons.events import CONTRACTS as COUPONS
 from services.notifications.events import CONTRACTS as NOTIFICATIONS
 from services.registry.events import CONTRACTS as REGISTRY
 
-CONTRACTS = tuple(sorted((*REGISTRY.values(), *COMPLAINTS.values(), *COUPONS.values(),
-                          *NOTIFICATIONS.values()), key=lambda c: (c.source, c.type)))
+# every version of every event, by source, type and version
+CONTRACTS = tuple(sorted((*REGISTRY.every_version(), *COMPLAINTS.every_version(),
+                          *COUPONS.every_version(), *NOTIFICATIONS.every_version()),
+                         key=lambda c: (c.source, c.type, c.version)))
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 ASYNCAPI_FILE = DOCS / "asyncapi.json"
 

@@ -53,6 +53,19 @@ def test_the_asyncapi_parser_accepts_the_event_document(served):
         (d["severity"], f"{d['code']} at /{d['path']}: {d['message']}") for d in found])
 
 
+def test_the_asyncapi_parser_accepts_two_versions_of_one_event(tmp_path):
+    """A v2 beside its deprecated v1 (the throwaway contracts of tests/unit/
+    test_event_versions.py): two channels, two messages, ``x-deprecated-after``."""
+    from plumbing.asyncapi import build
+    from tests.unit.test_event_versions import CONTRACTS
+
+    document = tmp_path / "asyncapi.json"
+    document.write_text(json.dumps(build(CONTRACTS.every_version())), encoding="utf-8")
+    status, found = run("node", "asyncapi-parse.js", str(document))
+    verdict("@asyncapi/parser", status, [
+        (d["severity"], f"{d['code']} at /{d['path']}: {d['message']}") for d in found])
+
+
 def where(problem):
     return problem["location"][0]["pointer"] if problem.get("location") else "#"
 

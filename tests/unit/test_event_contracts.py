@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openapi_schema_validator import OAS30Validator
 
-from plumbing.asyncapi import build, json_schema_of, message_name
+from plumbing.asyncapi import build, channel_name, json_schema_of, message_name
 from plumbing.clock import FixedClock
 from plumbing.event_contracts import EventContractError, envelopes_of
 from plumbing.schema_evolution import breaking_changes
@@ -47,7 +47,7 @@ def test_the_designed_list_is_design_md_s():
     assert named - {t for types in DESIGNED.values() for t in types} == set()
 
 
-@pytest.mark.parametrize("contract", CONTRACTS, ids=lambda c: c.type)
+@pytest.mark.parametrize("contract", CONTRACTS, ids=lambda c: f"{c.type}.v{c.version}")
 def test_each_example_keeps_its_own_contract(contract):
     assert contract.problems(contract.example) == {}
 
@@ -145,7 +145,7 @@ def test_the_document_names_each_events_exchange_routing_key_payload_and_example
     document = build(CONTRACTS)
     assert document["asyncapi"].startswith("2.")
     for contract in CONTRACTS:
-        channel = document["channels"][f"{contract.source}.events/{contract.type}"]
+        channel = document["channels"][channel_name(contract)]
         assert channel["bindings"]["amqp"]["exchange"]["name"] == f"{contract.source}.events"
         assert channel["bindings"]["amqp"]["exchange"]["type"] == "topic"
         message = document["components"]["messages"][message_name(contract)]
