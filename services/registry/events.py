@@ -2,7 +2,13 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
 from contracts.catalogue import INDUSTRIES
-from plumbing.event_contracts import catalogue, contract_maker, one_of, region_code
+from plumbing.event_contracts import (
+    catalogue,
+    contract_maker,
+    envelopes_of,
+    one_of,
+    region_code,
+)
 
 SOURCE = "registry"
 STATUSES = ("pending_onsite", "pending_county", "pending_final", "rejected", "certified",
@@ -142,3 +148,9 @@ CONTRACTS = catalogue(
              {"task_id": "b1c2d3", "batch_id": "a9f8e7", "merchant_id": M, "region": "330106",
               "result": "warn", "merchant_status": "warned"}),
 )
+
+
+def envelopes(events, clock):
+    """Envelopes of the registry's events, given as (type, data) pairs, each checked against
+    its contract (what ``FangxinService._envelopes`` makes for the service)."""
+    return envelopes_of(SOURCE, CONTRACTS, events, clock)

@@ -1,0 +1,30 @@
+"""A merchant read by its id (404 when there is none) and changed as a versioned document:
+what every part of the registry's application code does with one."""
+from plumbing.clock import to_rfc3339
+from plumbing.errors import not_found
+from plumbing.versioned import apply_with_retries
+from services.registry.events import envelopes
+from services.registry.store import MERCHANTS
+
+
+class Merchants:
+    def __init__(self, store, clock):
+        self.store, self.clock = store, clock
+
+    def get(self, merchant_id):
+        merchant = self.store.get_merchant(merchant_id)
+        if merchant is None:
+            raise not_found("MERCHANT_NOT_FOUND", "no such merchant")
+        return merchant
+
+    def change(self, merchant_id, decide):
+        """Applies ``decide(merchant) -> Change | None`` (decided again on a concurrent
+        write): the merchant after it."""
+        return apply_with_retries(lambda: self.get(merchant_id), decide, self._save)
+
+    def _save(self, merchant, change):
+        return self.store.save_versioned(MERCHANTS, merchant, change.fields,
+                                         envelopes(change.events, self.clock))
+
+    def now(self):
+        return to_rfc3339(self.clock.now())

@@ -1,0 +1,26 @@
+"""The pass of the registry's schedule: units whose licences are about to expire move to the
+warning library, and the status figures are refreshed."""
+from datetime import timedelta
+
+from plumbing.clock import to_rfc3339
+from plumbing.config import env_float
+from services.registry import certification, metrics
+
+SCAN_SECONDS = env_float("REGISTRY_SCAN_SECONDS", 60)
+LICENCE_EXPIRING_REASON = "证照即将到期"
+
+
+class Timers:
+    def __init__(self, store, clock, settings, merchants):
+        """``merchants``: the Merchants over the same store."""
+        self.store, self.clock, self.settings, self.merchants = store, clock, settings, merchants
+
+    def scan(self):
+        now = self.clock.now()
+        days = self.settings.licence_warning_days
+        latest = (now.date() + timedelta(days=days)).isoformat()
+        for merchant in self.store.with_licence_until(latest):
+            if certification.expiring_licences(merchant, now.date(), days):
+                self.merchants.change(merchant["_id"], lambda m: certification.warn_automatically(
+                    m, LICENCE_EXPIRING_REASON, to_rfc3339(now)))
+        metrics.publish_counts(self.store.count_by_status())
