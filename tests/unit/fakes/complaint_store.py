@@ -22,9 +22,9 @@ def in_range(value, key_range):
 class FakeComplaintStore:
     def __init__(self):
         self.complaints, self.filing_claims = {}, {}
-        self.added = {HOTSPOTS: {}, THRESHOLD_REPORTS: {}}
+        self.added: dict[str, dict] = {HOTSPOTS: {}, THRESHOLD_REPORTS: {}}
         self.events = []  # every envelope written, in order
-        self.calls = Counter()  # method name → times called
+        self.calls: Counter[str] = Counter()  # method name → times called
 
     def events_of(self, event_type):
         return [e["data"] for e in self.events if e["type"] == event_type]
