@@ -232,3 +232,14 @@ def test_a_regulators_statistics_of_its_region(app):
     figures = app.disclosure.statistics("3501", "3501", {"from_": "2026-11-01"})
     assert figures["region"] == "3501" and figures["from"] == "2026-11-01"
     assert figures == {**figures, "total": 1, "money_recovered_fen": 4800}
+
+
+def test_a_filing_in_progress_is_waited_for_then_503(app, monkeypatch):
+    waits = []
+    app.filing.sleep = waits.append
+    monkeypatch.setattr(app.store, "claim_filing", lambda *args: "in_progress")
+    ticks = iter(range(100))
+    monkeypatch.setattr("services.complaints.filing.time.monotonic", lambda: next(ticks) * 0.5)
+    assert refusal(lambda: file(app)) == "UNAVAILABLE"
+    assert waits and set(waits) == {0.1}
+    assert app.store.complaints == {}
