@@ -130,3 +130,9 @@ def rate(numerator, denominator):
     if not denominator:
         return None
     return float((Decimal(numerator) / denominator).quantize(Decimal("0.001"), ROUND_HALF_UP))
+
+
+def period_of(now, window_seconds):
+    """The number of the ``window_seconds``-long period ``now`` falls in (one threshold report
+    per merchant and period, one hot spot per group and period)."""
+    return int(from_rfc3339(now).timestamp() // window_seconds)

@@ -4,7 +4,14 @@ from marshmallow import Schema, fields
 
 from contracts import closings
 from contracts.schemas.complaints import CATEGORIES, PROPOSALS
-from plumbing.event_contracts import catalogue, contract_maker, one_of, region_code, utc_time
+from plumbing.event_contracts import (
+    catalogue,
+    contract_maker,
+    envelopes_of,
+    one_of,
+    region_code,
+    utc_time,
+)
 
 SOURCE = "complaints"
 ESCALATIONS = ("deadline_missed", "consumer_rejected")
@@ -115,3 +122,9 @@ CONTRACTS = catalogue(
               "window_start": "2026-10-22T08:00:00.000000Z",
               "window_end": "2026-11-21T08:00:00.000000Z"}),
 )
+
+
+def envelopes(events, clock):
+    """Envelopes of the complaints service's events, given as (type, data) pairs, each checked
+    against its contract (what ``FangxinService._envelopes`` makes for the service)."""
+    return envelopes_of(SOURCE, CONTRACTS, events, clock)

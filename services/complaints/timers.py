@@ -1,0 +1,50 @@
+"""The passes of the complaints service's schedules: overdue complaints escalated, merchants
+reminded of near deadlines, the status figures refreshed; and hot spots found."""
+from plumbing.clock import shifted, to_rfc3339
+from plumbing.config import env_float
+from services.complaints import analytics, lifecycle, metrics
+from services.complaints.events import envelopes
+from services.complaints.store import HOTSPOTS
+
+SLA_SCAN_SECONDS = env_float("COMPLAINT_SLA_SCAN_SECONDS", 60)
+HOTSPOT_SCAN_SECONDS = env_float("HOTSPOT_SCAN_SECONDS", 300)
+
+
+class Timers:
+    def __init__(self, store, clock, settings, handling):
+        """``handling``: the Handling whose ``step`` stores a complaint's change."""
+        self.store, self.clock, self.settings, self.handling = store, clock, settings, handling
+
+    def watch_deadlines(self):
+        """Escalates overdue complaints, reminds merchants of near deadlines, and refreshes
+        the status figures."""
+        now, settings = self._now(), self.settings
+        for complaint in self.store.overdue(now):
+            saved = self.handling.step(complaint["_id"], lambda c: lifecycle.escalate_if_overdue(
+                c, now, settings))
+            if saved.get("escalated"):
+                metrics.SLA_BREACHES.inc()
+        until = shifted(now, settings.remind_before_seconds)
+        for complaint in self.store.due_for_reminder(until):
+            self.handling.step(complaint["_id"], lambda c: lifecycle.remind_if_due(
+                c, now, settings))
+        metrics.publish_counts(self.store.count_by_status())
+
+    def find_hotspots(self):
+        """Stores each hot group once per group and period, with its ``hotspot_detected``."""
+        now, settings = self._now(), self.settings
+        window = settings.hotspot_window_seconds
+        recent = self.store.filed_since(shifted(now, -2 * window),
+                                        ("region", "industry", "category", "filed_at"))
+        for spot in analytics.detect_hotspots(recent, now, window, settings.hotspot_min_count,
+                                              settings.hotspot_min_growth):
+            # one hot spot per group and period, however many scans see it hot
+            spot["hotspot_id"] = analytics.hotspot_id(
+                spot["region"], spot["industry"], spot["category"],
+                f"period-{analytics.period_of(now, window)}")
+            document = {"_id": spot["hotspot_id"], **spot, "detected_at": now}
+            self.store.add_once(HOTSPOTS, document, envelopes([("hotspot_detected", spot)],
+                                                              self.clock))
+
+    def _now(self):
+        return to_rfc3339(self.clock.now())
