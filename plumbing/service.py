@@ -14,7 +14,6 @@ from plumbing.event_contracts import Catalogue, catalogue, envelopes_of
 from plumbing.metrics import EntrypointMetrics, exposition
 from plumbing.queues import rpc
 from plumbing.schedules import schedule
-from plumbing.versioned import apply_with_retries
 
 
 class RequestContext(DependencyProvider):
@@ -67,12 +66,6 @@ class FangxinService:
         each event's newest version: one envelope per version still published, each checked
         against its own contract (``plumbing.event_contracts.envelopes_of``)."""
         return envelopes_of(self.name, self.event_contracts, events, self.clock)
-
-    def _versioned(self, collection, read, decide):
-        """Applies ``decide(document) -> Change | None`` to a versioned document."""
-        return apply_with_retries(read, decide, lambda document, change: (
-            self.store.save_versioned(collection, document, change.fields,
-                                      self._envelopes(change.events))))
 
     @rpc
     def run_schedule(self, name):
