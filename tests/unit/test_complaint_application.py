@@ -15,7 +15,8 @@ from services.complaints.filing import Filing
 from services.complaints.handling import Handling
 from services.complaints.settings import ComplaintSettings
 from services.complaints.timers import Timers
-from tests.unit.fakes.complaint_store import FakeComplaintStore, FakeRegistry
+from tests.unit.fakes.complaint_store import FakeComplaintStore
+from tests.unit.fakes.registry_rpc import FakeRegistry
 
 START = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 HOUR = 3600

@@ -11,7 +11,8 @@ from plumbing.actors import Actor
 from plumbing.clock import FixedClock
 from plumbing.errors import DomainError
 from services.complaints.service import ComplaintsService
-from tests.unit.fakes.complaint_store import FakeComplaintStore, FakeRegistry
+from tests.unit.fakes.complaint_store import FakeComplaintStore
+from tests.unit.fakes.registry_rpc import FakeRegistry
 from tests.unit.test_complaint_application import MERCHANTS, SETTINGS
 
 CONSUMER = {"sub": "carol", "role": "consumer"}

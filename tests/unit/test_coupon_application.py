@@ -20,7 +20,8 @@ from services.coupons.settings import CouponSettings
 from services.coupons.standings import Standings
 from services.coupons.store import REQUESTS
 from services.coupons.timers import Timers
-from tests.unit.fakes.coupon_store import FakeCouponStore, FakeRegistry
+from tests.unit.fakes.coupon_store import FakeCouponStore
+from tests.unit.fakes.registry_rpc import FakeRegistry
 
 START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 SETTINGS = CouponSettings(stock_shards=2, rollback_seconds=3600,

@@ -14,7 +14,8 @@ from plumbing.expiring_cache import ExpiringCache
 from services.coupons.claims import ClaimRequest
 from services.coupons.service import CouponsService
 from services.coupons.settings import CouponSettings
-from tests.unit.fakes.coupon_store import FakeCouponStore, FakeRegistry
+from tests.unit.fakes.coupon_store import FakeCouponStore
+from tests.unit.fakes.registry_rpc import FakeRegistry
 
 CONSUMER = {"sub": "c-1", "role": "consumer"}
 OPERATOR = {"sub": "op-1", "role": "operator"}

@@ -166,17 +166,3 @@ class FakeCouponStore:
         if known is None or known["as_of"] <= as_of:
             self.merchants[standing["merchant_id"]] = {"_id": standing["merchant_id"],
                                                        **standing, "as_of": as_of}
-
-
-class FakeRegistry:
-    """The registry's ``standing`` RPC over a dict of standings."""
-
-    def __init__(self, standings=()):
-        self.standings = {s["merchant_id"]: s for s in standings}
-        self.asked = []
-
-    def standing(self, merchant_id):
-        self.asked.append(merchant_id)
-        if merchant_id not in self.standings:
-            return {"merchant_id": merchant_id, "known": False}
-        return {**self.standings[merchant_id], "known": True}
