@@ -7,11 +7,11 @@ say no. Times are RFC 3339 strings; ``plus`` adds seconds to one.
 """
 
 from contracts import closings
+from contracts.phones import mask_phone
 from plumbing.clock import from_rfc3339, shifted
 from plumbing.documents import visible
 from plumbing.errors import DomainError, conflict, forbidden
 from plumbing.versioned import Change
-from services.complaints.masking import mask_phone
 
 MONETARY_PROPOSALS = frozenset({"refund", "compensation"})
 OPEN_STATUSES = ("forwarded", "responded", "mediation", "flagged")

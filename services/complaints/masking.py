@@ -24,19 +24,17 @@ import warnings
 from collections import namedtuple
 from functools import lru_cache
 
-# One character for one character, so positions found in the ASCII reading hold in the original.
-_ASCII_READING = str.maketrans("０１２３４５６７８９＋－（）\u3000", "0123456789+-() ")
+from contracts.phones import (
+    ASCII_READING,
+    LANDLINE,
+    MOBILE,
+    keep_last,
+    masked_landline,
+    masked_mobile,
+)
 
 # --- numbers ----------------------------------------------------------------------------------
 
-MOBILE = re.compile(
-    r"(?<![0-9])(?P<prefix>(?:\+?86[- ]?)?)(?P<head>1[3-9][0-9])[- ]?[0-9]{4}[- ]?"
-    r"(?P<tail>[0-9]{4})(?![0-9])")
-# Area codes starting 01/02 have three digits (010, 021), the others four (0571); local numbers
-# never start with 0 or 1.
-LANDLINE = re.compile(
-    r"(?<![0-9])(?P<area>\(?0(?:[12][0-9]|[3-9][0-9]{2})\)?)(?P<separator>[- ]?)"
-    r"(?P<local>[2-9][0-9]{2,3}[- ]?[0-9]{4})(?![0-9])")
 # ID cards (18 characters, the last may be X; 15 on old cards; or 6-8-4 in groups) and bank
 # cards (16-19 digits, or in groups of four).
 LONG_NUMBER = re.compile(
@@ -157,13 +155,13 @@ def _masked_text(text):
 def mask_phone_numbers(text):
     """Mobiles keep their first 3 and last 4 digits (138****8000, also with +86 or separators);
     landlines keep the area code and the last 2 digits (0571-******21)."""
-    text = _substitute(MOBILE, text, _masked_mobile)
-    return _substitute(LANDLINE, text, _masked_landline)
+    text = _substitute(MOBILE, text, masked_mobile)
+    return _substitute(LANDLINE, text, masked_landline)
 
 
 def mask_long_numbers(text):
     """ID and bank card numbers keep only their last 4 characters."""
-    return _substitute(LONG_NUMBER, text, lambda match: _keep_last(match.group(), 4))
+    return _substitute(LONG_NUMBER, text, lambda match: keep_last(match.group(), 4))
 
 
 def mask_handles(text):
@@ -434,38 +432,9 @@ def _load_segmenter():
 
 # --- the substitutions ------------------------------------------------------------------------
 
-def mask_phone(phone):
-    """A phone field on its own, for the merchant's view of a complaint: 138****8000.
-
-    An unrecognised shape keeps only its last 2 digits, so nothing unmasked slips through."""
-    if not phone:
-        return phone
-    reading = phone.strip().translate(_ASCII_READING)
-    for pattern, masked in ((MOBILE, _masked_mobile), (LANDLINE, _masked_landline)):
-        match = pattern.fullmatch(reading)
-        if match:
-            return masked(match)
-    return _keep_last(reading, 2)
-
-
-def _masked_mobile(match):
-    return f"{match['prefix']}{match['head']}****{match['tail']}"
-
-
-def _masked_landline(match):
-    local = match["local"]
-    return f"{match['area']}{match['separator']}{_keep_last(local, 2)}"
-
-
-def _keep_last(number, kept):
-    """Every digit (and a final X) but the last ``kept`` characters replaced by *."""
-    head, tail = number[:-kept], number[-kept:]
-    return re.sub(r"[0-9Xx]", "*", head) + tail
-
-
 def _substitute(pattern, text, replacement):
     """``text`` with every match of ``pattern`` (found in its ASCII reading) replaced."""
-    reading = text.translate(_ASCII_READING)
+    reading = text.translate(ASCII_READING)
     pieces, last = [], 0
     for match in pattern.finditer(reading):
         pieces += [text[last:match.start()], replacement(match)]

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
 
-from services.complaints.masking import mask_phone
+from contracts.phones import mask_phone
 
 DEFAULT_SENDER = "noreply@fangxin.local"
 DEFAULT_WECHAT_TEMPLATE = "notice"

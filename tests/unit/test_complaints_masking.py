@@ -1,10 +1,10 @@
 import pytest
 
+from contracts.phones import mask_phone
 from services.complaints.masking import (
     mask_handles,
     mask_long_numbers,
     mask_person_names,
-    mask_phone,
     mask_phone_numbers,
     mask_text,
 )
