@@ -1,0 +1,41 @@
+"""Who may import whom: contracts/ imports nothing of ours, no service imports another
+service's modules, and the gateway imports of the services only what is listed here."""
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("registry", "complaints", "coupons", "notifications")
+# what the gateway still takes from the services (issue 19 moves it into contracts/)
+GATEWAY_TAKES = {"services.registry.store_page", "services.event_catalogue"}
+
+
+def imports_of(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+             for alias in node.names}
+    return names | {node.module for node in ast.walk(tree)
+                    if isinstance(node, ast.ImportFrom) and node.module}
+
+
+def ours(names, *tops):
+    return {name for name in names if name.split(".")[0] in tops}
+
+
+def test_the_contracts_package_imports_nothing_of_ours():
+    for path in (ROOT / "contracts").rglob("*.py"):
+        assert ours(imports_of(path), "services", "gateway", "plumbing", "devtools") == set(), path
+
+
+def test_no_service_imports_another_services_modules():
+    for service in SERVICES:
+        for path in (ROOT / "services" / service).rglob("*.py"):
+            others = {name for name in ours(imports_of(path), "services")
+                      if name.split(".")[1] != service}
+            assert others == set(), path
+
+
+def test_the_gateway_imports_of_the_services_only_what_is_listed():
+    taken = set()
+    for path in (ROOT / "gateway").rglob("*.py"):
+        taken |= ours(imports_of(path), "services")
+    assert taken <= GATEWAY_TAKES, taken - GATEWAY_TAKES
