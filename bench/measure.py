@@ -19,6 +19,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from devtools.broker import create_vhost, delete_vhost, with_vhost
+from devtools.processes import stop_with_parent
 from devtools.stack import PROCESSES, ROOT, Stack
 from plumbing.config import amqp_uri
 
@@ -83,7 +84,8 @@ def load(specs, folder):
         path = Path(folder) / f"spec-{uuid.uuid4().hex[:8]}-{i}.json"
         path.write_text(json.dumps(spec))
         running.append(subprocess.Popen([sys.executable, "-m", "bench.load", str(path)],
-                                        cwd=ROOT, stdout=subprocess.PIPE))
+                                        cwd=ROOT, stdout=subprocess.PIPE,
+                                        preexec_fn=stop_with_parent))
     outputs = []
     for process in running:
         out, _ = process.communicate()
@@ -201,7 +203,7 @@ class Profiles:
                 [self.py_spy, "record", "--format", "raw", "--rate", "100", "--nonblocking",
                  "--duration", str(self.SECONDS), "--pid", str(self.stack.processes[name].pid),
                  "--output", str(path.with_suffix(".txt"))],
-                stdout=subprocess.DEVNULL, stderr=log)
+                stdout=subprocess.DEVNULL, stderr=log, preexec_fn=stop_with_parent)
 
 
 def broker_traffic(stack):

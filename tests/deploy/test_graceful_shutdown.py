@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 
+from devtools.processes import stop_with_parent
 from tests.conftest import free_port
 from tests.deploy.conftest import ROOT
 
@@ -27,7 +28,8 @@ def run_service(service_class, env, log):
     """The service's process as a pod runs it (plumbing.runner), its output in ``log``."""
     with open(log, "wb") as out:
         return subprocess.Popen([sys.executable, "-m", "plumbing.runner", service_class],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                preexec_fn=stop_with_parent)
 
 
 def wait_for(url, seconds):

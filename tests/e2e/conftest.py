@@ -10,6 +10,7 @@ import requests
 
 from devtools.broker import wait_until_answers
 from devtools.demo import application, credit_code
+from devtools.processes import stop_with_parent
 from devtools.stack import PROCESSES, ROOT, Stack
 from devtools.waiting import wait_until
 from tests.conftest import free_port
@@ -73,7 +74,7 @@ class Providers:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.fake_providers", "--smtp-port", str(self.smtp_port),
              "--http-port", str(self.http_port), "--record", str(self.record),
-             "--scripts", json.dumps(scripts)], cwd=ROOT)
+             "--scripts", json.dumps(scripts)], cwd=ROOT, preexec_fn=stop_with_parent)
         assert wait_until_answers(("127.0.0.1", self.smtp_port), 15)
         assert wait_until_answers(("127.0.0.1", self.http_port), 15)
 
@@ -121,7 +122,7 @@ def another_gateway(stack, name, env):
         process = subprocess.Popen(
             [sys.executable, "-m", "plumbing.runner", PROCESSES["gateway"]], cwd=ROOT,
             env={**stack.env, **env, "HTTP_PORT": str(port)}, stdout=log,
-            stderr=subprocess.STDOUT)
+            stderr=subprocess.STDOUT, preexec_fn=stop_with_parent)
     client = Client(f"http://127.0.0.1:{port}")
     try:
         assert wait_until(lambda: _ready(client), 30), f"the {name} gateway is not ready"

@@ -11,6 +11,7 @@ from contextlib import closing
 import pytest
 from kombu import Connection, Exchange, Producer
 
+from devtools.processes import stop_with_parent
 from devtools.stack import ROOT
 from devtools.waiting import wait_until
 
@@ -30,7 +31,8 @@ class OutsideConsumer:
                  "--amqp", self.amqp_uri, "--exchange", "registry.events",
                  "--key", "merchant_applied", "--key", "merchant_certified",
                  "--queue", self.queue, "--db", str(self.db)],
-                stdout=log, stderr=subprocess.STDOUT, cwd=self.db.parent)
+                stdout=log, stderr=subprocess.STDOUT, cwd=self.db.parent,
+                preexec_fn=stop_with_parent)
         assert wait_until(lambda: "ready:" in self.log.read_text(), 20), self.log.read_text()
 
     def stop(self):

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from devtools.broker import create_vhost, delete_vhost, with_vhost
-from devtools.processes import port_taken
+from devtools.processes import port_taken, stop_with_parent
 from devtools.stack import ROOT
 from devtools.waiting import poll, wait_until
 from plumbing.config import SERVICE_PORTS
@@ -96,7 +96,8 @@ def test_nothing_make_run_started_outlives_it(run_env, tmp_path, how):
     env, offset = run_env
     with open(tmp_path / "make-run.log", "wb") as log:
         make = subprocess.Popen(MAKE, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # its own group, as a terminal's job
+                                start_new_session=True,  # its own group, as a terminal's job
+                                preexec_fn=stop_with_parent)
     started = []
     try:
         assert wait_until(lambda: ready(offset), 90), (tmp_path / "make-run.log").read_text()

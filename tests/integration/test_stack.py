@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from devtools import balancer
+from devtools.processes import stop_with_parent
 from devtools.stack import ROOT
 from devtools.waiting import poll
 
@@ -44,7 +45,8 @@ def started_stack(system_env, tmp_path):
     env = {**system_env, "MONGO_URI": "", "MONGO_DB_PREFIX": f"{system_env['MONGO_DB_PREFIX']}s_"}
     starter = subprocess.Popen([sys.executable, "-c", STARTER, str(tmp_path), json.dumps(env)],
                                cwd=ROOT, stdout=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+                               env={**os.environ, "PYTHONPATH": str(ROOT)},
+                               preexec_fn=stop_with_parent)
     try:
         yield starter, json.loads(starter.stdout.readline())
     finally:
