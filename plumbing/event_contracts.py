@@ -20,7 +20,7 @@ import builtins
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date
-from functools import cached_property
+from functools import cached_property, partial
 
 from marshmallow import fields, validate
 
@@ -141,6 +141,11 @@ def catalogue(*contracts):
                                  f"its contract: {problems}")
         versions[event_type] = tuple(found)
     return Catalogue(versions)
+
+
+def envelope_maker(source, contracts):
+    """``envelopes(events, clock)``: ``envelopes_of`` for one service's events."""
+    return partial(envelopes_of, source, contracts)
 
 
 def envelopes_of(source, contracts, events, clock):

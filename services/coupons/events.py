@@ -5,7 +5,7 @@ from contracts.coupon_kinds import AMOUNT_FIELDS, KINDS
 from plumbing.event_contracts import (
     catalogue,
     contract_maker,
-    envelopes_of,
+    envelope_maker,
     one_of,
     region_code,
     utc_time,
@@ -101,7 +101,5 @@ CONTRACTS = catalogue(
 )
 
 
-def envelopes(events, clock):
-    """Envelopes of the coupons service's events, given as (type, data) pairs, each checked
-    against its contract (what ``FangxinService._envelopes`` makes for the service)."""
-    return envelopes_of(SOURCE, CONTRACTS, events, clock)
+# (type, data) pairs → their envelopes, each checked against its contract
+envelopes = envelope_maker(SOURCE, CONTRACTS)

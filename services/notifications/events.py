@@ -2,7 +2,7 @@
 (plumbing/event_contracts.py)."""
 from marshmallow import Schema, fields
 
-from plumbing.event_contracts import catalogue, contract_maker, envelopes_of, one_of, region_code
+from plumbing.event_contracts import catalogue, contract_maker, envelope_maker, one_of, region_code
 from services.notifications.domain import CHANNELS
 
 SOURCE = "notifications"
@@ -44,7 +44,5 @@ CONTRACTS = catalogue(
 )
 
 
-def envelopes(events, clock):
-    """Envelopes of the notifications service's events, given as (type, data) pairs, each
-    checked against its contract (what ``FangxinService._envelopes`` makes for the service)."""
-    return envelopes_of(SOURCE, CONTRACTS, events, clock)
+# (type, data) pairs → their envelopes, each checked against its contract
+envelopes = envelope_maker(SOURCE, CONTRACTS)
