@@ -2,11 +2,11 @@
 
 A write adds its events under ``outbox.<event_id>`` and increments ``outbox_count``, so one
 atomic update commits both the state change and its events (DESIGN.md rule 2). The relay finds
-documents with ``outbox_count > 0``, publishes a pass's events in one AMQP transaction (the
-broker holds them all once the commit returns: one round trip for the pass instead of a confirm
-per event), and only then unsets them. A crash between the write and the publish leaves the
-event in the document, and the relay of the restarted process publishes it. A crash between the
-publish and the unset publishes it twice, which idempotent consumers absorb.
+documents with ``outbox_count > 0``, publishes a pass's events and waits for the broker's
+confirms of all of them (one wait for the pass, not one per event), and only then unsets them.
+A crash between the write and the publish leaves the event in the document, and the relay of
+the restarted process publishes it. A crash between the publish and the unset publishes it
+twice, which idempotent consumers absorb.
 
 With several replicas every relay sees every pending event; each entry records the process that
 wrote it, and a relay publishes the entries its own process wrote, and others' only once they
@@ -19,6 +19,7 @@ import logging
 import time
 
 import eventlet
+from amqp.exceptions import MessageNacked
 from eventlet.queue import Full, LightQueue
 from kombu import Connection, Producer
 from nameko.constants import HEADER_PREFIX, PERSISTENT
@@ -100,7 +101,7 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.linger_seconds = linger_seconds
         self.hold = hold
-        self.publisher = TransactionalPublisher(config["AMQP_URI"])
+        self.publisher = ConfirmingPublisher(config["AMQP_URI"])
         self._wakeups = LightQueue(maxsize=1)
         self._woken = set()
         self._running = False
@@ -182,35 +183,68 @@ class OutboxRelay:
                 routing_key(envelope["type"], envelope.get("version", 1)), headers)
 
 
-class TransactionalPublisher:
-    """Publishes batches of persistent JSON messages, each batch in one AMQP transaction on a
-    connection kept between batches. A failure drops the connection and raises; the next batch
-    connects again."""
+class ConfirmingPublisher:
+    """Publishes batches of persistent JSON messages with publisher confirms, on a connection
+    kept between batches: a batch goes out without waiting, then ``publish_all`` waits for the
+    broker's acks of all of it. RabbitMQ acks a message for a quorum queue only once a majority
+    of its nodes holds it, which an AMQP transaction's commit does not promise: a commit
+    returned while a node died has lost events. A nack, a missing ack after ``confirm_seconds``
+    or a failure drops the connection and raises; the next batch connects again. Messages of a
+    failed batch may have reached the broker: the caller publishes them again and consumers
+    absorb the duplicates."""
 
-    def __init__(self, amqp_uri):
+    def __init__(self, amqp_uri, confirm_seconds=30.0):
         self.amqp_uri = amqp_uri
+        self.confirm_seconds = confirm_seconds
         self._connection = None
         self._channel = None
+        self._published = 0  # delivery tags run from 1 on a channel in confirm mode
+        self._acked = 0
+        self._nacked = False
 
     def publish_all(self, messages):
         """Publishes ``(body, exchange, routing_key, headers)`` messages; when this returns,
-        the broker has taken every one of them."""
+        the broker has confirmed every one of them."""
         try:
-            channel = self._transactional_channel()
+            channel = self._confirming_channel()
             producer = Producer(channel, serializer="json")
             for body, exchange, routing_key, headers in messages:
                 producer.publish(body, exchange=exchange, routing_key=routing_key,
                                  headers=headers, declare=[exchange], delivery_mode=PERSISTENT)
-            channel.tx_commit()
+                self._published += 1
+            self._wait_for_confirms()
         except Exception:
             self.close()
             raise
 
-    def _transactional_channel(self):
+    def _wait_for_confirms(self):
+        connection = self._connection
+        assert connection is not None  # the batch opened it
+        deadline = time.monotonic() + self.confirm_seconds
+        while self._acked < self._published and not self._nacked:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"the broker confirmed {self._acked} of "
+                                   f"{self._published} messages in {self.confirm_seconds} s")
+            connection.drain_events(timeout=remaining)
+        if self._nacked:
+            raise MessageNacked("the broker refused a message of the batch")
+
+    def _on_ack(self, delivery_tag, multiple):
+        # a tag acks the messages before it too (``multiple``), and acks come in order
+        self._acked = max(self._acked, delivery_tag)
+
+    def _on_nack(self, delivery_tag, multiple):
+        self._nacked = True
+
+    def _confirming_channel(self):
         if self._channel is None:
             self._connection = Connection(self.amqp_uri)
-            self._channel = self._connection.channel()
-            self._channel.tx_select()
+            channel = self._connection.channel()
+            channel.events["basic_ack"].add(self._on_ack)
+            channel.events["basic_nack"].add(self._on_nack)
+            channel.confirm_select()
+            self._channel, self._published, self._acked, self._nacked = channel, 0, 0, False
         return self._channel
 
     def close(self):

@@ -37,7 +37,8 @@ def cluster_stack(system_env, tmp_path_factory):
     try:
         system.start()
         assert system.wait_ready(120), f"not ready; logs in {system.logs_dir}"
-        yield system, providers
+        # one Merchants per stack: every round's shops have credit codes of their own
+        yield system, providers, Merchants(Client(system.gateway_url))
     finally:
         system.stop_all(timeout=10)
         providers.stop()
@@ -81,8 +82,8 @@ def faults_of_a_round(stack, stream):
 
 
 def run_rounds(cluster_stack, rounds):
-    (stack, providers), client = cluster_stack, Client(cluster_stack[0].gateway_url)
-    rush, stream = ClaimRush(client), ComplaintStream(client, Merchants(client), providers)
+    (stack, providers, merchants), client = cluster_stack, Client(cluster_stack[0].gateway_url)
+    rush, stream = ClaimRush(client), ComplaintStream(client, merchants, providers)
     faults = faults_of_a_round(stack, stream)
 
     def every_round(outages):
