@@ -11,7 +11,7 @@ run: $(STAMP)
 
 test: lint tools
 	$(BIN)/python -m devtools.broker
-	$(BIN)/python -m pytest tests -m "not chaos"
+	$(BIN)/python -m pytest tests -m "not chaos" --durations=40
 
 # style and likely bugs everywhere (pyproject.toml), types in the shared packages
 lint: $(STAMP)
