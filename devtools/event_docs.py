@@ -1,4 +1,4 @@
-"""Writes docs/asyncapi.json and the schema snapshot of each event version (docs/events/).
+"""Writes contracts/asyncapi.json and the schema snapshot of each event version (docs/events/).
 
     python -m devtools.event_docs
 

@@ -10,8 +10,8 @@ its data changes in a way that could break consumers.
     python examples/outside_consumer.py --exchange registry.events --key 'merchant_*' \\
         --queue analytics.registry --db analytics.sqlite
 
-The document of every event (exchanges, routing keys, payloads, versions) is docs/asyncapi.json,
-also served by the gateway at /asyncapi.json.
+The document of every event (exchanges, routing keys, payloads, versions) is
+contracts/asyncapi.json, also served by the gateway at /asyncapi.json.
 """
 import argparse
 import json

@@ -16,7 +16,7 @@ from limits import parse_many
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 
-from plumbing.config import ConfigError, env_int, env_str
+from plumbing.config import ConfigError, env_int, env_str, per_process
 from plumbing.errors import DomainError
 
 OFF = ("off", "none", "0")
@@ -56,6 +56,7 @@ class RateLimitSettings:
     trusted_proxies: int   # X-Forwarded-For entries added by our own proxies
 
 
+@per_process
 def load_rate_limit_settings():
     rules = {(group, scope): parse_rule(*variable)
              for group, scopes in GROUPS.items() for scope, variable in scopes.items()}

@@ -11,7 +11,8 @@ from gateway.routes.store_pages import StorePageRoutes
 from gateway.routes.system import SystemRoutes
 from gateway.rpc import GatewaySettings
 from gateway.scans import ScanTally
-from plumbing.config import PerProcess, env_float, env_int
+from gateway.settings import load_settings
+from plumbing.config import PerProcess
 from plumbing.expiring_cache import ExpiringCache
 from plumbing.metrics import EntrypointMetrics
 from plumbing.rpc import BoundedRpcProxy
@@ -27,8 +28,8 @@ class GatewayService(SystemRoutes, SignInRoutes, RegistryRoutes, StorePageRoutes
     request_context = RequestContext()
     settings = GatewaySettings()
     # one memory of store pages and one tally of their scans per process (routes/store_pages)
-    store_pages = PerProcess(lambda: ExpiringCache(env_float("STORE_PAGE_CACHE_SECONDS", 30.0),
-                                                   env_int("STORE_PAGE_CACHE_ENTRIES", 20_000)))
+    store_pages = PerProcess(lambda: ExpiringCache(load_settings().store_page_cache_seconds,
+                                                   load_settings().store_page_cache_entries))
     scans = PerProcess(ScanTally)
 
     registry = BoundedRpcProxy("registry")

@@ -1,8 +1,9 @@
-"""The gateway's configuration, read once per container."""
+"""The gateway's configuration, read once per process."""
 from dataclasses import dataclass
 
+from contracts.store_page_display import StoreLinks
 from gateway.cors import CorsPolicy, parse_origins
-from plumbing.config import ConfigError, env_bool, env_float, env_int, env_str
+from plumbing.config import ConfigError, env_bool, env_float, env_int, env_str, per_process
 
 DEV_SECRET = "fangxin-dev-secret-not-for-production"
 
@@ -21,10 +22,15 @@ class Settings:
     ready_timeout_seconds: float
     public_base_url: str
     cors: CorsPolicy = CorsPolicy()
+    store_links: StoreLinks = StoreLinks()  # where a store page's claim buttons lead
     public_cache_seconds: int = 10
     sign_in_token_ttl_seconds: int = 7 * 24 * 3600
+    store_page_cache_seconds: float = 30.0
+    store_page_cache_entries: int = 20_000
+    scan_report_seconds: float = 2.0  # how often scans counted here go to the registry
 
 
+@per_process
 def load_settings():
     dev_auth = env_bool("DEV_AUTH", False)
     secret = env_str("JWT_SECRET", None)
@@ -47,7 +53,11 @@ def load_settings():
         ready_timeout_seconds=env_float("READY_TIMEOUT_SECONDS", 2.0),
         public_base_url=env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         cors=load_cors(),
+        store_links=StoreLinks.read_with(env_str),
         public_cache_seconds=env_int("PUBLIC_CACHE_SECONDS", 10),
+        store_page_cache_seconds=env_float("STORE_PAGE_CACHE_SECONDS", 30.0),
+        store_page_cache_entries=env_int("STORE_PAGE_CACHE_ENTRIES", 20_000),
+        scan_report_seconds=env_float("STORE_SCAN_REPORT_SECONDS", 2.0),
     )
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from contracts import coupon_kinds
+from contracts.store_page_display import localized
 from plumbing.clock import local_time
-from services.registry.store_page import localized
 
 # The fixed wording of the pages; "%s"/"%d" are filled in by the templates.
 TEXT = {

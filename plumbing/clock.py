@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from nameko.extensions import DependencyProvider
 
-from plumbing.config import env_float
+from plumbing.settings import plumbing_settings
 
 
 class Clock:
@@ -68,7 +68,7 @@ class ClockProvider(DependencyProvider):
     """Injects the container's clock; tests swap it with nameko's ``replace_dependencies``."""
 
     def setup(self):
-        self.clock = Clock(env_float("CLOCK_OFFSET_SECONDS", 0.0))
+        self.clock = Clock(plumbing_settings().clock_offset_seconds)
 
     def get_dependency(self, worker_ctx):
         return self.clock

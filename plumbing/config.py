@@ -1,8 +1,11 @@
 """Configuration from environment variables, with defaults (DESIGN.md rule 5).
 
 Every variable read anywhere in the project goes through these readers, so the configuration
-table (docs/configuration.md) can be checked against one place.
+table (docs/configuration.md) can be checked against one place. A process reads them once:
+into its settings objects (``plumbing.settings`` and each service's ``settings.py``), each made
+by a loader decorated with ``per_process``.
 """
+import functools
 import os
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -19,6 +22,23 @@ SERVICE_PORTS = {
 
 class ConfigError(ValueError):
     pass
+
+
+_PER_PROCESS: list = []
+
+
+def per_process(load):
+    """``load`` run once, on first use, and its settings object kept for the process."""
+    kept = functools.cache(load)
+    _PER_PROCESS.append(kept)
+    return kept
+
+
+def forget_settings():
+    """Every settings object is read again on next use: for tests that change the
+    environment of the process they run in."""
+    for kept in _PER_PROCESS:
+        kept.cache_clear()
 
 
 def env_str(name, default):

@@ -28,13 +28,13 @@ from nameko.messaging import QueueConsumer
 
 from plumbing.clock import to_rfc3339
 from plumbing.coalesce import Coalescer
-from plumbing.config import env_float
 from plumbing.errors import DomainError
 from plumbing.events import routing_key, validate_envelope
 from plumbing.metrics import EVENTS_CONSUMED
 from plumbing.queues import durable_queue, event_handler
 from plumbing.retention import POISON_EVENTS as POISON_RETENTION
 from plumbing.retention import stamp
+from plumbing.settings import plumbing_settings
 from plumbing.write_errors import STORE_AWAY
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def consumes(source, event_type, version=1, store_attr="store", clock_attr="cloc
 
 def _claim(store, clock, handler, event_id):
     """"claimed" or "done", waiting while another worker holds the claim."""
-    lease = timedelta(seconds=env_float("CONSUMER_LEASE_SECONDS", 30))
+    lease = timedelta(seconds=plumbing_settings().consumer_lease_seconds)
     while True:
         now = clock.now()
         [state] = _batches.submit_many(

@@ -3,7 +3,7 @@
 Each version of an event type has a contract: its source, the version, a marshmallow schema of
 the envelope's ``data`` (unknown fields refused) and an example. A service builds its envelopes
 through ``envelopes_of``, so an event whose data does not match its contract is never stored in
-the outbox, let alone published: the write fails instead. ``docs/asyncapi.json`` is generated
+the outbox, let alone published: the write fails instead. ``contracts/asyncapi.json`` is generated
 from the contracts (plumbing/asyncapi.py), and tests/unit/test_event_contracts.py holds every
 contract to its committed snapshot: a change that would break a consumer needs a new version.
 

@@ -14,15 +14,13 @@ from pymongo import DeleteOne, UpdateOne
 
 from plumbing.clock import to_rfc3339
 from plumbing.coalesce import Outcome, attempt
-from plumbing.config import env_float
 from plumbing.errors import DomainError, conflict
 from plumbing.mongo import inserted
 from plumbing.retention import Retention, stamp
+from plumbing.settings import plumbing_settings
 
 IDEMPOTENT_REQUESTS = Retention("idempotent_requests", "RETAIN_IDEMPOTENCY_KEYS_SECONDS",
                                 24 * 3600)
-# a pending record whose request died (its process killed) is taken over after this
-LEASE_SECONDS = env_float("IDEMPOTENCY_LEASE_SECONDS", 30)
 WAIT_SECONDS = 5
 POLL_SECONDS = 0.05
 
@@ -129,7 +127,8 @@ class IdempotentRequests:
 
     def _take_over(self, record_id):
         now = self.clock.now()
-        stale = to_rfc3339(now - timedelta(seconds=LEASE_SECONDS))
+        # a pending record whose request died (its process killed) is taken over
+        stale = to_rfc3339(now - timedelta(seconds=plumbing_settings().idempotency_lease_seconds))
         return self.collection.find_one_and_update(
             {"_id": record_id, "state": "pending", "at": {"$lt": stale}},
             {"$set": {"at": to_rfc3339(now)}}) is not None

@@ -4,8 +4,8 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
-from plumbing.config import env_str
 from plumbing.context import current_request_id
+from plumbing.settings import plumbing_settings
 
 
 class _ExpectedErrorsWithoutTraceback(logging.Filter):
@@ -37,7 +37,7 @@ def configure_logging(service):
         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"}))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(env_str("LOG_LEVEL", "INFO").upper())
+    root.setLevel(plumbing_settings().log_level)
     # eventlet.wsgi logs every request at INFO through this logger; keep it for access logs
     logging.getLogger("nameko.web.server").setLevel(logging.INFO)
     logging.getLogger("nameko.containers").addFilter(_ExpectedErrorsWithoutTraceback())

@@ -14,7 +14,7 @@ from pymongo import ASCENDING, IndexModel, MongoClient, ReturnDocument, UpdateOn
 from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from plumbing.config import database_name, env_bool, env_float, env_int, mongo_uri
+from plumbing.config import database_name, mongo_uri
 from plumbing.derived import DERIVED_FIELD, PENDING_FIELD, SETTLE_GRACE_SECONDS, pending_indexes
 from plumbing.outbox import (
     OutboxRelay,
@@ -24,6 +24,7 @@ from plumbing.outbox import (
 )
 from plumbing.retention import POISON_EVENTS, PROCESSED_EVENTS, prune, stamp
 from plumbing.schedules import LEASES, Leases
+from plumbing.settings import plumbing_settings
 from plumbing.write_errors import refused_as_duplicates
 
 log = logging.getLogger(__name__)
@@ -307,10 +308,11 @@ class Mongo(DependencyProvider):
         self.store_cls = store_cls
 
     def setup(self):
+        settings = plumbing_settings()
         self.client: MongoClient = MongoClient(
             mongo_uri(),
-            maxPoolSize=env_int("MONGO_MAX_POOL_SIZE", 50),
-            serverSelectionTimeoutMS=env_int("MONGO_TIMEOUT_MS", 5000),
+            maxPoolSize=settings.mongo_max_pool_size,
+            serverSelectionTimeoutMS=settings.mongo_timeout_ms,
             connect=False,
         )
         self.db = self.client[database_name(self.container.service_name)]
@@ -318,10 +320,9 @@ class Mongo(DependencyProvider):
         if self.store_cls.OUTBOX_COLLECTIONS:
             self.relay = OutboxRelay(
                 self.db, self.store_cls.OUTBOX_COLLECTIONS, self.container.config,
-                poll_seconds=env_float("OUTBOX_POLL_SECONDS", 1.0),
-                linger_seconds=env_float("OUTBOX_LINGER_SECONDS", 0.05),
-                orphan_seconds=env_float("OUTBOX_ORPHAN_SECONDS", 5.0),
-                hold=env_bool("FAULT_HOLD_OUTBOX", False))
+                poll_seconds=settings.outbox_poll_seconds,
+                linger_seconds=settings.outbox_linger_seconds,
+                orphan_seconds=settings.outbox_orphan_seconds, hold=settings.hold_outbox)
         self.store = self.store_cls(self.db, self.relay)
         self._sweeper = None
 
@@ -336,8 +337,8 @@ class Mongo(DependencyProvider):
         """Every ``DERIVED_SWEEP_SECONDS``, settles the derived data of writes left unsettled
         by a process that died, before or ``DERIVED_SETTLE_GRACE_SECONDS`` into its settle (two
         indexed queries when there are none)."""
-        interval = env_float("DERIVED_SWEEP_SECONDS", 10.0)
-        grace = env_float("DERIVED_SETTLE_GRACE_SECONDS", SETTLE_GRACE_SECONDS)
+        interval = plumbing_settings().derived_sweep_seconds
+        grace = plumbing_settings().derived_settle_grace_seconds
         while True:
             eventlet.sleep(interval)
             try:
@@ -355,7 +356,7 @@ class Mongo(DependencyProvider):
         """Waits for the store (it may start after the service), then creates the indexes."""
         attempts = Retrying(
             retry=retry_if_exception_type(PyMongoError), reraise=True, wait=wait_fixed(1),
-            stop=stop_after_delay(env_float("MONGO_STARTUP_TIMEOUT_SECONDS", 60)),
+            stop=stop_after_delay(plumbing_settings().mongo_startup_timeout_seconds),
             before_sleep=lambda state: log.warning("store not reachable yet; retrying"))
         for attempt in attempts:
             with attempt:

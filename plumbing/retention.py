@@ -12,7 +12,7 @@ from datetime import timedelta
 from pymongo import ASCENDING, IndexModel
 
 from plumbing.clock import from_rfc3339, to_rfc3339
-from plumbing.config import env_float
+from plumbing.config import env_float, per_process
 from plumbing.keys import key, prefix
 from plumbing.pagination import KeyRange
 
@@ -25,6 +25,11 @@ MOST_PER_PASS = 5000
 DAY = 24 * 3600
 
 
+@per_process
+def _age_seconds(variable, default):
+    return env_float(variable, default)
+
+
 @dataclass(frozen=True)
 class Retention:
     """Documents of ``collection`` go ``age_variable`` seconds (default ``default_seconds``)
@@ -34,7 +39,7 @@ class Retention:
     default_seconds: float
 
     def age_seconds(self):
-        return env_float(self.age_variable, self.default_seconds)
+        return _age_seconds(self.age_variable, self.default_seconds)
 
     def indexes(self, with_ttl):
         models = [IndexModel([(WRITTEN_KEY, ASCENDING)], sparse=True)]

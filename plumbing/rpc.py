@@ -19,9 +19,9 @@ from nameko.exceptions import UnknownService
 from nameko.rpc import Responder, RpcProxy
 
 from plumbing.coalesce import Outcome
-from plumbing.config import env_float
 from plumbing.errors import DomainError, ServiceUnavailable
 from plumbing.queues import ExpiringMethodProxy
+from plumbing.settings import plumbing_settings
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class BoundedRpcProxy(RpcProxy):
 
     def setup(self):
         super().setup()
-        self.timeout = env_float("RPC_TIMEOUT_SECONDS", 5.0)
+        self.timeout = plumbing_settings().rpc_timeout_seconds
 
     def get_dependency(self, worker_ctx):
         return BoundedService(super().get_dependency(worker_ctx), self.timeout)

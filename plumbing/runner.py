@@ -17,8 +17,9 @@ import eventlet
 from eventlet.event import Event
 from nameko.runners import ServiceRunner
 
-from plumbing.config import env_float, nameko_config
+from plumbing.config import nameko_config
 from plumbing.logs import configure_logging
+from plumbing.settings import plumbing_settings
 
 log = logging.getLogger("plumbing.runner")
 
@@ -44,7 +45,7 @@ def main(argv):
     config = nameko_config(service_cls.name)
     runner = ServiceRunner(config)
     runner.add_service(service_cls)
-    timeout = env_float("SHUTDOWN_TIMEOUT_SECONDS", 20)
+    timeout = plumbing_settings().shutdown_timeout_seconds
 
     stop_requested, started = Event(), Event()
 

@@ -13,7 +13,7 @@ clocks, which are assumed synchronised (NTP).
 import functools
 import time
 
-from nameko.timer import timer
+from nameko.timer import Timer
 from pymongo.errors import DuplicateKeyError
 
 from plumbing.context import new_instance_id
@@ -58,17 +58,36 @@ class Leases:
         self.collection.update_many({"holder": self.holder}, {"$set": {"until": 0}})
 
 
+def seconds_of(interval):
+    """An interval given as seconds, or as a function of none that reads them from a settings
+    object: read when the container starts, not when the service's class is defined."""
+    return interval() if callable(interval) else interval
+
+
+class SettingsTimer(Timer):
+    """nameko's timer whose interval may be read from the settings when it is set up."""
+    interval: float
+
+    def setup(self):
+        self.interval = seconds_of(self.interval)
+        super().setup()
+
+
+every = SettingsTimer.decorator
+
+
 def schedule(interval, eager=False):
-    """nameko's ``@timer(interval)`` whose passes do their work in one replica at a time (the
-    holder of the lease named after the method, in ``self.store``; a service without a store
-    has no replicas to agree with). A pass answers whether it ran."""
+    """``@every(interval)`` whose passes do their work in one replica at a time (the holder of
+    the lease named after the method, in ``self.store``; a service without a store has no
+    replicas to agree with). A pass answers whether it ran."""
     def decorate(method):
         @functools.wraps(method)
         def one_pass(self):
             leases = getattr(getattr(self, "store", None), "leases", None)
-            if leases is not None and not leases.take(method.__name__, lease_seconds(interval)):
+            seconds = lease_seconds(seconds_of(interval))
+            if leases is not None and not leases.take(method.__name__, seconds):
                 return False
             method(self)
             return True
-        return timer(interval=interval, eager=eager)(one_pass)
+        return every(interval=interval, eager=eager)(one_pass)
     return decorate

@@ -7,13 +7,13 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from plumbing.clock import to_rfc3339
-from plumbing.config import env_float
 from plumbing.context import REQUEST_ID_KEY, clear_request_id, new_request_id, set_request_id
 from plumbing.errors import DomainError
 from plumbing.event_contracts import Catalogue, catalogue, envelopes_of
 from plumbing.metrics import EntrypointMetrics, exposition
 from plumbing.queues import rpc
 from plumbing.schedules import schedule
+from plumbing.settings import plumbing_settings
 
 
 class RequestContext(DependencyProvider):
@@ -49,7 +49,7 @@ class FangxinService:
         body, content_type = exposition()
         return Response(body, content_type=content_type)
 
-    @schedule(interval=env_float("RETENTION_SCAN_SECONDS", 3600))
+    @schedule(interval=lambda: plumbing_settings().retention_scan_seconds)
     def prune_bookkeeping(self):
         """Deletes the bookkeeping of this service that outlived its age
         (``plumbing.retention``)."""

@@ -1,5 +1,5 @@
 """Every event the services publish, with its contract (plumbing/event_contracts.py): the source
-of docs/asyncapi.json, the gateway's /asyncapi.json and the snapshots under docs/events/."""
+of contracts/asyncapi.json, the gateway's /asyncapi.json and the snapshots under docs/events/."""
 from pathlib import Path
 
 from services.complaints.events import CONTRACTS as COMPLAINTS
@@ -12,7 +12,7 @@ CONTRACTS = tuple(sorted((*REGISTRY.every_version(), *COMPLAINTS.every_version()
                           *COUPONS.every_version(), *NOTIFICATIONS.every_version()),
                          key=lambda c: (c.source, c.type, c.version)))
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-ASYNCAPI_FILE = DOCS / "asyncapi.json"
+ASYNCAPI_FILE = DOCS.parent / "contracts" / "asyncapi.json"
 
 
 def snapshot_path(contract):

@@ -15,6 +15,7 @@ from devtools.broker import create_vhost, delete_vhost, wait_until_answers, with
 from devtools.processes import free_port, stop_with_parent  # noqa: F401 (free_port: shared)
 from devtools.stack import ROOT
 from plumbing.config import amqp_uri as configured_amqp_uri
+from plumbing.config import forget_settings
 
 # openapi-spec-validator switches to jsonschema-rs (ECMA-262 regexes) whenever it is installed,
 # and schemathesis (tests/e2e/test_fuzz.py) installs it: keep the document's checks on the
@@ -22,6 +23,15 @@ from plumbing.config import amqp_uri as configured_amqp_uri
 os.environ.setdefault("OPENAPI_SPEC_VALIDATOR_SCHEMA_VALIDATOR_BACKEND", "jsonschema")
 
 RUN_ID = uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(autouse=True)
+def settings_read_afresh():
+    """A test that changes this process's environment (monkeypatch.setenv) sees it in the
+    settings objects, which a process otherwise reads once."""
+    forget_settings()
+    yield
+    forget_settings()
 
 
 @pytest.fixture(scope="session")

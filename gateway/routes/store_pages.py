@@ -8,19 +8,19 @@ import logging
 import re
 
 from nameko.events import BROADCAST
-from nameko.timer import timer
 from werkzeug.wrappers import Response
 
 from contracts import coupon_kinds
 from contracts.schemas.store_page import StorePageSchema
+from contracts.store_page_display import coupon_of, localized
 from gateway import qr
+from gateway.settings import load_settings
 from gateway.store_page_html import ASSETS, render_not_found, render_store_page, render_unavailable
 from gateway.web import api
-from plumbing.config import env_float
 from plumbing.errors import DomainError, not_found
 from plumbing.events import text_field
 from plumbing.queues import after_missed_events, event_handler
-from services.registry.store_page import coupon_of, localized
+from plumbing.schedules import every
 
 TAGS = ["stores"]
 HTML = "text/html; charset=utf-8"
@@ -32,7 +32,6 @@ COURTESY_TIMEOUT = 1.0
 PAGE_FIGURES = ("total", "resolved", "resolution_rate", "timely_response_rate")
 PAGE_COUPON_FIELDS = ("campaign_id", "name", "kind", *coupon_kinds.AMOUNT_FIELDS,
                       "claim_ends_at")
-SCAN_REPORT_SECONDS = env_float("STORE_SCAN_REPORT_SECONDS", 2.0)
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +101,8 @@ class StorePageRoutes:
                 {"merchant_id": merchant_id})["items"]
             if campaigns:
                 page["coupons"] = [coupon_of({key: c.get(key) for key in PAGE_COUPON_FIELDS},
-                                             page["store_code"]) for c in campaigns]
+                                             page["store_code"], self.settings.store_links)
+                                   for c in campaigns]
         except DomainError:
             pass
         return page
@@ -131,7 +131,7 @@ class StorePageRoutes:
     def forget_pages_after_missed_events(self):
         self.store_pages.forget_all()
 
-    @timer(interval=SCAN_REPORT_SECONDS)
+    @every(interval=lambda: load_settings().scan_report_seconds)
     def report_scans(self):
         scans = self.scans
         counts = scans.take()

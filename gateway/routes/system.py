@@ -5,14 +5,13 @@ import eventlet
 import swagger_ui_bundle
 from werkzeug.wrappers import Response
 
+from contracts.events_document import events_document
 from gateway.auth import claims_for_a_token, issue_token
 from gateway.openapi import build_spec
 from gateway.schemas import DevTokenRequestSchema, StatusSchema, TokenSchema
 from gateway.web import api, json_response
-from plumbing import asyncapi
 from plumbing.errors import DomainError, ServiceUnavailable, validated
 from plumbing.metrics import exposition
-from services.event_catalogue import CONTRACTS as EVENT_CONTRACTS
 
 SERVICES = ("registry", "complaints", "coupons", "notifications")
 DOCS_ASSETS = {"swagger-ui.css": "text/css",
@@ -29,7 +28,6 @@ DOCS_PAGE = """<!doctype html>
 
 class SystemRoutes:
     _openapi = None
-    _asyncapi = None
 
     @api("GET", "/healthz", response=StatusSchema, summary="The process is alive")
     def healthz(self, call_):
@@ -78,9 +76,7 @@ class SystemRoutes:
     @api("GET", "/asyncapi.json", summary="The events the services publish (AsyncAPI 2.6): "
                                           "exchanges, routing keys, payloads, examples")
     def asyncapi(self, call_):
-        if SystemRoutes._asyncapi is None:
-            SystemRoutes._asyncapi = asyncapi.build(EVENT_CONTRACTS)
-        return SystemRoutes._asyncapi
+        return events_document()
 
     @api("GET", "/docs", summary="The API document, rendered")
     def docs(self, call_):

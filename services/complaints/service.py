@@ -27,7 +27,7 @@ from services.complaints.filing import Filing
 from services.complaints.handling import Handling
 from services.complaints.settings import load_settings
 from services.complaints.store import ComplaintsStore
-from services.complaints.timers import HOTSPOT_SCAN_SECONDS, SLA_SCAN_SECONDS, Timers
+from services.complaints.timers import Timers
 
 
 class ComplaintsService(FangxinService):
@@ -141,10 +141,10 @@ class ComplaintsService(FangxinService):
 
     # --- schedules -----------------------------------------------------------------------------
 
-    @schedule(interval=SLA_SCAN_SECONDS)
+    @schedule(interval=lambda: load_settings().sla_scan_seconds)
     def watch_deadlines(self):
         self.timers.watch_deadlines()
 
-    @schedule(interval=HOTSPOT_SCAN_SECONDS)
+    @schedule(interval=lambda: load_settings().hotspot_scan_seconds)
     def find_hotspots(self):
         self.timers.find_hotspots()

@@ -1,7 +1,7 @@
 """Durations and thresholds of the complaints service (API.md names where it gives them)."""
 from dataclasses import dataclass
 
-from plumbing.config import env_float, env_int
+from plumbing.config import env_float, env_int, per_process
 
 DAY = 24 * 3600
 
@@ -20,8 +20,11 @@ class ComplaintSettings:
     hotspot_min_count: int
     hotspot_min_growth: float
     filing_lease_seconds: float = 30
+    sla_scan_seconds: float = 60
+    hotspot_scan_seconds: float = 300
 
 
+@per_process
 def load_settings():
     return ComplaintSettings(
         response_sla_seconds=env_float("COMPLAINT_RESPONSE_SLA_SECONDS", 2 * DAY),
@@ -37,4 +40,6 @@ def load_settings():
         hotspot_window_seconds=env_float("HOTSPOT_WINDOW_SECONDS", 7 * DAY),
         hotspot_min_count=env_int("HOTSPOT_MIN_COUNT", 5),
         hotspot_min_growth=env_float("HOTSPOT_MIN_GROWTH", 0.5),
+        sla_scan_seconds=env_float("COMPLAINT_SLA_SCAN_SECONDS", 60),
+        hotspot_scan_seconds=env_float("HOTSPOT_SCAN_SECONDS", 300),
     )

@@ -1,13 +1,9 @@
 """The passes of the complaints service's schedules: overdue complaints escalated, merchants
 reminded of near deadlines, the status figures refreshed; and hot spots found."""
 from plumbing.clock import shifted, to_rfc3339
-from plumbing.config import env_float
 from services.complaints import analytics, lifecycle, metrics
 from services.complaints.events import envelopes
 from services.complaints.store import HOTSPOTS
-
-SLA_SCAN_SECONDS = env_float("COMPLAINT_SLA_SCAN_SECONDS", 60)
-HOTSPOT_SCAN_SECONDS = env_float("HOTSPOT_SCAN_SECONDS", 300)
 
 
 class Timers:

@@ -7,12 +7,11 @@ import time
 
 from nameko.extensions import DependencyProvider
 
-from plumbing.config import env_float
 from services.coupons import metrics, units
+from services.coupons.settings import load_settings
 
 log = logging.getLogger(__name__)
 
-RECONCILE_SECONDS = env_float("COUPON_RECONCILE_SECONDS", 30)
 
 
 class StockReconciler:
@@ -65,7 +64,7 @@ class Reconciler(DependencyProvider):
     """One ``StockReconciler`` per container: it remembers when it first saw each gap."""
 
     def setup(self):
-        self.reconciler = StockReconciler(env_float("COUPON_RECONCILE_GRACE_SECONDS", 120))
+        self.reconciler = StockReconciler(load_settings().reconcile_grace_seconds)
 
     def get_dependency(self, worker_ctx):
         return self.reconciler

@@ -6,13 +6,12 @@ from functools import cached_property
 
 import eventlet
 from nameko.events import BROADCAST
-from nameko.timer import timer
 
 from contracts.schemas.coupons import CampaignSchema, ClaimSchema, RedemptionSchema, RollbackSchema
 from plumbing.actors import Actor
 from plumbing.clock import ClockProvider
 from plumbing.coalesce import Coalescer, attempt
-from plumbing.config import PerProcess, env_float
+from plumbing.config import PerProcess
 from plumbing.consumers import consumes
 from plumbing.context import current_request_id, set_request_id
 from plumbing.errors import forbidden, validated
@@ -22,7 +21,7 @@ from plumbing.idempotency import IdempotentRequests
 from plumbing.mongo import Mongo
 from plumbing.queues import after_missed_events, event_handler
 from plumbing.rpc import BoundedRpcProxy, answer_of
-from plumbing.schedules import schedule
+from plumbing.schedules import every, schedule
 from plumbing.service import FangxinService, rpc
 from services.coupons.campaigns import Campaigns, forget_changed
 from services.coupons.claiming import Claiming
@@ -30,12 +29,12 @@ from services.coupons.claims import ClaimRequest
 from services.coupons.events import CONTRACTS as EVENT_CONTRACTS
 from services.coupons.figures import STATS_ROWS, Figures
 from services.coupons.own_coupons import own_coupon, own_coupons
-from services.coupons.reconciler import RECONCILE_SECONDS, Reconciler
+from services.coupons.reconciler import Reconciler
 from services.coupons.redemptions import Redemptions
 from services.coupons.settings import load_settings
 from services.coupons.standings import Standings
 from services.coupons.store import REQUESTS, CouponsStore
-from services.coupons.timers import SCAN_SECONDS, Timers
+from services.coupons.timers import Timers
 
 
 def acting_as(actor, role):
@@ -60,7 +59,7 @@ class CouponsService(FangxinService):
     # campaigns as claims read them: a rush reads the same few campaigns thousands of times a
     # second; a change made here drops them at once, one made by another process via its event
     recent_campaigns = PerProcess(lambda: ExpiringCache(
-        env_float("CAMPAIGN_CACHE_SECONDS", 1.0), max_entries=10_000))
+        load_settings().campaign_cache_seconds, max_entries=10_000))
     claim_batches = PerProcess(Coalescer)
     key_lookups = PerProcess(Coalescer)
 
@@ -193,13 +192,13 @@ class CouponsService(FangxinService):
 
     # --- schedules -----------------------------------------------------------------------------
 
-    @schedule(interval=SCAN_SECONDS)
+    @schedule(interval=lambda: load_settings().scan_seconds)
     def keep_time(self):
         self.timers.keep_time()
 
     # every replica runs it, unleased: a void and its return happen once however many run it,
     # and a replica restarted after a crash reconciles at once instead of waiting out the dead
     # one's lease
-    @timer(interval=RECONCILE_SECONDS, eager=True)
+    @every(interval=lambda: load_settings().reconcile_seconds, eager=True)
     def reconcile_stock(self):
         self.timers.reconcile_stock()

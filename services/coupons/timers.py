@@ -4,21 +4,20 @@ import time
 from functools import partial
 
 from plumbing.clock import shifted, to_rfc3339
-from plumbing.config import env_float
 from services.coupons import metrics, rules
 from services.coupons.events import envelopes
 from services.coupons.store import SCHEDULE_BATCH
 
-SCAN_SECONDS = env_float("COUPON_SCAN_SECONDS", 30)
 RECONCILE_AFTER_CLOSE_SECONDS = 24 * 3600  # claims in flight when a campaign stopped
 
 
 class Timers:
-    def __init__(self, store, clock, settings, campaigns, reconciler, budget_seconds=SCAN_SECONDS):
-        """``reconciler``: the process's StockReconciler; ``budget_seconds``: how long one pass
-        may spend expiring coupons (the rest waits for the next pass)."""
+    def __init__(self, store, clock, settings, campaigns, reconciler):
+        """``reconciler``: the process's StockReconciler. One pass spends at most a schedule's
+        interval (``settings.scan_seconds``) expiring coupons; the rest waits for the next."""
         self.store, self.clock, self.settings = store, clock, settings
-        self.campaigns, self.reconciler, self.budget_seconds = campaigns, reconciler, budget_seconds
+        self.campaigns, self.reconciler = campaigns, reconciler
+        self.budget_seconds = settings.scan_seconds
 
     def keep_time(self):
         """Moves campaigns by the clock, ends sold-out ones, expires coupons and warns of

@@ -24,7 +24,7 @@ from services.notifications.providers import channels_from_settings
 from services.notifications.settings import load_settings
 from services.notifications.signing_in import SigningIn
 from services.notifications.store import NotificationsStore
-from services.notifications.timers import RETRY_SCAN_SECONDS, Timers
+from services.notifications.timers import Timers
 from services.notifications.warnings import Warnings
 
 
@@ -82,7 +82,7 @@ class NotificationsService(FangxinService):
 
     # --- deliveries with retries (the events' handlers are made below the class) ---------------
 
-    @schedule(interval=RETRY_SCAN_SECONDS)
+    @schedule(interval=lambda: load_settings().retry_scan_seconds)
     def retry_deliveries(self):
         self.timers.retry_deliveries()
 

@@ -1,7 +1,7 @@
 """Settings of the notifications service."""
 from dataclasses import dataclass
 
-from plumbing.config import env_float, env_int, env_str
+from plumbing.config import env_float, env_int, env_str, per_process
 from services.notifications.providers import configured_providers
 from services.notifications.sign_in import SignInRules
 
@@ -16,8 +16,10 @@ class NotificationSettings:
     warnings_per_day: int
     warning_batch_size: int
     sign_in: SignInRules
+    retry_scan_seconds: float = 5
 
 
+@per_process
 def load_settings():
     return NotificationSettings(
         providers=configured_providers(),
@@ -27,6 +29,7 @@ def load_settings():
         retry_cap_seconds=env_float("NOTIFY_RETRY_CAP_SECONDS", 3600),
         warnings_per_day=env_int("WARNINGS_PER_CONSUMER_PER_DAY", 3),
         warning_batch_size=env_int("WARNING_BATCH_SIZE", 500),
+        retry_scan_seconds=env_float("NOTIFY_RETRY_SCAN_SECONDS", 5),
         sign_in=SignInRules(
             secret=env_str("SIGN_IN_SECRET", None),
             code_seconds=env_int("SIGN_IN_CODE_SECONDS", 300),

@@ -1,9 +1,6 @@
 """The pass of the notifications service's retry schedule: deliveries whose next attempt is
 due, attempted again."""
 from plumbing.clock import to_rfc3339
-from plumbing.config import env_float
-
-RETRY_SCAN_SECONDS = env_float("NOTIFY_RETRY_SCAN_SECONDS", 5)
 
 
 class Timers:

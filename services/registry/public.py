@@ -7,9 +7,10 @@ from services.registry.events import envelopes
 
 
 class Public:
-    def __init__(self, store, clock, merchants):
-        """``merchants``: the Merchants over the same store."""
-        self.store, self.clock, self.merchants = store, clock, merchants
+    def __init__(self, store, clock, merchants, links):
+        """``merchants``: the Merchants over the same store; ``links``: where a store page's
+        buttons lead (StoreLinks)."""
+        self.store, self.clock, self.merchants, self.links = store, clock, merchants, links
 
     def rate(self, consumer, merchant_id, score, comment):
         """A consumer's rating of a certified unit, at most one every 30 days: the unit's
@@ -57,7 +58,7 @@ class Public:
         merchant = self.store.by_store_code(store_code)
         if merchant is None:
             raise not_found("STORE_NOT_FOUND", "no store with this code")
-        return store_page.page_of(merchant, today=self.clock.now().date())
+        return store_page.page_of(merchant, today=self.clock.now().date(), links=self.links)
 
     def record_scans(self, counts):
         """Adds ``{merchant_id: scans}`` (decoded) as served by a gateway."""

@@ -33,7 +33,7 @@ from services.registry.public import Public
 from services.registry.regulation import Regulation
 from services.registry.settings import load_settings
 from services.registry.store import RegistryStore
-from services.registry.timers import SCAN_SECONDS, Timers
+from services.registry.timers import Timers
 
 
 class RegistryService(FangxinService):
@@ -61,7 +61,7 @@ class RegistryService(FangxinService):
 
     @cached_property
     def public(self):
-        return Public(self.store, self.clock, self.merchants)
+        return Public(self.store, self.clock, self.merchants, self.settings.store_links)
 
     @cached_property
     def timers(self):
@@ -197,7 +197,7 @@ class RegistryService(FangxinService):
     def on_complaint_threshold(self, envelope):
         self.regulation.complaint_threshold(envelope["data"].get("merchant_id"))
 
-    @schedule(interval=SCAN_SECONDS)
+    @schedule(interval=lambda: load_settings().scan_seconds)
     def scan(self):
         """Moves units whose licences are about to expire to the warning library, and
         refreshes the status figures."""

@@ -1,13 +1,19 @@
 """Settings of the registry service."""
 from dataclasses import dataclass
 
-from plumbing.config import env_int
+from contracts.store_page_display import StoreLinks
+from plumbing.config import env_float, env_int, env_str, per_process
 
 
 @dataclass(frozen=True)
 class RegistrySettings:
     licence_warning_days: int  # a unit with a licence expiring this soon is warned
+    scan_seconds: float = 60
+    store_links: StoreLinks = StoreLinks()  # where a store page's buttons lead
 
 
+@per_process
 def load_settings():
-    return RegistrySettings(licence_warning_days=env_int("LICENCE_WARNING_DAYS", 30))
+    return RegistrySettings(licence_warning_days=env_int("LICENCE_WARNING_DAYS", 30),
+                            scan_seconds=env_float("REGISTRY_SCAN_SECONDS", 60),
+                            store_links=StoreLinks.read_with(env_str))

@@ -3,10 +3,8 @@ warning library, and the status figures are refreshed."""
 from datetime import timedelta
 
 from plumbing.clock import to_rfc3339
-from plumbing.config import env_float
 from services.registry import certification, metrics
 
-SCAN_SECONDS = env_float("REGISTRY_SCAN_SECONDS", 60)
 LICENCE_EXPIRING_REASON = "证照即将到期"
 
 

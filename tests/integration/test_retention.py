@@ -2,6 +2,7 @@
 what is younger, and what is not bookkeeping, stays."""
 import pytest
 
+from plumbing.config import forget_settings
 from plumbing.mongo import BaseStore
 from plumbing.retention import PROCESSED_EVENTS, Retention, prune, stamp
 from services.complaints.store import ComplaintsStore
@@ -47,6 +48,7 @@ def test_ages_come_from_their_variables(db, monkeypatch):
                                        **stamp(YESTERDAY, "h:e")})
     assert prune(db, PROCESSED_EVENTS, NOW) == 0
     monkeypatch.setenv("RETAIN_PROCESSED_EVENTS_SECONDS", "3600")
+    forget_settings()  # as a process started with the variable set
     assert prune(db, PROCESSED_EVENTS, NOW) == 1
 
 

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from PIL import Image
 
+from contracts.store_page_display import StoreLinks
 from gateway import qr
 from gateway.store_page_html import render_store_page
 from services.registry.store_page import page_of
@@ -33,7 +34,7 @@ def unit(**overrides):
 
 
 def load(tmp_path, merchant, complaints=None, coupons=None):
-    page = page_of(merchant, complaints, coupons, today=TODAY)
+    page = page_of(merchant, complaints, coupons, today=TODAY, links=StoreLinks())
     path = tmp_path / "store.html"
     path.write_text(render_store_page(page), encoding="utf-8")
     return path.as_uri()

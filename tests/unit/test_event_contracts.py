@@ -137,8 +137,8 @@ def test_these_changes_do_not(old, new):
 # --- the AsyncAPI document -------------------------------------------------------------------
 
 def test_the_committed_asyncapi_document_is_generated_from_the_contracts():
-    committed = json.loads((ROOT / "docs" / "asyncapi.json").read_text(encoding="utf-8"))
-    assert committed == build(CONTRACTS), f"docs/asyncapi.json is out of date: {REFRESH}"
+    committed = json.loads((ROOT / "contracts" / "asyncapi.json").read_text(encoding="utf-8"))
+    assert committed == build(CONTRACTS), f"contracts/asyncapi.json is out of date: {REFRESH}"
 
 
 def test_the_document_names_each_events_exchange_routing_key_payload_and_example():

@@ -7,13 +7,13 @@ from werkzeug.datastructures import Headers
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
+from contracts.store_page_display import localized
 from gateway.cors import CorsPolicy, parse_origins
 from gateway.headers import revalidate
 from gateway.i18n import error_message, negotiate
 from gateway.settings import load_settings
 from gateway.store_page_html import TEXT, coupon_row, render_store_page
 from plumbing.config import ConfigError
-from services.registry.store_page import localized
 from tests.unit.test_store_page import page
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from contracts.store_page_display import StoreLinks
 from plumbing.actors import Actor
 from plumbing.clock import FixedClock
 from plumbing.errors import DomainError
@@ -36,7 +37,7 @@ def app():
         applications=Applications(store, clock, merchants),
         regulation=Regulation(store, clock, merchants, rng=random.Random(7),
                               new_id=lambda: "batch-1"),
-        public=Public(store, clock, merchants),
+        public=Public(store, clock, merchants, StoreLinks()),
         timers=Timers(store, clock, RegistrySettings(licence_warning_days=30), merchants))
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from contracts.coupon_kinds import yuan
 from contracts.schemas.store_page import StorePageSchema
+from contracts.store_page_display import StoreLinks
 from gateway.openapi import build_spec
 from gateway.routes.store_pages import StorePageRoutes, html_error
 from gateway.store_page_html import (
@@ -17,7 +18,8 @@ from gateway.store_page_html import (
     render_unavailable,
 )
 from plumbing.errors import DomainError
-from services.registry.store_page import HOTLINE, StoreLinks, page_of
+from services.registry.settings import load_settings
+from services.registry.store_page import HOTLINE, page_of
 
 TODAY = date(2026, 11, 21)
 PHONE = "13912345678"
@@ -47,7 +49,8 @@ def merchant(**overrides):
 
 
 def page(complaints=None, coupons=None, **overrides):
-    return page_of(merchant(**overrides), complaints, coupons, today=TODAY)
+    return page_of(merchant(**overrides), complaints, coupons, today=TODAY,
+                   links=StoreLinks())
 
 
 def test_a_certified_unit_is_shown_with_its_identity_and_good_badge():
@@ -132,7 +135,8 @@ def test_rating_average_has_one_decimal_rounded_half_up(count, total, average):
 def test_a_record_without_ratings_yet_reads_as_unrated():
     record = merchant()
     del record["rating"]
-    assert page_of(record, today=TODAY)["rating"] == {"count": 0, "average": None}
+    assert page_of(record, today=TODAY, links=StoreLinks())["rating"] == {
+        "count": 0, "average": None}
 
 
 def test_complaint_figures_and_coupons_appear_only_when_given():
@@ -309,7 +313,7 @@ def test_a_city_app_sets_where_every_button_leads(monkeypatch):
     monkeypatch.setenv("STORE_PAGE_CLAIM_URL",
                        "https://app.example.cn/coupon/{campaign_id}?shop={code}")
     shown = page_of(merchant(store_code="Qm7x/K2"), None, [{"campaign_id": "c 1"}, {}],
-                    today=TODAY, links=StoreLinks.configured())
+                    today=TODAY, links=load_settings().store_links)
     assert shown["complaint_url"] == "https://app.example.cn/complain?shop=Qm7x%2FK2"
     assert shown["rate_url"] == "https://app.example.cn/rate/Qm7x%2FK2"
     assert [c["claim_url"] for c in shown["coupons"]] == [
@@ -318,6 +322,6 @@ def test_a_city_app_sets_where_every_button_leads(monkeypatch):
 
 def test_by_default_the_buttons_lead_to_the_gateways_pages():
     shown = page_of(merchant(), None, [{"campaign_id": "c-1"}], today=TODAY,
-                    links=StoreLinks.configured())
+                    links=load_settings().store_links)
     assert shown["coupons"][0]["claim_url"] == (
         "/m/coupons/claim?campaign_id=c-1&store_code=Qm7xK2pLr9")
