@@ -198,8 +198,8 @@ class ConfirmingPublisher:
         self.confirm_seconds = confirm_seconds
         self._connection = None
         self._channel = None
-        self._published = 0  # delivery tags run from 1 on a channel in confirm mode
-        self._acked = 0
+        self._last_tag = 0  # delivery tags run from 1 on a channel in confirm mode
+        self._unconfirmed = set()
         self._nacked = False
 
     def publish_all(self, messages):
@@ -211,7 +211,8 @@ class ConfirmingPublisher:
             for body, exchange, routing_key, headers in messages:
                 producer.publish(body, exchange=exchange, routing_key=routing_key,
                                  headers=headers, declare=[exchange], delivery_mode=PERSISTENT)
-                self._published += 1
+                self._last_tag += 1
+                self._unconfirmed.add(self._last_tag)
             self._wait_for_confirms()
         except Exception:
             self.close()
@@ -221,18 +222,21 @@ class ConfirmingPublisher:
         connection = self._connection
         assert connection is not None  # the batch opened it
         deadline = time.monotonic() + self.confirm_seconds
-        while self._acked < self._published and not self._nacked:
+        while self._unconfirmed and not self._nacked:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError(f"the broker confirmed {self._acked} of "
-                                   f"{self._published} messages in {self.confirm_seconds} s")
+                raise TimeoutError(f"{len(self._unconfirmed)} messages unconfirmed after "
+                                   f"{self.confirm_seconds} s")
             connection.drain_events(timeout=remaining)
         if self._nacked:
             raise MessageNacked("the broker refused a message of the batch")
 
     def _on_ack(self, delivery_tag, multiple):
-        # a tag acks the messages before it too (``multiple``), and acks come in order
-        self._acked = max(self._acked, delivery_tag)
+        """``multiple``: every tag up to this one is confirmed (acks need not come in order)."""
+        if multiple:
+            self._unconfirmed = {tag for tag in self._unconfirmed if tag > delivery_tag}
+        else:
+            self._unconfirmed.discard(delivery_tag)
 
     def _on_nack(self, delivery_tag, multiple):
         self._nacked = True
@@ -244,7 +248,8 @@ class ConfirmingPublisher:
             channel.events["basic_ack"].add(self._on_ack)
             channel.events["basic_nack"].add(self._on_nack)
             channel.confirm_select()
-            self._channel, self._published, self._acked, self._nacked = channel, 0, 0, False
+            self._channel, self._last_tag, self._unconfirmed = channel, 0, set()
+            self._nacked = False
         return self._channel
 
     def close(self):

@@ -5,7 +5,7 @@ China Standard Time, of the Nth working day after the day of receipt. Pure.
 The calendar (``chinese-calendar``) knows the years the State Council has published. A day of
 any other year is refused with ``CalendarGap``: never counted as a plain weekday or a calendar
 day, since a deadline that quietly lands on a holiday is wrong in the consumer's disfavour."""
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import chinese_calendar
 from chinese_calendar import constants
@@ -20,7 +20,7 @@ class CalendarGap(LookupError):
 
     def __init__(self, day):
         super().__init__(f"the official calendar has no data for {day.year} (it covers "
-                         f"{covered_years().start}–{covered_years().stop - 1})")
+                         f"{COVERED_YEARS.start}–{COVERED_YEARS.stop - 1})")
         self.year = day.year
 
 
@@ -29,8 +29,11 @@ def covered_years():
     return range(min(years), max(years) + 1)
 
 
+COVERED_YEARS = covered_years()
+
+
 def is_working_day(day):
-    if day.year not in covered_years():
+    if day.year not in COVERED_YEARS:
         raise CalendarGap(day)
     return chinese_calendar.is_workday(day)
 
@@ -59,7 +62,3 @@ def working_days_between(start, end):
         day += ONE_DAY
         counted += is_working_day(day)
     return counted
-
-
-def first_uncovered_day():
-    return date(covered_years().stop, 1, 1)

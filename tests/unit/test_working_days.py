@@ -1,6 +1,6 @@
 """Working-day deadlines on the official calendar (services/complaints/working_days.py), on its
 real edges: the National Day holiday of 2026 and the moved working Saturday after it."""
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import chinese_calendar
 import pytest
@@ -9,7 +9,6 @@ from plumbing.clock import CHINA_STANDARD_TIME
 from services.complaints.working_days import (
     CalendarGap,
     covered_years,
-    first_uncovered_day,
     is_working_day,
     working_days_after,
     working_days_between,
@@ -44,7 +43,7 @@ def test_the_day_is_the_day_in_china_not_in_utc():
 
 
 def test_a_year_the_calendar_does_not_cover_is_refused_never_guessed():
-    gap = first_uncovered_day()
+    gap = date(covered_years().stop, 1, 1)
     assert gap.year == covered_years().stop
     with pytest.raises(CalendarGap) as refused:
         is_working_day(gap)
