@@ -44,9 +44,20 @@ WITHDRAWN = Closing(
 REJECTED = Closing(
     "rejected", resolved=False, judged=False, against_merchant=False, invites_rating=False,
     relief=None, zh_cn="不予受理", en="rejected (out of scope)")
+# the consumer left the merchant's remedy unanswered past the decision deadline
+ACCEPTED_BY_DEFAULT = Closing(
+    "accepted_by_default", resolved=True, judged=True, against_merchant=True,
+    invites_rating=True, relief=None,
+    zh_cn="逾期未答复，视为接受经营者方案", en="the merchant's proposal accepted by default")
+# the mediation deadline passed without an agreement (counted as unresolved)
+MEDIATION_ENDED = Closing(
+    "mediation_ended", resolved=False, judged=True, against_merchant=True,
+    invites_rating=True, relief=None,
+    zh_cn="调解期满未达成协议，终止调解", en="mediation ended without agreement")
 
 # in the order of the event contract's enum (docs/events/): add a new closing at the end
-CLOSINGS = (RESOLVED_MONETARY, RESOLVED_NON_MONETARY, UNRESOLVED, WITHDRAWN, REJECTED)
+CLOSINGS = (RESOLVED_MONETARY, RESOLVED_NON_MONETARY, UNRESOLVED, WITHDRAWN, REJECTED,
+            ACCEPTED_BY_DEFAULT, MEDIATION_ENDED)
 CODES = tuple(closing.code for closing in CLOSINGS)
 RELIEFS = tuple(closing.relief for closing in CLOSINGS if closing.relief)
 _BY_CODE = {closing.code: closing for closing in CLOSINGS}

@@ -41,6 +41,15 @@ def jurisdiction_prefix(region):
     return prefix
 
 
+def level_above(region):
+    """The jurisdiction one level above ``region`` (a county's city, a city's province), or
+    None for a province: ``330106`` → ``330100`` → ``330000`` → None."""
+    prefix = jurisdiction_prefix(region)
+    if len(prefix) <= 2:
+        return None
+    return (prefix[:-2] + "00").ljust(6, "0")
+
+
 def covers(jurisdiction, region):
     """``330100`` covers ``3301xx``. A jurisdiction is a province, a city or a county: a code
     without its province (``000000``) covers nothing."""

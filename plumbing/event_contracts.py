@@ -9,7 +9,8 @@ contract to its committed snapshot: a change that would break a consumer needs a
 
 Several versions of one event live side by side for a deprecation window (docs/events.md "A new
 version of an event"). The code builds the data of the newest; each older version declares how
-its data is made from the next newer version's (``downgrade``) and the last day it is published
+its data is made from the next newer version's (``downgrade``; None for a fact it has no shape
+for, which then reaches no older version) and the last day it is published
 (``deprecated_after``, a UTC date). One write makes one envelope per live version, each checked
 against its own contract, all with the same ``event_id`` (one fact in several shapes: a consumer
 deduplicating on ``event_id`` handles it once whichever versions it reads). Version 1 is
@@ -163,6 +164,8 @@ def envelopes_of(source, contracts, events, clock):
             if index:
                 assert contract.downgrade is not None  # catalogue() refuses an older without
                 data = contract.downgrade(dict(data))
+            if data is None:
+                break  # a fact the older versions have no shape for (``downgrade`` said so)
             if not contract.live_on(today):
                 continue  # still made: an older version still live may be made from it
             problems = contract.problems(data)

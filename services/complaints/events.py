@@ -1,9 +1,12 @@
 """The complaints service's events: versioned contracts of their data
 (plumbing/event_contracts.py)."""
+from datetime import date
+
 from marshmallow import Schema, fields
 
 from contracts import closings
 from contracts.schemas.complaints import CATEGORIES, PROPOSALS
+from services.complaints.deadlines import KINDS, SECONDS, WORKING_DAYS
 from plumbing.event_contracts import (
     catalogue,
     contract_maker,
@@ -15,6 +18,11 @@ from plumbing.event_contracts import (
 
 SOURCE = "complaints"
 ESCALATIONS = ("deadline_missed", "consumer_rejected")
+# the closings complaint_closed v1 names; the later ones reach v1 as the nearest of these
+V1_CLOSINGS = ("resolved_monetary", "resolved_non_monetary", "unresolved", "withdrawn",
+               "rejected")
+# the last day the v1 of an event that has a v2 is published
+V1_LAST_DAY = date(2027, 6, 30)
 
 
 class ComplaintFactsSchema(Schema):
@@ -32,9 +40,41 @@ class SubmittedSchema(ComplaintFactsSchema):
         "description": "a suspected professional claimant: waits for a regulator"})
 
 
+class DeadlineSchema(Schema):
+    """A deadline as the rules count it (services/complaints/deadlines.py)."""
+    kind = one_of(*KINDS, required=True)
+    rule = fields.String(required=True, metadata={
+        "description": "the rule and its basis, as the timeline says it"})
+    unit = one_of(WORKING_DAYS, SECONDS, required=True)
+    count = fields.Float(required=True, metadata={"description": "working days or seconds"})
+    from_ = utc_time(required=True, data_key="from", metadata={
+        "description": "the moment it is counted from"})
+    due_at = utc_time(required=True, allow_none=True, metadata={
+        "description": "24:00 China Standard Time of the last working day; null while pending"})
+    pending_year = fields.Integer(required=True, allow_none=True, strict=True, metadata={
+        "description": "the year the official calendar does not cover yet; null when due_at "
+                       "is set"})
+
+
 class ForwardedSchema(ComplaintFactsSchema):
     deadline_at = utc_time(required=True, metadata={"description": "the merchant's deadline"})
     merchant_name = fields.String(required=True)
+
+
+class ForwardedV2Schema(ComplaintFactsSchema):
+    deadline_at = utc_time(required=True, allow_none=True, metadata={
+        "description": "the merchant's deadline; null while pending"})
+    deadline = fields.Nested(DeadlineSchema, required=True)
+    merchant_name = fields.String(required=True)
+    screening_lapsed = fields.Boolean(required=True, metadata={
+        "description": "accepted because every level's screening deadline passed"})
+
+
+class ScreeningEscalatedSchema(ComplaintFactsSchema):
+    to_region = region_code(required=True, metadata={
+        "description": "the level that screens it now"})
+    deadline_at = utc_time(required=True, allow_none=True)
+    deadline = fields.Nested(DeadlineSchema, required=True)
 
 
 class RespondedSchema(ComplaintFactsSchema):
@@ -42,6 +82,8 @@ class RespondedSchema(ComplaintFactsSchema):
     timely = fields.Boolean(required=True)
     response_seconds = fields.Float(required=True, metadata={
         "description": "from forwarding to the answer"})
+    decision_deadline_at = utc_time(allow_none=True, metadata={
+        "description": "when the consumer's silence accepts the proposal; null while pending"})
 
 
 class EscalatedSchema(ComplaintFactsSchema):
@@ -49,11 +91,24 @@ class EscalatedSchema(ComplaintFactsSchema):
     mediation_deadline_at = utc_time(required=True)
 
 
+class EscalatedV2Schema(ComplaintFactsSchema):
+    reason = one_of(*ESCALATIONS, required=True)
+    mediation_deadline_at = utc_time(required=True, allow_none=True, metadata={
+        "description": "when mediation ends without agreement; null while pending"})
+    deadline = fields.Nested(DeadlineSchema, required=True)
+
+
 class ClosedSchema(ComplaintFactsSchema):
-    closing = one_of(*closings.CODES, required=True)
+    closing = one_of(*V1_CLOSINGS, required=True)
     timely = fields.Boolean(required=True, allow_none=True, metadata={
         "description": "null when the merchant never answered before closing"})
     amount_recovered_fen = fields.Integer(required=True, strict=True)
+
+
+class ClosedV2Schema(ClosedSchema):
+    closing = one_of(*closings.CODES, required=True)
+    by_deadline = fields.Boolean(required=True, metadata={
+        "description": "closed by itself when its state's deadline passed"})
 
 
 class DeadlineApproachingSchema(ComplaintFactsSchema):
@@ -86,6 +141,45 @@ class ThresholdExceededSchema(Schema):
 FACTS = {"complaint_id": "6f0e1d2c3b4a", "merchant_id": "3f1c9a2b7d4e", "consumer": "c-1029",
          "region": "330106", "industry": "catering", "category": "quality"}
 DEADLINE = "2026-11-23T08:00:00.000000Z"
+RESPONSE_DEADLINE = {"kind": "response", "rule": "7 个工作日（经营者收到投诉后直接和解的期限）",
+                     "unit": WORKING_DAYS, "count": 7, "from": "2026-11-12T08:00:00.000000Z",
+                     "due_at": "2026-11-21T16:00:00.000000Z", "pending_year": None}
+MEDIATION_DEADLINE = {**RESPONSE_DEADLINE, "kind": "mediation", "count": 45,
+                      "rule": "45 个工作日（自投诉受理之日起四十五个工作日内未达成调解协议的终止调解）",
+                      "due_at": "2027-01-15T16:00:00.000000Z"}
+SCREENING_DEADLINE = {**RESPONSE_DEADLINE, "kind": "screening",
+                      "rule": "7 个工作日（收到投诉之日起七个工作日内决定是否受理）"}
+# the nearest v1 closing of each later one
+V1_CLOSING_OF = {"accepted_by_default": "resolved_non_monetary",
+                 "mediation_ended": "unresolved"}
+
+
+def _without(data, *names):
+    return {name: value for name, value in data.items() if name not in names}
+
+
+def _pending_has_no_v1(downgrade):
+    """A fact whose deadline is pending has no v1 shape (v1 requires the time): not made."""
+    def made(data):
+        return None if data["deadline"]["due_at"] is None else downgrade(data)
+    return made
+
+
+@_pending_has_no_v1
+def forwarded_v1(data):
+    return _without(data, "deadline", "screening_lapsed")
+
+
+@_pending_has_no_v1
+def escalated_v1(data):
+    return _without(data, "deadline")
+
+
+def closed_v1(data):
+    closing = data["closing"]
+    if closing == "accepted_by_default" and data["amount_recovered_fen"]:
+        closing = "resolved_monetary"
+    return {**_without(data, "by_deadline"), "closing": V1_CLOSING_OF.get(closing, closing)}
 
 
 contract = contract_maker(SOURCE)
@@ -94,19 +188,39 @@ contract = contract_maker(SOURCE)
 CONTRACTS = catalogue(
     contract("complaint_submitted", SubmittedSchema, "A consumer filed a complaint.",
              {**FACTS, "flagged": False}),
+    contract("complaint_forwarded", ForwardedV2Schema,
+             "The complaint went to the merchant, with its response deadline and its rule.",
+             {**FACTS, "deadline_at": RESPONSE_DEADLINE["due_at"], "deadline": RESPONSE_DEADLINE,
+              "merchant_name": "湖滨小吃店", "screening_lapsed": False}, version=2),
     contract("complaint_forwarded", ForwardedSchema,
              "The complaint went to the merchant, with its response deadline.",
-             {**FACTS, "deadline_at": DEADLINE, "merchant_name": "湖滨小吃店"}),
+             {**FACTS, "deadline_at": DEADLINE, "merchant_name": "湖滨小吃店"},
+             deprecated_after=V1_LAST_DAY, downgrade=forwarded_v1),
+    contract("complaint_screening_escalated", ScreeningEscalatedSchema,
+             "A flagged complaint's screening deadline passed: the next level screens it.",
+             {**FACTS, "to_region": "330100", "deadline_at": SCREENING_DEADLINE["due_at"],
+              "deadline": SCREENING_DEADLINE}),
     contract("complaint_responded", RespondedSchema, "The merchant proposed a remedy or disputed.",
              {**FACTS, "proposal": "refund", "timely": True, "response_seconds": 5400.0}),
+    contract("complaint_escalated", EscalatedV2Schema,
+             "The complaint went to mediation, with the deadline that ends it and its rule.",
+             {**FACTS, "reason": "deadline_missed",
+              "mediation_deadline_at": MEDIATION_DEADLINE["due_at"],
+              "deadline": MEDIATION_DEADLINE}, version=2),
     contract("complaint_escalated", EscalatedSchema,
              "The complaint went to mediation: the consumer rejected the answer or the merchant "
              "missed its deadline.",
              {**FACTS, "reason": "deadline_missed",
-              "mediation_deadline_at": "2026-11-30T08:00:00.000000Z"}),
+              "mediation_deadline_at": "2026-11-30T08:00:00.000000Z"},
+             deprecated_after=V1_LAST_DAY, downgrade=escalated_v1),
+    contract("complaint_closed", ClosedV2Schema,
+             "The complaint was closed, with how, and whether its deadline closed it.",
+             {**FACTS, "closing": closings.ACCEPTED_BY_DEFAULT.code, "timely": True,
+              "amount_recovered_fen": 12800, "by_deadline": True}, version=2),
     contract("complaint_closed", ClosedSchema, "The complaint was closed, with how.",
              {**FACTS, "closing": closings.RESOLVED_MONETARY.code, "timely": True,
-              "amount_recovered_fen": 12800}),
+              "amount_recovered_fen": 12800},
+             deprecated_after=V1_LAST_DAY, downgrade=closed_v1),
     contract("complaint_deadline_approaching", DeadlineApproachingSchema,
              "The merchant's deadline is near and it has not answered.",
              {**FACTS, "deadline_at": DEADLINE}),

@@ -43,7 +43,7 @@ class Handling:
 
     def respond(self, actor, complaint_id, response):
         complaint = self.step(complaint_id, lambda c: lifecycle.respond(
-            c, actor, response, self._now()))
+            c, actor, response, self._now(), self.settings))
         metrics.RESPONSE_SECONDS.observe((from_rfc3339(complaint["responded_at"]) -
                                           from_rfc3339(complaint["forwarded_at"]))
                                          .total_seconds())

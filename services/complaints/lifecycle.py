@@ -8,17 +8,26 @@ say no. Times are RFC 3339 strings; ``plus`` adds seconds to one.
 
 from contracts import closings
 from contracts.phones import mask_phone
+from plumbing.actors import level_above
 from plumbing.clock import from_rfc3339, shifted
 from plumbing.documents import visible
 from plumbing.errors import DomainError, conflict, forbidden
 from plumbing.versioned import Change
+from services.complaints import deadlines
 
 MONETARY_PROPOSALS = frozenset({"refund", "compensation"})
 OPEN_STATUSES = ("forwarded", "responded", "mediation", "flagged")
 
 
-def _entry(now, event, by, note=None):
-    return {"at": now, "event": event, "by": by, "note": note}
+def _entry(now, event, by, note=None, deadline=None):
+    entry = {"at": now, "event": event, "by": by, "note": note}
+    return {**entry, "deadline": deadline} if deadline else entry
+
+
+def _deadline(complaint, settings, kind, start):
+    """(fields, record) of the deadline of rule ``kind`` counted from ``start``."""
+    record = deadlines.deadline(settings.rule(kind), start)
+    return deadlines.fields_of(complaint, record), record
 
 
 def _facts(complaint):
@@ -42,25 +51,30 @@ def new_complaint(complaint_id, consumer, filing, merchant, now, settings, flagg
         "timely": None, "escalated": False, "filed_at": now, "forwarded_at": None,
         "deadline_at": None, "responded_at": None, "response": None, "decision": None,
         "mediation_deadline_at": None, "mediation": None, "amount_recovered_fen": 0,
+        "screening_deadline_at": None, "screening_region": merchant["region"],
+        "decision_deadline_at": None, "deadlines": {},
         "closed_at": None, "satisfaction": None, "reminded": False,
         "timeline": [_entry(now, "submitted", consumer)], "version": 1,
     }
     events = [("complaint_submitted", {**_facts(complaint), "flagged": flagged})]
     if flagged:
-        complaint["timeline"].append(_entry(now, "flagged", "system",
-                                            "职业索赔嫌疑，待监管人员审核"))
+        fields, record = _deadline(complaint, settings, "screening", now)
+        complaint.update(fields)
+        complaint["timeline"].append(_entry(
+            now, "flagged", "system", f"职业索赔嫌疑，待监管人员审核；{deadlines.note(record)}",
+            record))
         return complaint, events
     forwarded = forward(complaint, now, settings, "system")
     return {**complaint, **forwarded.fields}, events + forwarded.events
 
 
-def forward(complaint, now, settings, by):
-    deadline = shifted(now, settings.response_sla_seconds)
-    fields = {"status": "forwarded", "forwarded_at": now, "deadline_at": deadline,
-              "timeline": complaint["timeline"] + [_entry(now, "forwarded", by,
-                                                          f"答复期限 {deadline}")]}
-    return Change(fields, [("complaint_forwarded", {**_facts(complaint), "deadline_at": deadline,
-                                                  "merchant_name": complaint["merchant_name"]})])
+def forward(complaint, now, settings, by, screening_lapsed=False):
+    fields, record = _deadline(complaint, settings, "response", now)
+    fields.update({"status": "forwarded", "forwarded_at": now, "timeline": complaint["timeline"]
+                   + [_entry(now, "forwarded", by, deadlines.note(record), record)]})
+    return Change(fields, [("complaint_forwarded", {
+        **_facts(complaint), "deadline_at": record["due_at"], "deadline": record,
+        "merchant_name": complaint["merchant_name"], "screening_lapsed": screening_lapsed})])
 
 
 def _require_status(complaint, *statuses):
@@ -81,17 +95,18 @@ def _require_regulator(actor, complaint):
         raise forbidden("OUT_OF_JURISDICTION", "the complaint is outside your region")
 
 
-def respond(complaint, actor, response, now):
+def respond(complaint, actor, response, now, settings):
     if not (actor.role == "merchant" and actor.merchant_id == complaint["merchant_id"]):
         raise forbidden(message="only the merchant complained about answers")
     _require_status(complaint, "forwarded")
-    timely = now <= complaint["deadline_at"]
-    fields = {"status": "responded", "responded_at": now, "timely": timely,
-              "response": response,
-              "timeline": complaint["timeline"] + [_entry(now, "responded", actor.sub,
-                                                          response["proposal"])]}
+    timely = complaint["deadline_at"] is None or now <= complaint["deadline_at"]
+    fields, record = _deadline(complaint, settings, "decision", now)
+    fields.update({"status": "responded", "responded_at": now, "timely": timely,
+                   "response": response, "timeline": complaint["timeline"] + [_entry(
+                       now, "responded", actor.sub, response["proposal"], record)]})
     return Change(fields, [("complaint_responded", {
         **_facts(complaint), "proposal": response["proposal"], "timely": timely,
+        "decision_deadline_at": record["due_at"],
         "response_seconds": (from_rfc3339(now)
                              - from_rfc3339(complaint["forwarded_at"])).total_seconds()})])
 
@@ -106,26 +121,33 @@ def decide(complaint, actor, accept, comment, now, settings):
     if not accept:
         return _to_mediation({**complaint, "timeline": timeline}, now, settings,
                              "consumer_rejected", decision=decision)
-    proposal = complaint["response"]
-    if proposal["proposal"] == "dispute":
-        closing, recovered = closings.UNRESOLVED, 0
-    elif proposal["proposal"] in MONETARY_PROPOSALS:
-        closing, recovered = closings.RESOLVED_MONETARY, proposal.get("amount_fen") or 0
-    else:
-        closing, recovered = closings.RESOLVED_NON_MONETARY, 0
+    closing, recovered = _accepting(complaint["response"], closings.RESOLVED_MONETARY,
+                                    closings.RESOLVED_NON_MONETARY)
     return _close({**complaint, "timeline": timeline}, closing, now, actor.sub,
                   decision=decision, amount_recovered_fen=recovered)
 
 
+def _accepting(proposal, monetary, non_monetary):
+    """(closing, fen recovered) of the merchant's ``proposal`` accepted: a dispute accepted
+    leaves the complaint unresolved."""
+    if proposal["proposal"] == "dispute":
+        return closings.UNRESOLVED, 0
+    if proposal["proposal"] in MONETARY_PROPOSALS:
+        return monetary, proposal.get("amount_fen") or 0
+    return non_monetary, 0
+
+
 def _to_mediation(complaint, now, settings, reason, **extra):
-    deadline = shifted(now, settings.mediation_sla_seconds)
-    fields = {**extra, "status": "mediation", "mediation_deadline_at": deadline,
-              "timeline": complaint["timeline"] + [_entry(now, "escalated", "system", reason)]}
+    """In mediation until the mediation rule's deadline, counted from the acceptance."""
+    fields, record = _deadline(complaint, settings, "mediation", complaint["forwarded_at"])
+    fields.update({**extra, "status": "mediation", "timeline": complaint["timeline"] + [
+        _entry(now, "escalated", "system", f"{reason}；{deadlines.note(record)}", record)]})
     return Change(fields, [("complaint_escalated", {
-        **_facts(complaint), "reason": reason, "mediation_deadline_at": deadline})])
+        **_facts(complaint), "reason": reason, "mediation_deadline_at": record["due_at"],
+        "deadline": record})])
 
 
-def _close(complaint, closing, now, by, **extra):
+def _close(complaint, closing, now, by, by_deadline=False, **extra):
     """Closed with ``closing`` (a ``contracts.closings.Closing``)."""
     code = closing.code
     fields = {**extra, "status": "closed", "closing": code, "closed_at": now,
@@ -133,7 +155,7 @@ def _close(complaint, closing, now, by, **extra):
     recovered = extra.get("amount_recovered_fen", complaint.get("amount_recovered_fen", 0))
     return Change(fields, [("complaint_closed", {
         **_facts(complaint), "closing": code, "timely": complaint.get("timely"),
-        "amount_recovered_fen": recovered})])
+        "amount_recovered_fen": recovered, "by_deadline": by_deadline})])
 
 
 def mediate(complaint, actor, mediation, now):
@@ -175,19 +197,72 @@ def rate(complaint, actor, satisfaction, now):
                                                              str(satisfaction))]})
 
 
-# --- deadlines ----------------------------------------------------------------------------------
+# --- deadlines: every open state ends by itself (services/complaints/deadlines.py) -----------
 
-def escalate_if_overdue(complaint, now, settings):
-    """A merchant that let its deadline pass loses the case to mediation, untimely."""
-    if complaint["status"] != "forwarded" or complaint["deadline_at"] >= now:
+def end_if_overdue(complaint, now, settings):
+    """The end of the complaint's present state once its deadline has passed; else None."""
+    due = deadlines.due_at(complaint)
+    if due is None or due >= now:
         return None
+    record = deadlines.current(complaint)
+    passed = {**complaint, "timeline": complaint["timeline"] + [
+        _entry(now, "deadline_passed", "system", deadlines.note(record), record)]}
+    return _ENDINGS[complaint["status"]](passed, now, settings)
+
+
+def _screening_missed(complaint, now, settings):
+    """Up to the next level with a new screening deadline; past the top, accepted."""
+    above = level_above(complaint.get("screening_region") or complaint["region"])
+    if above is None:
+        return forward(complaint, now, settings, "system", screening_lapsed=True)
+    fields, record = _deadline(complaint, settings, "screening", now)
+    fields.update({"screening_region": above, "timeline": complaint["timeline"] + [_entry(
+        now, "screening_escalated", "system", f"移交上级 {above}；{deadlines.note(record)}",
+        record)]})
+    return Change(fields, [("complaint_screening_escalated", {
+        **_facts(complaint), "to_region": above, "deadline_at": record["due_at"],
+        "deadline": record})])
+
+
+def _response_missed(complaint, now, settings):
+    """A merchant that let its deadline pass loses the case to mediation, untimely."""
     return _to_mediation(complaint, now, settings, "deadline_missed", timely=False,
                          escalated=True)
 
 
+def _decision_missed(complaint, now, settings):
+    """The consumer's silence accepts the merchant's proposal."""
+    closing, recovered = _accepting(complaint["response"], closings.ACCEPTED_BY_DEFAULT,
+                                    closings.ACCEPTED_BY_DEFAULT)
+    return _close(complaint, closing, now, "system", by_deadline=True,
+                  amount_recovered_fen=recovered)
+
+
+def _mediation_missed(complaint, now, settings):
+    return _close(complaint, closings.MEDIATION_ENDED, now, "system", by_deadline=True)
+
+
+_ENDINGS = {"flagged": _screening_missed, "forwarded": _response_missed,
+            "responded": _decision_missed, "mediation": _mediation_missed}
+
+
+def schedule_pending(complaint, now, settings):
+    """The present state's pending deadline computed, once the calendar covers its year."""
+    record = deadlines.current(complaint)
+    if not record or record["pending_year"] is None:
+        return None
+    computed = deadlines.deadline(settings.rule(record["kind"]), record["from"])
+    if computed["due_at"] is None:
+        return None
+    fields = deadlines.fields_of(complaint, computed)
+    fields["timeline"] = complaint["timeline"] + [_entry(
+        now, "deadline_computed", "system", deadlines.note(computed), computed)]
+    return Change(fields)
+
+
 def remind_if_due(complaint, now, settings):
     """One reminder to the merchant shortly before its deadline."""
-    if complaint["status"] != "forwarded" or complaint["reminded"]:
+    if complaint["status"] != "forwarded" or complaint["reminded"] or not complaint["deadline_at"]:
         return None
     if not (shifted(complaint["deadline_at"], -settings.remind_before_seconds) <= now
             < complaint["deadline_at"]):

@@ -10,7 +10,8 @@ Every list and every schedule of complaints is a range of one composite key fiel
 | ``k_filed`` | filed_at, id | every complaint (the hot spots' window) |
 | ``k_status2/4/6`` | status, province / city / county, filed_at, id | regulators' lists |
 | ``k_public`` | merchant, filed_at, id | consented, not flagged: public summaries |
-| ``k_due`` | deadline_at, id | forwarded: the escalation scan |
+| ``k_due`` | due time, id | open with a due deadline: the scan that ends overdue states |
+| ``k_pending`` | pending year, id | open with a pending deadline: computed once covered |
 | ``k_remind`` | deadline_at, id | forwarded, not yet reminded: the reminder scan |
 
 A regulator's list of every status merges the ranges of the statuses.
@@ -21,6 +22,7 @@ from plumbing.actors import covers, jurisdiction_of
 from plumbing.errors import forbidden
 from plumbing.keys import key, prefix, region_keys, region_prefix
 from plumbing.pagination import KeyRange
+from services.complaints import deadlines
 
 FILTERS = ("status", "merchant_id", "category")
 STATUSES = ("forwarded", "responded", "mediation", "closed", "flagged")
@@ -29,7 +31,8 @@ STATUSES = ("forwarded", "responded", "mediation", "closed", "flagged")
 def keys_of(complaint):
     at, complaint_id = complaint["filed_at"], complaint["_id"]
     status, merchant = complaint["status"], complaint["merchant_id"]
-    forwarded = status == "forwarded"
+    forwarded = status == "forwarded" and complaint["deadline_at"] is not None
+    due, pending = deadlines.due_at(complaint), deadlines.pending_year(complaint)
     public = complaint.get("public_consent") is True and status != "flagged"
     return {
         "k_consumer": key("k_consumer", complaint["consumer"], at, complaint_id),
@@ -37,7 +40,8 @@ def keys_of(complaint):
         "k_filed": key("k_filed", at, complaint_id),
         **region_keys("k_status", complaint["region"], at, complaint_id, lead=(status,)),
         "k_public": key("k_public", merchant, at, complaint_id) if public else None,
-        "k_due": key("k_due", complaint["deadline_at"], complaint_id) if forwarded else None,
+        "k_due": key("k_due", due, complaint_id) if due else None,
+        "k_pending": key("k_pending", str(pending), complaint_id) if pending else None,
         "k_remind": (key("k_remind", complaint["deadline_at"], complaint_id)
                      if forwarded and not complaint.get("reminded") else None),
     }
@@ -45,7 +49,8 @@ def keys_of(complaint):
 
 KEY_FIELDS = tuple(keys_of({
     "_id": "x", "filed_at": "t", "status": "forwarded", "merchant_id": "m", "consumer": "c",
-    "region": "330106", "public_consent": True, "deadline_at": "t"}))
+    "region": "330106", "public_consent": True, "deadline_at": "t",
+    "deadlines": {"response": {"pending_year": 2027}}}))
 
 
 def filed_period(query):

@@ -21,6 +21,7 @@ from plumbing.rpc import BoundedRpcProxy
 from plumbing.schedules import schedule
 from plumbing.service import FangxinService, rpc
 from services.complaints import masking
+from services.complaints.calendar_watch import CalendarCoverage
 from services.complaints.disclosure import Disclosure
 from services.complaints.events import CONTRACTS as EVENT_CONTRACTS
 from services.complaints.filing import Filing
@@ -42,6 +43,7 @@ class ComplaintsService(FangxinService):
     # masking names in public summaries needs jieba's tagger: 1-2 s to load, at start rather
     # than in the first request (whose store page waits 1 s for the figures)
     names_tagger = PerProcess(masking.load_segmenter)
+    calendar_coverage = CalendarCoverage()
 
     # --- the application, made for each worker from its dependencies ---------------------------
 

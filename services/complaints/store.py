@@ -83,8 +83,17 @@ class ComplaintsStore(BaseStore):
                 return
 
     def overdue(self, now):
-        """Forwarded complaints whose deadline has passed (a batch, oldest deadline first)."""
+        """Open complaints whose present state's deadline has passed (a batch, oldest deadline
+        first)."""
         return due(self.db[COMPLAINTS], "k_due", now, projection=NO_OUTBOX)
+
+    def pending_until(self, last_year):
+        """Open complaints whose deadline waits for a year up to ``last_year`` (a batch)."""
+        return due(self.db[COMPLAINTS], "k_pending", f"{last_year + 1}", projection=NO_OUTBOX)
+
+    def count_pending(self):
+        return self.db[COMPLAINTS].count_documents(KeyRange("k_pending",
+                                                            prefix("k_pending")).query())
 
     def due_for_reminder(self, until):
         return due(self.db[COMPLAINTS], "k_remind", until, projection=NO_OUTBOX)

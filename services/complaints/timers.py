@@ -1,7 +1,8 @@
-"""The passes of the complaints service's schedules: overdue complaints escalated, merchants
-reminded of near deadlines, the status figures refreshed; and hot spots found."""
+"""The passes of the complaints service's schedules: open states ended by their deadlines,
+pending deadlines computed once the calendar covers their year, merchants reminded of near
+deadlines, the status and calendar figures refreshed; and hot spots found."""
 from plumbing.clock import shifted, to_rfc3339
-from services.complaints import analytics, lifecycle, metrics
+from services.complaints import analytics, deadlines, lifecycle, metrics, working_days
 from services.complaints.events import envelopes
 from services.complaints.store import HOTSPOTS
 
@@ -12,19 +13,32 @@ class Timers:
         self.store, self.clock, self.settings, self.handling = store, clock, settings, handling
 
     def watch_deadlines(self):
-        """Escalates overdue complaints, reminds merchants of near deadlines, and refreshes
-        the status figures."""
+        """Ends the open states whose deadline passed, computes pending deadlines the calendar
+        now covers, reminds merchants of near deadlines, and refreshes the figures."""
         now, settings = self._now(), self.settings
         for complaint in self.store.overdue(now):
-            saved = self.handling.step(complaint["_id"], lambda c: lifecycle.escalate_if_overdue(
+            kind = deadlines.KIND_OF_STATE[complaint["status"]]
+            saved = self.handling.step(complaint["_id"], lambda c: lifecycle.end_if_overdue(
                 c, now, settings))
-            if saved.get("escalated"):
-                metrics.SLA_BREACHES.inc()
+            if saved["version"] != complaint["version"]:
+                metrics.STATES_ENDED.labels(kind).inc()
+                if kind == "response":
+                    metrics.SLA_BREACHES.inc()
+        for complaint in self.store.pending_until(working_days.COVERED_YEARS.stop - 1):
+            self.handling.step(complaint["_id"], lambda c: lifecycle.schedule_pending(
+                c, now, settings))
         until = shifted(now, settings.remind_before_seconds)
         for complaint in self.store.due_for_reminder(until):
             self.handling.step(complaint["_id"], lambda c: lifecycle.remind_if_due(
                 c, now, settings))
         metrics.publish_counts(self.store.count_by_status())
+        self.publish_calendar()
+
+    def publish_calendar(self):
+        """The calendar's coverage and the pending deadlines, as metrics (alert rules)."""
+        metrics.publish_calendar(working_days.COVERED_YEARS.stop - 1,
+                                 working_days.days_left(working_days.local_day(self.clock.now())),
+                                 self.store.count_pending())
 
     def find_hotspots(self):
         """Stores each hot group once per group and period, with its ``hotspot_detected``."""

@@ -5,7 +5,7 @@ China Standard Time, of the Nth working day after the day of receipt. Pure.
 The calendar (``chinese-calendar``) knows the years the State Council has published. A day of
 any other year is refused with ``CalendarGap``: never counted as a plain weekday or a calendar
 day, since a deadline that quietly lands on a holiday is wrong in the consumer's disfavour."""
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import chinese_calendar
 from chinese_calendar import constants
@@ -30,6 +30,11 @@ def covered_years():
 
 
 COVERED_YEARS = covered_years()
+
+
+def days_left(today):
+    """Days from ``today`` to the last day the calendar covers (negative once past it)."""
+    return (date(COVERED_YEARS.stop - 1, 12, 31) - today).days
 
 
 def is_working_day(day):

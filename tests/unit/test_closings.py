@@ -11,7 +11,7 @@ from contracts import closings
 from contracts.schemas.complaints import CLOSINGS, MediationSchema
 from gateway.routes.complaint_pages import LABELS, TEXT, closing_name, timeline_rows
 from services.complaints import analytics, figures
-from services.complaints.events import CONTRACTS
+from services.complaints.events import CONTRACTS, V1_CLOSINGS
 from services.notifications.formatting import en_label, invites_rating, zh_label
 from services.notifications.templates import LOCALES, render
 
@@ -86,9 +86,24 @@ def test_the_event_contract_and_the_schemas_list_the_closings_of_the_home():
 
 
 def test_the_committed_event_document_lists_them_in_the_same_order():
-    document = json.loads((ROOT / "docs" / "events" / "complaints.complaint_closed.v1.json")
+    document = json.loads((ROOT / "docs" / "events" / "complaints.complaint_closed.v2.json")
                           .read_text(encoding="utf-8"))
     assert document["properties"]["closing"]["enum"] == list(closings.CODES)
+
+
+def test_version_1_keeps_its_closings_and_gets_the_nearest_of_each_later_one():
+    v1 = next(c for c in CONTRACTS.versions["complaint_closed"] if c.version == 1)
+    assert list(v1.schema().fields["closing"].validators[0].choices) == list(V1_CLOSINGS)
+    assert list(closings.CODES[:len(V1_CLOSINGS)]) == list(V1_CLOSINGS)
+    facts = dict(CONTRACTS["complaint_closed"].example)
+    for code in closings.CODES:
+        for recovered in (0, 500):
+            data = {**facts, "closing": code, "amount_recovered_fen": recovered}
+            old = v1.downgrade(data)
+            assert v1.problems(old) == {}
+            nearest = closings.of(old["closing"])
+            assert (nearest.resolved, nearest.judged) == (closings.of(code).resolved,
+                                                        closings.of(code).judged)
 
 
 # --- the figures and the threshold ask it -----------------------------------------------------

@@ -13,7 +13,7 @@ from plumbing.errors import DomainError, validated
 from services.complaints.disclosure import Disclosure
 from services.complaints.filing import Filing
 from services.complaints.handling import Handling
-from services.complaints.settings import ComplaintSettings
+from services.complaints.settings import ComplaintSettings, rules_of
 from services.complaints.timers import Timers
 from tests.unit.fakes.complaint_store import FakeComplaintStore
 from tests.unit.fakes.registry_rpc import FakeRegistry
@@ -21,7 +21,8 @@ from tests.unit.fakes.registry_rpc import FakeRegistry
 START = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 HOUR = 3600
 SETTINGS = ComplaintSettings(
-    response_sla_seconds=2 * 24 * HOUR, mediation_sla_seconds=7 * 24 * HOUR,
+    deadline_rules=rules_of({"response": 2 * 24 * HOUR, "mediation": 7 * 24 * HOUR}),
+   
     remind_before_seconds=6 * HOUR, duplicate_window_seconds=24 * HOUR,
     claimant_window_seconds=30 * 24 * HOUR, claimant_merchant_threshold=3,
     merchant_threshold=3, merchant_threshold_window_seconds=30 * 24 * HOUR,

@@ -7,11 +7,13 @@ from plumbing.actors import Actor
 from plumbing.clock import to_rfc3339
 from plumbing.errors import DomainError
 from services.complaints import lifecycle as lc
-from services.complaints.settings import ComplaintSettings
+from services.complaints.settings import ComplaintSettings, rules_of
 
 START = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 SETTINGS = ComplaintSettings(
-    response_sla_seconds=100, mediation_sla_seconds=700, remind_before_seconds=20,
+    deadline_rules=rules_of({"screening": 300, "response": 100, "decision": 200,
+                                        "mediation": 700}),
+    remind_before_seconds=20,
     duplicate_window_seconds=50, claimant_window_seconds=300, claimant_merchant_threshold=3,
     merchant_threshold=5, merchant_threshold_window_seconds=300, hotspot_window_seconds=70,
     hotspot_min_count=5, hotspot_min_growth=0.5)

@@ -9,7 +9,7 @@ import pytest
 from plumbing.actors import Actor
 from plumbing.clock import shifted
 from services.complaints import lifecycle
-from services.complaints.settings import ComplaintSettings
+from services.complaints.settings import ComplaintSettings, rules_of
 from services.notifications import formatting
 from services.notifications.templates import LOCALES, render
 from services.registry import certification
@@ -175,7 +175,7 @@ def test_consumer_warning_keeps_the_regulators_words():
 # --- the services' own event data is enough for the templates -----------------------------------
 
 SETTINGS = ComplaintSettings(
-    response_sla_seconds=48 * 3600, mediation_sla_seconds=7 * 86400, remind_before_seconds=6 * 3600,
+    deadline_rules=rules_of({}), remind_before_seconds=6 * 3600,
     duplicate_window_seconds=86400, claimant_window_seconds=30 * 86400,
     claimant_merchant_threshold=5, merchant_threshold=5,
     merchant_threshold_window_seconds=30 * 86400, hotspot_window_seconds=7 * 86400,

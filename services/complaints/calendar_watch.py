@@ -1,0 +1,33 @@
+"""The official calendar's coverage, checked when the service starts: a year about to run out
+is logged and set in the metrics the alert rules watch (docs/operations.md "Working-day
+calendar"), never filled in with a guess."""
+import logging
+
+from nameko.extensions import DependencyProvider
+
+from plumbing.clock import Clock
+from plumbing.settings import plumbing_settings
+from services.complaints import metrics, working_days
+
+log = logging.getLogger(__name__)
+WARN_DAYS = 90  # the longest rule (45 working days) spans about 65 calendar days
+
+
+def coverage_warning(today):
+    """The warning to give on ``today`` (a date in China), or None."""
+    left = working_days.days_left(today)
+    if left >= WARN_DAYS:
+        return None
+    return (f"the working-day calendar (chinese-calendar) ends on "
+            f"{working_days.COVERED_YEARS.stop - 1}-12-31, in {left} days: deadlines past it "
+            f"stay pending until a release covering {working_days.COVERED_YEARS.stop} is deployed")
+
+
+class CalendarCoverage(DependencyProvider):
+    def setup(self):
+        today = working_days.local_day(Clock(plumbing_settings().clock_offset_seconds).now())
+        metrics.CALENDAR_LAST_YEAR.set(working_days.COVERED_YEARS.stop - 1)
+        metrics.CALENDAR_DAYS_LEFT.set(working_days.days_left(today))
+        warning = coverage_warning(today)
+        if warning:
+            log.warning(warning)
