@@ -105,7 +105,7 @@ def properties_of(schema):
             names.add(name)
             names |= properties_of(sub)
         names |= properties_of(schema.get("items"))
-        for alternative in schema.get("oneOf", ()) + schema.get("allOf", ()):
+        for alternative in (*schema.get("oneOf", ()), *schema.get("allOf", ())):
             names |= properties_of(alternative)
     return names
 

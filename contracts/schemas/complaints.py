@@ -89,11 +89,36 @@ class StatsQuerySchema(Schema):
     to = SaneDate()
 
 
+DEADLINE_KINDS = ("screening", "response", "decision", "mediation")
+DEADLINE_UNITS = ("working_days", "seconds")
+
+
+class DeadlineSchema(Schema):
+    """A deadline as the rules count it (docs/complaints.md "Deadlines")."""
+    kind = fields.String(required=True, validate=validate.OneOf(DEADLINE_KINDS), metadata={
+        "description": "the rule: screening (flagged), response (forwarded), decision "
+                       "(responded) or mediation"})
+    rule = fields.String(required=True, metadata={
+        "description": "the count and its basis, as the timeline says it"})
+    unit = fields.String(required=True, validate=validate.OneOf(DEADLINE_UNITS))
+    count = fields.Float(required=True, metadata={"description": "working days or seconds"})
+    from_ = fields.String(required=True, data_key="from", metadata={
+        "format": "date-time", "description": "the moment it is counted from"})
+    due_at = fields.String(required=True, allow_none=True, metadata={
+        "format": "date-time",
+        "description": "24:00 China Standard Time of the last working day; null while pending"})
+    pending_year = fields.Integer(required=True, allow_none=True, strict=True, metadata={
+        "description": "the year the official calendar does not cover yet; null when due_at "
+                       "is set"})
+
+
 class TimelineEntrySchema(Schema):
     at = fields.String(required=True)
     event = fields.String(required=True)
     by = fields.String(required=True, allow_none=True)
     note = fields.String(required=True, allow_none=True)
+    deadline = fields.Nested(DeadlineSchema, metadata={
+        "description": "the deadline this step set or that passed"})
 
 
 class ProposalSchema(Schema):
@@ -146,6 +171,15 @@ class ComplaintSchema(Schema):
                              metadata={"description": "the consumer's answer to the proposal"})
     mediation = fields.Nested(MediationRecordSchema, required=True, allow_none=True)
     mediation_deadline_at = fields.String(required=True, allow_none=True)
+    screening_deadline_at = fields.String(allow_none=True, metadata={
+        "description": "a flagged complaint's screening deadline at its present level"})
+    screening_region = fields.String(allow_none=True, metadata={
+        "description": "the level that screens a flagged complaint now"})
+    decision_deadline_at = fields.String(allow_none=True, metadata={
+        "description": "when the consumer's silence accepts the merchant's proposal"})
+    deadlines = fields.Dict(keys=fields.String(validate=validate.OneOf(DEADLINE_KINDS)),
+                            values=fields.Nested(DeadlineSchema), metadata={
+                                "description": "every deadline set so far, by kind"})
     amount_recovered_fen = fields.Integer(required=True)
     closed_at = fields.String(required=True, allow_none=True)
     satisfaction = fields.Integer(required=True, allow_none=True)
@@ -180,6 +214,9 @@ class StatisticsSchema(FiguresSchema):
     from_ = fields.Date(allow_none=True, data_key="from")
     to = fields.Date(allow_none=True)
     by_category = fields.Dict(keys=fields.String(), values=fields.Nested(FiguresSchema))
+    by_closing = fields.Dict(keys=fields.String(validate=validate.OneOf(CLOSINGS)),
+                             values=fields.Integer(), metadata={
+                                 "description": "complaints closed so, for every closing"})
 
 
 class PublicSummarySchema(Schema):

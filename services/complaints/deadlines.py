@@ -1,12 +1,12 @@
 """The deadlines of a complaint's open states, free of I/O: which rule ends which state, and
 when a rule started at a moment falls due.
 
-| state | rule | default | counted from | what happens when it passes |
+| state | rule | default | counted from | when it passes |
 |---|---|---|---|---|
-| flagged | ``screening`` | 7 working days | receipt, then each escalation | up one level, then forwarded |
+| flagged | ``screening`` | 7 working days | receipt, each escalation | up a level; then forwarded |
 | forwarded | ``response`` | 7 working days | acceptance (forwarding) | mediation, untimely |
 | responded | ``decision`` | 7 working days | the merchant's answer | the proposal accepted |
-| mediation | ``mediation`` | 45 working days | acceptance (forwarding) | mediation ended, unresolved |
+| mediation | ``mediation`` | 45 working days | acceptance (forwarding) | ended, unresolved |
 
 A rule counts working days on the official calendar (``working_days``), or plain seconds when
 configured so (drills and tests). A deadline in a year the calendar does not cover yet is
@@ -16,11 +16,12 @@ by a guessed calendar; it is computed once the calendar covers that year.
 from dataclasses import dataclass
 from datetime import timedelta
 
+from contracts.schemas.complaints import DEADLINE_KINDS as KINDS
+from contracts.schemas.complaints import DEADLINE_UNITS
 from plumbing.clock import from_rfc3339, to_rfc3339
 from services.complaints import working_days
 
-WORKING_DAYS, SECONDS = "working_days", "seconds"
-KINDS = ("screening", "response", "decision", "mediation")
+WORKING_DAYS, SECONDS = DEADLINE_UNITS
 # the open state each rule ends, and the complaint's field holding that rule's due time
 STATE_OF_KIND = {"screening": "flagged", "response": "forwarded", "decision": "responded",
                  "mediation": "mediation"}

@@ -5,8 +5,8 @@ from datetime import date
 from marshmallow import Schema, fields
 
 from contracts import closings
+from contracts.schemas import complaints as deadline_shape
 from contracts.schemas.complaints import CATEGORIES, PROPOSALS
-from services.complaints.deadlines import KINDS, SECONDS, WORKING_DAYS
 from plumbing.event_contracts import (
     catalogue,
     contract_maker,
@@ -15,6 +15,7 @@ from plumbing.event_contracts import (
     region_code,
     utc_time,
 )
+from services.complaints.deadlines import WORKING_DAYS
 
 SOURCE = "complaints"
 ESCALATIONS = ("deadline_missed", "consumer_rejected")
@@ -40,20 +41,12 @@ class SubmittedSchema(ComplaintFactsSchema):
         "description": "a suspected professional claimant: waits for a regulator"})
 
 
-class DeadlineSchema(Schema):
-    """A deadline as the rules count it (services/complaints/deadlines.py)."""
-    kind = one_of(*KINDS, required=True)
-    rule = fields.String(required=True, metadata={
-        "description": "the rule and its basis, as the timeline says it"})
-    unit = one_of(WORKING_DAYS, SECONDS, required=True)
-    count = fields.Float(required=True, metadata={"description": "working days or seconds"})
+class DeadlineSchema(deadline_shape.DeadlineSchema):
+    """The response shape's deadline, its times held to RFC 3339 UTC."""
     from_ = utc_time(required=True, data_key="from", metadata={
         "description": "the moment it is counted from"})
     due_at = utc_time(required=True, allow_none=True, metadata={
         "description": "24:00 China Standard Time of the last working day; null while pending"})
-    pending_year = fields.Integer(required=True, allow_none=True, strict=True, metadata={
-        "description": "the year the official calendar does not cover yet; null when due_at "
-                       "is set"})
 
 
 class ForwardedSchema(ComplaintFactsSchema):
@@ -145,7 +138,8 @@ RESPONSE_DEADLINE = {"kind": "response", "rule": "7 个工作日（经营者收�
                      "unit": WORKING_DAYS, "count": 7, "from": "2026-11-12T08:00:00.000000Z",
                      "due_at": "2026-11-21T16:00:00.000000Z", "pending_year": None}
 MEDIATION_DEADLINE = {**RESPONSE_DEADLINE, "kind": "mediation", "count": 45,
-                      "rule": "45 个工作日（自投诉受理之日起四十五个工作日内未达成调解协议的终止调解）",
+                      "rule": "45 个工作日（自投诉受理之日起四十五个工作日内"
+                              "未达成调解协议的终止调解）",
                       "due_at": "2027-01-15T16:00:00.000000Z"}
 SCREENING_DEADLINE = {**RESPONSE_DEADLINE, "kind": "screening",
                       "rule": "7 个工作日（收到投诉之日起七个工作日内决定是否受理）"}

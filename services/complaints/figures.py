@@ -8,7 +8,7 @@ Every complaint counts, by the UTC day and month it was filed, towards:
   included), ``handled`` (closed), ``resolved`` and ``judged`` (closed in a closing that is
   ``resolved`` or ``judged`` in contracts/closings.py), ``rated``,
   ``satisfied`` (a satisfaction of 4 or 5), ``recovered`` (fen), ``responded`` and
-  ``response_us`` (forwarded → responded, in microseconds);
+  ``response_us`` (forwarded → responded, in microseconds) and ``closing.<code>`` (closed so);
 - the merchant's public figures of the month (``p|<merchant>|m|<month>``), unless flagged:
   ``total``, ``resolved``, ``judged``, ``timely``, ``timed`` (its timeliness is known) and
   ``cat.<category>``; they are shown for the twelve months up to this one, this one
@@ -79,7 +79,8 @@ def _judgement(counted):
 
 def regulator_counts(counted):
     satisfaction, response = counted["satisfaction"], counted["response_us"]
-    return {"total": 1, "handled": int(_closed(counted)), **_judgement(counted),
+    closing = {f"closing.{counted['closing']}": 1} if _closed(counted) else {}
+    return {**closing, "total": 1, "handled": int(_closed(counted)), **_judgement(counted),
             "rated": int(satisfaction is not None),
             "satisfied": int(satisfaction is not None and satisfaction >= SATISFIED_FROM),
             "recovered": counted["recovered"], "responded": int(response is not None),
@@ -172,6 +173,8 @@ def regulator_statistics(sums):
     overall = {field: sum(counts[field] for counts in per_category.values())
                for field in REGULATOR_FIELDS}
     figures = _statistics(overall)
+    figures["by_closing"] = {code: sum(sums.get(f"{c}.closing.{code}", 0) for c in categories)
+                             for code in closings.CODES}
     figures["by_category"] = {c: _statistics(counts) for c, counts in per_category.items()
                               if counts["total"]}
     return figures

@@ -22,7 +22,7 @@ START = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 HOUR = 3600
 SETTINGS = ComplaintSettings(
     deadline_rules=rules_of({"response": 2 * 24 * HOUR, "mediation": 7 * 24 * HOUR}),
-   
+
     remind_before_seconds=6 * HOUR, duplicate_window_seconds=24 * HOUR,
     claimant_window_seconds=30 * 24 * HOUR, claimant_merchant_threshold=3,
     merchant_threshold=3, merchant_threshold_window_seconds=30 * 24 * HOUR,

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from contracts import closings
 from plumbing.actors import jurisdiction_prefix
 from plumbing.derived import Sums, difference
 from plumbing.keys import upper_bound
@@ -67,12 +68,25 @@ def statistics_fixture():
     ]
 
 
+def test_regulator_statistics_count_the_complaints_of_each_closing():
+    ended = [closed("d1", "accepted_by_default", amount_recovered_fen=300),
+             closed("d2", "accepted_by_default"), closed("m1", "mediation_ended"),
+             closed("m2", "mediation_ended", category="price"), complaint("open")]
+    figures = regulator_statistics(statistics_fixture() + ended)
+    assert figures["by_closing"] == {
+        "resolved_monetary": 2, "resolved_non_monetary": 1, "unresolved": 2, "withdrawn": 1,
+        "rejected": 1, "accepted_by_default": 2, "mediation_ended": 2}
+    # accepted by default counts as resolved, mediation ended as judged and unresolved
+    assert (figures["resolved"], figures["resolution_rate"]) == (5, round(5 / 9, 3))
+
+
 def test_regulator_statistics_overall_and_by_category():
     figures = regulator_statistics(statistics_fixture())
     # 8 complaints, 7 closed; resolved q1 q2 p4 over the 5 closed neither withdrawn nor rejected;
     # ratings 5 4 2 3, two of them ≥ 4; 5000 + 1200 recovered; response times
     # 600 + 3600 + 0.25 + 7200 + 100 = 11500.25 s over 5 = 2300.05 → 2300.1 (half up).
-    assert {key: value for key, value in figures.items() if key != "by_category"} == {
+    assert {key: value for key, value in figures.items()
+            if key not in ("by_category", "by_closing")} == {
         "total": 8, "handled": 7, "handling_rate": 0.875,
         "resolved": 3, "resolution_rate": 0.6,
         "rated": 4, "satisfaction_rate": 0.5,
@@ -97,6 +111,7 @@ def test_regulator_statistics_of_nothing():
         "total": 0, "handled": 0, "handling_rate": None, "resolved": 0, "resolution_rate": None,
         "rated": 0, "satisfaction_rate": None, "money_recovered_fen": 0,
         "average_response_seconds": None, "by_category": {},
+        "by_closing": dict.fromkeys(closings.CODES, 0),
     }
 
 

@@ -49,7 +49,7 @@ def after(complaint, change):
 
 def responded(proposal="refund", amount_fen=3000, at=10):
     response = {"proposal": proposal, "message": "抱歉", "amount_fen": amount_fen}
-    return after(filed(), lc.respond(filed(), MERCHANT, response, t(at)))
+    return after(filed(), lc.respond(filed(), MERCHANT, response, t(at), SETTINGS))
 
 
 def in_mediation():
@@ -85,7 +85,12 @@ def test_new_complaint_is_forwarded_with_a_deadline():
     assert events[0][1]["flagged"] is False
     assert events[1][1] == {"complaint_id": "c-1", "merchant_id": "m-1", "consumer": "carol",
                             "region": "350102", "industry": "catering", "category": "quality",
-                            "deadline_at": t(100), "merchant_name": "鼓楼小吃"}
+                            "deadline_at": t(100), "merchant_name": "鼓楼小吃",
+                            "screening_lapsed": False,
+                            "deadline": complaint["deadlines"]["response"]}
+    assert complaint["deadlines"]["response"] == {
+        "kind": "response", "unit": "seconds", "count": 100, "from": t(0), "due_at": t(100),
+        "pending_year": None, "rule": "100 秒（经营者收到投诉后直接和解的期限）"}
 
 
 def test_new_complaint_of_a_suspected_claimant_is_flagged_not_forwarded():
@@ -110,7 +115,7 @@ def test_professional_claimant_counts_distinct_merchants(merchants, flagged):
 def test_respond_is_timely_until_the_deadline(at, timely):
     complaint = filed()
     response = {"proposal": "apology", "message": "抱歉", "amount_fen": None}
-    change = lc.respond(complaint, MERCHANT, response, t(at))
+    change = lc.respond(complaint, MERCHANT, response, t(at), SETTINGS)
     assert change.fields["status"] == "responded"
     assert change.fields["timely"] is timely
     assert change.fields["response"] == response
@@ -123,12 +128,13 @@ def test_respond_is_timely_until_the_deadline(at, timely):
                                    Actor(sub="alice", role="consumer", merchant_id="m-1")])
 def test_only_the_merchant_complained_about_responds(actor):
     response = {"proposal": "apology", "message": "x", "amount_fen": None}
-    assert error_of(lc.respond, filed(), actor, response, t(10)) == ("FORBIDDEN", 403)
+    assert error_of(lc.respond, filed(), actor, response, t(10), SETTINGS) == ("FORBIDDEN", 403)
 
 
 def test_respond_to_a_flagged_complaint_is_409():
     response = {"proposal": "apology", "message": "x", "amount_fen": None}
-    assert error_of(lc.respond, filed(True), MERCHANT, response, t(10)) == ("WRONG_STATE", 409)
+    assert error_of(lc.respond, filed(True), MERCHANT, response, t(10),
+                    SETTINGS) == ("WRONG_STATE", 409)
 
 
 # --- the consumer's decision --------------------------------------------------------------------
@@ -159,14 +165,15 @@ def test_accepting_closes_by_the_proposal(proposal, amount, closing, recovered):
 def test_rejecting_goes_to_mediation_with_a_deadline():
     change = lc.decide(responded(), CONSUMER, False, "太少", t(20), SETTINGS)
     assert change.fields["status"] == "mediation"
-    assert change.fields["mediation_deadline_at"] == t(720)
+    # the mediation rule counts from the acceptance (forwarding at t(0))
+    assert change.fields["mediation_deadline_at"] == t(700)
     assert change.fields["decision"]["accept"] is False
     assert [e["event"] for e in change.fields["timeline"][-2:]] == ["rejected_proposal",
                                                                     "escalated"]
     assert change.events == [("complaint_escalated", {
         "complaint_id": "c-1", "merchant_id": "m-1", "consumer": "carol", "region": "350102",
         "industry": "catering", "category": "quality", "reason": "consumer_rejected",
-        "mediation_deadline_at": t(720)})]
+        "mediation_deadline_at": t(700), "deadline": change.fields["deadlines"]["mediation"]})]
 
 
 @pytest.mark.parametrize("actor", [OTHER_CONSUMER, MERCHANT, REGULATOR])
@@ -276,20 +283,21 @@ def test_screen_outside_region_is_403():
 # --- deadlines ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("at, escalates", [(50, False), (100, False), (101, True)])
-def test_escalate_only_past_the_deadline(at, escalates):
-    change = lc.escalate_if_overdue(filed(), t(at), SETTINGS)
+def test_a_missed_response_deadline_sends_it_to_mediation_untimely(at, escalates):
+    change = lc.end_if_overdue(filed(), t(at), SETTINGS)
     assert (change is not None) is escalates
     if escalates:
         assert change.fields["status"] == "mediation"
         assert change.fields["timely"] is False and change.fields["escalated"] is True
-        assert change.fields["mediation_deadline_at"] == t(at + 700)
+        # the mediation rule counts from the acceptance, not from the escalation
+        assert change.fields["mediation_deadline_at"] == t(700)
         assert change.events[0][1]["reason"] == "deadline_missed"
+        assert [e["event"] for e in change.fields["timeline"]][-2:] == [
+            "deadline_passed", "escalated"]
 
 
-@pytest.mark.parametrize("make", [lambda: filed(True), responded, in_mediation, closed],
-                         ids=["flagged", "responded", "mediation", "closed"])
-def test_escalate_only_forwarded_complaints(make):
-    assert lc.escalate_if_overdue(make(), t(100_000), SETTINGS) is None
+def test_a_closed_complaint_never_ends_again():
+    assert lc.end_if_overdue(closed(), t(100_000), SETTINGS) is None
 
 
 @pytest.mark.parametrize("at, reminds", [(50, False), (79, False), (80, True), (99, True),

@@ -105,7 +105,7 @@ def test_a_complaint_filed_and_answered_through_the_service(service):
                                {"proposal": "apology", "message": "抱歉"})
     assert answered["status"] == "responded"
     assert service.get_complaint(CONSUMER, filed["complaint_id"])["status"] == "responded"
-    assert [e["type"] for e in service.store.events] == [
+    assert [e["type"] for e in service.store.facts()] == [
         "complaint_submitted", "complaint_forwarded", "complaint_responded"]
     assert service.public_disclosure("m-1", False)["total"] == 1
 

@@ -26,8 +26,18 @@ class FakeComplaintStore:
         self.events = []  # every envelope written, in order
         self.calls: Counter[str] = Counter()  # method name → times called
 
+    def facts(self):
+        """One envelope per fact: the newest of its versions, in the order stored."""
+        newest = {}
+        for envelope in self.events:
+            kept = newest.get(envelope["event_id"])
+            if kept is None or envelope["version"] > kept["version"]:
+                newest[envelope["event_id"]] = envelope
+        return list(newest.values())
+
     def events_of(self, event_type):
-        return [e["data"] for e in self.events if e["type"] == event_type]
+        """The data of each ``event_type`` fact, in its newest version."""
+        return [e["data"] for e in self.facts() if e["type"] == event_type]
 
     def _call(self, name):
         self.calls[name] += 1
@@ -91,6 +101,13 @@ class FakeComplaintStore:
     def overdue(self, now):
         self._call("overdue")
         return self._due("k_due", now)
+
+    def pending_until(self, last_year):
+        self._call("pending_until")
+        return self._due("k_pending", f"{last_year + 1}")
+
+    def count_pending(self):
+        return len(self._keyed(KeyRange("k_pending", prefix("k_pending"))))
 
     def due_for_reminder(self, until):
         self._call("due_for_reminder")

@@ -1,0 +1,130 @@
+"""Every open state of a complaint ends by itself, through the whole system: a stack of its own
+(its own vhost and databases) whose deadlines are seconds, so that they pass during the test.
+Each ending is stored, published, counted in the regulator's figures and told to both
+parties' inboxes."""
+import uuid
+
+import pytest
+
+from devtools import broker_definitions
+from devtools.broker import create_vhost, delete_vhost, with_vhost
+from devtools.waiting import poll
+from tests.conftest import RUN_ID
+from tests.e2e.conftest import Client, Merchants, running_system
+from tests.e2e.registry_steps import certify, record
+
+SHORT_DEADLINES = {"COMPLAINT_SCREENING_SLA_SECONDS": "2", "COMPLAINT_RESPONSE_SLA_SECONDS": "30",
+                   "COMPLAINT_DECISION_SLA_SECONDS": "2", "COMPLAINT_MEDIATION_SLA_SECONDS": "6",
+                   "COMPLAINT_SLA_SCAN_SECONDS": "0.3"}
+
+
+@pytest.fixture(scope="module")
+def client(system_env, providers, tmp_path_factory):
+    vhost = create_vhost(f"fangxin-deadlines-{RUN_ID}")
+    if vhost is None:
+        pytest.skip("rabbitmqctl could not make a vhost for a second stack")
+    assert broker_definitions.apply(vhost), "the broker refused Fangxin's definitions"
+    env = {**system_env, **providers.env, **SHORT_DEADLINES,
+           "AMQP_URI": with_vhost(system_env["AMQP_URI"], vhost),
+           "MONGO_DB_PREFIX": f"t{RUN_ID}d_"}
+    try:
+        with running_system(tmp_path_factory.mktemp("deadline-stack"), env) as system:
+            yield Client(system.gateway_url)
+    finally:
+        delete_vhost(vhost)
+
+
+@pytest.fixture(scope="module")
+def merchants(client):
+    return Merchants(client)
+
+
+@pytest.fixture
+def shop(client, merchants):
+    merchant_id, token, _ = certify(client, merchants)
+    return merchant_id, token, record(client, token, merchant_id)["store_code"]
+
+
+def consumer_token(client):
+    return client.token(role="consumer", sub=f"consumer-{uuid.uuid4().hex[:8]}")
+
+
+def file(client, token, merchant_id, category="quality"):
+    response = client.post("/api/v1/complaints", token, json={
+        "merchant_id": merchant_id, "category": category, "title": "买到变质食品",
+        "description": "牛奶已经变质", "amount_fen": 2500, "occurred_on": "2026-11-01",
+        "evidence_urls": [], "contact_phone": "13912345678", "public_consent": False})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def step(client, token, complaint_id, name, body):
+    response = client.post(f"/api/v1/complaints/{complaint_id}/{name}", token, json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def closed(client, token, complaint_id):
+    return poll(lambda: client.get(f"/api/v1/complaints/{complaint_id}", token).json(),
+                lambda c: c["status"] == "closed", seconds=30)
+
+
+def told(client, token, complaint_id, title_has=""):
+    """The inbox messages about the complaint (polled until there is one)."""
+    def messages():
+        items = client.get("/api/v1/me/notifications", token).json()["items"]
+        return [m for m in items if complaint_id in m["body"] and title_has in m["title"]]
+    return poll(messages, bool, seconds=20)
+
+
+def test_a_proposal_left_unanswered_closes_as_accepted_and_both_parties_are_told(
+        client, shop):
+    merchant_id, merchant, _ = shop
+    consumer = consumer_token(client)
+    complaint_id = file(client, consumer, merchant_id)["complaint_id"]
+    responded = step(client, merchant, complaint_id, "responses",
+                     {"proposal": "refund", "message": "全额退款", "amount_fen": 2500})
+    assert responded["deadlines"]["decision"]["unit"] == "seconds"
+    ended = closed(client, consumer, complaint_id)
+    assert (ended["closing"], ended["amount_recovered_fen"]) == ("accepted_by_default", 2500)
+    assert [e["event"] for e in ended["timeline"]][-2:] == ["deadline_passed", "closed"]
+    assert told(client, consumer, complaint_id, "办结")
+    assert told(client, merchant, complaint_id)
+
+
+def test_mediation_past_its_deadline_ends_unresolved_and_both_parties_are_told(
+        client, shop):
+    merchant_id, merchant, _ = shop
+    consumer = consumer_token(client)
+    complaint_id = file(client, consumer, merchant_id, "price")["complaint_id"]
+    step(client, merchant, complaint_id, "responses",
+         {"proposal": "apology", "message": "抱歉"})
+    step(client, consumer, complaint_id, "decision", {"accept": False, "comment": "不接受"})
+    ended = closed(client, consumer, complaint_id)
+    assert ended["closing"] == "mediation_ended"
+    assert told(client, consumer, complaint_id, "办结")
+    assert told(client, merchant, complaint_id)
+    regulator = client.token(role="regulator", sub="reg-deadlines", region="330100",
+                             level="city")
+    figures = poll(lambda: client.get("/api/v1/stats/complaints", regulator).json(),
+                   lambda f: f["by_closing"]["mediation_ended"] >= 1, seconds=15)
+    assert figures["by_closing"]["mediation_ended"] >= 1
+
+
+def test_a_flagged_complaint_nobody_screens_goes_up_each_level_then_to_the_merchant(
+        client, merchants):
+    shops = [certify(client, merchants) for _ in range(3)]
+    consumer = consumer_token(client)
+    # a third merchant complained about in the window: a suspected professional claimant
+    filed = [file(client, consumer, merchant_id) for merchant_id, _, _ in shops]
+    flagged = filed[-1]
+    assert flagged["status"] == "flagged"
+    assert flagged["deadlines"]["screening"]["due_at"] == flagged["screening_deadline_at"]
+    forwarded = poll(lambda: client.get(f"/api/v1/complaints/{flagged['complaint_id']}",
+                                        consumer).json(),
+                     lambda c: c["status"] == "forwarded", seconds=30)
+    events = [e["event"] for e in forwarded["timeline"]]
+    assert events.count("screening_escalated") == 2 and events[-1] == "forwarded"
+    assert forwarded["screening_region"] == "330000"
+    city = client.token(role="regulator", sub="reg-city", region="330100", level="city")
+    assert told(client, city, flagged["complaint_id"])
