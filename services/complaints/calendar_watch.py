@@ -1,6 +1,6 @@
 """The official calendar's coverage, checked when the service starts: a year about to run out
-is logged and set in the metrics the alert rules watch (docs/operations.md "Working-day
-calendar"), never filled in with a guess."""
+is logged and set in the metrics the alert rules watch (docs/complaints.md "Deadlines"), never
+filled in with a guess."""
 import logging
 
 from nameko.extensions import DependencyProvider

@@ -1,7 +1,7 @@
 """Durations and thresholds of the complaints service (API.md names where it gives them)."""
 from dataclasses import dataclass
 
-from plumbing.config import env_float, env_int, env_str, per_process
+from plumbing.config import env_float, env_int, per_process
 from services.complaints.deadlines import SECONDS, WORKING_DAYS, DeadlineRule
 
 DAY = 24 * 3600
@@ -31,8 +31,15 @@ class ComplaintSettings:
 @per_process
 def load_settings():
     return ComplaintSettings(
-        deadline_rules=tuple(deadline_rule(kind, days, basis)
-                             for kind, (days, basis) in DEADLINE_DEFAULTS.items()),
+        deadline_rules=(
+            deadline_rule("screening", env_int("COMPLAINT_SCREENING_WORKING_DAYS", 7),
+                          env_float("COMPLAINT_SCREENING_SLA_SECONDS", None)),
+            deadline_rule("response", env_int("COMPLAINT_RESPONSE_WORKING_DAYS", 7),
+                          env_float("COMPLAINT_RESPONSE_SLA_SECONDS", None)),
+            deadline_rule("decision", env_int("COMPLAINT_DECISION_WORKING_DAYS", 7),
+                          env_float("COMPLAINT_DECISION_SLA_SECONDS", None)),
+            deadline_rule("mediation", env_int("COMPLAINT_MEDIATION_WORKING_DAYS", 45),
+                          env_float("COMPLAINT_MEDIATION_SLA_SECONDS", None))),
         remind_before_seconds=env_float("COMPLAINT_REMIND_BEFORE_SECONDS", 6 * 3600),
         duplicate_window_seconds=env_float("DUPLICATE_COMPLAINT_WINDOW_SECONDS", DAY),
         filing_lease_seconds=env_float("COMPLAINT_FILING_LEASE_SECONDS", 30),
@@ -49,29 +56,26 @@ def load_settings():
     )
 
 
-# {kind: (working days, the rule's basis)}: the 12315 rules (市场监督管理投诉举报处理暂行办法)
-# and the ODR practice; each can be set in working days or, for drills, in seconds
-DEADLINE_DEFAULTS = {
-    "screening": (7, "收到投诉之日起七个工作日内决定是否受理"),
-    "response": (7, "经营者收到投诉后直接和解的期限"),
-    "decision": (7, "消费者对经营者方案作出答复的期限，逾期视为接受"),
-    "mediation": (45, "自投诉受理之日起四十五个工作日内未达成调解协议的终止调解"),
+# the basis of each rule: the 12315 rules (市场监督管理投诉举报处理暂行办法) and the ODR practice
+BASES = {
+    "screening": "收到投诉之日起七个工作日内决定是否受理",
+    "response": "经营者收到投诉后直接和解的期限",
+    "decision": "消费者对经营者方案作出答复的期限，逾期视为接受",
+    "mediation": "自投诉受理之日起四十五个工作日内未达成调解协议的终止调解",
 }
+DEFAULT_WORKING_DAYS = {"screening": 7, "response": 7, "decision": 7, "mediation": 45}
 
 
-def deadline_rule(kind, default_days, basis):
-    """COMPLAINT_<KIND>_WORKING_DAYS, unless COMPLAINT_<KIND>_SLA_SECONDS is set (calendar
-    seconds: drills and tests)."""
-    name = f"COMPLAINT_{kind.upper()}"
-    if env_str(f"{name}_SLA_SECONDS", None) is not None:
-        return DeadlineRule(kind, env_float(f"{name}_SLA_SECONDS", 0), SECONDS, basis)
-    return DeadlineRule(kind, env_int(f"{name}_WORKING_DAYS", default_days), WORKING_DAYS,
-                        basis)
+def deadline_rule(kind, working_days, seconds=None):
+    """The rule of ``kind``: in plain ``seconds`` when set (drills and tests), else in working
+    days."""
+    if seconds is not None:
+        return DeadlineRule(kind, seconds, SECONDS, BASES[kind])
+    return DeadlineRule(kind, working_days, WORKING_DAYS, BASES[kind])
 
 
 def rules_of(seconds):
     """A rule of each kind: in ``seconds[kind]`` seconds when given, else the default working
     days."""
-    return tuple(DeadlineRule(kind, seconds[kind], SECONDS, basis) if kind in seconds
-                 else DeadlineRule(kind, days, WORKING_DAYS, basis)
-                 for kind, (days, basis) in DEADLINE_DEFAULTS.items())
+    return tuple(deadline_rule(kind, days, seconds.get(kind))
+                 for kind, days in DEFAULT_WORKING_DAYS.items())

@@ -195,14 +195,20 @@ class EventTap:
         self.headers = {}  # event_id -> the message's headers
 
     def events(self, event_type=None, **data):
-        """Events seen so far, of ``event_type`` and with these data fields if given."""
+        """Facts seen so far, of ``event_type`` and with these data fields if given: one per
+        ``event_id``, in its newest version (the tap binds every version, as ``#`` does)."""
         while True:
             message = self.bound.get(no_ack=True)
             if message is None:
                 break
             self.seen.append(message.payload)
             self.headers[message.payload.get("event_id")] = message.headers or {}
-        return [e for e in self.seen if (event_type is None or e["type"] == event_type)
+        newest = {}
+        for envelope in self.seen:
+            kept = newest.get(envelope["event_id"])
+            if kept is None or envelope.get("version", 1) > kept.get("version", 1):
+                newest[envelope["event_id"]] = envelope
+        return [e for e in newest.values() if (event_type is None or e["type"] == event_type)
                 and all(e["data"].get(k) == v for k, v in data.items())]
 
     def close(self):

@@ -69,11 +69,11 @@ def closed(client, token, complaint_id):
                 lambda c: c["status"] == "closed", seconds=30)
 
 
-def told(client, token, complaint_id, title_has=""):
-    """The inbox messages about the complaint (polled until there is one)."""
+def told(client, token, complaint_id, event_type):
+    """The inbox messages of ``event_type`` about the complaint (polled until there is one)."""
     def messages():
         items = client.get("/api/v1/me/notifications", token).json()["items"]
-        return [m for m in items if complaint_id in m["body"] and title_has in m["title"]]
+        return [m for m in items if complaint_id in m["body"] and m["event_type"] == event_type]
     return poll(messages, bool, seconds=20)
 
 
@@ -88,8 +88,8 @@ def test_a_proposal_left_unanswered_closes_as_accepted_and_both_parties_are_told
     ended = closed(client, consumer, complaint_id)
     assert (ended["closing"], ended["amount_recovered_fen"]) == ("accepted_by_default", 2500)
     assert [e["event"] for e in ended["timeline"]][-2:] == ["deadline_passed", "closed"]
-    assert told(client, consumer, complaint_id, "办结")
-    assert told(client, merchant, complaint_id)
+    assert told(client, consumer, complaint_id, "complaint_closed")
+    assert told(client, merchant, complaint_id, "complaint_closed")
 
 
 def test_mediation_past_its_deadline_ends_unresolved_and_both_parties_are_told(
@@ -102,8 +102,8 @@ def test_mediation_past_its_deadline_ends_unresolved_and_both_parties_are_told(
     step(client, consumer, complaint_id, "decision", {"accept": False, "comment": "不接受"})
     ended = closed(client, consumer, complaint_id)
     assert ended["closing"] == "mediation_ended"
-    assert told(client, consumer, complaint_id, "办结")
-    assert told(client, merchant, complaint_id)
+    assert told(client, consumer, complaint_id, "complaint_closed")
+    assert told(client, merchant, complaint_id, "complaint_closed")
     regulator = client.token(role="regulator", sub="reg-deadlines", region="330100",
                              level="city")
     figures = poll(lambda: client.get("/api/v1/stats/complaints", regulator).json(),
@@ -127,4 +127,4 @@ def test_a_flagged_complaint_nobody_screens_goes_up_each_level_then_to_the_merch
     assert events.count("screening_escalated") == 2 and events[-1] == "forwarded"
     assert forwarded["screening_region"] == "330000"
     city = client.token(role="regulator", sub="reg-city", region="330100", level="city")
-    assert told(client, city, flagged["complaint_id"])
+    assert told(client, city, flagged["complaint_id"], "complaint_screening_escalated")
