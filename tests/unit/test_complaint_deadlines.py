@@ -9,8 +9,9 @@ import pytest
 
 from plumbing.actors import Actor
 from plumbing.clock import CHINA_STANDARD_TIME, FixedClock, to_rfc3339
-from services.complaints import deadlines, listing
+from services.complaints import deadlines, listing, working_days
 from services.complaints import lifecycle as lc
+from services.complaints.calendar_watch import coverage_warning
 from services.complaints.events import envelopes
 from services.complaints.settings import rules_of
 from tests.unit.test_complaint_lifecycle import (
@@ -218,3 +219,12 @@ def test_a_regulator_screening_is_unchanged_by_the_deadline():
                        WORKING_DAY_SETTINGS)
     assert change.fields["status"] == "forwarded"
     assert change.fields["deadline_at"] == end_of_china_day(date(2026, 11, 12))
+
+
+# --- the calendar's coverage, checked at start ---------------------------------------------------
+
+def test_a_calendar_ending_within_90_days_is_warned_of_at_start():
+    warning = coverage_warning(date(2026, 12, 3))
+    assert "2026-12-31" in warning and "in 28 days" in warning and "2027" in warning
+    assert coverage_warning(date(2026, 9, 1)) is None
+    assert working_days.days_left(date(2027, 1, 2)) == -2
