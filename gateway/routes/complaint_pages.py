@@ -212,7 +212,7 @@ class ComplaintPageRoutes:
             return to_sign_in("/m/complaints")
         mine = self.complaints.list_complaints(call.actor.to_dict(), {"limit": 50})["items"]
         return html_page(call, self.settings, "my_complaints.html", TEXT, complaints=mine,
-                         filed=call.query["filed"])
+                         filed=call.query["filed"], due_time=due_time)
 
     @api("GET", "/m/complaints/<complaint_id>", page=True, tags=TAGS, errors=(404,),
          summary="A consumer's complaint: status, deadline, the shop's proposal, the timeline")
@@ -243,6 +243,7 @@ class ComplaintPageRoutes:
         return html_page(call, self.settings, "my_complaint.html", TEXT, status, c=complaint,
                          labels=labels, error=error,
                          closing=closing and closing_name(closing, labels),
+                         due_time=due_time,
                          timeline=timeline_rows(complaint, labels, TEXT[call.locale]))
 
     def _my_complaint_step(self, call, step):

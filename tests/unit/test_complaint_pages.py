@@ -3,7 +3,9 @@ consumer's words."""
 import pytest
 
 from gateway.routes.complaint_pages import LABELS, TEXT, fen_of, timeline_rows
+from gateway.store_page_html import render_page
 from services.complaints.deadlines import note as said
+from services.notifications.formatting import due_time
 
 
 @pytest.mark.parametrize("written, fen", [
@@ -96,3 +98,16 @@ def test_every_step_the_complaints_service_writes_is_named(locale):
              "escalated", "closed", "rated", "deadline_passed", "screening_escalated",
              "deadline_computed", "screened_forward", "screened_reject")
     assert set(steps) <= set(TEXT[locale]["steps"])
+
+
+@pytest.mark.parametrize("locale, due, pending", [
+    ("zh-CN", "答复期限 2026-12-14 24:00", "待 2027 年官方日历发布后计算"),
+    ("en", "answer due 2026-12-14 24:00", "pending the official calendar for 2027")])
+def test_the_complaint_page_shows_the_deadline_of_each_step(locale, due, pending):
+    complaint = {**DEADLINE_STEPS, "complaint_id": "c-1", "title": "买到变质食品",
+                 "merchant_name": "湖滨小吃店", "status": "forwarded", "response": None,
+                 "deadline_at": RESPONSE["due_at"]}
+    page = render_page("my_complaint.html", locale, TEXT, c=complaint, labels=LABELS[locale],
+                       error=None, closing=None, csrf="t", due_time=due_time,
+                       timeline=timeline_rows(complaint, LABELS[locale], TEXT[locale]))
+    assert due in page and pending in page and page.count('class="deadline"') == 5
