@@ -8,15 +8,13 @@ from urllib.parse import quote
 from marshmallow import Schema, fields, validate
 
 from contracts.catalogue import COMPLAINT_CATEGORIES as CATEGORIES
+from contracts.due_times import due_time
 from contracts.labels import LABELS
 from gateway.pages import form_number, html_page, refusal, step_then, to_sign_in
 from gateway.routes.store_pages import html_error
 from gateway.web import api
 from plumbing.clock import local_time
 from plumbing.errors import DomainError
-
-# one wording of a deadline's due moment for messages and pages; its home should be plumbing/clock
-from services.notifications.formatting import due_time
 
 TAGS = ["pages"]
 TEXT = {

@@ -5,13 +5,12 @@ A code with no readable name comes out as it is, so a new code never breaks a me
 closings are all named in contracts/closings.py, so a closing without a name is an error.
 """
 
-from datetime import timedelta
-
 from jinja2 import pass_context
 
 from contracts import closings, coupon_kinds
+from contracts.due_times import due_time
 from contracts.labels import LABELS
-from plumbing.clock import CHINA_STANDARD_TIME, from_rfc3339, local_time
+from plumbing.clock import local_time
 
 
 def zh_label(code, vocabulary):
@@ -35,17 +34,6 @@ def _label(locale, code, vocabulary):
 def invites_rating(closing):
     """Whether the message of a complaint closed with ``closing`` asks for a rating."""
     return closings.of(closing).invites_rating
-
-
-def due_time(moment):
-    """A deadline as China Standard Time to the minute, midnight said as 24:00 of the day before
-    (a working-day deadline ends at the end of its last day): "2026-12-14 24:00"."""
-    if moment is None:
-        return ""
-    local = from_rfc3339(str(moment)).astimezone(CHINA_STANDARD_TIME)
-    if (local.hour, local.minute) == (0, 0):
-        return f"{(local - timedelta(days=1)):%Y-%m-%d} 24:00"
-    return f"{local:%Y-%m-%d %H:%M}"
 
 
 def yuan(fen):

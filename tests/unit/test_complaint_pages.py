@@ -2,10 +2,10 @@
 consumer's words."""
 import pytest
 
+from contracts.due_times import due_time
 from gateway.routes.complaint_pages import LABELS, TEXT, fen_of, timeline_rows
 from gateway.store_page_html import render_page
 from services.complaints.deadlines import note as said
-from services.notifications.formatting import due_time
 
 
 @pytest.mark.parametrize("written, fen", [
