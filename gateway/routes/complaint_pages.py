@@ -8,6 +8,7 @@ from urllib.parse import quote
 from marshmallow import Schema, fields, validate
 
 from contracts.catalogue import COMPLAINT_CATEGORIES as CATEGORIES
+from contracts.due_times import due_time
 from contracts.labels import LABELS
 from gateway.pages import form_number, html_page, refusal, step_then, to_sign_in
 from gateway.routes.store_pages import html_error
@@ -36,7 +37,16 @@ TEXT = {
         "rated": "您的满意度：%d 分", "timeline": "办理进程", "steps": {
             "submitted": "提交投诉", "flagged": "待审核", "forwarded": "转交商户",
             "responded": "商户答复", "accepted": "接受方案", "rejected_proposal": "不接受方案",
-            "escalated": "转入调解", "closed": "办结", "rated": "评价"},
+            "escalated": "转入调解", "closed": "办结", "rated": "评价",
+            "deadline_passed": "期限届满", "screening_escalated": "移交上级审核",
+            "deadline_computed": "期限已确定", "screened_forward": "审核通过，转交商户",
+            "screened_reject": "不予受理"},
+        "deadline_kinds": {"screening": "审核期限", "response": "答复期限",
+                           "decision": "选择期限", "mediation": "调解期限"},
+        # the rule as the service words it, its basis included
+        "deadline_due": "{kind}：{written}，至 {due}",
+        "deadline_pending": "{kind}：{written}，待 {year} 年官方日历发布后计算",
+        "working_days": "{count} 个工作日", "seconds": "{count} 秒",
     },
     "en": {
         "title": "Complain", "shop": "About: ", "consent": "Publish it (personal data hidden)",
@@ -61,7 +71,16 @@ TEXT = {
             "submitted": "sent", "flagged": "under review", "forwarded": "passed to the shop",
             "responded": "the shop answered", "accepted": "proposal accepted",
             "rejected_proposal": "proposal rejected", "escalated": "to mediation",
-            "closed": "closed", "rated": "rated"},
+            "closed": "closed", "rated": "rated", "deadline_passed": "deadline passed",
+            "screening_escalated": "up one level for screening",
+            "deadline_computed": "deadline set", "screened_forward": "screened: passed on",
+            "screened_reject": "screened: rejected"},
+        "deadline_kinds": {"screening": "screening deadline", "response": "answer deadline",
+                           "decision": "deadline to accept or reject",
+                           "mediation": "mediation deadline"},
+        "deadline_due": "{kind}: {rule}, due {due} (UTC+8)",
+        "deadline_pending": "{kind}: {rule}, pending the official calendar for {year}",
+        "working_days": "{count} working days", "seconds": "{count} seconds",
     },
 }
 FORM_FIELDS = ("category", "title", "description", "amount_yuan", "occurred_on", "evidence",
@@ -81,21 +100,41 @@ STEP_NOTE_LABELS = {"responded": "proposal", "escalated": "escalation"}
 
 
 def timeline_rows(complaint, labels, text):
-    """(when, what, note) of each step of ``complaint``'s timeline, in the consumer's words:
-    codes named, the answer's deadline in local time, a rating as its score."""
-    rows = []
-    for step in complaint.get("timeline") or ():
-        event, note = step["event"], step.get("note")
-        if event in STEP_NOTE_LABELS and note:
-            note = labels[STEP_NOTE_LABELS[event]].get(note, note)
-        elif event == "closed" and note:
-            note = closing_name(note, labels)
-        elif event == "forwarded" and complaint.get("deadline_at"):
-            note = text["deadline"] + local_time(complaint["deadline_at"])
-        elif event == "rated" and note:
-            note = text["rated"] % int(note)
-        rows.append((local_time(step["at"]), text["steps"].get(event, event), note))
-    return rows
+    """(when, what, note, deadline) of each step of ``complaint``'s timeline, in the consumer's
+    words: codes named, times in China, a rating as its score, the deadline a step set."""
+    return [(local_time(step["at"]), text["steps"].get(step["event"], step["event"]),
+             step_note(step, complaint, labels, text), deadline_words(step.get("deadline"), text))
+            for step in complaint.get("timeline") or ()]
+
+
+def step_note(step, complaint, labels, text):
+    """A step's note, less the words of its deadline (shown on their own, in the locale)."""
+    event, note, record = step["event"], step.get("note"), step.get("deadline")
+    if record and note:
+        # the service's note ends with "期限<rule>：…" (services/complaints/deadlines.py)
+        note = note.partition("期限" + record["rule"])[0].rstrip("；") or None
+    if event in STEP_NOTE_LABELS and note:
+        return labels[STEP_NOTE_LABELS[event]].get(note, note)
+    if event == "closed" and note:
+        return closing_name(note, labels)
+    if event == "forwarded" and not record and complaint.get("deadline_at"):
+        return text["deadline"] + local_time(complaint["deadline_at"])
+    if event == "rated" and note:
+        return text["rated"] % int(note)
+    return note
+
+
+def deadline_words(record, text):
+    """A step's deadline record as the page says it: the rule counted and when it is due, or
+    the year of the official calendar it waits for; None without one."""
+    if not record:
+        return None
+    count = f"{record['count']:g}"
+    words = {"kind": text["deadline_kinds"].get(record["kind"], record["kind"]),
+             "rule": text[record["unit"]].format(count=count), "written": record["rule"]}
+    if record["due_at"] is None:
+        return text["deadline_pending"].format(**words, year=record["pending_year"])
+    return text["deadline_due"].format(**words, due=due_time(record["due_at"]))
 
 
 def closing_name(code, labels):
@@ -171,7 +210,7 @@ class ComplaintPageRoutes:
             return to_sign_in("/m/complaints")
         mine = self.complaints.list_complaints(call.actor.to_dict(), {"limit": 50})["items"]
         return html_page(call, self.settings, "my_complaints.html", TEXT, complaints=mine,
-                         filed=call.query["filed"])
+                         filed=call.query["filed"], due_time=due_time)
 
     @api("GET", "/m/complaints/<complaint_id>", page=True, tags=TAGS, errors=(404,),
          summary="A consumer's complaint: status, deadline, the shop's proposal, the timeline")
@@ -202,6 +241,7 @@ class ComplaintPageRoutes:
         return html_page(call, self.settings, "my_complaint.html", TEXT, status, c=complaint,
                          labels=labels, error=error,
                          closing=closing and closing_name(closing, labels),
+                         due_time=due_time,
                          timeline=timeline_rows(complaint, labels, TEXT[call.locale]))
 
     def _my_complaint_step(self, call, step):

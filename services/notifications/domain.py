@@ -50,6 +50,21 @@ def _escalated(event_type, data):
     return intents
 
 
+def _closed(event_type, data):
+    """The consumer hears of every closing; the merchant too when the deadline closed it (no
+    one of its side acted, so nothing else tells it)."""
+    intents = [Intent(consumer(data), "complaint", "complaint_closed", data)]
+    if data.get("by_deadline"):
+        intents.append(Intent(merchant(data), "complaint", "complaint_closed_merchant", data))
+    return intents
+
+
+def _screening_escalated(event_type, data):
+    """The regulators of the level that screens it now, and the consumer."""
+    return [Intent(f"region:{data['to_region']}", "regulation", event_type, data),
+            Intent(consumer(data), "complaint", f"{event_type}_consumer", data)]
+
+
 def _submitted(event_type, data):
     if not data.get("flagged"):
         return []
@@ -70,11 +85,21 @@ RULES = {
                                                            critical=True),
     ("complaints", "complaint_escalated"): _escalated,
     ("complaints", "complaint_responded"): _one(consumer, "complaint"),
-    ("complaints", "complaint_closed"): _one(consumer, "complaint"),
+    ("complaints", "complaint_closed"): _closed,
+    ("complaints", "complaint_screening_escalated"): _screening_escalated,
     ("complaints", "hotspot_detected"): _one(regulators, "regulation"),
     ("coupons", "coupon_claimed"): _one(consumer, "coupon"),
     ("coupons", "coupon_expiring"): _one(consumer, "coupon"),
 }
+
+# the version of an event its rule reads, when not 1 (docs/events.md, "A new version of an
+# event"): a fact whose deadline is pending has no v1 envelope
+VERSIONS = {("complaints", "complaint_forwarded"): 2, ("complaints", "complaint_escalated"): 2,
+            ("complaints", "complaint_closed"): 2}
+
+
+def version_of(source, event_type):
+    return VERSIONS.get((source, event_type), 1)
 
 
 def intents_for(envelope):

@@ -8,6 +8,7 @@ closings are all named in contracts/closings.py, so a closing without a name is 
 from jinja2 import pass_context
 
 from contracts import closings, coupon_kinds
+from contracts.due_times import due_time
 from contracts.labels import LABELS
 from plumbing.clock import local_time
 
@@ -74,7 +75,7 @@ def _days_hours_minutes(seconds):
 FILTERS = {
     "zh_label": zh_label, "en_label": en_label, "yuan": yuan, "local_time": local_time,
     "percent": percent, "zh_duration": zh_duration, "en_duration": en_duration,
-    "invites_rating": invites_rating,
+    "invites_rating": invites_rating, "due_time": due_time,
 }
 
 

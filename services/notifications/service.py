@@ -35,11 +35,13 @@ def channels_of(settings):
 
 
 def _handler_of(source, event_type):
-    """An event handler named after its event that hands the event to the delivering."""
+    """An event handler named after its event (the same name whichever version it reads, so
+    its claims of the events already handled still hold) that hands the event to the
+    delivering."""
     def handle(self, envelope):
         self.delivering.notify(envelope)
     handle.__name__ = handle.__qualname__ = f"on_{event_type}"
-    return consumes(source, event_type)(handle)
+    return consumes(source, event_type, domain.version_of(source, event_type))(handle)
 
 
 class NotificationsService(FangxinService):

@@ -1,8 +1,9 @@
 """Message templates in zh-CN (default) and en, rendered with Jinja2.
 
 A template defines two blocks, ``title`` and ``body``. The filters of ``formatting`` are
-available in every template (yuan, local_time, percent, zh_label/en_label, zh_duration/en_duration),
-and so is ``coupon_terms(locale)``.
+available in every template (yuan, local_time, due_time, percent, zh_label/en_label,
+zh_duration/en_duration), and so is ``coupon_terms(locale)``; ``macros/<locale>.j2`` words an
+event's deadline record (``{% import "macros/zh-CN.j2" as d %}`` inside a block).
 """
 from pathlib import Path
 

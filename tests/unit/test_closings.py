@@ -144,11 +144,14 @@ def test_messages_name_a_closing_and_invite_a_rating_as_its_entry_says(closing):
     assert invites_rating(closing.code) is closing.invites_rating
     data = {"complaint_id": "c-1", "merchant_id": "m-1", "consumer": "carol",
             "region": "330106", "industry": "catering", "category": "quality",
-            "closing": closing.code, "timely": True, "amount_recovered_fen": 0}
+            "closing": closing.code, "timely": True, "amount_recovered_fen": 0,
+            "by_deadline": False}
     for locale, invitation in (("zh-CN", "满意度评价"), ("en", "rate how it was handled")):
         _, body = render("complaint_closed", locale, data)
         assert closing.label(locale) in body
         assert (invitation in body) is closing.invites_rating
+        _, body = render("complaint_closed_merchant", locale, {**data, "by_deadline": True})
+        assert closing.label(locale) in body and invitation not in body
 
 
 @EVERY
@@ -156,7 +159,7 @@ def test_the_complaint_page_names_a_closing_in_the_consumer_s_language(closing):
     complaint = {"timeline": [{"at": "2026-11-23T02:00:00Z", "event": "closed",
                                "note": closing.code}]}
     for locale in LOCALES:
-        [(_, _, note)] = timeline_rows(complaint, LABELS[locale], TEXT[locale])
+        [(_, _, note, _)] = timeline_rows(complaint, LABELS[locale], TEXT[locale])
         assert note == closing_name(closing.code, LABELS[locale]) == closing.label(locale)
 
 

@@ -1,5 +1,6 @@
 import pytest
 
+from contracts.due_times import due_time
 from contracts.labels import EN_LABELS, ZH_LABELS
 from contracts.schemas.complaints import CATEGORIES, CLOSINGS, PROPOSALS
 from plumbing.clock import local_time
@@ -12,6 +13,15 @@ from services.notifications.formatting import (
     zh_label,
 )
 from services.registry.metrics import STATUSES
+
+
+@pytest.mark.parametrize("moment, text", [
+    ("2026-12-14T16:00:00.000000Z", "2026-12-14 24:00"),  # the end of the last working day
+    ("2026-12-31T16:00:00Z", "2026-12-31 24:00"), ("2026-12-14T16:01:00Z", "2026-12-15 00:01"),
+    ("2026-12-14T08:10:30Z", "2026-12-14 16:10"), ("2026-12-14T16:00:00", "2026-12-14 24:00"),
+    (None, "")])
+def test_a_deadline_due_at_midnight_is_said_as_24_00_of_its_day(moment, text):
+    assert due_time(moment) == text
 
 
 @pytest.mark.parametrize("fen, text", [(0, "0.00"), (5, "0.05"), (1250, "12.50"),

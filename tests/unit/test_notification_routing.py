@@ -20,7 +20,11 @@ def envelope(source, event_type, **data):
 @pytest.mark.parametrize("source, event_type, data, recipients", [
     ("complaints", "complaint_forwarded", FACTS, ["merchant:m1"]),
     ("complaints", "complaint_responded", FACTS, ["user:u1"]),
-    ("complaints", "complaint_closed", FACTS, ["user:u1"]),
+    ("complaints", "complaint_closed", {**FACTS, "by_deadline": False}, ["user:u1"]),
+    ("complaints", "complaint_closed", {**FACTS, "by_deadline": True},
+     ["user:u1", "merchant:m1"]),
+    ("complaints", "complaint_screening_escalated", {**FACTS, "to_region": "330100"},
+     ["region:330100", "user:u1"]),
     ("complaints", "complaint_escalated", {**FACTS, "reason": "deadline_missed"},
      ["user:u1", "merchant:m1"]),
     ("complaints", "complaint_escalated", {**FACTS, "reason": "consumer_rejected"},
@@ -36,6 +40,20 @@ def envelope(source, event_type, **data):
 def test_each_event_reaches_the_people_it_concerns(source, event_type, data, recipients):
     assert [i.recipient for i in intents_for(envelope(source, event_type, **data))] == \
         recipients
+
+
+def test_a_closing_by_deadline_tells_the_merchant_in_its_own_words():
+    intents = intents_for(envelope("complaints", "complaint_closed", **FACTS, by_deadline=True))
+    assert [(i.topic, i.template) for i in intents] == [
+        ("complaint", "complaint_closed"), ("complaint", "complaint_closed_merchant")]
+
+
+def test_the_next_level_screens_as_regulators_and_the_consumer_hears_of_it():
+    intents = intents_for(envelope("complaints", "complaint_screening_escalated", **FACTS,
+                                   to_region="330100"))
+    assert [(i.topic, i.template) for i in intents] == [
+        ("regulation", "complaint_screening_escalated"),
+        ("complaint", "complaint_screening_escalated_consumer")]
 
 
 @pytest.mark.parametrize("to, critical", [("suspended", True), ("delisted", True),

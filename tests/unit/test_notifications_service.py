@@ -11,6 +11,7 @@ from plumbing.actors import Actor
 from plumbing.clock import FixedClock
 from plumbing.coalesce import Coalescer
 from plumbing.errors import DomainError
+from plumbing.events import routing_key
 from services.notifications.service import NotificationsService
 from services.notifications.settings import NotificationSettings
 from services.notifications.sign_in import SignInRules
@@ -117,6 +118,19 @@ def test_events_are_handed_to_the_delivering_and_the_fan_out(service):
     published = {**envelope, "type": "warning_published", "source": "notifications"}
     NotificationsService.on_warning_published.__wrapped__(service, published)
     service.warnings.fan_out.assert_called_once_with(published)
+
+
+@pytest.mark.parametrize("event_type, version", [
+    ("complaint_forwarded", 2), ("complaint_escalated", 2), ("complaint_closed", 2),
+    ("complaint_screening_escalated", 1), ("complaint_responded", 1),
+    ("complaint_deadline_approaching", 1)])
+def test_each_complaint_handler_reads_the_version_with_every_fact(event_type, version):
+    """A fact whose deadline is pending has no v1 envelope: those handlers read v2, under
+    their old names (the claims of the events they handled as v1 hold)."""
+    handler = getattr(NotificationsService, f"on_{event_type}")
+    [entrypoint] = handler.nameko_entrypoints
+    assert (entrypoint.source_service, entrypoint.event_type) == (
+        "complaints", routing_key(event_type, version))
 
 
 def test_signing_in_unconfigured_is_unavailable(service):
