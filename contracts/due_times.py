@@ -3,6 +3,7 @@ Time to the minute, with midnight said as 24:00 of the day before, since a worki
 ends at the end of its last working day ("2026-12-14 24:00", not "2026-12-15 00:00")."""
 from datetime import UTC, datetime, timedelta, timezone
 
+# people read times in China Standard Time, which has no summer time (plumbing.clock uses it too)
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
 
 

@@ -1,8 +1,9 @@
 """The one source of time (DESIGN.md rule 4)."""
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from nameko.extensions import DependencyProvider
 
+from contracts.due_times import CHINA_STANDARD_TIME
 from plumbing.settings import plumbing_settings
 
 
@@ -48,8 +49,6 @@ def shifted(text, seconds):
     return to_rfc3339(from_rfc3339(text) + timedelta(seconds=seconds))
 
 
-# People read times in China Standard Time, which has no summer time.
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
 
 
 def local_time(moment):
