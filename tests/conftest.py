@@ -7,6 +7,7 @@ import subprocess
 import sys
 import uuid
 import warnings
+from contextlib import contextmanager
 
 import pytest
 
@@ -32,6 +33,21 @@ def settings_read_afresh():
     forget_settings()
     yield
     forget_settings()
+
+
+@contextmanager
+def private_vhost(amqp_uri, name):
+    """The broker URI of a vhost of its own with Fangxin's definitions, deleted afterwards:
+    for processes that must not share queues with the session's stack (whose consumers would
+    take their messages). Skips the test where rabbitmqctl cannot make one."""
+    vhost = create_vhost(f"{name}-{RUN_ID}")
+    if vhost is None:
+        pytest.skip("rabbitmqctl could not make a vhost of its own")
+    try:
+        assert broker_definitions.apply(vhost), "the broker refused Fangxin's definitions"
+        yield with_vhost(amqp_uri, vhost)
+    finally:
+        delete_vhost(vhost)
 
 
 @pytest.fixture(scope="session")

@@ -69,6 +69,17 @@ class ScreeningSchema(Schema):
     notes = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
+class PublicReplySchema(Schema):
+    text = fields.String(required=True, validate=validate.Length(1, 1000), metadata={
+        "description": "published beside the summary, masked as the summary is"})
+
+
+class ConsentSchema(Schema):
+    public_consent = fields.Boolean(required=True, metadata={
+        "description": "false withdraws the consent: the summary (and the merchant's reply) "
+                       "leaves every public answer"})
+
+
 class SatisfactionSchema(Schema):
     satisfaction = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5))
 
@@ -142,6 +153,11 @@ class MediationRecordSchema(Schema):
     at = fields.String()
 
 
+class PublicReplyRecordSchema(Schema):
+    text = fields.String()
+    at = fields.String()
+
+
 class ComplaintSchema(Schema):
     complaint_id = fields.String(required=True)
     consumer = fields.String(required=True, allow_none=True)
@@ -177,6 +193,8 @@ class ComplaintSchema(Schema):
         "description": "the level that screens a flagged complaint now"})
     decision_deadline_at = fields.String(allow_none=True, metadata={
         "description": "when the consumer's silence accepts the merchant's proposal"})
+    public_reply = fields.Nested(PublicReplyRecordSchema, allow_none=True, metadata={
+        "description": "the merchant's one public reply (as written; published masked)"})
     deadlines = fields.Dict(keys=fields.String(validate=validate.OneOf(DEADLINE_KINDS)),
                             values=fields.Nested(DeadlineSchema), metadata={
                                 "description": "every deadline set so far, by kind"})
@@ -228,6 +246,8 @@ class PublicSummarySchema(Schema):
     closing = fields.String(allow_none=True)
     filed_on = fields.Date()
     response_proposal = fields.String(allow_none=True)
+    merchant_reply = fields.Nested(PublicReplyRecordSchema, allow_none=True, metadata={
+        "description": "the merchant's public reply, masked"})
 
 
 class PublicDisclosureSchema(Schema):

@@ -4,11 +4,13 @@ from contracts.schemas.complaints import (
     ComplaintListSchema,
     ComplaintPageSchema,
     ComplaintSchema,
+    ConsentSchema,
     DecisionSchema,
     HotspotPageSchema,
     MediationSchema,
     MerchantAnswerSchema,
     PublicDisclosureSchema,
+    PublicReplySchema,
     SatisfactionSchema,
     ScreeningSchema,
     StatisticsSchema,
@@ -68,6 +70,20 @@ class ComplaintRoutes:
          summary="Rate satisfaction after closing")
     def rate_complaint(self, call):
         return self.complaints.rate(call.actor.to_dict(), call.path["complaint_id"], call.body)
+
+    @api("POST", COMPLAINT + "/consent", roles=("consumer",), body=ConsentSchema,
+         response=ComplaintSchema, tags=TAGS, errors=(404,),
+         summary="Give or withdraw consent to publish the summary, at any time")
+    def set_consent(self, call):
+        return self.complaints.set_consent(call.actor.to_dict(), call.path["complaint_id"],
+                                           call.body)
+
+    @api("POST", COMPLAINT + "/public-reply", roles=("merchant",), body=PublicReplySchema,
+         response=ComplaintSchema, tags=TAGS, errors=(404, 409),
+         summary="The merchant's one public reply beside the published summary")
+    def reply_publicly(self, call):
+        return self.complaints.reply_publicly(call.actor.to_dict(), call.path["complaint_id"],
+                                              call.body)
 
     @api("POST", COMPLAINT + "/screening", roles=("regulator",), body=ScreeningSchema,
          response=ComplaintSchema, tags=TAGS, errors=(404, 409),

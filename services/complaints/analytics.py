@@ -17,6 +17,7 @@ from services.complaints.masking import mask_text
 SATISFIED_FROM = 4
 SUMMARY_LIMIT = 20
 SUMMARY_LENGTH = 200
+REPLY_LENGTH = 1000
 
 
 # --- public disclosure ------------------------------------------------------------------------
@@ -38,7 +39,16 @@ def public_summary(complaint):
         "closing": complaint.get("closing"),
         "filed_on": complaint["filed_at"][:10],
         "response_proposal": response.get("proposal"),
+        "merchant_reply": public_reply(complaint),
     }
+
+
+def public_reply(complaint):
+    """The merchant's public reply as published: masked like the summary."""
+    reply = complaint.get("public_reply")
+    if not reply:
+        return None
+    return {"text": mask_text(reply["text"])[:REPLY_LENGTH], "at": reply["at"]}
 
 
 # --- hot spots and thresholds -----------------------------------------------------------------

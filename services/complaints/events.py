@@ -104,6 +104,11 @@ class ClosedV2Schema(ClosedSchema):
         "description": "closed by itself when its state's deadline passed"})
 
 
+class ConsentChangedSchema(ComplaintFactsSchema):
+    public_consent = fields.Boolean(required=True, metadata={
+        "description": "false: the summary left every public answer"})
+
+
 class DeadlineApproachingSchema(ComplaintFactsSchema):
     deadline_at = utc_time(required=True)
 
@@ -215,6 +220,11 @@ CONTRACTS = catalogue(
              {**FACTS, "closing": closings.RESOLVED_MONETARY.code, "timely": True,
               "amount_recovered_fen": 12800},
              deprecated_after=V1_LAST_DAY, downgrade=closed_v1),
+    contract("complaint_consent_changed", ConsentChangedSchema,
+             "The consumer gave or withdrew consent to publish the complaint's summary.",
+             {**FACTS, "public_consent": False}),
+    contract("complaint_public_reply_posted", ComplaintFactsSchema,
+             "The merchant added its one public reply beside the published summary.", FACTS),
     contract("complaint_deadline_approaching", DeadlineApproachingSchema,
              "The merchant's deadline is near and it has not answered.",
              {**FACTS, "deadline_at": DEADLINE}),

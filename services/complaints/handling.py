@@ -50,24 +50,36 @@ class Handling:
         return lifecycle.view_for(complaint, actor)
 
     def decide(self, actor, complaint_id, accept, comment):
-        return lifecycle.view_for(self.step(complaint_id, lambda c: lifecycle.decide(
-            c, actor, accept, comment, self._now(), self.settings)), actor)
+        return self._stepped_view(actor, complaint_id, lambda c: lifecycle.decide(
+            c, actor, accept, comment, self._now(), self.settings))
 
     def mediate(self, actor, complaint_id, mediation):
-        return lifecycle.view_for(self.step(complaint_id, lambda c: lifecycle.mediate(
-            c, actor, mediation, self._now())), actor)
+        return self._stepped_view(actor, complaint_id, lambda c: lifecycle.mediate(
+            c, actor, mediation, self._now()))
 
     def withdraw(self, actor, complaint_id):
-        return lifecycle.view_for(self.step(complaint_id, lambda c: lifecycle.withdraw(
-            c, actor, self._now())), actor)
+        return self._stepped_view(actor, complaint_id, lambda c: lifecycle.withdraw(
+            c, actor, self._now()))
+
+    def set_consent(self, actor, complaint_id, consent):
+        return self._stepped_view(actor, complaint_id, lambda c: lifecycle.set_consent(
+            c, actor, consent, self._now()))
+
+    def reply_publicly(self, actor, complaint_id, text):
+        return self._stepped_view(actor, complaint_id, lambda c: lifecycle.reply_publicly(
+            c, actor, text, self._now()))
+
+    def _stepped_view(self, actor, complaint_id, decide):
+        """The complaint after ``decide``'s step, as ``actor`` sees it."""
+        return lifecycle.view_for(self.step(complaint_id, decide), actor)
 
     def rate(self, actor, complaint_id, satisfaction):
-        return lifecycle.view_for(self.step(complaint_id, lambda c: lifecycle.rate(
-            c, actor, satisfaction, self._now())), actor)
+        return self._stepped_view(actor, complaint_id, lambda c: lifecycle.rate(
+            c, actor, satisfaction, self._now()))
 
     def screen(self, actor, complaint_id, decision, notes):
-        return lifecycle.view_for(self.step(complaint_id, lambda c: lifecycle.screen(
-            c, actor, decision, notes, self._now(), self.settings)), actor)
+        return self._stepped_view(actor, complaint_id, lambda c: lifecycle.screen(
+            c, actor, decision, notes, self._now(), self.settings))
 
     def step(self, complaint_id, decide):
         """Applies ``decide(complaint) -> Change | None`` (retried on a concurrent write): the

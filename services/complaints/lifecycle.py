@@ -52,7 +52,7 @@ def new_complaint(complaint_id, consumer, filing, merchant, now, settings, flagg
         "deadline_at": None, "responded_at": None, "response": None, "decision": None,
         "mediation_deadline_at": None, "mediation": None, "amount_recovered_fen": 0,
         "screening_deadline_at": None, "screening_region": merchant["region"],
-        "decision_deadline_at": None, "deadlines": {},
+        "decision_deadline_at": None, "deadlines": {}, "public_reply": None,
         "closed_at": None, "satisfaction": None, "reminded": False,
         "timeline": [_entry(now, "submitted", consumer)], "version": 1,
     }
@@ -185,6 +185,37 @@ def screen(complaint, actor, decision, notes, now, settings):
     if decision == "reject":
         return _close({**complaint, "timeline": timeline}, closings.REJECTED, now, actor.sub)
     return forward({**complaint, "timeline": timeline}, now, settings, actor.sub)
+
+
+def set_consent(complaint, actor, consent, now):
+    """The consumer gives or withdraws consent to publish the summary, at any time."""
+    _require_consumer(actor, complaint)
+    if complaint["public_consent"] is consent:
+        return None
+    event = "consent_given" if consent else "consent_withdrawn"
+    return Change({"public_consent": consent,
+                   "timeline": complaint["timeline"] + [_entry(now, event, actor.sub)]},
+                  [("complaint_consent_changed", {**_facts(complaint), "public_consent": consent})])
+
+
+def is_published(complaint):
+    """Its summary is public: consented, and past a regulator's screening."""
+    return complaint.get("public_consent") is True and complaint["status"] != "flagged"
+
+
+def reply_publicly(complaint, actor, text, now):
+    """The merchant's one public reply beside a published summary."""
+    if not (actor.role == "merchant" and actor.merchant_id == complaint["merchant_id"]):
+        raise forbidden(message="only the merchant complained about replies")
+    if not is_published(complaint):
+        raise conflict("WRONG_STATE", "the complaint is not published: nothing to reply to",
+                       {"published": False})
+    if complaint.get("public_reply"):
+        raise conflict("ALREADY_REPLIED", "the merchant has already replied publicly")
+    return Change({"public_reply": {"text": text, "at": now},
+                   "timeline": complaint["timeline"] + [_entry(now, "replied_publicly",
+                                                               actor.sub)]},
+                  [("complaint_public_reply_posted", _facts(complaint))])
 
 
 def rate(complaint, actor, satisfaction, now):

@@ -22,7 +22,7 @@ from plumbing.actors import covers, jurisdiction_of
 from plumbing.errors import forbidden
 from plumbing.keys import key, prefix, region_keys, region_prefix
 from plumbing.pagination import KeyRange
-from services.complaints import deadlines
+from services.complaints import deadlines, lifecycle
 
 FILTERS = ("status", "merchant_id", "category")
 STATUSES = ("forwarded", "responded", "mediation", "closed", "flagged")
@@ -33,7 +33,7 @@ def keys_of(complaint):
     status, merchant = complaint["status"], complaint["merchant_id"]
     forwarded = status == "forwarded" and complaint["deadline_at"] is not None
     due, pending = deadlines.due_at(complaint), deadlines.pending_year(complaint)
-    public = complaint.get("public_consent") is True and status != "flagged"
+    public = lifecycle.is_published(complaint)
     return {
         "k_consumer": key("k_consumer", complaint["consumer"], at, complaint_id),
         "k_merchant": key("k_merchant", merchant, at, complaint_id),

@@ -6,9 +6,11 @@ from functools import cached_property
 
 from contracts.schemas.complaints import (
     ComplaintFilingSchema,
+    ConsentSchema,
     DecisionSchema,
     MediationSchema,
     MerchantAnswerSchema,
+    PublicReplySchema,
     SatisfactionSchema,
     ScreeningSchema,
 )
@@ -108,6 +110,18 @@ class ComplaintsService(FangxinService):
         actor = Actor.from_dict(actor)
         body = validated(SatisfactionSchema(), payload)
         return self.handling.rate(actor, complaint_id, body["satisfaction"])
+
+    @rpc
+    def set_consent(self, actor, complaint_id, payload):
+        actor = Actor.from_dict(actor)
+        body = validated(ConsentSchema(), payload)
+        return self.handling.set_consent(actor, complaint_id, body["public_consent"])
+
+    @rpc
+    def reply_publicly(self, actor, complaint_id, payload):
+        actor = Actor.from_dict(actor)
+        body = validated(PublicReplySchema(), payload)
+        return self.handling.reply_publicly(actor, complaint_id, body["text"])
 
     @rpc
     def screen(self, actor, complaint_id, payload):

@@ -87,6 +87,7 @@ RULES = {
     ("complaints", "complaint_responded"): _one(consumer, "complaint"),
     ("complaints", "complaint_closed"): _closed,
     ("complaints", "complaint_screening_escalated"): _screening_escalated,
+    ("complaints", "complaint_public_reply_posted"): _one(consumer, "complaint"),
     ("complaints", "hotspot_detected"): _one(regulators, "regulation"),
     ("coupons", "coupon_claimed"): _one(consumer, "coupon"),
     ("coupons", "coupon_expiring"): _one(consumer, "coupon"),

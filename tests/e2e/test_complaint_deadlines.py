@@ -6,10 +6,8 @@ import uuid
 
 import pytest
 
-from devtools import broker_definitions
-from devtools.broker import create_vhost, delete_vhost, with_vhost
 from devtools.waiting import poll
-from tests.conftest import RUN_ID
+from tests.conftest import RUN_ID, private_vhost
 from tests.e2e.conftest import Client, Merchants, running_system
 from tests.e2e.registry_steps import certify, record
 
@@ -20,18 +18,11 @@ SHORT_DEADLINES = {"COMPLAINT_SCREENING_SLA_SECONDS": "2", "COMPLAINT_RESPONSE_S
 
 @pytest.fixture(scope="module")
 def client(system_env, providers, tmp_path_factory):
-    vhost = create_vhost(f"fangxin-deadlines-{RUN_ID}")
-    if vhost is None:
-        pytest.skip("rabbitmqctl could not make a vhost for a second stack")
-    assert broker_definitions.apply(vhost), "the broker refused Fangxin's definitions"
-    env = {**system_env, **providers.env, **SHORT_DEADLINES,
-           "AMQP_URI": with_vhost(system_env["AMQP_URI"], vhost),
-           "MONGO_DB_PREFIX": f"t{RUN_ID}d_"}
-    try:
+    with private_vhost(system_env["AMQP_URI"], "fangxin-deadlines") as amqp_uri:
+        env = {**system_env, **providers.env, **SHORT_DEADLINES, "AMQP_URI": amqp_uri,
+               "MONGO_DB_PREFIX": f"t{RUN_ID}d_"}
         with running_system(tmp_path_factory.mktemp("deadline-stack"), env) as system:
             yield Client(system.gateway_url)
-    finally:
-        delete_vhost(vhost)
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ escalation the next level's regulators and the consumer, and a forwarding whose 
 pending (which has no v1 envelope) reaches the merchant with the pending wording."""
 import uuid
 
+import pytest
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_waiter
 
@@ -12,6 +13,21 @@ from plumbing.events import routing_key
 from services.complaints.events import CONTRACTS, envelopes
 from services.notifications.service import NotificationsService
 from services.notifications.store import MESSAGES
+from tests.conftest import private_vhost
+
+
+@pytest.fixture(scope="module")
+def amqp_uri_of_its_own(system_env):
+    with private_vhost(system_env["AMQP_URI"], "fangxin-complaint-notices") as amqp_uri:
+        yield amqp_uri
+
+
+@pytest.fixture
+def config(amqp_uri_of_its_own):
+    """A vhost of its own: the session's stack (tests/e2e) runs notifications consumers on the
+    same queues, which would take the facts these tests publish."""
+    return {"AMQP_URI": amqp_uri_of_its_own, "WEB_SERVER_ADDRESS": "127.0.0.1:0",
+            "max_workers": 10}
 
 
 def published(config, container, event_type, data):

@@ -169,7 +169,7 @@ def test_summaries_are_consented_newest_first_and_without_personal_fields():
     assert summaries[1] == {
         "complaint_id": "d4", "category": "quality", "title": "菜不新鲜",
         "summary": "点的鱼不新鲜", "status": "responded", "closing": None,
-        "filed_on": "2026-11-20", "response_proposal": "dispute",
+        "filed_on": "2026-11-20", "response_proposal": "dispute", "merchant_reply": None,
     }
     assert summaries[3]["response_proposal"] == "refund"
     assert summaries[0]["response_proposal"] is None

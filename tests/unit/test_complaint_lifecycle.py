@@ -356,3 +356,41 @@ def test_others_see_it_only_as_a_regulator_in_region(actor, sees):
         assert shown["consumer"] == "carol" and shown["contact_phone"] == "13800138000"
     else:
         assert shown is None
+
+
+# --- the public record: consent at any time, the merchant's one public reply ----------------------
+
+def test_the_consumer_withdraws_consent_at_any_time_and_may_give_it_again():
+    complaint = closed()
+    change = lc.set_consent(complaint, CONSUMER, False, t(30))
+    withdrawn = after(complaint, change)
+    assert withdrawn["public_consent"] is False and not lc.is_published(withdrawn)
+    assert change.events[0] == ("complaint_consent_changed", {**change.events[0][1],
+                                                            "public_consent": False})
+    assert withdrawn["timeline"][-1]["event"] == "consent_withdrawn"
+    assert lc.set_consent(withdrawn, CONSUMER, False, t(31)) is None  # nothing to change
+    given = after(withdrawn, lc.set_consent(withdrawn, CONSUMER, True, t(32)))
+    assert lc.is_published(given) and given["timeline"][-1]["event"] == "consent_given"
+
+
+@pytest.mark.parametrize("actor", [OTHER_CONSUMER, MERCHANT, REGULATOR])
+def test_only_the_consumer_who_filed_it_sets_consent(actor):
+    assert error_of(lc.set_consent, closed(), actor, False, t(30))[1] == 403
+
+
+def test_the_merchant_replies_publicly_once():
+    complaint = responded()
+    replied = after(complaint, lc.reply_publicly(complaint, MERCHANT, "已退款，致歉", t(30)))
+    assert replied["public_reply"] == {"text": "已退款，致歉", "at": t(30)}
+    assert replied["timeline"][-1]["event"] == "replied_publicly"
+    assert error_of(lc.reply_publicly, replied, MERCHANT, "再说一次", t(31)) == (
+        "ALREADY_REPLIED", 409)
+
+
+def test_a_complaint_that_is_not_published_takes_no_public_reply():
+    unpublished = after(responded(), lc.set_consent(responded(), CONSUMER, False, t(20)))
+    assert error_of(lc.reply_publicly, unpublished, MERCHANT, "回复", t(30)) == (
+        "WRONG_STATE", 409)
+    assert error_of(lc.reply_publicly, filed(True), MERCHANT, "回复", t(30)) == (
+        "WRONG_STATE", 409)
+    assert error_of(lc.reply_publicly, responded(), OTHER_MERCHANT, "回复", t(30))[1] == 403

@@ -3,6 +3,7 @@ import hashlib
 
 import pytest
 
+from services.complaints import analytics
 from services.complaints.analytics import detect_hotspots, merchants_over_threshold
 
 NOW = "2026-11-21T08:00:00.000000Z"
@@ -150,3 +151,12 @@ def test_merchants_at_or_over_the_threshold_in_the_window():
 
 def test_no_merchant_over_the_threshold():
     assert merchants_over_threshold(filed("a", 2, CURRENT), NOW, HOUR, threshold=3) == []
+
+
+def test_the_merchants_public_reply_is_published_masked_like_the_summary():
+    replied = {**complaint("r1"), "public_reply": {
+        "text": "已联系王先生，电话13812345678，已退款", "at": "2026-11-21T09:00:00.000000Z"}}
+    shown = analytics.public_summary(replied)["merchant_reply"]
+    assert "13812345678" not in shown["text"] and "王先生" not in shown["text"]
+    assert shown["at"] == "2026-11-21T09:00:00.000000Z"
+    assert analytics.public_summary(complaint("r2"))["merchant_reply"] is None

@@ -42,7 +42,8 @@ SAMPLES = {
                             "region": "330106"},
     **{event: COMPLAINT_CONTRACTS[event].example for event in (
         "complaint_forwarded", "complaint_deadline_approaching", "complaint_escalated",
-        "complaint_responded", "complaint_closed", "complaint_screening_escalated")},
+        "complaint_responded", "complaint_closed", "complaint_screening_escalated",
+        "complaint_public_reply_posted")},
     "complaint_escalated_consumer": {**COMPLAINT_CONTRACTS["complaint_escalated"].example,
                                      "reason": "consumer_rejected"},
     "complaint_closed_merchant": COMPLAINT_CONTRACTS["complaint_closed"].example,
