@@ -3,6 +3,7 @@ on ports of its own, in the session's vhost and databases."""
 import json
 import subprocess
 import sys
+import uuid
 from contextlib import contextmanager
 
 import pytest
@@ -14,6 +15,7 @@ from devtools.processes import stop_with_parent
 from devtools.stack import PROCESSES, ROOT, Stack
 from devtools.waiting import wait_until
 from tests.conftest import free_port
+from tests.e2e.registry_steps import certify, record
 
 
 def pytest_configure(config):
@@ -175,6 +177,20 @@ class Merchants:
 @pytest.fixture(scope="session")
 def merchants(client):
     return Merchants(client)
+
+
+@pytest.fixture
+def shop(client, merchants):
+    """A certified merchant of its own: (merchant_id, merchant token, store code)."""
+    merchant_id, token, _ = certify(client, merchants)
+    return merchant_id, token, record(client, token, merchant_id)["store_code"]
+
+
+@pytest.fixture
+def consumer(client):
+    """A consumer of its own: (sub, token)."""
+    sub = f"consumer-{uuid.uuid4().hex[:8]}"
+    return sub, client.token(role="consumer", sub=sub)
 
 
 class EventTap:

@@ -1,9 +1,7 @@
 """Complaints through the gateway: every path of the lifecycle, deadlines, screening,
 authorisation per object, disclosure without personal data, and the registry's warning."""
 import json
-import uuid
 
-import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from devtools.waiting import poll
@@ -23,19 +21,6 @@ def filing(merchant_id=None, store_code=None, **overrides):
     else:
         body["merchant_id"] = merchant_id
     return body
-
-
-@pytest.fixture
-def shop(client, merchants):
-    """A certified merchant of its own: (merchant_id, merchant token, store code)."""
-    merchant_id, token, _ = certify(client, merchants)
-    return merchant_id, token, record(client, token, merchant_id)["store_code"]
-
-
-@pytest.fixture
-def consumer(client):
-    sub = f"consumer-{uuid.uuid4().hex[:8]}"
-    return sub, client.token(role="consumer", sub=sub)
 
 
 def file(client, token, body):
