@@ -3,17 +3,19 @@ count working days on the official calendar: real edges of 2026 (the National Da
 the moved working Saturday after it) and a year the calendar does not cover yet (2027)."""
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import chinese_calendar
 import pytest
 
 from plumbing.actors import Actor
 from plumbing.clock import CHINA_STANDARD_TIME, FixedClock, to_rfc3339
+from plumbing.config import forget_settings
 from services.complaints import deadlines, listing, working_days
 from services.complaints import lifecycle as lc
 from services.complaints.calendar_watch import coverage_warning
 from services.complaints.events import envelopes
-from services.complaints.settings import rules_of
+from services.complaints.settings import load_settings, rules_of
 from tests.unit.test_complaint_lifecycle import (
     CONSUMER,
     FILING,
@@ -228,3 +230,17 @@ def test_a_calendar_ending_within_90_days_is_warned_of_at_start():
     assert "2026-12-31" in warning and "in 28 days" in warning and "2027" in warning
     assert coverage_warning(date(2026, 9, 1)) is None
     assert working_days.days_left(date(2027, 1, 2)) == -2
+
+
+def test_the_deployed_configuration_counts_every_deadline_in_working_days(monkeypatch):
+    for kind in deadlines.KINDS:  # the suite's end-to-end environment sets some
+        monkeypatch.delenv(f"COMPLAINT_{kind.upper()}_SLA_SECONDS", raising=False)
+    deployed = Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "base" / "config.env"
+    for line in deployed.read_text(encoding="utf-8").splitlines():
+        name, _, value = line.partition("=")
+        if name.startswith("COMPLAINT_"):
+            monkeypatch.setenv(name, value)
+    forget_settings()
+    rules = {rule.kind: (rule.count, rule.unit) for rule in load_settings().deadline_rules}
+    assert rules == {"screening": (7, "working_days"), "response": (7, "working_days"),
+                     "decision": (7, "working_days"), "mediation": (45, "working_days")}
