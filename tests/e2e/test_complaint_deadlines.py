@@ -3,12 +3,15 @@
 Each ending is stored, published, counted in the regulator's figures and told to both
 parties' inboxes."""
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
 from devtools.waiting import poll
+from services.complaints import working_days
 from tests.conftest import RUN_ID, private_vhost
 from tests.e2e.conftest import Client, Merchants, running_system
+from tests.e2e.metrics_reader import samples
 from tests.e2e.registry_steps import certify, record
 
 SHORT_DEADLINES = {"COMPLAINT_SCREENING_SLA_SECONDS": "2", "COMPLAINT_RESPONSE_SLA_SECONDS": "30",
@@ -119,3 +122,12 @@ def test_a_flagged_complaint_nobody_screens_goes_up_each_level_then_to_the_merch
     assert forwarded["screening_region"] == "330000"
     city = client.token(role="regulator", sub="reg-city", region="330100", level="city")
     assert told(client, city, flagged["complaint_id"], "complaint_screening_escalated")
+
+
+def test_the_calendar_coverage_is_published_from_the_start(stack):
+    figures = samples(stack.url_of("complaints"))
+    last_year = working_days.COVERED_YEARS.stop - 1
+    assert figures[("fangxin_working_calendar_last_year", ())] == last_year
+    today = working_days.local_day(datetime.now(UTC))
+    assert figures[("fangxin_working_calendar_days_left", ())] in (
+        working_days.days_left(today), working_days.days_left(today) + 1)  # across midnight
