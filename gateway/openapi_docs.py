@@ -78,6 +78,7 @@ ERRORS = {
     "new_complaint_sent": ("MERCHANT_NOT_FOUND", "DUPLICATE_COMPLAINT", "VALIDATION_ERROR"),
     "screen": _COMPLAINT_STEP,
     "complaint_statistics": ("OUT_OF_JURISDICTION",),
+    "open_data_complaints": ("VALIDATION_ERROR",),
     "activate_campaign": _CAMPAIGN_STEP,
     "pause_campaign": _CAMPAIGN_STEP,
     "resume_campaign": _CAMPAIGN_STEP,
@@ -103,10 +104,11 @@ ERRORS = {
 
 IDEMPOTENT = frozenset({"claim", "redeem"})
 
-# success media other than JSON: (media type, schema)
+# success media other than JSON: (media type or types, schema)
 _TEXT = {"type": "string"}
 MEDIA = {
     "settlement": ("text/csv", _TEXT),
+    "open_data_complaints": (("text/csv", "application/x-ndjson"), _TEXT),
     "metrics": ("text/plain", _TEXT),
     "docs": ("text/html", _TEXT),
     "docs_asset": ("application/javascript", _TEXT),
