@@ -1,6 +1,8 @@
-"""``python -m devtools.rebuild <service>``: derives a service's counters and search postings
-again from its documents (``plumbing.derived``), for after a process died between a write and
-its derived data, or after a change of what is counted. Run it with the service stopped; it
+"""``python -m devtools.rebuild <service>``: sets the composite keys of a service's stored
+documents as its ``listing.py`` says now (a key added since they were last written), and
+derives its counters and search postings again from its documents (``plumbing.derived``), for
+after a process died between a write and its derived data, or after a change of what is
+counted or listed. Run it with the service stopped; it
 reads ``MONGO_URI`` and ``MONGO_DB_PREFIX`` like the services."""
 import sys
 
@@ -23,7 +25,11 @@ def store_class(service):
 
 def rebuild(service, client):
     db = client[database_name(service)]
-    for collection, derived in store_class(service).DERIVED.items():
+    store = store_class(service)(db)
+    for collection in store.KEYS:
+        print(f"{service}: {store.rekey(collection)} documents of {collection} re-keyed",
+              flush=True)
+    for collection, derived in store.DERIVED.items():
         derived.rebuild(db, collection)
         print(f"{service}: rebuilt what is derived from {collection}", flush=True)
 

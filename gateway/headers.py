@@ -31,7 +31,8 @@ POLICIES = {"/docs": DOCS_POLICY}  # by path; every other HTML answer gets PAGE_
 # gzip: text of at least GZIP_MIN_BYTES (below it, the store pages among them, it saves a phone
 # little and costs the hot paths CPU); bodies of at least GZIP_KEEP_BYTES (the /docs bundle,
 # /openapi.json) are compressed once per process and kept, by a digest of the body.
-COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
+COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/x-ndjson",
+                "image/svg+xml")
 GZIP_MIN_BYTES = 16 * 1024
 GZIP_KEEP_BYTES = 256 * 1024
 GZIP_LEVEL = 6

@@ -150,7 +150,8 @@ def _success(name, route):
                    "headers": {**headers, **LOCATION}}
     if name in docs.MEDIA:
         media, schema = docs.MEDIA[name]
-        success["content"] = {media: {"schema": schema}}
+        success["content"] = {each: {"schema": schema}
+                              for each in (media if isinstance(media, tuple) else (media,))}
     elif route.response_schema is not None:
         success["content"] = {"application/json": {"schema": route.response_schema}}
     elif name in docs.DOCUMENTS:

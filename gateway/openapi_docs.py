@@ -81,6 +81,7 @@ ERRORS = {
     "set_consent": ("NOT_FOUND",),
     "reply_publicly": ("NOT_FOUND", "WRONG_STATE", "ALREADY_REPLIED"),
     "complaint_statistics": ("OUT_OF_JURISDICTION",),
+    "open_data_complaints": ("VALIDATION_ERROR",),
     "activate_campaign": _CAMPAIGN_STEP,
     "pause_campaign": _CAMPAIGN_STEP,
     "resume_campaign": _CAMPAIGN_STEP,
@@ -106,10 +107,11 @@ ERRORS = {
 
 IDEMPOTENT = frozenset({"claim", "redeem"})
 
-# success media other than JSON: (media type, schema)
+# success media other than JSON: (media type or types, schema)
 _TEXT = {"type": "string"}
 MEDIA = {
     "settlement": ("text/csv", _TEXT),
+    "open_data_complaints": (("text/csv", "application/x-ndjson"), _TEXT),
     "metrics": ("text/plain", _TEXT),
     "docs": ("text/html", _TEXT),
     "docs_asset": ("application/javascript", _TEXT),

@@ -183,17 +183,35 @@ class BaseStore:
         self.derive_inserted(collection, [documents[i] for i in sorted(done)], token)
         return [i in done for i in range(len(writes))]
 
+    def key_changes(self, collection, document):
+        """({key field: text}, {key field: ""}) of ``document``: the keys to set and to unset
+        (the lists it is not in)."""
+        keys = self.KEYS.get(collection, lambda _: {})(document)
+        return ({name: value for name, value in keys.items() if value is not None},
+                {name: "" for name, value in keys.items() if value is None})
+
+    def rekey(self, collection):
+        """Sets the keys of every stored document of ``collection`` as ``KEYS`` says now (a
+        key added since a document was last written; with the service stopped): how many
+        documents changed."""
+        changed = 0
+        for document in self.db[collection].find({}, {"outbox": 0}):
+            keys, unsets = self.key_changes(collection, document)
+            unsets = {name: "" for name in unsets if name in document}
+            if all(document.get(name) == value for name, value in keys.items()) and not unsets:
+                continue
+            update = {"$set": keys, **({"$unset": unsets} if unsets else {})}
+            self.db[collection].update_one({"_id": document["_id"]}, update)
+            changed += 1
+        return changed
+
     def update_where(self, collection, document, condition, fields, events=()):
         """Sets ``fields`` (and records ``events``) on ``document`` only while the stored one
         matches ``condition`` (``{"status": "active"}``: one of two racing writers wins), its
         keys and derived data following: the saved document, or None."""
         changed = {**document, **fields}
-        sets, unsets = dict(fields), {}
-        for name, value in self.KEYS.get(collection, lambda _: {})(changed).items():
-            if value is None:
-                unsets[name] = ""
-            else:
-                sets[name] = value
+        keys, unsets = self.key_changes(collection, changed)
+        sets = {**fields, **keys}
         derived = self.DERIVED.get(collection)
         if derived is not None:
             token = derived.marked(changed).get(PENDING_FIELD)

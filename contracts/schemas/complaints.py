@@ -1,7 +1,7 @@
 """The complaints service's request and response shapes."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from contracts import closings
+from contracts import closings, open_data
 from contracts.catalogue import COMPLAINT_CATEGORIES as CATEGORIES
 from contracts.fields import SaneDate
 from contracts.identifiers import PHONE, region_code
@@ -98,6 +98,24 @@ class StatsQuerySchema(Schema):
     region = fields.String(validate=region_code)
     from_ = SaneDate(data_key="from")
     to = SaneDate()
+
+
+class OpenDataQuerySchema(Schema):
+    """The open-data file of a region and day (docs/open-data.md)."""
+    region = fields.String(required=True, validate=region_code, metadata={
+        "description": "a province (330000), city (330100) or county (330106) code",
+        "example": "330100"})
+    day = SaneDate(required=True, metadata={
+        "description": "the day in China Standard Time the complaints were closed; not a "
+                       "day to come", "example": "2026-12-01"})
+    format = fields.String(load_default="csv", validate=validate.OneOf(list(open_data.FORMATS)),
+                           metadata={"description": "csv (with a header row) or ndjson"})
+
+
+class OpenDataPageSchema(Schema):
+    """A page of the complaints service's ``open_data`` RPC."""
+    cursor = fields.String(allow_none=True, validate=validate.Length(max=512))
+    limit = fields.Integer(strict=True, validate=validate.Range(1, open_data.PAGE_ROWS))
 
 
 DEADLINE_KINDS = ("screening", "response", "decision", "mediation")

@@ -1,4 +1,7 @@
 """Complaints routes."""
+from werkzeug.wrappers import Response
+
+from contracts import open_data
 from contracts.schemas.complaints import (
     ComplaintFilingSchema,
     ComplaintListSchema,
@@ -9,6 +12,7 @@ from contracts.schemas.complaints import (
     HotspotPageSchema,
     MediationSchema,
     MerchantAnswerSchema,
+    OpenDataQuerySchema,
     PublicDisclosureSchema,
     PublicReplySchema,
     SatisfactionSchema,
@@ -18,6 +22,7 @@ from contracts.schemas.complaints import (
 )
 from gateway.schemas import PageQuerySchema
 from gateway.web import api
+from plumbing.errors import invalid
 
 TAGS = ["complaints"]
 COMPLAINT = "/api/v1/complaints/<complaint_id>"
@@ -96,6 +101,35 @@ class ComplaintRoutes:
          summary="A merchant's complaint figures and consented summaries, no personal data")
     def public_complaints(self, call):
         return self.complaints.public_disclosure(call.path["merchant_id"])
+
+    @api("GET", "/api/v1/public/open-data/complaints", query=OpenDataQuerySchema, tags=TAGS,
+         cacheable=True, summary="Open data: the complaints a region closed on a day in China, "
+                                 "CSV or NDJSON, no personal data (docs/open-data.md)")
+    def open_data_complaints(self, call):
+        region, day, format_name = (call.query[name] for name in ("region", "day", "format"))
+        written = open_data.FORMATS[format_name]
+        body = "".join(written.text(rows, header=first)
+                       for first, rows in self._open_data_pages(region, day))
+        name = open_data.file_name(region, day, format_name)
+        return Response(body.encode("utf-8"), content_type=written.media_type,
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    def _open_data_pages(self, region, day):
+        """(first?, rows) of each page the complaints service gives, up to MAX_ROWS rows in
+        all: the file is whole before it is sent, so that it has an ETag like every public
+        answer, and a refusal is an error, not a truncated file."""
+        cursor, count = None, 0
+        while True:
+            page = self.complaints.open_data(region, day, cursor, open_data.PAGE_ROWS)
+            count += len(page["rows"])
+            if count > open_data.MAX_ROWS:
+                raise invalid({"region": [
+                    f"more than {open_data.MAX_ROWS} complaints closed that day: ask for "
+                    "each of its cities or counties"]})
+            yield cursor is None, page["rows"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return
 
     @api("GET", "/api/v1/stats/complaints", roles=("regulator",), query=StatsQuerySchema,
          tags=TAGS, response=StatisticsSchema,

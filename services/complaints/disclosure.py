@@ -5,9 +5,10 @@ from datetime import date
 
 from plumbing.clock import to_rfc3339
 from plumbing.documents import visible
+from plumbing.errors import invalid
 from plumbing.keys import region_prefix
 from plumbing.pagination import KeyRange
-from services.complaints import analytics, figures
+from services.complaints import analytics, figures, listing, open_data
 
 
 class Disclosure:
@@ -46,3 +47,12 @@ class Disclosure:
         spots, next_cursor = self.store.hotspot_page(KeyRange(field, first),
                                                      query.get("cursor"), query.get("limit", 20))
         return {"items": [visible(spot) for spot in spots], "next_cursor": next_cursor}
+
+    def open_data(self, region, day, cursor, limit):
+        """A page of the open-data rows of ``region``'s complaints closed on the China day
+        ``day`` (an ISO date), earliest first; 422 for a day that has not begun in China."""
+        if day > open_data.china_day(to_rfc3339(self.clock.now())):
+            raise invalid({"day": ["a day that has not begun in China Standard Time"]})
+        closed = listing.closed_range(region, *open_data.utc_range(day))
+        complaints, next_cursor = self.store.closed_page(closed, cursor, limit, open_data.READS)
+        return {"rows": [open_data.row_of(c) for c in complaints], "next_cursor": next_cursor}

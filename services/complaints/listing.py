@@ -13,12 +13,15 @@ Every list and every schedule of complaints is a range of one composite key fiel
 | ``k_due`` | due time, id | open with a due deadline: the scan that ends overdue states |
 | ``k_pending`` | pending year, id | open with a pending deadline: computed once covered |
 | ``k_remind`` | deadline_at, id | forwarded, not yet reminded: the reminder scan |
+| ``k_closed2/4/6`` | province / city / county, closed_at, id | closed: the open-data files |
 
-A regulator's list of every status merges the ranges of the statuses.
+A regulator's list of every status merges the ranges of the statuses. ``k_closed`` holds the
+closing time as stored (RFC 3339 UTC, whose text order is time order): a day in China is the
+UTC range from its 00:00+08:00 (``open_data.utc_range``).
 """
 from datetime import date, timedelta
 
-from plumbing.actors import covers, jurisdiction_of
+from plumbing.actors import covers, jurisdiction_of, jurisdiction_prefix
 from plumbing.errors import forbidden
 from plumbing.keys import key, prefix, region_keys, region_prefix
 from plumbing.pagination import KeyRange
@@ -39,12 +42,27 @@ def keys_of(complaint):
         "k_merchant": key("k_merchant", merchant, at, complaint_id),
         "k_filed": key("k_filed", at, complaint_id),
         **region_keys("k_status", complaint["region"], at, complaint_id, lead=(status,)),
+        **_closed_keys(complaint),
         "k_public": key("k_public", merchant, at, complaint_id) if public else None,
         "k_due": key("k_due", due, complaint_id) if due else None,
         "k_pending": key("k_pending", str(pending), complaint_id) if pending else None,
         "k_remind": (key("k_remind", complaint["deadline_at"], complaint_id)
                      if forwarded and not complaint.get("reminded") else None),
     }
+
+
+def _closed_keys(complaint):
+    keys = region_keys("k_closed", complaint["region"], complaint.get("closed_at"),
+                       complaint["_id"])
+    closed = complaint["status"] == "closed" and complaint.get("closed_at")
+    return keys if closed else dict.fromkeys(keys)
+
+
+def closed_range(region, start, end):
+    """The range of the complaints of ``region`` (a province, city or county code) closed from
+    ``start`` (included) to ``end`` (excluded), RFC 3339 UTC texts."""
+    field, first = region_prefix("k_closed", jurisdiction_prefix(region))
+    return KeyRange(field, first, start, end)
 
 
 KEY_FIELDS = tuple(keys_of({

@@ -4,12 +4,15 @@ complaint's life, and reading), disclosure.py (public figures and summaries, sta
 spots) and timers.py (the schedules' passes)."""
 from functools import cached_property
 
+from contracts.open_data import PAGE_ROWS
 from contracts.schemas.complaints import (
     ComplaintFilingSchema,
     ConsentSchema,
     DecisionSchema,
     MediationSchema,
     MerchantAnswerSchema,
+    OpenDataPageSchema,
+    OpenDataQuerySchema,
     PublicReplySchema,
     SatisfactionSchema,
     ScreeningSchema,
@@ -144,6 +147,15 @@ class ComplaintsService(FangxinService):
         """The unit's public figures and, unless ``with_summaries`` is false (the store page
         shows only the figures), its latest published summaries."""
         return self.disclosure.public(merchant_id, with_summaries)
+
+    @rpc
+    def open_data(self, region, day, cursor=None, limit=PAGE_ROWS):
+        """A page of the open-data rows of a region's complaints closed on a day in China
+        (docs/open-data.md): ``{"rows": [...], "next_cursor": ...}``."""
+        query = validated(OpenDataQuerySchema(), {"region": region, "day": day})
+        page = validated(OpenDataPageSchema(), {"cursor": cursor, "limit": limit})
+        return self.disclosure.open_data(query["region"], query["day"].isoformat(),
+                                         page["cursor"], page["limit"])
 
     @rpc
     def statistics(self, actor, query):

@@ -3,6 +3,7 @@
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
+from contracts.open_data import PAGE_ROWS
 from plumbing.derived import Counters, Derived, figures_of
 from plumbing.keys import key, prefix, region_keys
 from plumbing.mongo import BaseStore, key_indexes
@@ -103,6 +104,12 @@ class ComplaintsStore(BaseStore):
             "k_public", prefix("k_public", merchant_id), since)], None, limit,
             projection=NO_OUTBOX)
         return complaints
+
+    def closed_page(self, key_range, cursor, limit, fields):
+        """A page of the complaints closed within ``key_range``, earliest first, ``fields``
+        only."""
+        return page_by_key(self.db[COMPLAINTS], [key_range], cursor, limit, descending=False,
+                           projection=dict.fromkeys(fields, 1), max_limit=PAGE_ROWS)
 
     # --- figures -------------------------------------------------------------------------------
 

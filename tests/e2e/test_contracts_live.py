@@ -7,11 +7,13 @@ every service's exchange collect what the services publish. Then:
 - every event arrives on the exchange and routing key /asyncapi.json gives it, with a payload
   its schema describes.
 """
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import pytest
 from openapi_schema_validator import OAS30Validator
 
+from contracts.due_times import CHINA_STANDARD_TIME
 from devtools.waiting import poll
 from tests.api_contract import documented_routes, operation_for, problems_with
 from tests.e2e.conftest import Client, EventTap
@@ -146,12 +148,20 @@ def tour(client, merchants):
     ok(client.post(path + "/rating", consumer, json={"satisfaction": 5}))
     second = ok(client.post("/api/v1/complaints", consumer,
                             json={**filing, "category": "price"}), 201)
-    ok(client.post(f"/api/v1/complaints/{second['complaint_id']}/withdraw", consumer, json={}))
+    withdrawn = ok(client.post(f"/api/v1/complaints/{second['complaint_id']}/withdraw",
+                               consumer, json={}))
     assert client.post("/api/v1/complaints", consumer,
                        json={**filing, "category": "price", "title": ""}).status_code == 422
     ok(client.get(f"/api/v1/public/merchants/{merchant_id}/complaints"))
     ok(client.get("/api/v1/stats/complaints", city))
     ok(client.get("/api/v1/hotspots", city))
+    day = datetime.fromisoformat(withdrawn["closed_at"]).astimezone(CHINA_STANDARD_TIME)
+    for format_name in ("csv", "ndjson"):  # open data, an addition to API.md
+        assert client.get("/api/v1/public/open-data/complaints", params={
+            "region": "330100", "day": f"{day:%Y-%m-%d}", "format": format_name}
+        ).status_code == 200
+    assert client.get("/api/v1/public/open-data/complaints",
+                      params={"region": "330100", "day": "2099-12-31"}).status_code == 422
 
     # notifications and warnings
     inbox = poll(lambda: ok(client.get("/api/v1/me/notifications", merchant)),

@@ -118,6 +118,13 @@ class FakeComplaintStore:
         found = self._keyed(KeyRange("k_public", prefix("k_public", merchant_id), since))
         return copy.deepcopy([d for _, d in reversed(found)][:limit])
 
+    def closed_page(self, key_range, cursor, limit, fields):
+        """The first page (no cursors), ``fields`` only."""
+        self._call("closed_page")
+        found = [d for _, d in self._keyed(key_range)][:limit]
+        return [{name: d[name] for name in fields if name in d}
+                for d in copy.deepcopy(found)], None
+
     # --- figures -------------------------------------------------------------------------------
 
     def _counters(self):
