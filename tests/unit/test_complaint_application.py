@@ -1,6 +1,7 @@
 """The complaints application code in-process (services/complaints/filing.py, handling.py,
 disclosure.py, timers.py): the real code over an in-memory store (tests/unit/fakes/) and a
 FixedClock, wired as ComplaintsService wires it."""
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -8,8 +9,9 @@ import pytest
 
 from contracts.schemas.complaints import ComplaintFilingSchema, MerchantAnswerSchema
 from plumbing.actors import Actor
-from plumbing.clock import FixedClock
+from plumbing.clock import FixedClock, to_rfc3339
 from plumbing.errors import DomainError, validated
+from services.complaints import listing, metrics, working_days
 from services.complaints.disclosure import Disclosure
 from services.complaints.filing import Filing
 from services.complaints.handling import Handling
@@ -201,6 +203,50 @@ def test_a_missed_deadline_is_escalated_by_the_timer_pass(app):
     assert len(app.store.events_of("complaint_deadline_approaching")) == 1
     assert refusal(lambda: app.handling.respond(MERCHANT, complaint_id, answer())) == \
         "WRONG_STATE"
+
+
+def test_a_proposal_left_unanswered_is_closed_by_the_timer_pass_and_counted(app):
+    complaint_id = file(app)["complaint_id"]
+    app.handling.respond(MERCHANT, complaint_id, answer())
+    decision_due = app.store.complaints[complaint_id]["decision_deadline_at"]
+    app.timers.watch_deadlines()
+    assert app.store.complaints[complaint_id]["status"] == "responded"
+    app.clock.advance(hours=24 * 12)  # past 7 working days (21 November 2026 is a Saturday)
+    assert to_rfc3339(app.clock.now()) > decision_due
+    ended_before = metrics.STATES_ENDED.labels("decision")._value.get()
+    app.timers.watch_deadlines()
+    stored = app.store.complaints[complaint_id]
+    assert (stored["status"], stored["closing"]) == ("closed", "accepted_by_default")
+    [closed] = app.store.events_of("complaint_closed")
+    assert closed["by_deadline"] is True and closed["amount_recovered_fen"] == 4800
+    assert metrics.STATES_ENDED.labels("decision")._value.get() == ended_before + 1
+    app.timers.watch_deadlines()
+    assert len(app.store.events_of("complaint_closed")) == 1
+
+
+def test_the_timer_pass_leaves_a_deadline_pending_until_its_year_is_covered(app, monkeypatch):
+    working_days_only = replace(SETTINGS, deadline_rules=rules_of({}))
+    app.filing = Filing(app.store, app.clock, working_days_only, app.registry,
+                        sleep=lambda seconds: None)
+    app.timers = Timers(app.store, app.clock, working_days_only,
+                        Handling(app.store, app.clock, working_days_only))
+    app.clock.advance(hours=24 * 37)  # 28 December 2026: 7 working days run into 2027
+    complaint_id = file(app)["complaint_id"]
+    stored = app.store.complaints[complaint_id]
+    assert stored["deadline_at"] is None
+    assert listing.keys_of(stored)["k_pending"] == f"k_pending|2027|{complaint_id}"
+    app.timers.watch_deadlines()  # the calendar ends with 2026: nothing to compute yet
+    assert app.store.complaints[complaint_id]["deadline_at"] is None
+    assert metrics.DEADLINES_PENDING._value.get() == 1
+    # a release of the calendar covering 2027 is deployed (weekdays worked, 1 January off)
+    monkeypatch.setattr(working_days, "COVERED_YEARS", range(2004, 2028))
+    monkeypatch.setattr(working_days.chinese_calendar, "is_workday",
+                        lambda day: day.weekday() < 5 and (day.month, day.day) != (1, 1))
+    app.timers.watch_deadlines()
+    computed = app.store.complaints[complaint_id]
+    assert computed["deadline_at"] == "2027-01-07T16:00:00.000000Z"
+    assert computed["timeline"][-1]["event"] == "deadline_computed"
+    assert metrics.DEADLINES_PENDING._value.get() == 0
 
 
 def test_a_hot_spot_is_stored_once_per_period(app):
