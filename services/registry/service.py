@@ -225,9 +225,7 @@ class RegistryService(FangxinService):
     grade_on_coupon_redeemed = grades_on("coupons", "coupon_redeemed", grading.redeemed_evidence)
     grade_on_spot_check_completed = grades_on("registry", "spot_check_completed",
                                               grading.spot_check_evidence)
-    grade_on_merchant_certified = grades_on("registry", "merchant_certified", grading.no_evidence)
-    grade_on_merchant_status_changed = grades_on("registry", "merchant_status_changed",
-                                                 grading.no_evidence)
+    # a rating is counted outside the versioned changes, which regrade by themselves
     grade_on_merchant_rated = grades_on("registry", "merchant_rated", grading.no_evidence)
 
     @schedule(interval=lambda: load_settings().scan_seconds)
