@@ -83,6 +83,22 @@ BOOLEAN_COMMITMENTS_EN = {
 }
 LOCALES = ("zh-CN", "en")
 
+# the trust grade's factors and vetoes (services/registry/trust_grade.py): (zh-CN, en)
+GRADE_FACTORS = {
+    "complaint_volume": ("投诉量", "Complaint volume"),
+    "answered_in_time": ("按时答复", "Complaints answered in time"),
+    "resolved": ("投诉解决", "Complaints resolved"),
+    "satisfaction": ("消费者评价", "Consumer ratings"),
+    "spot_checks": ("监管抽查", "Regulators' spot checks"),
+    "licence": ("证照", "Licences"),
+}
+GRADE_VETOES = {
+    "black_listed": ("列入黑榜：最高 1 星", "On the black list: 1 star at most"),
+    "licence_expired": ("证照已过期：最高 1 星", "A licence has expired: 1 star at most"),
+    "failed_spot_check": ("一年内抽查未通过：最高 2 星",
+                          "Failed a spot check within a year: 2 stars at most"),
+}
+
 
 def coupon_of(coupon, code, links):
     """A coupon as a store page lists it, with the link to claim it (None: no campaign)."""
@@ -91,14 +107,51 @@ def coupon_of(coupon, code, links):
             else None}
 
 
+def grade_of(grade):
+    """A stored trust grade as a store page shows it, each factor and veto with its zh-CN
+    label and each way to raise it with its hint in zh-CN and en; None when it has none."""
+    if grade is None:
+        return None
+    return {
+        "score": grade["score"], "stars": grade["stars"], "computed_at": grade["computed_at"],
+        "warnings_points": grade["warnings_points"],
+        "factors": [{**factor, "label_zh": _label(GRADE_FACTORS, factor["name"])}
+                    for factor in grade["factors"]],
+        "vetoes": [{"code": code, "label_zh": _label(GRADE_VETOES, code)}
+                   for code in grade["vetoes"]],
+        "to_raise": [{"factor": hint["factor"], "points": hint["points"],
+                      "hint_zh": hint["zh-CN"], "hint_en": hint["en"]}
+                     for hint in grade["to_raise"]],
+    }
+
+
+def _label(labels, code, english=False):
+    """The (zh-CN, en) label of ``code`` in one language; the code when it has none."""
+    return labels.get(code, (code, code))[1 if english else 0]
+
+
+def _grade_labels(grade, english):
+    """The grade's ``label`` and ``hint`` fields in the page's language."""
+    if grade is None:
+        return None
+    return {**grade,
+            "factors": [{**f, "label": _label(GRADE_FACTORS, f["name"], english)}
+                        for f in grade["factors"]],
+            "vetoes": [{**v, "label": _label(GRADE_VETOES, v["code"], english)}
+                       for v in grade["vetoes"]],
+            "to_raise": [{**r, "hint": r["hint_en"] if english else r["hint_zh"]}
+                         for r in grade["to_raise"]]}
+
+
 def badge_of(status):
     label, tone, notice = BADGES.get(status, (status, NEUTRAL, None))
     return {"status": status, "label_zh": label, "tone": tone, "notice_zh": notice}
 
 
 def localized(page, locale):
-    """The page with its labels in ``locale`` (zh-CN or en): ``badge.label``, ``badge.notice``
-    and each commitment's ``label`` are added, and in en the ``*_label`` fields are English.
+    """The page with its labels in ``locale`` (zh-CN or en): ``badge.label``, ``badge.notice``,
+    each commitment's ``label`` and the trust grade's factor and veto ``label`` and ``hint``
+    are added, and in en the ``*_label`` fields are English.
     The ``*_zh`` fields stay as they are in both."""
     if locale not in LOCALES:
         raise ValueError(f"unknown locale {locale!r}")
@@ -109,7 +162,8 @@ def localized(page, locale):
     else:
         label, notice = badge["label_zh"], badge["notice_zh"]
     shown = {**page, "locale": locale, "badge": {**badge, "label": label, "notice": notice},
-             "commitments": [_commitment_label(c, english) for c in page["commitments"]]}
+             "commitments": [_commitment_label(c, english) for c in page["commitments"]],
+             "trust_grade": _grade_labels(page.get("trust_grade"), english)}
     if english:
         shown["unit_type_label"] = UNIT_TYPES_EN.get(page["unit_type"], page["unit_type"])
         shown["industry_label"] = INDUSTRIES_EN.get(page["industry"], page["industry"])

@@ -37,6 +37,10 @@ TEXT = {
         "figures": {"total": "投诉总数", "resolved": "已解决", "resolution_rate": "解决率",
                     "timely_response_rate": "按时响应率"},
         "coupon": "消费券",
+        "grade": "信用评价", "grade_score": "%s 分（满分 100）", "grade_stars": "评定 %d 星",
+        "grade_why": "为何是这个评价", "grade_vetoes": "限制星级的情形",
+        "grade_raise": "如何提升", "grade_points": "%s / %s 分", "grade_more": "+%s 分",
+        "grade_warnings": "警示扣分 %s",
     },
     "en": {
         "lang": "en", "site": "Trusted consumption",
@@ -63,6 +67,10 @@ TEXT = {
                     "resolution_rate": "resolution rate",
                     "timely_response_rate": "answered on time"},
         "coupon": "Coupon",
+        "grade": "Trust grade", "grade_score": "%s points of 100", "grade_stars": "%d stars",
+        "grade_why": "Why this grade", "grade_vetoes": "What caps the stars",
+        "grade_raise": "What would raise it", "grade_points": "%s of %s points",
+        "grade_more": "+%s points", "grade_warnings": "Warnings: −%s",
     },
 }
 

@@ -103,7 +103,7 @@ def applied_event_data(merchant):
 
 def view(merchant):
     """The merchant as API.md's read fields show it."""
-    shown = visible(merchant, "suspended_by", "spot_draw")
+    shown = visible(merchant, "suspended_by", "spot_draw", "trust")
     return {"merchant_id": merchant["_id"], **shown}
 
 

@@ -93,6 +93,17 @@ class MerchantRatedSchema(Schema):
         "description": "the consumer's score, 1 to 5 (the unit's average is on its store page)"})
 
 
+class GradeChangedSchema(Schema):
+    merchant_id = fields.String(required=True)
+    score = fields.Float(required=True, validate=validate.Range(0, 100), metadata={
+        "description": "the trust grade's score, 0 to 100 (README \"The trust grade\")"})
+    stars = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5), metadata={
+        "description": "the grade's stars, capped by its vetoes"})
+    previous_stars = fields.Integer(required=True, strict=True, allow_none=True,
+                                    validate=validate.Range(1, 5), metadata={
+        "description": "null for the unit's first grade"})
+
+
 class SpotCheckAssignedSchema(Schema):
     task_id = fields.String(required=True)
     batch_id = fields.String(required=True)
@@ -140,6 +151,9 @@ CONTRACTS = catalogue(
     contract("merchant_rated", MerchantRatedSchema,
              "A consumer rated a unit (one rating per consumer and unit every 30 days).",
              {"merchant_id": M, "score": 4}),
+    contract("merchant_grade_changed", GradeChangedSchema,
+             "The stars of a certified unit's computed trust grade changed (not yet its stars).",
+             {"merchant_id": M, "score": 75.5, "stars": 3, "previous_stars": 5}),
     contract("spot_check_assigned", SpotCheckAssignedSchema,
              "A random spot check of a unit was assigned to its county.",
              {"task_id": "b1c2d3", "batch_id": "a9f8e7", "merchant_id": M, "region": "330106"}),

@@ -26,14 +26,25 @@ from plumbing.errors import forbidden, invalid, validated
 from plumbing.mongo import Mongo
 from plumbing.schedules import schedule
 from plumbing.service import FangxinService, rpc
+from services.registry import grading
 from services.registry.applications import Applications
 from services.registry.events import CONTRACTS as EVENT_CONTRACTS
+from services.registry.grades import Grades
 from services.registry.merchants import Merchants
 from services.registry.public import Public
 from services.registry.regulation import Regulation
 from services.registry.settings import load_settings
 from services.registry.store import RegistryStore
 from services.registry.timers import Timers
+
+
+def grades_on(source, event_type, evidence_of, version=1):
+    """A consumer of ``source``'s ``event_type`` events (of ``version``) that adds
+    ``evidence_of(data)`` to the merchant's trust and regrades it (grades.py)."""
+    def grade(self, envelope):
+        self.grades.record(envelope, evidence_of)
+    grade.__name__ = f"grade_on_{event_type}"
+    return consumes(source, event_type, version=version)(grade)
 
 
 class RegistryService(FangxinService):
@@ -62,6 +73,10 @@ class RegistryService(FangxinService):
     @cached_property
     def public(self):
         return Public(self.store, self.clock, self.merchants, self.settings.store_links)
+
+    @cached_property
+    def grades(self):
+        return Grades(self.store, self.clock, self.merchants)
 
     @cached_property
     def timers(self):
@@ -196,6 +211,22 @@ class RegistryService(FangxinService):
     @consumes("complaints", "merchant_complaint_threshold_exceeded")
     def on_complaint_threshold(self, envelope):
         self.regulation.complaint_threshold(envelope["data"].get("merchant_id"))
+        self.grades.record(envelope, grading.warning_evidence)
+
+    # the trust grade's evidence and standing, each event counted once (grading.py)
+    grade_on_complaint_forwarded = grades_on("complaints", "complaint_forwarded",
+                                             grading.forwarded_evidence, version=2)
+    grade_on_complaint_responded = grades_on("complaints", "complaint_responded",
+                                             grading.responded_evidence)
+    grade_on_complaint_escalated = grades_on("complaints", "complaint_escalated",
+                                             grading.escalated_evidence, version=2)
+    grade_on_complaint_closed = grades_on("complaints", "complaint_closed",
+                                          grading.closed_evidence, version=2)
+    grade_on_coupon_redeemed = grades_on("coupons", "coupon_redeemed", grading.redeemed_evidence)
+    grade_on_spot_check_completed = grades_on("registry", "spot_check_completed",
+                                              grading.spot_check_evidence)
+    # a rating is counted outside the versioned changes, which regrade by themselves
+    grade_on_merchant_rated = grades_on("registry", "merchant_rated", grading.no_evidence)
 
     @schedule(interval=lambda: load_settings().scan_seconds)
     def scan(self):

@@ -62,9 +62,11 @@ class RegistryStore(BaseStore):
         return self.db[MERCHANTS].find_one({"store_code": store_code}, NO_OUTBOX)
 
     def count_scans(self, counts):
+        """Adds the scans; the version moves, so that a versioned change made meanwhile (the
+        trust grade's, which counts the scans) rereads rather than overwrite the count."""
         if counts:
             self.db[MERCHANTS].bulk_write([UpdateOne({"_id": merchant_id},
-                                                     {"$inc": {"scan_count": n}})
+                                                     {"$inc": {"scan_count": n, "version": 1}})
                                            for merchant_id, n in counts.items()], ordered=False)
 
     def add_rating(self, merchant_id, score, events):

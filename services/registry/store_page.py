@@ -7,7 +7,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from contracts.catalogue import INDUSTRIES, LICENCE_KINDS, UNIT_TYPES
-from contracts.store_page_display import BOOLEAN_COMMITMENTS, badge_of, coupon_of
+from contracts.store_page_display import BOOLEAN_COMMITMENTS, badge_of, coupon_of, grade_of
 
 HOTLINE = "12315"
 
@@ -46,6 +46,7 @@ def page_of(merchant, complaints=None, coupons=None, *, today, links):
         "rate_url": links.rate_url(code) if code else None,
         "red_listed": bool(merchant.get("red_listed")),
         "black_listed": bool(merchant.get("black_listed")),
+        "trust_grade": grade_of((merchant.get("trust") or {}).get("grade")),
         "updated_at": merchant.get("updated_at"),
     }
     if complaints is not None:

@@ -101,3 +101,20 @@ def test_the_complaint_threshold_and_the_scan_are_handed_over(service):
     service.regulation.complaint_threshold.assert_called_once_with("m-1")
     assert service.scan() is True  # no lease to take: the fake store has no replicas
     service.timers.scan.assert_called_once_with()
+
+
+def test_evidence_events_regrade_their_merchant_once_each(service, application_body):
+    service.apply(OWNER, application_body)
+    service.store.merchants["m-1"]["status"] = "certified"
+    forwarded = {"event_id": "e-2", "type": "complaint_forwarded", "source": "complaints",
+                 "occurred_at": "2026-11-21T09:00:00.000000Z", "version": 2,
+                 "data": {"merchant_id": "m-1"}}
+    service.grade_on_complaint_forwarded(forwarded)
+    service.grade_on_complaint_forwarded(forwarded)  # delivered twice: counted once
+    trust = service.store.get_merchant("m-1")["trust"]
+    assert trust["evidence"]["complaints"]["value"] == 1.0
+    assert trust["grade"]["score"] == 89.0  # 30 · (1 − 1/5) for the volume
+    assert [e["type"] for e in service.store.events][-2:] == ["merchant_updated",
+                                                              "merchant_grade_changed"]
+    service.grade_on_coupon_redeemed({**forwarded, "event_id": "e-3", "version": 1,
+                                      "data": {"merchant_id": "m-9"}})  # unknown: left

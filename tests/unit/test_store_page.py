@@ -1,12 +1,12 @@
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from contracts.coupon_kinds import yuan
 from contracts.schemas.store_page import StorePageSchema
-from contracts.store_page_display import StoreLinks
+from contracts.store_page_display import StoreLinks, localized
 from gateway.openapi import build_spec
 from gateway.routes.store_pages import StorePageRoutes, html_error
 from gateway.store_page_html import (
@@ -18,6 +18,7 @@ from gateway.store_page_html import (
     render_unavailable,
 )
 from plumbing.errors import DomainError
+from services.registry import trust_grade
 from services.registry.settings import load_settings
 from services.registry.store_page import HOTLINE, page_of
 
@@ -325,3 +326,48 @@ def test_by_default_the_buttons_lead_to_the_gateways_pages():
                     links=load_settings().store_links)
     assert shown["coupons"][0]["claim_url"] == (
         "/m/coupons/claim?campaign_id=c-1&store_code=Qm7xK2pLr9")
+
+
+# ---- the trust grade ----------------------------------------------------------------------
+
+def graded(**overrides):
+    """The page of the unit with a grade of its trust: a failed spot check 10 days ago."""
+    now = datetime(2026, 11, 21, 8, tzinfo=UTC)
+    failed = {"spot_checks_failed": trust_grade.Decayed().plus(1, now - timedelta(days=10))}
+    grade = trust_grade.grade(failed, {"licence_days_left": 400,
+                                       "last_failed_spot_check_at": now - timedelta(days=10)},
+                              now)
+    return page(trust={"grade": grade}, **overrides)
+
+
+def test_the_page_shows_the_grade_why_and_what_would_raise_it():
+    grade = graded()["trust_grade"]
+    assert (grade["score"], grade["stars"]) == (80.0, 2)
+    assert {f["name"]: (f["points"], f["most"]) for f in grade["factors"]}["spot_checks"] == (
+        0.0, 15)
+    assert grade["vetoes"] == [{"code": "failed_spot_check",
+                                "label_zh": "一年内抽查未通过：最高 2 星"}]
+    assert grade["to_raise"][0] == {"factor": "spot_checks", "points": 15.0,
+                                    "hint_zh": "通过监管抽查",
+                                    "hint_en": "pass the regulators' spot checks"}
+    assert StorePageSchema().validate(graded()) == {}
+    assert page()["trust_grade"] is None  # not graded yet
+
+
+@pytest.mark.parametrize("locale, factor, veto, hint", [
+    ("zh-CN", "监管抽查", "一年内抽查未通过：最高 2 星", "通过监管抽查"),
+    ("en", "Regulators' spot checks", "Failed a spot check within a year: 2 stars at most",
+     "pass the regulators' spot checks"),
+])
+def test_the_grade_is_worded_in_the_pages_language(locale, factor, veto, hint):
+    shown = localized(graded(), locale)["trust_grade"]
+    assert {f["name"]: f["label"] for f in shown["factors"]}["spot_checks"] == factor
+    assert shown["vetoes"][0]["label"] == veto and shown["to_raise"][0]["hint"] == hint
+    html = render_store_page(graded(), locale)
+    assert 'data-score="80.0" data-stars="2"' in html
+    assert factor.replace("'", "&#39;") in html and hint.replace("'", "&#39;") in html
+    assert 'data-veto="failed_spot_check"' in html
+
+
+def test_a_page_without_a_grade_has_no_grade_section():
+    assert 'id="trust-grade"' not in render_store_page(page())

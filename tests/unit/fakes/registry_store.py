@@ -117,6 +117,7 @@ class FakeRegistryStore:
         for merchant_id, n in counts.items():
             if merchant_id in self.merchants:
                 self.merchants[merchant_id]["scan_count"] += n
+                self.merchants[merchant_id]["version"] += 1
 
     def add_rating(self, merchant_id, score, events):
         stored = self.merchants.get(merchant_id)

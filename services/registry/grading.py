@@ -1,0 +1,137 @@
+"""The trust grade kept on the merchant as events arrive, free of I/O: the evidence each event
+adds (the ``*_evidence`` functions of an event's data), and the merchant's ``trust`` with that
+evidence added and its grade recomputed (``regraded``). The formula is trust_grade.py's.
+
+``trust`` = {"evidence": {name: {"value", "as_of"}}, "scans_counted", "grade", "inputs"}:
+``inputs`` is the standing the grade was computed from (rating, lists, licences and the last
+failed spot check, which only evidence brings and each regrade carries forward).
+"""
+from contracts import closings
+from contracts.due_times import CHINA_STANDARD_TIME
+from plumbing.clock import from_rfc3339, to_rfc3339
+from plumbing.versioned import Change
+from services.registry import trust_grade
+from services.registry.trust_grade import Decayed
+
+GRADED_STATUSES = frozenset({"certified", "warned"})
+SPOT_CHECK_PASSED = "pass"  # a warning result fails the check too (spot_checks.RESULT_MOVES)
+MISSED_RESPONSE = "deadline_missed"
+
+
+def forwarded_evidence(data):
+    return {"complaints": 1}
+
+
+def responded_evidence(data):
+    return {"answered_in_time" if data["timely"] else "answered_late": 1}
+
+
+def escalated_evidence(data):
+    """A merchant that let its response deadline pass answered late (it can answer no more)."""
+    return {"answered_late": 1} if data["reason"] == MISSED_RESPONSE else {}
+
+
+def closed_evidence(data):
+    closing = closings.of(data["closing"])
+    return {name: 1 for name, counts in (("judged", closing.judged),
+                                         ("resolved", closing.resolved)) if counts}
+
+
+def redeemed_evidence(data):
+    return {"redemptions": 1}
+
+
+def spot_check_evidence(data):
+    passed = data["result"] == SPOT_CHECK_PASSED
+    return {"spot_checks_passed" if passed else "spot_checks_failed": 1}
+
+
+def warning_evidence(data):
+    return {"warnings": 1}
+
+
+def no_evidence(data):
+    """An event that changes the standing (status, rating) but adds no evidence."""
+    return {}
+
+
+def regraded(merchant, added, at, now):
+    """The Change of ``merchant``'s trust with ``added`` ({evidence name: count}) counted at
+    ``at`` and the scans since the last count at ``now``, graded at ``now`` (aware times);
+    None when neither the evidence nor the grade changes."""
+    trust = merchant.get("trust") or {}
+    evidence = _added(_evidence_of(trust), added, at)
+    scan_count = merchant.get("scan_count") or 0
+    new_scans = scan_count - trust.get("scans_counted", 0)
+    if new_scans > 0:
+        evidence = _added(evidence, {"scans": new_scans}, now)
+    inputs = standing_of(merchant, _last_failed(trust, added, at), now)
+    grade = _grade(merchant, evidence, inputs, now)
+    if not added and new_scans <= 0 and inputs == trust.get("inputs") and \
+            shown(grade) == shown(trust.get("grade")):
+        return None
+    fields = {"trust": {"evidence": _stored(evidence), "scans_counted": scan_count,
+                        "grade": grade, "inputs": inputs}}
+    return Change(fields, grade_events(merchant["_id"], trust.get("grade"), grade))
+
+
+def standing_of(merchant, last_failed_spot_check_at, now):
+    """The facts of the unit the grade reads as they are (not decayed)."""
+    rating = merchant.get("rating") or {}
+    today = now.astimezone(CHINA_STANDARD_TIME).date()
+    return {"rating": {"count": rating.get("count", 0), "total": rating.get("total", 0)},
+            "black_listed": bool(merchant.get("black_listed")),
+            "licence_days_left": trust_grade.licence_days_left(merchant.get("licences") or [],
+                                                               today),
+            "last_failed_spot_check_at": last_failed_spot_check_at}
+
+
+def shown(grade):
+    """What a grade shows, less when it was computed."""
+    return None if grade is None else {k: v for k, v in grade.items() if k != "computed_at"}
+
+
+def grade_events(merchant_id, before, after):
+    """merchant_updated when what the grade shows changed (store pages are dropped on it),
+    merchant_grade_changed too when its stars did."""
+    if shown(before) == shown(after):
+        return []
+    events = [("merchant_updated", {"merchant_id": merchant_id, "changes": {
+        "trust_score": after and after["score"]}})]
+    previous_stars = before and before["stars"]
+    if after is not None and after["stars"] != previous_stars:
+        events.append(("merchant_grade_changed", {
+            "merchant_id": merchant_id, "score": after["score"], "stars": after["stars"],
+            "previous_stars": previous_stars}))
+    return events
+
+
+def _grade(merchant, evidence, inputs, now):
+    if merchant.get("status") not in GRADED_STATUSES:
+        return None
+    failed_at = inputs["last_failed_spot_check_at"]
+    standing = {**inputs, "last_failed_spot_check_at": failed_at and from_rfc3339(failed_at)}
+    return trust_grade.grade(evidence, standing, now)
+
+
+def _last_failed(trust, added, at):
+    """The later of the last failed spot check known and one ``added`` at ``at``."""
+    known = (trust.get("inputs") or {}).get("last_failed_spot_check_at")
+    if not added.get("spot_checks_failed"):
+        return known
+    return max(filter(None, (known, to_rfc3339(at))))
+
+
+def _evidence_of(trust):
+    return {name: Decayed(kept["value"], from_rfc3339(kept["as_of"]))
+            for name, kept in (trust.get("evidence") or {}).items()}
+
+
+def _added(evidence, added, at):
+    return {**evidence, **{name: evidence.get(name, Decayed()).plus(amount, at)
+                           for name, amount in added.items()}}
+
+
+def _stored(evidence):
+    return {name: {"value": kept.value, "as_of": to_rfc3339(kept.as_of)}
+            for name, kept in evidence.items() if kept.as_of is not None}
