@@ -26,4 +26,5 @@ class Grades:
             return
         added, at = evidence_of(data), from_rfc3339(envelope["occurred_at"])
         now = self.clock.now()
-        self.merchants.change(merchant_id, lambda m: grading.regraded(m, added, at, now))
+        self.merchants.change(merchant_id, lambda m: grading.regraded(
+            m, added, at, now, envelope["event_id"]))

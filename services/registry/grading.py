@@ -14,6 +14,9 @@ from services.registry import trust_grade
 from services.registry.trust_grade import Decayed
 
 GRADED_STATUSES = frozenset({"certified", "warned"})
+# the ids of the last events counted into a merchant's trust, kept in the same write: a fact
+# delivered again after a crash between that write and its consumer's claim counts once
+COUNTED_KEPT = 32
 SPOT_CHECK_PASSED = "pass"  # a warning result fails the check too (spot_checks.RESULT_MOVES)
 MISSED_RESPONSE = "deadline_missed"
 
@@ -55,11 +58,17 @@ def no_evidence(data):
     return {}
 
 
-def regraded(merchant, added, at, now):
-    """The Change of ``merchant``'s trust with ``added`` ({evidence name: count}) counted at
-    ``at`` and the scans since the last count at ``now``, graded at ``now`` (aware times);
-    None when neither the evidence nor the grade changes."""
+def regraded(merchant, added, at, now, event_id=None):
+    """The Change of ``merchant``'s trust with ``added`` ({evidence name: count}) of the event
+    ``event_id`` counted at ``at`` and the scans since the last count at ``now``, graded at
+    ``now`` (aware times); None when neither the evidence nor the grade changes, or the event
+    was counted already."""
     trust = merchant.get("trust") or {}
+    counted = trust.get("counted") or []
+    if event_id is not None and event_id in counted:
+        return None
+    if event_id is not None and added:
+        counted = [*counted, event_id][-COUNTED_KEPT:]
     evidence = _added(_evidence_of(trust), added, at)
     scan_count = merchant.get("scan_count") or 0
     new_scans = scan_count - trust.get("scans_counted", 0)
@@ -71,7 +80,7 @@ def regraded(merchant, added, at, now):
             shown(grade) == shown(trust.get("grade")):
         return None
     fields = {"trust": {"evidence": _stored(evidence), "scans_counted": scan_count,
-                        "grade": grade, "inputs": inputs}}
+                        "grade": grade, "inputs": inputs, "counted": counted}}
     return Change(fields, grade_events(merchant["_id"], trust.get("grade"), grade))
 
 

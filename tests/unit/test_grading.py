@@ -144,3 +144,13 @@ def test_a_unit_losing_its_grade_drops_its_pages_without_a_grade_change():
     _, events = regraded({**unit, "status": "delisted"})
     assert events == [("merchant_updated", {"merchant_id": "m-1",
                                             "changes": {"trust_score": None}})]
+
+
+def test_an_event_delivered_again_counts_once():
+    unit, _ = regraded(merchant())
+    once = {**unit, **grading.regraded(unit, {"complaints": 1}, NOW, NOW, "e-1").fields}
+    assert grading.regraded(once, {"complaints": 1}, NOW, NOW, "e-1") is None
+    assert once["trust"]["evidence"]["complaints"]["value"] == 1.0
+    for n in range(grading.COUNTED_KEPT + 5):
+        once = {**once, **grading.regraded(once, {"complaints": 1}, NOW, NOW, f"x-{n}").fields}
+    assert len(once["trust"]["counted"]) == grading.COUNTED_KEPT
