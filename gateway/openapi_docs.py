@@ -81,6 +81,7 @@ ERRORS = {
     "set_consent": ("NOT_FOUND",),
     "reply_publicly": ("NOT_FOUND", "WRONG_STATE", "ALREADY_REPLIED"),
     "complaint_statistics": ("OUT_OF_JURISDICTION",),
+    "grade_statistics": ("OUT_OF_JURISDICTION",),
     "open_data_complaints": ("VALIDATION_ERROR",),
     "activate_campaign": _CAMPAIGN_STEP,
     "pause_campaign": _CAMPAIGN_STEP,

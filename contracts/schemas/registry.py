@@ -146,6 +146,18 @@ class LicenceEventResultSchema(Schema):
     changed = fields.Boolean(required=True)
 
 
+class GradeStatsQuerySchema(Schema):
+    region = fields.String(validate=region_code, metadata={
+        "description": "a province, city or county in your jurisdiction (default: all of it)"})
+
+
+class GradeDistributionSchema(Schema):
+    region = fields.String()
+    graded = fields.Integer(metadata={"description": "certified and warned units with a grade"})
+    by_stars = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "units by the stars of their computed trust grade, \"1\" to \"5\""})
+
+
 class SpotCheckRequestSchema(Schema):
     region = fields.String(required=True, validate=region_code)
     sample_size = fields.Integer(required=True, strict=True, validate=validate.Range(1, 100))

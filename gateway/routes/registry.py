@@ -1,6 +1,8 @@
 """Registry routes."""
 from contracts.schemas.registry import (
     ActionSchema,
+    GradeDistributionSchema,
+    GradeStatsQuerySchema,
     LicenceEventResultSchema,
     LicenceEventSchema,
     ListingPageSchema,
@@ -98,6 +100,12 @@ class RegistryRoutes:
          summary="Draw a random sample per county and assign the checks")
     def create_spot_checks(self, call):
         return self.registry.create_spot_checks(call.actor.to_dict(), call.body)
+
+    @api("GET", "/api/v1/stats/grades", roles=("regulator",), query=GradeStatsQuerySchema,
+         response=GradeDistributionSchema, tags=TAGS,
+         summary="Units of a region by the stars of their computed trust grade")
+    def grade_statistics(self, call):
+        return self.registry.grade_statistics(call.actor.to_dict(), call.query)
 
     @api("GET", "/api/v1/spot-checks", roles=("regulator",), query=SpotCheckQuerySchema,
          tags=TAGS, response=SpotCheckPageSchema, summary="Spot checks in your jurisdiction")

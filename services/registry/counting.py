@@ -1,6 +1,7 @@
 """What the registry counts of each unit, free of I/O: units by status (the gauge) and, per
 county, the units a spot check may draw (so a draw knows the counties and their sizes without
-reading them)."""
+reading them) and the graded units by the stars of their trust grade (``stars_<n>``: the
+regulators' grade distribution)."""
 from plumbing.keys import key
 from services.registry.certification import PUBLIC_STATUSES
 from services.registry.spot_checks import CHECKED_STATUSES
@@ -12,7 +13,8 @@ STATUS_GAUGE = key("g", "status")
 def snapshot(merchant):
     return {"id": merchant["_id"], "status": merchant["status"], "region": merchant["region"],
             "name": merchant["name"], "address": merchant.get("address") or "",
-            "public": merchant["status"] in PUBLIC_STATUSES}
+            "public": merchant["status"] in PUBLIC_STATUSES,
+            "grade_stars": ((merchant.get("trust") or {}).get("grade") or {}).get("stars")}
 
 
 def county_counter(region_prefix):
@@ -23,6 +25,18 @@ def county_counter(region_prefix):
 
 def contribution(counted):
     added = {STATUS_GAUGE: {counted["status"]: 1}}
+    county = {}
     if counted["status"] in CHECKED_STATUSES:
-        added[key("c", counted["region"])] = {"checkable": 1}
+        county["checkable"] = 1
+    if counted.get("grade_stars"):
+        county[f"stars_{counted['grade_stars']}"] = 1
+    if county:
+        added[key("c", counted["region"])] = county
     return added
+
+
+def grade_distribution(counties):
+    """{"graded", "by_stars": {"1".."5": units}} of county counter documents."""
+    by_stars = {str(stars): sum(c.get(f"stars_{stars}", 0) for c in counties)
+                for stars in range(1, 6)}
+    return {"graded": sum(by_stars.values()), "by_stars": by_stars}

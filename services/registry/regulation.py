@@ -6,10 +6,10 @@ import random
 import uuid
 
 from contracts import credit_code
-from plumbing.actors import jurisdiction_prefix
+from plumbing.actors import jurisdiction_of, jurisdiction_prefix
 from plumbing.documents import visible
 from plumbing.errors import conflict, forbidden, not_found
-from services.registry import certification, domain, listing, spot_checks
+from services.registry import certification, counting, domain, listing, spot_checks
 from services.registry.events import envelopes
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,14 @@ class Regulation:
                 self.store.redraw(unit, spot_checks.new_draw(self.rng))
             sample += drawn
         return sample
+
+    def grade_distribution(self, actor, region=None):
+        """The graded units of ``region`` (default: the actor's jurisdiction) by the stars of
+        their trust grade, from the county counters."""
+        region = region or actor.region
+        within = jurisdiction_of(actor, region)
+        return {"region": region,
+                **counting.grade_distribution(self.store.county_counters(within))}
 
     def spot_check_page(self, actor, query):
         tasks, next_cursor = self.store.spot_check_page(listing.spot_check_ranges(actor, query),

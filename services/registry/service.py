@@ -156,6 +156,10 @@ class RegistryService(FangxinService):
         return self.regulation.create_spot_checks(actor, body["region"], body["sample_size"])
 
     @rpc
+    def grade_statistics(self, actor, query):
+        return self.regulation.grade_distribution(Actor.from_dict(actor), query.get("region"))
+
+    @rpc
     def list_spot_checks(self, actor, query):
         return self.regulation.spot_check_page(Actor.from_dict(actor), query)
 

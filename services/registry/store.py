@@ -158,10 +158,13 @@ class RegistryStore(BaseStore):
 
     def checkable_counties(self, region_prefix):
         """{county: units a spot check may draw} within ``region_prefix``."""
-        found = self.COUNTERS.read(self.db, [(counting.county_counter(region_prefix), "",
-                                              None)])
+        found = self.county_counters(region_prefix)
         return {document["_id"].split("|", 1)[1]: document.get("checkable", 0)
                 for document in found if document.get("checkable", 0) > 0}
+
+    def county_counters(self, region_prefix):
+        """The counter documents of the counties within ``region_prefix``."""
+        return self.COUNTERS.read(self.db, [(counting.county_counter(region_prefix), "", None)])
 
     def first_drawn_from(self, county, place, after_unit=None):
         """The first unit of ``county`` at ``place`` of its random order or after it (or

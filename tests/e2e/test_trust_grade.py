@@ -75,6 +75,8 @@ def test_a_failed_spot_check_caps_the_grade_at_two_stars(client, merchants, regi
     merchant_id, _, code = unit(client, merchants, "330111")
     assert grade_on_page(client, code, lambda grade: True)["stars"] == 5
     city = client.token(role="regulator", sub="grade-city", region="330100", level="city")
+    before = grade_distribution(client, city, "330111")
+    assert before["by_stars"]["5"] >= 1
     batch = client.post("/api/v1/spot-checks", city, json={"region": "330111", "sample_size": 50})
     assert batch.status_code == 201, batch.text
     [task] = [t for t in batch.json()["items"] if t["merchant_id"] == merchant_id]
@@ -92,3 +94,25 @@ def test_a_failed_spot_check_caps_the_grade_at_two_stars(client, merchants, regi
     assert capped["vetoes"][0]["label"] == "一年内抽查未通过：最高 2 星"
     assert page(client, code)["status"] == "warned"  # a warned unit keeps its grade
     assert 'data-veto="failed_spot_check"' in client.get(f"/s/{code}").text
+    # the regulators' distribution of the county follows the unit from five stars to two
+    after = poll(lambda: grade_distribution(client, city, "330111"),
+                 lambda figures: figures["by_stars"]["2"] == before["by_stars"]["2"] + 1,
+                 seconds=MOMENTS)
+    assert after["by_stars"]["2"] == before["by_stars"]["2"] + 1
+    assert after["graded"] == before["graded"]
+
+
+def grade_distribution(client, token, region):
+    response = client.get("/api/v1/stats/grades", token, params={"region": region})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_the_grade_distribution_is_for_regulators_of_the_region(client):
+    county = client.token(role="regulator", sub="grade-county", region="330106",
+                          level="county")
+    assert client.get("/api/v1/stats/grades", county,
+                      params={"region": "330108"}).json()["error"]["code"] == \
+        "OUT_OF_JURISDICTION"
+    consumer = client.token(role="consumer", sub="grade-consumer")
+    assert client.get("/api/v1/stats/grades", consumer).status_code == 403
