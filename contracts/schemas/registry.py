@@ -76,6 +76,13 @@ class HistoryEntrySchema(Schema):
     to = fields.String()
 
 
+class StarsOverrideSchema(Schema):
+    stars = fields.Integer()
+    reason = fields.String(allow_none=True)
+    by = fields.String()
+    at = fields.String()
+
+
 class MerchantSchema(MerchantApplicationSchema):
     merchant_id = fields.String(required=True)
     status = fields.String(required=True)
@@ -89,6 +96,11 @@ class MerchantSchema(MerchantApplicationSchema):
     red_listed = fields.Boolean(required=True)
     black_listed = fields.Boolean(required=True)
     certified_at = fields.String()
+    reviewed_at = fields.String(allow_none=True, metadata={
+        "description": "the last yearly re-evaluation (后评价); the next is a year after it"})
+    stars_override = fields.Nested(StarsOverrideSchema, allow_none=True, metadata={
+        "description": "a regulator's stars over the computed grade's, until the next "
+                       "re-evaluation"})
     created_at = fields.String(required=True)
     updated_at = fields.String(required=True)
 
@@ -127,6 +139,9 @@ class ActionSchema(Schema):
 
 class StarsSchema(Schema):
     stars = fields.Integer(required=True, strict=True, validate=validate.Range(0, 5))
+    reason = fields.String(load_default="", validate=validate.Length(max=500), metadata={
+        "description": "why the regulator overrides the computed grade; the store page shows "
+                       "it until the next yearly re-evaluation"})
 
 
 class LicenceEventSchema(Schema):

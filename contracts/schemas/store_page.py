@@ -61,10 +61,16 @@ class GradeHintSchema(Schema):
     hint = fields.String(metadata={"description": "in the answer's language"})
 
 
+class StarsNoteSchema(Schema):
+    reason = fields.String(allow_none=True)
+    at = fields.String(metadata={"description": "RFC 3339"})
+
+
 class TrustGradeSchema(Schema):
     score = fields.Float(required=True, metadata={"description": "0..100, 1 decimal"})
     stars = fields.Integer(required=True, metadata={
-        "description": "1..5 from the score, capped by the vetoes (not yet the unit's stars)"})
+        "description": "1..5 from the score, capped by the vetoes; the unit's stars become "
+                       "these at its yearly re-evaluation"})
     computed_at = fields.String(required=True, metadata={"description": "RFC 3339"})
     warnings_points = fields.Float(required=True, metadata={
         "description": "taken off the factors' sum for warnings"})
@@ -91,7 +97,10 @@ class StorePageSchema(Schema):
     location = fields.Nested(LocationSchema, required=True, allow_none=True)
     status = fields.String(required=True)
     badge = fields.Nested(StoreBadgeSchema, required=True)
-    stars = fields.Integer(required=True, metadata={"description": "0..5"})
+    stars = fields.Integer(required=True, metadata={
+        "description": "0..5: the grade's from the last yearly re-evaluation, or a regulator's"})
+    stars_set_by_regulator = fields.Nested(StarsNoteSchema, allow_none=True, metadata={
+        "description": "a regulator's stars over the computed grade's, with the reason"})
     rating = fields.Nested(StoreRatingSchema, required=True)
     licences = fields.List(fields.Nested(StoreLicenceSchema), required=True)
     commitments = fields.List(fields.Nested(StoreCommitmentSchema), required=True,

@@ -11,6 +11,8 @@ from contracts.catalogue import NOTIFICATION_CHANNELS as CHANNELS
 CONTACT_OF_CHANNEL = {"email": "email", "sms": "phone", "wechat": "wechat_openid"}
 # a status change the merchant must hear about even if it opted out of certification news
 CRITICAL_STATUSES = frozenset({"suspended", "delisted"})
+# a re-evaluation the merchant must hear about even if it opted out of certification news
+RE_EVALUATIONS_TO_ACT_ON = frozenset({"rectify", "removed"})
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,9 @@ RULES = {
     ("registry", "merchant_status_changed"): _one(
         merchant, "certification", critical=lambda data: data.get("to") in CRITICAL_STATUSES),
     ("registry", "spot_check_assigned"): _one(merchant, "spot_check"),
+    ("registry", "merchant_re_evaluated"): _one(
+        merchant, "certification",
+        critical=lambda data: data.get("outcome") in RE_EVALUATIONS_TO_ACT_ON),
     ("complaints", "complaint_submitted"): _submitted,
     ("complaints", "complaint_forwarded"): _one(merchant, "complaint"),
     ("complaints", "complaint_deadline_approaching"): _one(merchant, "complaint",

@@ -107,13 +107,15 @@ def act(merchant, actor, action, reason, now):
     return Change(fields, [status_changed(merchant, to, reason, actor.sub)])
 
 
-def set_stars(merchant, actor, stars, now):
+def set_stars(merchant, actor, stars, now, reason=""):
+    """A regulator's stars, overriding the computed grade's until the next re-evaluation."""
     require_regulator(actor, merchant, STARS_LEVEL)
     if merchant["status"] not in PUBLIC_STATUSES:
         raise conflict("WRONG_STATE", "only certified units are rated with stars",
                        {"status": merchant["status"]})
+    override = {"stars": stars, "reason": reason or None, "by": actor.sub, "at": now}
     fields = transition(merchant, merchant["status"], actor.sub, f"stars: {stars}", now,
-                        stars=stars)
+                        stars=stars, stars_override=override)
     return Change(fields, [("merchant_updated", {
         "merchant_id": merchant["_id"], "changes": {"stars": stars}, "by": actor.sub})])
 

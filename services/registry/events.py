@@ -59,6 +59,16 @@ class MerchantRejectedSchema(Schema):
     stage = one_of(*STAGES, metadata={"description": "absent when the pre-check rejected"})
 
 
+class ReEvaluatedSchema(Schema):
+    merchant_id = fields.String(required=True)
+    region = region_code(required=True)
+    outcome = one_of("kept", "upgraded", "rectify", "removed", required=True)
+    score = fields.Float(required=True, metadata={"description": "the trust grade's, 0–100"})
+    stars = fields.Integer(required=True, strict=True, metadata={
+        "description": "the unit's stars now: the grade's (0 when removed)"})
+    previous_stars = fields.Integer(required=True, strict=True)
+
+
 class StatusChangedSchema(Schema):
     merchant_id = fields.String(required=True)
     from_ = one_of(*STATUSES, required=True, data_key="from")
@@ -145,6 +155,10 @@ CONTRACTS = catalogue(
              {"merchant_id": M, "from": "certified", "to": "warned", "reason": "抽查警示",
               "by": "reg-county-2", "region": "330106", "industry": "catering",
               "name": "湖滨小吃店"}),
+    contract("merchant_re_evaluated", ReEvaluatedSchema,
+             "The yearly re-evaluation (后评价) kept, upgraded, sent to rectify or removed a unit.",
+             {"merchant_id": M, "region": "330106", "outcome": "upgraded", "score": 91.5,
+              "stars": 5, "previous_stars": 4}),
     contract("merchant_updated", MerchantUpdatedSchema,
              "A unit's profile, stars or lists changed.",
              {"merchant_id": M, "changes": {"stars": 4}, "by": "reg-city-1"}),

@@ -46,7 +46,14 @@ def keys_of(merchant):
         "k_licence": _licence_key(merchant) if status == "certified" else None,
         "k_red": _named_key("k_red", merchant) if merchant.get("red_listed") else None,
         "k_black": _named_key("k_black", merchant) if merchant.get("black_listed") else None,
+        "k_review": _review_key(merchant) if status in PUBLIC_STATUSES else None,
     }
+
+
+def _review_key(merchant):
+    """The yearly re-evaluation's scan: by what it is counted from (re_evaluation.py)."""
+    since = merchant.get("reviewed_at") or merchant.get("certified_at")
+    return key("k_review", since, merchant["_id"]) if since else None
 
 
 def _public_keys(merchant):

@@ -31,9 +31,9 @@ class Regulation:
         return domain.view(self.merchants.change(merchant_id, lambda m: certification.act(
             m, actor, action, reason, self.merchants.now())))
 
-    def set_stars(self, actor, merchant_id, stars):
+    def set_stars(self, actor, merchant_id, stars, reason=""):
         return domain.view(self.merchants.change(merchant_id, lambda m: certification.set_stars(
-            m, actor, stars, self.merchants.now())))
+            m, actor, stars, self.merchants.now(), reason)))
 
     def licence_event(self, actor, event, code, changes):
         """The business-licence registry's feed: revoked, deregistered, abnormal listing."""

@@ -137,7 +137,7 @@ class RegistryService(FangxinService):
     def set_stars(self, actor, merchant_id, payload):
         actor = Actor.from_dict(actor)
         body = validated(StarsSchema(), payload)
-        return self.regulation.set_stars(actor, merchant_id, body["stars"])
+        return self.regulation.set_stars(actor, merchant_id, body["stars"], body["reason"])
 
     @rpc
     def licence_event(self, actor, payload):

@@ -91,6 +91,11 @@ class RegistryStore(BaseStore):
         earliest first)."""
         return due(self.db[MERCHANTS], "k_licence", latest_date + "}", projection=NO_OUTBOX)
 
+    def due_for_review(self, counted_before):
+        """Certified and warned units last reviewed (or certified) before ``counted_before``
+        (a batch, earliest first)."""
+        return due(self.db[MERCHANTS], "k_review", counted_before, projection=NO_OUTBOX)
+
     def count_by_status(self):
         gauge = self.db[counting.COUNTERS].find_one({"_id": counting.STATUS_GAUGE}) or {}
         return figures_of(gauge)

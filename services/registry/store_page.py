@@ -38,6 +38,7 @@ def page_of(merchant, complaints=None, coupons=None, *, today, links):
         "status": merchant["status"],
         "badge": badge_of(merchant["status"]),
         "stars": min(max(merchant.get("stars") or 0, 0), 5),
+        "stars_set_by_regulator": override_of(merchant.get("stars_override")),
         "rating": rating_of(merchant.get("rating")),
         "licences": licences_of(merchant.get("licences") or [], today),
         "commitments": commitments_of(merchant.get("commitments") or {}),
@@ -54,6 +55,11 @@ def page_of(merchant, complaints=None, coupons=None, *, today, links):
     if coupons:
         page["coupons"] = [coupon_of(coupon, code, links) for coupon in coupons]
     return page
+
+
+def override_of(override):
+    """A regulator's stars as the page tells them: the reason and when (not who)."""
+    return {"reason": override.get("reason"), "at": override["at"]} if override else None
 
 
 def rating_of(rating):

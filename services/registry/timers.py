@@ -1,9 +1,10 @@
 """The pass of the registry's schedule: units whose licences are about to expire move to the
-warning library, and the status figures are refreshed."""
+warning library, units due for their yearly re-evaluation are re-evaluated, and the status
+figures are refreshed."""
 from datetime import timedelta
 
-from plumbing.clock import to_rfc3339
-from services.registry import certification, metrics
+from plumbing.clock import shifted, to_rfc3339
+from services.registry import certification, metrics, re_evaluation
 
 LICENCE_EXPIRING_REASON = "证照即将到期"
 
@@ -21,4 +22,11 @@ class Timers:
             if certification.expiring_licences(merchant, now.date(), days):
                 self.merchants.change(merchant["_id"], lambda m: certification.warn_automatically(
                     m, LICENCE_EXPIRING_REASON, to_rfc3339(now)))
+        self.re_evaluate(to_rfc3339(now))
         metrics.publish_counts(self.store.count_by_status())
+
+    def re_evaluate(self, now):
+        period = self.settings.re_evaluation_seconds
+        for merchant in self.store.due_for_review(shifted(now, -period)):
+            self.merchants.change(merchant["_id"], lambda m: re_evaluation.re_evaluate(
+                m, now, period))

@@ -45,7 +45,11 @@ SECRET_SETTINGS = {"JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_PRIVATE_KEY", "SIGN_IN_S
 SECRETS_DIR = "/etc/fangxin/secrets"
 # a test-only fault hook, and make run's own (its local topology, ports and state directory:
 # Kubernetes has its own replicas)
-NEVER_DEPLOYED = {"FAULT_HOLD_OUTBOX", "BROKER_NODES", "RUN_PORT_OFFSET", "RUN_STATE_DIR"}
+NEVER_DEPLOYED = {"FAULT_HOLD_OUTBOX", "BROKER_NODES", "RUN_PORT_OFFSET", "RUN_STATE_DIR",
+                  # complaint deadlines in plain seconds, for drills: deployed, they would
+                  # replace the working days (tests/unit/test_complaint_deadlines.py)
+                  "COMPLAINT_SCREENING_SLA_SECONDS", "COMPLAINT_RESPONSE_SLA_SECONDS",
+                  "COMPLAINT_DECISION_SLA_SECONDS", "COMPLAINT_MEDIATION_SLA_SECONDS"}
 
 
 def config_map(objects):

@@ -1,7 +1,8 @@
 """Every open state of a complaint ends by itself, through the whole system: a stack of its own
 (its own vhost and databases) whose deadlines are seconds, so that they pass during the test.
 Each ending is stored, published, counted in the regulator's figures and told to both
-parties' inboxes."""
+parties' inboxes. The same stack re-evaluates certified units every few seconds instead of
+every year (后评价): the grade sets the stars, and a regulator's override lasts until then."""
 import uuid
 from datetime import UTC, datetime
 
@@ -16,7 +17,9 @@ from tests.e2e.registry_steps import certify, record
 
 SHORT_DEADLINES = {"COMPLAINT_SCREENING_SLA_SECONDS": "2", "COMPLAINT_RESPONSE_SLA_SECONDS": "30",
                    "COMPLAINT_DECISION_SLA_SECONDS": "2", "COMPLAINT_MEDIATION_SLA_SECONDS": "6",
-                   "COMPLAINT_SLA_SCAN_SECONDS": "0.3"}
+                   "COMPLAINT_SLA_SCAN_SECONDS": "0.3",
+                   # the yearly re-evaluation of certified units, every few seconds here
+                   "RE_EVALUATION_SECONDS": "4", "REGISTRY_SCAN_SECONDS": "0.5"}
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +134,24 @@ def test_the_calendar_coverage_is_published_from_the_start(stack):
     today = working_days.local_day(datetime.now(UTC))
     assert figures[("fangxin_working_calendar_days_left", ())] in (
         working_days.days_left(today), working_days.days_left(today) + 1)  # across midnight
+
+
+def test_the_yearly_re_evaluation_sets_the_grades_stars_over_a_regulators_override(
+        client, shop):
+    merchant_id, merchant, code = shop
+    def merchant_record():
+        return client.get(f"/api/v1/merchants/{merchant_id}", merchant).json()
+    upgraded = poll(merchant_record, lambda m: m.get("reviewed_at") and m["stars"] == 5,
+                    seconds=20)
+    assert (upgraded["stars"], upgraded["pool"]) == (5, "star")
+    assert told(client, merchant, "", "merchant_re_evaluated")
+    city = client.token(role="regulator", sub="reg-stars", region="330100", level="city")
+    overridden = client.put(f"/api/v1/merchants/{merchant_id}/stars", city,
+                            json={"stars": 3, "reason": "现场检查发现卫生问题"})
+    assert overridden.status_code == 200, overridden.text
+    page = client.get(f"/api/v1/public/stores/{code}").json()
+    assert page["stars"] == 3
+    assert page["stars_set_by_regulator"]["reason"] == "现场检查发现卫生问题"
+    again = poll(merchant_record, lambda m: m["reviewed_at"] > overridden.json()["updated_at"],
+                 seconds=20)
+    assert (again["stars"], again["stars_override"]) == (5, None)

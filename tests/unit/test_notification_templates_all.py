@@ -38,6 +38,8 @@ SAMPLES = {
     "merchant_review_recorded": {"merchant_id": "m-1", "stage": "onsite", "decision": "pass",
                                  "notes": "现场核查符合要求", "by": "inspector-1",
                                  "region": "330106"},
+    "merchant_re_evaluated": {"merchant_id": "m-1", "region": "330106", "outcome": "upgraded",
+                              "score": 91.5, "stars": 5, "previous_stars": 4},
     "spot_check_assigned": {"task_id": "t-1", "batch_id": "b-1", "merchant_id": "m-1",
                             "region": "330106"},
     **{event: COMPLAINT_CONTRACTS[event].example for event in (

@@ -133,9 +133,15 @@ class FakeRegistryStore:
         return page_of(self.merchants.values(), ranges, accept, limit, descending)
 
     def with_licence_until(self, latest_date):
-        due = KeyRange("k_licence", prefix("k_licence"), end=latest_date + "}")
+        return self._due("k_licence", latest_date + "}")
+
+    def due_for_review(self, counted_before):
+        return self._due("k_review", counted_before)
+
+    def _due(self, field, until):
+        due = KeyRange(field, prefix(field), end=until)
         return sorted((copy.deepcopy(m) for m in self.merchants.values() if in_range(m, due)),
-                      key=lambda m: m["k_licence"])
+                      key=lambda m: m[field])
 
     def count_by_status(self):
         return dict(Counter(m["status"] for m in self.merchants.values()))
