@@ -13,7 +13,7 @@ from contracts.catalogue import FOOD_INDUSTRIES, INDUSTRIES, STANDARD, UNIT_TYPE
 from contracts.credit_code import check_character
 from plumbing.actors import Actor
 from plumbing.clock import to_rfc3339
-from services.complaints import lifecycle
+from services.complaints import deadlines, lifecycle
 from services.complaints.settings import load_settings as complaint_settings
 from services.coupons import rules, units
 from services.notifications import domain as notifications
@@ -232,7 +232,7 @@ class Programme:
         merchant_actor = Actor(sub="shop", role="merchant", merchant_id=merchant_id)
         consumer_actor = Actor(sub=consumer, role="consumer")
         regulator = Actor(sub="mediator", role="regulator", region=region, level="county")
-        sla_days = settings.response_sla_seconds / 86400
+        sla_days = calendar_days(settings.rule("response"))
         if days_ago < sla_days:
             _keep(self.world.open_complaints, complaint["_id"])
             return complaint
@@ -241,7 +241,7 @@ class Programme:
         complaint.update(lifecycle.respond(complaint, merchant_actor, {
             "proposal": proposal, "message": "已联系消费者", "amount_fen": chance.randint(
                 100, 10_000) if proposal in ("refund", "compensation") else None},
-            answered).fields)
+            answered, settings).fields)
         if days_ago < 10 and chance.random() < 0.5:
             return complaint
         roll = chance.random()
@@ -370,6 +370,13 @@ class Programme:
 
 
 KEPT = 2000  # ids of each kind the world keeps for the bench to ask about
+
+
+def calendar_days(rule):
+    """About how many calendar days a deadline rule spans (five working days a week)."""
+    if rule.unit == deadlines.WORKING_DAYS:
+        return rule.count * 7 / 5
+    return rule.count / 86400
 
 
 def _keep(ids, value):
