@@ -197,7 +197,13 @@ ROUTES = [Row("GET", path, EVERYONE) for path in PUBLIC_GETS] + [
     Row("POST", C + "/withdraw", {"consumer"}, None, (409,)),
     Row("POST", C + "/rating", {"consumer"}, {"satisfaction": 4}),
     Row("POST", C + "/screening", HOME_REGULATORS, {"decision": "forward"}, (409,)),
+    Row("POST", C + "/consent", {"consumer"}, {"public_consent": True}),
+    # once: the first allowed caller replies (or the complaint is not published), then 409
+    Row("POST", C + "/public-reply", {"merchant"}, {"text": "已为顾客办理退款"}, (200, 409)),
     Row("GET", "/api/v1/stats/complaints", REGULATORS),
+    Row("GET", "/api/v1/public/open-data/complaints", EVERYONE,
+        params={"region": HOME, "day": "2026-11-30"}),
+    Row("GET", "/api/v1/stats/grades", REGULATORS),
     Row("GET", "/api/v1/hotspots", REGULATORS),
     # coupons
     Row("POST", "/api/v1/campaigns", {"operator"}, lambda ids: campaign_body(), (201,)),
