@@ -15,7 +15,8 @@ DUE = to_rfc3339(CERTIFIED + timedelta(seconds=YEAR))
 
 def unit(stars=0, **fields):
     return {"_id": "m-1", "status": "certified", "region": "330106", "industry": "catering",
-            "name": "湖滨小吃店", "unit_type": "store", "stars": stars, "certified_at": to_rfc3339(CERTIFIED),
+            "name": "湖滨小吃店", "unit_type": "store", "stars": stars,
+            "certified_at": to_rfc3339(CERTIFIED),
             "rating": {"count": 0, "total": 0}, "black_listed": False, "scan_count": 0,
             "licences": [{"kind": "business_licence", "valid_until": "2030-01-01"}],
             "history": [], "created_at": to_rfc3339(CERTIFIED), "version": 4, **fields}
