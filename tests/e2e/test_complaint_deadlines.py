@@ -13,7 +13,7 @@ from services.complaints import working_days
 from tests.conftest import RUN_ID, private_vhost
 from tests.e2e.conftest import Client, Merchants, running_system
 from tests.e2e.metrics_reader import samples
-from tests.e2e.registry_steps import certify, record
+from tests.e2e.registry_steps import certify
 
 SHORT_DEADLINES = {"COMPLAINT_SCREENING_SLA_SECONDS": "2", "COMPLAINT_RESPONSE_SLA_SECONDS": "30",
                    "COMPLAINT_DECISION_SLA_SECONDS": "2", "COMPLAINT_MEDIATION_SLA_SECONDS": "6",
@@ -33,13 +33,8 @@ def client(system_env, providers, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def merchants(client):
+    """This stack's merchants (``shop`` of tests/e2e/conftest.py takes them, and ``client``)."""
     return Merchants(client)
-
-
-@pytest.fixture
-def shop(client, merchants):
-    merchant_id, token, _ = certify(client, merchants)
-    return merchant_id, token, record(client, token, merchant_id)["store_code"]
 
 
 def consumer_token(client):
