@@ -12,8 +12,9 @@ type we do not accept) is republished untouched to the durable queue ``fangxin.p
 and acknowledged; a malformed envelope, and an event its handler fails on for a reason that a
 retry will not cure (a missing field, a wrong type), is recorded in ``poison_events``. Each is
 counted in ``fangxin_events_consumed_total`` (outcome ``undecodable`` or ``poison``). Only a
-failure a retry can cure (the store, the broker or another service away) releases the claim and
-returns the event to the queue, after a pause, to be tried again.
+failure a retry can cure (the store, the broker or another service away, or a versioned
+document that kept changing under its writes) releases the claim and returns the event to the
+queue, after a pause, to be tried again.
 """
 import functools
 import logging
@@ -35,6 +36,7 @@ from plumbing.queues import durable_queue, event_handler
 from plumbing.retention import POISON_EVENTS as POISON_RETENTION
 from plumbing.retention import stamp
 from plumbing.settings import plumbing_settings
+from plumbing.versioned import CONCURRENT_UPDATE
 from plumbing.write_errors import STORE_AWAY
 
 log = logging.getLogger(__name__)
@@ -48,8 +50,10 @@ _batches = Coalescer()  # the greenthreads of this process, whichever service th
 
 
 def curable(exc):
-    """Whether a retry may cure the failure: the store, the broker or a service was away."""
-    return isinstance(exc, CURABLE) or (isinstance(exc, DomainError) and exc.status >= 500)
+    """Whether a retry may cure the failure: the store, the broker or a service was away, or
+    a versioned document kept changing under the handler's writes."""
+    return isinstance(exc, CURABLE) or (isinstance(exc, DomainError) and (
+        exc.status >= 500 or exc.code == CONCURRENT_UPDATE))
 
 
 def consumes(source, event_type, version=1, store_attr="store", clock_attr="clock"):

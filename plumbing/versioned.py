@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from plumbing.errors import conflict
 
 ATTEMPTS = 5
+CONCURRENT_UPDATE = "CONCURRENT_UPDATE"
 
 
 @dataclass
@@ -25,4 +26,4 @@ def apply_with_retries(read, decide, write, attempts=ATTEMPTS):
         saved = write(document, change)
         if saved is not None:
             return saved
-    raise conflict("CONCURRENT_UPDATE", "it changed meanwhile; try again")
+    raise conflict(CONCURRENT_UPDATE, "it changed meanwhile; try again")

@@ -108,11 +108,8 @@ def timeline_rows(complaint, labels, text):
 
 
 def step_note(step, complaint, labels, text):
-    """A step's note, less the words of its deadline (shown on their own, in the locale)."""
+    """A step's note in the page's words (its deadline is shown on its own)."""
     event, note, record = step["event"], step.get("note"), step.get("deadline")
-    if record and note:
-        # the service's note ends with "期限<rule>：…" (services/complaints/deadlines.py)
-        note = note.partition("期限" + record["rule"])[0].rstrip("；") or None
     if event in STEP_NOTE_LABELS and note:
         return labels[STEP_NOTE_LABELS[event]].get(note, note)
     if event == "closed" and note:

@@ -5,8 +5,7 @@ import logging
 
 from nameko.extensions import DependencyProvider
 
-from plumbing.clock import Clock
-from plumbing.settings import plumbing_settings
+from plumbing.clock import ClockProvider
 from services.complaints import metrics, working_days
 
 log = logging.getLogger(__name__)
@@ -19,15 +18,20 @@ def coverage_warning(today):
     if left >= WARN_DAYS:
         return None
     return (f"the working-day calendar (chinese-calendar) ends on "
-            f"{working_days.COVERED_YEARS.stop - 1}-12-31, in {left} days: deadlines past it "
-            f"stay pending until a release covering {working_days.COVERED_YEARS.stop} is deployed")
+            f"{working_days.LAST_COVERED_YEAR}-12-31, in {left} days: deadlines past it "
+            f"stay pending until a release covering {working_days.LAST_COVERED_YEAR + 1} is "
+            f"deployed")
 
 
 class CalendarCoverage(DependencyProvider):
-    def setup(self):
-        today = working_days.local_day(Clock(plumbing_settings().clock_offset_seconds).now())
-        metrics.CALENDAR_LAST_YEAR.set(working_days.COVERED_YEARS.stop - 1)
-        metrics.CALENDAR_DAYS_LEFT.set(working_days.days_left(today))
+    """Reads the day on the service's own clock (its ``ClockProvider``, set up by the time
+    the container starts its extensions)."""
+
+    def start(self):
+        clock = next(d.clock for d in self.container.dependencies
+                     if isinstance(d, ClockProvider))
+        today = working_days.local_day(clock.now())
+        metrics.publish_coverage(today)
         warning = coverage_warning(today)
         if warning:
             log.warning(warning)

@@ -89,8 +89,3 @@ def pending_year(complaint):
     return record.get("pending_year") if record else None
 
 
-def note(record):
-    """The timeline's words for a deadline."""
-    if record["due_at"] is None:
-        return f"期限{record['rule']}：待 {record['pending_year']} 年官方日历发布后计算"
-    return f"期限{record['rule']}：{record['due_at']}"

@@ -61,7 +61,7 @@ def new_complaint(complaint_id, consumer, filing, merchant, now, settings, flagg
         fields, record = _deadline(complaint, settings, "screening", now)
         complaint.update(fields)
         complaint["timeline"].append(_entry(
-            now, "flagged", "system", f"职业索赔嫌疑，待监管人员审核；{deadlines.note(record)}",
+            now, "flagged", "system", "职业索赔嫌疑，待监管人员审核",
             record))
         return complaint, events
     forwarded = forward(complaint, now, settings, "system")
@@ -71,7 +71,7 @@ def new_complaint(complaint_id, consumer, filing, merchant, now, settings, flagg
 def forward(complaint, now, settings, by, screening_lapsed=False):
     fields, record = _deadline(complaint, settings, "response", now)
     fields.update({"status": "forwarded", "forwarded_at": now, "timeline": complaint["timeline"]
-                   + [_entry(now, "forwarded", by, deadlines.note(record), record)]})
+                   + [_entry(now, "forwarded", by, deadline=record)]})
     return Change(fields, [("complaint_forwarded", {
         **_facts(complaint), "deadline_at": record["due_at"], "deadline": record,
         "merchant_name": complaint["merchant_name"], "screening_lapsed": screening_lapsed})])
@@ -141,7 +141,7 @@ def _to_mediation(complaint, now, settings, reason, **extra):
     """In mediation until the mediation rule's deadline, counted from the acceptance."""
     fields, record = _deadline(complaint, settings, "mediation", complaint["forwarded_at"])
     fields.update({**extra, "status": "mediation", "timeline": complaint["timeline"] + [
-        _entry(now, "escalated", "system", f"{reason}；{deadlines.note(record)}", record)]})
+        _entry(now, "escalated", "system", reason, record)]})
     return Change(fields, [("complaint_escalated", {
         **_facts(complaint), "reason": reason, "mediation_deadline_at": record["due_at"],
         "deadline": record})])
@@ -237,7 +237,7 @@ def end_if_overdue(complaint, now, settings):
         return None
     record = deadlines.current(complaint)
     passed = {**complaint, "timeline": complaint["timeline"] + [
-        _entry(now, "deadline_passed", "system", deadlines.note(record), record)]}
+        _entry(now, "deadline_passed", "system", deadline=record)]}
     return _ENDINGS[complaint["status"]](passed, now, settings)
 
 
@@ -248,7 +248,7 @@ def _screening_missed(complaint, now, settings):
         return forward(complaint, now, settings, "system", screening_lapsed=True)
     fields, record = _deadline(complaint, settings, "screening", now)
     fields.update({"screening_region": above, "timeline": complaint["timeline"] + [_entry(
-        now, "screening_escalated", "system", f"移交上级 {above}；{deadlines.note(record)}",
+        now, "screening_escalated", "system", f"移交上级 {above}",
         record)]})
     return Change(fields, [("complaint_screening_escalated", {
         **_facts(complaint), "to_region": above, "deadline_at": record["due_at"],
@@ -287,7 +287,7 @@ def schedule_pending(complaint, now, settings):
         return None
     fields = deadlines.fields_of(complaint, computed)
     fields["timeline"] = complaint["timeline"] + [_entry(
-        now, "deadline_computed", "system", deadlines.note(computed), computed)]
+        now, "deadline_computed", "system", deadline=computed)]
     return Change(fields)
 
 

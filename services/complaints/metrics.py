@@ -1,6 +1,8 @@
 """The complaints service's business figures."""
 from prometheus_client import Counter, Gauge, Histogram
 
+from services.complaints import working_days
+
 COMPLAINTS_BY_STATUS = Gauge("fangxin_complaints", "Complaints by status", ["status"])
 FILED = Counter("fangxin_complaints_filed_total", "Complaints filed, by first status", ["status"])
 SLA_BREACHES = Counter("fangxin_complaint_sla_breaches_total",
@@ -26,7 +28,12 @@ def publish_counts(counts):
         COMPLAINTS_BY_STATUS.labels(status).set(counts.get(status, 0))
 
 
-def publish_calendar(last_year, days_left, pending):
-    CALENDAR_LAST_YEAR.set(last_year)
-    CALENDAR_DAYS_LEFT.set(days_left)
+def publish_coverage(today):
+    """The calendar's coverage as of ``today`` (a date in China)."""
+    CALENDAR_LAST_YEAR.set(working_days.LAST_COVERED_YEAR)
+    CALENDAR_DAYS_LEFT.set(working_days.days_left(today))
+
+
+def publish_calendar(today, pending):
+    publish_coverage(today)
     DEADLINES_PENDING.set(pending)

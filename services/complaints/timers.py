@@ -24,7 +24,7 @@ class Timers:
                 metrics.STATES_ENDED.labels(kind).inc()
                 if kind == "response":
                     metrics.SLA_BREACHES.inc()
-        for complaint in self.store.pending_until(working_days.COVERED_YEARS.stop - 1):
+        for complaint in self.store.pending_until(working_days.LAST_COVERED_YEAR):
             self.handling.step(complaint["_id"], lambda c: lifecycle.schedule_pending(
                 c, now, settings))
         until = shifted(now, settings.remind_before_seconds)
@@ -36,8 +36,7 @@ class Timers:
 
     def publish_calendar(self):
         """The calendar's coverage and the pending deadlines, as metrics (alert rules)."""
-        metrics.publish_calendar(working_days.COVERED_YEARS.stop - 1,
-                                 working_days.days_left(working_days.local_day(self.clock.now())),
+        metrics.publish_calendar(working_days.local_day(self.clock.now()),
                                  self.store.count_pending())
 
     def find_hotspots(self):

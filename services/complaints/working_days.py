@@ -20,7 +20,7 @@ class CalendarGap(LookupError):
 
     def __init__(self, day):
         super().__init__(f"the official calendar has no data for {day.year} (it covers "
-                         f"{COVERED_YEARS.start}–{COVERED_YEARS.stop - 1})")
+                         f"{COVERED_YEARS.start}–{LAST_COVERED_YEAR})")
         self.year = day.year
 
 
@@ -30,11 +30,12 @@ def covered_years():
 
 
 COVERED_YEARS = covered_years()
+LAST_COVERED_YEAR = COVERED_YEARS.stop - 1
 
 
 def days_left(today):
     """Days from ``today`` to the last day the calendar covers (negative once past it)."""
-    return (date(COVERED_YEARS.stop - 1, 12, 31) - today).days
+    return (date(LAST_COVERED_YEAR, 12, 31) - today).days
 
 
 def is_working_day(day):

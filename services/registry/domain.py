@@ -70,6 +70,7 @@ def new_merchant(merchant_id, application, reasons, actor_sub, now):
         "store_code": None,
         "rating": {"count": 0, "total": 0},
         "scan_count": 0,
+        "redemption_count": 0,
         "red_listed": False,
         "black_listed": False,
         "suspended_by": None,
@@ -103,7 +104,8 @@ def applied_event_data(merchant):
 
 def view(merchant):
     """The merchant as API.md's read fields show it."""
-    shown = visible(merchant, "suspended_by", "spot_draw", "trust")
+    shown = visible(merchant, "suspended_by", "spot_draw", "trust",
+                    "redemption_count", "redemptions_seen")
     return {"merchant_id": merchant["_id"], **shown}
 
 

@@ -2,9 +2,14 @@
 adds (the ``*_evidence`` functions of an event's data), and the merchant's ``trust`` with that
 evidence added and its grade recomputed (``regraded``). The formula is trust_grade.py's.
 
-``trust`` = {"evidence": {name: {"value", "as_of"}}, "scans_counted", "grade", "inputs"}:
-``inputs`` is the standing the grade was computed from (rating, lists, licences and the last
-failed spot check, which only evidence brings and each regrade carries forward).
+``trust`` = {"evidence": {name: {"value", "as_of"}}, "scans_counted", "redemptions_counted",
+"grade", "inputs", "counted"}: ``inputs`` is the standing the grade was computed from (rating,
+lists, licences and the last failed spot check, which only evidence brings and each regrade
+carries forward).
+
+Activity (scans, redemptions) is counted on the merchant with an increment as it happens
+(``scan_count``, ``redemption_count``: the busiest events, which must not each rewrite the
+merchant) and folded into the evidence at the merchant's next regrade, as of that regrade.
 """
 from contracts import closings
 from contracts.due_times import CHINA_STANDARD_TIME
@@ -19,6 +24,9 @@ GRADED_STATUSES = frozenset({"certified", "warned"})
 COUNTED_KEPT = 32
 SPOT_CHECK_PASSED = "pass"  # a warning result fails the check too (spot_checks.RESULT_MOVES)
 MISSED_RESPONSE = "deadline_missed"
+# evidence name → (the merchant's running count, the trust's count already folded in)
+ACTIVITY = {"scans": ("scan_count", "scans_counted"),
+            "redemptions": ("redemption_count", "redemptions_counted")}
 
 
 def forwarded_evidence(data):
@@ -40,10 +48,6 @@ def closed_evidence(data):
                                          ("resolved", closing.resolved)) if counts}
 
 
-def redeemed_evidence(data):
-    return {"redemptions": 1}
-
-
 def spot_check_evidence(data):
     passed = data["result"] == SPOT_CHECK_PASSED
     return {"spot_checks_passed" if passed else "spot_checks_failed": 1}
@@ -60,7 +64,7 @@ def no_evidence(data):
 
 def regraded(merchant, added, at, now, event_id=None):
     """The Change of ``merchant``'s trust with ``added`` ({evidence name: count}) of the event
-    ``event_id`` counted at ``at`` and the scans since the last count at ``now``, graded at
+    ``event_id`` counted at ``at`` and the activity since the last count at ``now``, graded at
     ``now`` (aware times); None when neither the evidence nor the grade changes, or the event
     was counted already."""
     trust = merchant.get("trust") or {}
@@ -69,19 +73,27 @@ def regraded(merchant, added, at, now, event_id=None):
         return None
     if event_id is not None and added:
         counted = [*counted, event_id][-COUNTED_KEPT:]
-    evidence = _added(_evidence_of(trust), added, at)
-    scan_count = merchant.get("scan_count") or 0
-    new_scans = scan_count - trust.get("scans_counted", 0)
-    if new_scans > 0:
-        evidence = _added(evidence, {"scans": new_scans}, now)
+    activity, counts = new_activity(merchant, trust)
+    evidence = _added(_added(_evidence_of(trust), added, at), activity, now)
     inputs = standing_of(merchant, _last_failed(trust, added, at), now)
     grade = _grade(merchant, evidence, inputs, now)
-    if not added and new_scans <= 0 and inputs == trust.get("inputs") and \
+    if not added and not activity and inputs == trust.get("inputs") and \
             shown(grade) == shown(trust.get("grade")):
         return None
-    fields = {"trust": {"evidence": _stored(evidence), "scans_counted": scan_count,
-                        "grade": grade, "inputs": inputs, "counted": counted}}
+    fields = {"trust": {"evidence": _stored(evidence), **counts, "grade": grade,
+                        "inputs": inputs, "counted": counted}}
     return Change(fields, grade_events(merchant["_id"], trust.get("grade"), grade))
+
+
+def new_activity(merchant, trust):
+    """({evidence name: activity since it was last folded in}, {trust's count: the merchant's
+    count now})."""
+    activity, counts = {}, {}
+    for name, (running, folded) in ACTIVITY.items():
+        counts[folded] = merchant.get(running) or 0
+        if counts[folded] > trust.get(folded, 0):
+            activity[name] = counts[folded] - trust.get(folded, 0)
+    return activity, counts
 
 
 def standing_of(merchant, last_failed_spot_check_at, now):

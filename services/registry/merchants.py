@@ -1,6 +1,7 @@
 """A merchant read by its id (404 when there is none) and changed as a versioned document:
 what every part of the registry's application code does with one. Every change regrades the
-merchant's trust as the merchant will be after it, in the same write (grading.py)."""
+merchant's trust as the merchant will be after it, in the same write (grading.py); a regrade
+alone writes only the trust."""
 from plumbing.clock import to_rfc3339
 from plumbing.errors import not_found
 from plumbing.versioned import Change, apply_with_retries
@@ -26,6 +27,12 @@ class Merchants:
                                   lambda merchant: self._regraded(merchant, decide(merchant)),
                                   self._save)
 
+    def regrade(self, merchant_id, decide):
+        """Applies ``decide(merchant) -> Change | None`` of the merchant's trust alone (decided
+        again on a concurrent write), written as that field, not the whole merchant: the
+        merchant after it."""
+        return apply_with_retries(lambda: self.get(merchant_id), decide, self._save_fields)
+
     def _regraded(self, merchant, change):
         """``change`` with the merchant's trust regraded as the change leaves the merchant."""
         if change is None:
@@ -39,6 +46,12 @@ class Merchants:
     def _save(self, merchant, change):
         return self.store.save_versioned(MERCHANTS, merchant, change.fields,
                                          envelopes(change.events, self.clock))
+
+    def _save_fields(self, merchant, change):
+        version = merchant["version"]
+        return self.store.update_where(MERCHANTS, merchant, {"version": version},
+                                       {**change.fields, "version": version + 1},
+                                       envelopes(change.events, self.clock))
 
     def now(self):
         return to_rfc3339(self.clock.now())

@@ -226,11 +226,15 @@ class RegistryService(FangxinService):
                                              grading.escalated_evidence, version=2)
     grade_on_complaint_closed = grades_on("complaints", "complaint_closed",
                                           grading.closed_evidence, version=2)
-    grade_on_coupon_redeemed = grades_on("coupons", "coupon_redeemed", grading.redeemed_evidence)
     grade_on_spot_check_completed = grades_on("registry", "spot_check_completed",
                                               grading.spot_check_evidence)
     # a rating is counted outside the versioned changes, which regrade by themselves
     grade_on_merchant_rated = grades_on("registry", "merchant_rated", grading.no_evidence)
+
+    @consumes("coupons", "coupon_redeemed")
+    def grade_on_coupon_redeemed(self, envelope):
+        """A redemption is activity: counted now, folded into the grade at its next regrade."""
+        self.grades.count_redemption(envelope)
 
     @schedule(interval=lambda: load_settings().scan_seconds)
     def scan(self):

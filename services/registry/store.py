@@ -13,6 +13,7 @@ from plumbing.outbox import NO_OUTBOX, new_document_with_events, update_with_eve
 from plumbing.pagination import KeyRange, clamped, decode_cursor, due, encode_cursor, page_by_key
 from plumbing.retention import DAY, Retention, stamp
 from services.registry import counting, listing, search
+from services.registry.grading import COUNTED_KEPT
 
 MERCHANTS = "merchants"
 ABNORMAL_LIST = "abnormal_list"
@@ -68,6 +69,16 @@ class RegistryStore(BaseStore):
             self.db[MERCHANTS].bulk_write([UpdateOne({"_id": merchant_id},
                                                      {"$inc": {"scan_count": n, "version": 1}})
                                            for merchant_id, n in counts.items()], ordered=False)
+
+    def count_redemption(self, merchant_id, event_id):
+        """Counts the redemption ``event_id`` once (the ids of the last ones counted are kept
+        in the same write, so that a delivery repeated after a crash counts nothing); the
+        version moves, as for scans. Whether it was counted now."""
+        counted = self.db[MERCHANTS].update_one(
+            {"_id": merchant_id, "redemptions_seen": {"$nin": [event_id]}},
+            {"$inc": {"redemption_count": 1, "version": 1},
+             "$push": {"redemptions_seen": {"$each": [event_id], "$slice": -COUNTED_KEPT}}})
+        return counted.modified_count == 1
 
     def add_rating(self, merchant_id, score, events):
         """Counts a consumer's ``score`` and records ``events`` in one write (however many

@@ -14,6 +14,7 @@ from devtools.demo import application, credit_code
 from devtools.processes import stop_with_parent
 from devtools.stack import PROCESSES, ROOT, Stack
 from devtools.waiting import wait_until
+from plumbing.event_contracts import newest_versions
 from tests.conftest import free_port
 from tests.e2e.registry_steps import certify, record
 
@@ -219,12 +220,8 @@ class EventTap:
                 break
             self.seen.append(message.payload)
             self.headers[message.payload.get("event_id")] = message.headers or {}
-        newest = {}
-        for envelope in self.seen:
-            kept = newest.get(envelope["event_id"])
-            if kept is None or envelope.get("version", 1) > kept.get("version", 1):
-                newest[envelope["event_id"]] = envelope
-        return [e for e in newest.values() if (event_type is None or e["type"] == event_type)
+        return [e for e in newest_versions(self.seen)
+                if (event_type is None or e["type"] == event_type)
                 and all(e["data"].get(k) == v for k, v in data.items())]
 
     def close(self):

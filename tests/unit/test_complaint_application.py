@@ -11,12 +11,13 @@ from contracts.schemas.complaints import ComplaintFilingSchema, MerchantAnswerSc
 from plumbing.actors import Actor
 from plumbing.clock import FixedClock, to_rfc3339
 from plumbing.errors import DomainError, validated
-from services.complaints import listing, metrics, working_days
+from services.complaints import listing, metrics
 from services.complaints.disclosure import Disclosure
 from services.complaints.filing import Filing
 from services.complaints.handling import Handling
 from services.complaints.settings import ComplaintSettings, rules_of
 from services.complaints.timers import Timers
+from tests.unit.calendar_releases import cover_2027
 from tests.unit.fakes.complaint_store import FakeComplaintStore
 from tests.unit.fakes.registry_rpc import FakeRegistry
 
@@ -238,10 +239,7 @@ def test_the_timer_pass_leaves_a_deadline_pending_until_its_year_is_covered(app,
     app.timers.watch_deadlines()  # the calendar ends with 2026: nothing to compute yet
     assert app.store.complaints[complaint_id]["deadline_at"] is None
     assert metrics.DEADLINES_PENDING._value.get() == 1
-    # a release of the calendar covering 2027 is deployed (weekdays worked, 1 January off)
-    monkeypatch.setattr(working_days, "COVERED_YEARS", range(2004, 2028))
-    monkeypatch.setattr(working_days.chinese_calendar, "is_workday",
-                        lambda day: day.weekday() < 5 and (day.month, day.day) != (1, 1))
+    cover_2027(monkeypatch)
     app.timers.watch_deadlines()
     computed = app.store.complaints[complaint_id]
     assert computed["deadline_at"] == "2027-01-07T16:00:00.000000Z"

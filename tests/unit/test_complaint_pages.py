@@ -5,7 +5,6 @@ import pytest
 from contracts.due_times import due_time
 from gateway.routes.complaint_pages import LABELS, TEXT, fen_of, timeline_rows
 from gateway.store_page_html import render_page
-from services.complaints.deadlines import note as said
 
 
 @pytest.mark.parametrize("written, fen", [
@@ -47,19 +46,18 @@ COMPUTED = {**MEDIATION, "due_at": "2027-02-10T16:00:00Z", "pending_year": None}
 
 
 def step(event, note, record=None):
-    """A timeline entry as the complaints service writes it: its note ends with the words of
-    its deadline (services/complaints/deadlines.py)."""
+    """A timeline entry as the complaints service writes it: a deadline it set or passed is
+    its ``deadline``, not part of its note."""
     entry = {"at": "2026-12-03T02:00:00Z", "event": event, "by": "system", "note": note}
     return {**entry, "deadline": record} if record else entry
 
 
 DEADLINE_STEPS = {"timeline": [
-    step("forwarded", said(RESPONSE), RESPONSE),
-    step("escalated", f"deadline_missed；{said(MEDIATION)}", MEDIATION),
-    step("screening_escalated", f"移交上级 330100；{said(RESPONSE)}",
-         {**RESPONSE, "kind": "screening"}),
-    step("deadline_passed", said(RESPONSE), RESPONSE),
-    step("deadline_computed", said(COMPUTED), COMPUTED)]}
+    step("forwarded", None, RESPONSE),
+    step("escalated", "deadline_missed", MEDIATION),
+    step("screening_escalated", "移交上级 330100", {**RESPONSE, "kind": "screening"}),
+    step("deadline_passed", None, RESPONSE),
+    step("deadline_computed", None, COMPUTED)]}
 
 
 def test_a_timeline_names_the_deadline_steps_and_shows_each_deadline_in_chinese():
@@ -87,7 +85,7 @@ def test_a_timeline_shows_each_deadline_in_english():
 
 def test_a_deadline_in_seconds_is_counted_in_seconds():
     record = {**RESPONSE, "unit": "seconds", "count": 90.0, "due_at": "2026-12-03T02:01:30Z"}
-    [(_, _, _, deadline)] = timeline_rows({"timeline": [step("forwarded", said(record), record)]},
+    [(_, _, _, deadline)] = timeline_rows({"timeline": [step("forwarded", None, record)]},
                                           LABELS["en"], TEXT["en"])
     assert deadline == "answer deadline: 90 seconds, due 2026-12-03 10:01 (UTC+8)"
 

@@ -55,7 +55,6 @@ def test_a_newly_certified_unit_is_graded_95_and_five_stars_announced():
     (grading.closed_evidence, {"closing": "mediation_ended"}, {"judged": 1}),
     (grading.closed_evidence, {"closing": "withdrawn"}, {}),
     (grading.closed_evidence, {"closing": "rejected"}, {}),
-    (grading.redeemed_evidence, {}, {"redemptions": 1}),
     (grading.spot_check_evidence, {"result": "pass"}, {"spot_checks_passed": 1}),
     (grading.spot_check_evidence, {"result": "warn"}, {"spot_checks_failed": 1}),
     (grading.spot_check_evidence, {"result": "fail"}, {"spot_checks_failed": 1}),
@@ -103,6 +102,17 @@ def test_the_scans_since_the_last_count_are_activity_counted_once():
     assert grading.regraded(unit, {}, NOW, NOW) is None  # nothing new: no write
     unit, _ = regraded({**unit, "scan_count": 600})
     assert unit["trust"]["evidence"]["scans"]["value"] == 600.0
+
+
+def test_the_redemptions_since_the_last_count_are_activity_counted_once():
+    unit, _ = regraded(merchant(scan_count=100, redemption_count=40), {"complaints": 3})
+    trust = unit["trust"]
+    assert (trust["scans_counted"], trust["redemptions_counted"]) == (100, 40)
+    # 3 complaints per 100 + 5 · 40 = 300 of activity: 1 per 100 → 24 points
+    assert points(unit)["complaint_volume"] == 24.0
+    assert grading.regraded(unit, {}, NOW, NOW) is None
+    unit, _ = regraded({**unit, "redemption_count": 50})
+    assert unit["trust"]["evidence"]["redemptions"]["value"] == 50.0
 
 
 def test_a_failed_spot_check_caps_the_stars_for_a_year_from_when_it_happened():

@@ -118,3 +118,24 @@ def test_evidence_events_regrade_their_merchant_once_each(service, application_b
                                                               "merchant_grade_changed"]
     service.grade_on_coupon_redeemed({**forwarded, "event_id": "e-3", "version": 1,
                                       "data": {"merchant_id": "m-9"}})  # unknown: left
+
+
+def test_a_redemption_is_counted_once_and_folded_in_at_the_next_regrade(service,
+                                                                         application_body):
+    service.apply(OWNER, application_body)
+    service.store.merchants["m-1"]["status"] = "certified"
+    redeemed = {"event_id": "e-5", "type": "coupon_redeemed", "source": "coupons",
+                "occurred_at": "2026-11-21T09:00:00.000000Z", "version": 1,
+                "data": {"merchant_id": "m-1"}}
+    service.grade_on_coupon_redeemed(redeemed)
+    service.store.handled.clear()  # a crash after the count, before the claim was finished
+    service.grade_on_coupon_redeemed(redeemed)
+    merchant = service.store.get_merchant("m-1")
+    assert merchant["redemption_count"] == 1
+    assert "trust" not in merchant or merchant["trust"].get("redemptions_counted", 0) == 0
+    service.grade_on_complaint_forwarded({**redeemed, "event_id": "e-6", "version": 2,
+                                          "type": "complaint_forwarded",
+                                          "source": "complaints"})
+    trust = service.store.get_merchant("m-1")["trust"]
+    assert trust["redemptions_counted"] == 1
+    assert trust["evidence"]["redemptions"]["value"] == 1.0

@@ -6,6 +6,7 @@ as the real store keeps them when it writes."""
 import copy
 from collections import Counter, defaultdict
 
+from plumbing.event_contracts import newest_versions
 from plumbing.keys import prefix, upper_bound
 from plumbing.pagination import KeyRange
 from services.complaints import figures, listing
@@ -28,12 +29,7 @@ class FakeComplaintStore:
 
     def facts(self):
         """One envelope per fact: the newest of its versions, in the order stored."""
-        newest = {}
-        for envelope in self.events:
-            kept = newest.get(envelope["event_id"])
-            if kept is None or envelope["version"] > kept["version"]:
-                newest[envelope["event_id"]] = envelope
-        return list(newest.values())
+        return newest_versions(self.events)
 
     def events_of(self, event_type):
         """The data of each ``event_type`` fact, in its newest version."""

@@ -102,6 +102,16 @@ class FakeRegistryStore:
         self.events += events
         return self.get_merchant(document["_id"])
 
+    def update_where(self, collection, document, condition, fields, events=()):
+        assert collection == MERCHANTS
+        self.writes["update_where"] += 1
+        stored = self.merchants.get(document["_id"])
+        if stored is None or any(stored.get(k) != v for k, v in condition.items()):
+            return None
+        self._keep({**stored, **copy.deepcopy(fields)})
+        self.events += events
+        return self.get_merchant(document["_id"])
+
     def get_merchant(self, merchant_id):
         return copy.deepcopy(self.merchants.get(merchant_id))
 
@@ -118,6 +128,15 @@ class FakeRegistryStore:
             if merchant_id in self.merchants:
                 self.merchants[merchant_id]["scan_count"] += n
                 self.merchants[merchant_id]["version"] += 1
+
+    def count_redemption(self, merchant_id, event_id):
+        stored = self.merchants.get(merchant_id)
+        if stored is None or event_id in stored.get("redemptions_seen", []):
+            return False
+        stored["redemption_count"] = stored.get("redemption_count", 0) + 1
+        stored["redemptions_seen"] = [*stored.get("redemptions_seen", []), event_id][-32:]
+        stored["version"] += 1
+        return True
 
     def add_rating(self, merchant_id, score, events):
         stored = self.merchants.get(merchant_id)
