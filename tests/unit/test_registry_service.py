@@ -103,12 +103,19 @@ def test_the_complaint_threshold_and_the_scan_are_handed_over(service):
     service.timers.scan.assert_called_once_with()
 
 
-def test_evidence_events_regrade_their_merchant_once_each(service, application_body):
+def certified_unit(service, application_body):
     service.apply(OWNER, application_body)
     service.store.merchants["m-1"]["status"] = "certified"
-    forwarded = {"event_id": "e-2", "type": "complaint_forwarded", "source": "complaints",
-                 "occurred_at": "2026-11-21T09:00:00.000000Z", "version": 2,
-                 "data": {"merchant_id": "m-1"}}
+
+
+def about_the_unit(event_id, event_type, source, version=1):
+    return {"event_id": event_id, "type": event_type, "source": source, "version": version,
+            "occurred_at": "2026-11-21T09:00:00.000000Z", "data": {"merchant_id": "m-1"}}
+
+
+def test_evidence_events_regrade_their_merchant_once_each(service, application_body):
+    certified_unit(service, application_body)
+    forwarded = about_the_unit("e-2", "complaint_forwarded", "complaints", version=2)
     service.grade_on_complaint_forwarded(forwarded)
     service.grade_on_complaint_forwarded(forwarded)  # delivered twice: counted once
     trust = service.store.get_merchant("m-1")["trust"]
@@ -116,26 +123,24 @@ def test_evidence_events_regrade_their_merchant_once_each(service, application_b
     assert trust["grade"]["score"] == 89.0  # 30 · (1 − 1/5) for the volume
     assert [e["type"] for e in service.store.events][-2:] == ["merchant_updated",
                                                               "merchant_grade_changed"]
-    service.grade_on_coupon_redeemed({**forwarded, "event_id": "e-3", "version": 1,
-                                      "data": {"merchant_id": "m-9"}})  # unknown: left
+    service.grade_on_complaint_forwarded({**forwarded, "event_id": "e-3",
+                                          "data": {"merchant_id": "m-9"}})  # unknown: left
+    service.grade_on_coupon_redeemed({**about_the_unit("e-4", "coupon_redeemed", "coupons"),
+                                      "data": {"merchant_id": "m-9"}})
 
 
 def test_a_redemption_is_counted_once_and_folded_in_at_the_next_regrade(service,
                                                                          application_body):
-    service.apply(OWNER, application_body)
-    service.store.merchants["m-1"]["status"] = "certified"
-    redeemed = {"event_id": "e-5", "type": "coupon_redeemed", "source": "coupons",
-                "occurred_at": "2026-11-21T09:00:00.000000Z", "version": 1,
-                "data": {"merchant_id": "m-1"}}
+    certified_unit(service, application_body)
+    redeemed = about_the_unit("e-5", "coupon_redeemed", "coupons")
     service.grade_on_coupon_redeemed(redeemed)
     service.store.handled.clear()  # a crash after the count, before the claim was finished
     service.grade_on_coupon_redeemed(redeemed)
     merchant = service.store.get_merchant("m-1")
     assert merchant["redemption_count"] == 1
-    assert "trust" not in merchant or merchant["trust"].get("redemptions_counted", 0) == 0
-    service.grade_on_complaint_forwarded({**redeemed, "event_id": "e-6", "version": 2,
-                                          "type": "complaint_forwarded",
-                                          "source": "complaints"})
+    assert "trust" not in merchant  # counted, not regraded
+    service.grade_on_complaint_forwarded(about_the_unit("e-6", "complaint_forwarded",
+                                                        "complaints", version=2))
     trust = service.store.get_merchant("m-1")["trust"]
     assert trust["redemptions_counted"] == 1
     assert trust["evidence"]["redemptions"]["value"] == 1.0
