@@ -334,7 +334,8 @@ class Derived:
     def inserted(self, db, collection, documents, token):
         """The parts' writes of newly inserted documents owing under ``token``."""
         if documents:
-            self._pay(db, collection, token, [(None, d[DERIVED_FIELD]) for d in documents])
+            self._pay(db, collection, token, {d["_id"]: (None, d[DERIVED_FIELD])
+                                              for d in documents})
 
     def settle(self, db, collection, document):
         """Makes the parts' writes that ``document``'s pending write owes, once: whether this
@@ -345,7 +346,7 @@ class Derived:
         before, after = document.get(DERIVED_FIELD), self.derived_as(document)
         if not self._claim(db[collection], document["_id"], token, before, after):
             return False
-        self._pay(db, collection, token, [(before, after)])
+        self._pay(db, collection, token, {document["_id"]: (before, after)})
         return True
 
     @staticmethod
@@ -368,13 +369,16 @@ class Derived:
         return False
 
     def _pay(self, db, collection, token, changes):
-        """The parts' writes of ``changes`` (snapshot texts before and after) once for
-        ``token``; then the documents owing under it owe nothing, and the marks go."""
+        """The parts' writes of ``changes`` ({document id: snapshot texts before and after})
+        once for ``token``; then those documents owe nothing, and the marks go (one write per
+        document: the embedded store reads a whole collection for an ``update_many``)."""
         marked = []
         for part in self.parts:
-            marked += part.apply(db, [(_snapshot_of(b), _snapshot_of(a)) for b, a in changes],
-                                 token)
-        db[collection].update_many({OWING_FIELD: token}, {"$unset": NOT_OWING})
+            marked += part.apply(db, [(_snapshot_of(b), _snapshot_of(a))
+                                      for b, a in changes.values()], token)
+        db[collection].bulk_write([UpdateOne({"_id": document_id, OWING_FIELD: token},
+                                             {"$unset": NOT_OWING})
+                                   for document_id in changes], ordered=False)
         for name, counters in marked:
             unmark(db[name], counters, token)
 
@@ -395,8 +399,8 @@ class Derived:
         for token in {d[OWING_FIELD] for d in stale if OWING_FIELD in d}:
             owing = list(store.find({OWING_FIELD: token}, {"outbox": 0}))
             if owing and self._take_over(store, token, min(d["_id"] for d in owing), cutoff):
-                self._pay(db, collection, token,
-                          [(d.get(OWED_FROM_FIELD), d[DERIVED_FIELD]) for d in owing])
+                self._pay(db, collection, token, {d["_id"]: (d.get(OWED_FROM_FIELD),
+                                                             d[DERIVED_FIELD]) for d in owing})
                 finished += len(owing)
         return finished
 

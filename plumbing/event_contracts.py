@@ -180,7 +180,7 @@ def newest_versions(envelopes):
     """One envelope per fact: the newest of the versions of each ``event_id`` among
     ``envelopes``, in the order each fact was first seen (what a reader of every version
     makes of them)."""
-    newest = {}
+    newest: dict = {}
     for envelope in envelopes:
         kept = newest.get(envelope["event_id"])
         if kept is None or envelope.get("version", 1) > kept.get("version", 1):

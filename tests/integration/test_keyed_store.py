@@ -6,6 +6,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pymongo import MongoClient, monitoring
 
 from plumbing.clock import to_rfc3339
 from plumbing.derived import (
@@ -130,6 +131,40 @@ def test_a_write_left_unsettled_is_settled_by_the_sweep_once(store, db):
     assert store.settle_pending() == 0
     counters = db["note_counters"].find_one({"_id": "n|ann"})
     assert (counters["open"], counters["closed"]) == (0, 1)
+
+
+class Updates(monitoring.CommandListener):
+    """The statements of every ``update`` command a client sent, by collection."""
+
+    def __init__(self):
+        self.statements = []
+
+    def started(self, event):
+        if event.command_name == "update":
+            self.statements += [(event.command["update"], statement)
+                                for statement in event.command["updates"]]
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+def test_every_update_of_a_write_and_its_settle_names_its_document(system_env, store, db):
+    """The embedded store reads a whole collection for an update that names no document: a
+    settle that cleared its marks by token cost 30 ms on 20,000 coupons."""
+    updates = Updates()
+    with MongoClient(system_env["MONGO_URI"], event_listeners=[updates]) as client:
+        watched = NotesStore(client[db.name])
+        watched.insert_many_with_events("notes", [(note(i), [], None) for i in range(3)])
+        stored = db["notes"].find_one({"_id": "n0001"})
+        watched.update_where("notes", stored, {"status": "open"}, {"status": "closed"})
+    notes = [statement for collection, statement in updates.statements if collection == "notes"]
+    assert notes, "the writes were seen"
+    assert all("_id" in statement["q"] and not statement.get("multi") for statement in notes)
+    assert db["note_counters"].find_one({"_id": "n|ann"})["closed"] == 1
+    assert db["notes"].count_documents({OWING_FIELD: {"$exists": True}}) == 0
 
 
 def test_a_rebuild_counts_what_the_live_counters_hold(store, db):
