@@ -30,9 +30,10 @@ class Grades:
                 raise
             _unknown(merchant_id, envelope)
 
-    def count_redemption(self, envelope):
+    def count_redemption(self, envelope, amount=1):
+        """Counts a redemption (``amount`` -1: one rolled back) at its merchant."""
         merchant_id = str(envelope["data"].get("merchant_id"))
-        counted = self.store.count_redemption(merchant_id, envelope["event_id"])
+        counted = self.store.count_redemption(merchant_id, envelope["event_id"], amount)
         if not counted and self.store.get_merchant(merchant_id) is None:
             _unknown(merchant_id, envelope)
 

@@ -86,12 +86,12 @@ def regraded(merchant, added, at, now, event_id=None):
 
 
 def new_activity(merchant, trust):
-    """({evidence name: activity since it was last folded in}, {trust's count: the merchant's
-    count now})."""
+    """({evidence name: activity since it was last folded in, less what was undone}, {trust's
+    count: the merchant's count now})."""
     activity, counts = {}, {}
     for name, (running, folded) in ACTIVITY.items():
         counts[folded] = merchant.get(running) or 0
-        if counts[folded] > trust.get(folded, 0):
+        if counts[folded] != trust.get(folded, 0):
             activity[name] = counts[folded] - trust.get(folded, 0)
     return activity, counts
 

@@ -236,6 +236,10 @@ class RegistryService(FangxinService):
         """A redemption is activity: counted now, folded into the grade at its next regrade."""
         self.grades.count_redemption(envelope)
 
+    @consumes("coupons", "coupon_redemption_rolled_back")
+    def grade_on_coupon_redemption_rolled_back(self, envelope):
+        self.grades.count_redemption(envelope, amount=-1)
+
     @schedule(interval=lambda: load_settings().scan_seconds)
     def scan(self):
         """Moves units whose licences are about to expire to the warning library, and

@@ -70,13 +70,14 @@ class RegistryStore(BaseStore):
                                                      {"$inc": {"scan_count": n, "version": 1}})
                                            for merchant_id, n in counts.items()], ordered=False)
 
-    def count_redemption(self, merchant_id, event_id):
-        """Counts the redemption ``event_id`` once (the ids of the last ones counted are kept
-        in the same write, so that a delivery repeated after a crash counts nothing); the
-        version moves, as for scans. Whether it was counted now."""
+    def count_redemption(self, merchant_id, event_id, amount=1):
+        """Counts the redemption (or, ``amount`` -1, the rollback) ``event_id`` once (the ids
+        of the last ones counted are kept in the same write, so that a delivery repeated after
+        a crash counts nothing); the version moves, as for scans. Whether it was counted
+        now."""
         counted = self.db[MERCHANTS].update_one(
             {"_id": merchant_id, "redemptions_seen": {"$nin": [event_id]}},
-            {"$inc": {"redemption_count": 1, "version": 1},
+            {"$inc": {"redemption_count": amount, "version": 1},
              "$push": {"redemptions_seen": {"$each": [event_id], "$slice": -COUNTED_KEPT}}})
         return counted.modified_count == 1
 

@@ -34,10 +34,12 @@ class Decayed:
 
     def plus(self, amount, moment):
         """The sum after ``amount`` more at ``moment`` (an event older than ``as_of`` counts as
-        of ``as_of``, decayed from its own time)."""
+        of ``as_of``, decayed from its own time). An amount taken off (an undone redemption)
+        takes it no lower than 0."""
         if self.as_of is not None and moment < self.as_of:
-            return Decayed(self.value + Decayed(amount, moment).at(self.as_of), self.as_of)
-        return Decayed(self.at(moment) + amount, moment)
+            return Decayed(max(0.0, self.value + Decayed(amount, moment).at(self.as_of)),
+                           self.as_of)
+        return Decayed(max(0.0, self.at(moment) + amount), moment)
 
 
 @dataclass(frozen=True)

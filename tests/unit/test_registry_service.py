@@ -144,3 +144,12 @@ def test_a_redemption_is_counted_once_and_folded_in_at_the_next_regrade(service,
     trust = service.store.get_merchant("m-1")["trust"]
     assert trust["redemptions_counted"] == 1
     assert trust["evidence"]["redemptions"]["value"] == 1.0
+    rolled_back = about_the_unit("e-7", "coupon_redemption_rolled_back", "coupons")
+    service.grade_on_coupon_redemption_rolled_back(rolled_back)
+    service.store.handled.clear()
+    service.grade_on_coupon_redemption_rolled_back(rolled_back)
+    assert service.store.get_merchant("m-1")["redemption_count"] == 0
+    service.grade_on_merchant_rated(about_the_unit("e-8", "merchant_rated", "registry"))
+    trust = service.store.get_merchant("m-1")["trust"]
+    assert trust["redemptions_counted"] == 0
+    assert trust["evidence"]["redemptions"]["value"] == 0.0

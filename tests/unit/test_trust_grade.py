@@ -111,6 +111,12 @@ def test_a_decayed_sum_takes_late_events_at_their_own_age():
     assert tg.Decayed().at(NOW) == 0.0
 
 
+def test_what_is_taken_off_a_decayed_sum_leaves_it_no_lower_than_zero():
+    half = tg.Decayed().plus(1, NOW - timedelta(days=tg.HALF_LIFE_DAYS))
+    assert half.plus(-0.25, NOW).at(NOW) == pytest.approx(0.25)
+    assert half.plus(-1, NOW).at(NOW) == 0.0  # an undone redemption weighed less by now
+
+
 @pytest.mark.parametrize("score, stars", [(100, 5), (90, 5), (89.9, 4), (80, 4), (70, 3),
                                           (60, 2), (59.9, 1), (0, 1)])
 def test_stars_from_the_score(score, stars):

@@ -129,11 +129,11 @@ class FakeRegistryStore:
                 self.merchants[merchant_id]["scan_count"] += n
                 self.merchants[merchant_id]["version"] += 1
 
-    def count_redemption(self, merchant_id, event_id):
+    def count_redemption(self, merchant_id, event_id, amount=1):
         stored = self.merchants.get(merchant_id)
         if stored is None or event_id in stored.get("redemptions_seen", []):
             return False
-        stored["redemption_count"] = stored.get("redemption_count", 0) + 1
+        stored["redemption_count"] = stored.get("redemption_count", 0) + amount
         stored["redemptions_seen"] = [*stored.get("redemptions_seen", []), event_id][-32:]
         stored["version"] += 1
         return True
