@@ -11,6 +11,8 @@ Activity (scans, redemptions) is counted on the merchant with an increment as it
 (``scan_count``, ``redemption_count``: the busiest events, which must not each rewrite the
 merchant) and folded into the evidence at the merchant's next regrade, as of that regrade.
 """
+from datetime import timedelta
+
 from contracts import closings
 from contracts.due_times import CHINA_STANDARD_TIME
 from plumbing.clock import from_rfc3339, to_rfc3339
@@ -24,6 +26,9 @@ GRADED_STATUSES = frozenset({"certified", "warned"})
 COUNTED_KEPT = 32
 SPOT_CHECK_PASSED = "pass"  # a warning result fails the check too (spot_checks.RESULT_MOVES)
 MISSED_RESPONSE = "deadline_missed"
+# a graded unit nothing happens to is regraded this long after its last grade: its evidence
+# decays and its activity is folded in (the registry's scan, by the key ``k_regrade``)
+REGRADE_EVERY = timedelta(days=7)
 # evidence name → (the merchant's running count, the trust's count already folded in)
 ACTIVITY = {"scans": ("scan_count", "scans_counted"),
             "redemptions": ("redemption_count", "redemptions_counted")}
@@ -62,11 +67,11 @@ def no_evidence(data):
     return {}
 
 
-def regraded(merchant, added, at, now, event_id=None):
+def regraded(merchant, added, at, now, event_id=None, refresh=False):
     """The Change of ``merchant``'s trust with ``added`` ({evidence name: count}) of the event
     ``event_id`` counted at ``at`` and the activity since the last count at ``now``, graded at
-    ``now`` (aware times); None when neither the evidence nor the grade changes, or the event
-    was counted already."""
+    ``now`` (aware times); None when neither the evidence nor the grade changes (unless
+    ``refresh``: the periodic regrade writes its time), or the event was counted already."""
     trust = merchant.get("trust") or {}
     counted = trust.get("counted") or []
     if event_id is not None and event_id in counted:
@@ -77,12 +82,28 @@ def regraded(merchant, added, at, now, event_id=None):
     evidence = _added(_added(_evidence_of(trust), added, at), activity, now)
     inputs = standing_of(merchant, _last_failed(trust, added, at), now)
     grade = _grade(merchant, evidence, inputs, now)
-    if not added and not activity and inputs == trust.get("inputs") and \
+    if not refresh and not added and not activity and inputs == trust.get("inputs") and \
             shown(grade) == shown(trust.get("grade")):
         return None
     fields = {"trust": {"evidence": _stored(evidence), **counts, "grade": grade,
                         "inputs": inputs, "counted": counted}}
     return Change(fields, grade_events(merchant["_id"], trust.get("grade"), grade))
+
+
+def refreshed(merchant, now):
+    """The Change of the periodic regrade of a unit nothing happened to."""
+    return regraded(merchant, {}, now, now, refresh=True)
+
+
+def next_regrade_at(merchant):
+    """When a graded unit is next regraded though nothing happens to it (RFC 3339): a period
+    after its last grade (after its certification, if it has none yet); None when it is not
+    graded."""
+    if merchant.get("status") not in GRADED_STATUSES:
+        return None
+    grade = (merchant.get("trust") or {}).get("grade")
+    since = grade["computed_at"] if grade else merchant.get("certified_at")
+    return to_rfc3339(from_rfc3339(since) + REGRADE_EVERY) if since else None
 
 
 def new_activity(merchant, trust):

@@ -13,6 +13,8 @@ Every list and schedule of the registry is a range of one composite key field
 | ``k_spot`` | county, a random draw, id | the same: spot-check samples |
 | ``k_licence`` | earliest licence end, id | certified: the licence-expiry scan |
 | ``k_red`` / ``k_black`` | name, id | red and black lists |
+| ``k_review`` | last re-evaluation (or certification), id | the yearly re-evaluation |
+| ``k_regrade`` | next periodic regrade, id | graded units: the grade's decay |
 
 A regulator's list of every status, or of a pool, merges the ranges of its statuses. Public keys
 put the county before the name, so a search within a county is in name order, and
@@ -26,6 +28,7 @@ import pygeohash
 from plumbing.actors import jurisdiction_of
 from plumbing.keys import key, prefix, region_keys, region_prefix, text_part
 from plumbing.pagination import KeyRange
+from services.registry import grading
 from services.registry.certification import PUBLIC_STATUSES
 from services.registry.domain import SELECTION_STATUSES
 
@@ -47,7 +50,13 @@ def keys_of(merchant):
         "k_red": _named_key("k_red", merchant) if merchant.get("red_listed") else None,
         "k_black": _named_key("k_black", merchant) if merchant.get("black_listed") else None,
         "k_review": _review_key(merchant) if status in PUBLIC_STATUSES else None,
+        "k_regrade": _regrade_key(merchant),
     }
+
+
+def _regrade_key(merchant):
+    due = grading.next_regrade_at(merchant)
+    return key("k_regrade", due, merchant["_id"]) if due else None
 
 
 def _review_key(merchant):
@@ -89,7 +98,8 @@ def _named_key(field, merchant):
 KEY_FIELDS = tuple(keys_of({
     "_id": "x", "region": "330106", "name": "n", "created_at": "t", "status": "certified",
     "industry": "i", "unit_type": "u", "location": {"lng": 120.0, "lat": 30.0},
-    "licences": [{"valid_until": "2030-01-01"}], "red_listed": True, "black_listed": True}))
+    "licences": [{"valid_until": "2030-01-01"}], "red_listed": True, "black_listed": True,
+    "certified_at": "2026-01-01T00:00:00.000000Z"}))
 
 
 def list_ranges(actor, query):

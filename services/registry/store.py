@@ -108,6 +108,11 @@ class RegistryStore(BaseStore):
         (a batch, earliest first)."""
         return due(self.db[MERCHANTS], "k_review", counted_before, projection=NO_OUTBOX)
 
+    def due_for_regrade(self, until):
+        """Graded units whose periodic regrade is due by ``until`` (a batch, earliest
+        first)."""
+        return due(self.db[MERCHANTS], "k_regrade", until, projection=NO_OUTBOX)
+
     def count_by_status(self):
         gauge = self.db[counting.COUNTERS].find_one({"_id": counting.STATUS_GAUGE}) or {}
         return figures_of(gauge)

@@ -1,10 +1,10 @@
 """The pass of the registry's schedule: units whose licences are about to expire move to the
-warning library, units due for their yearly re-evaluation are re-evaluated, and the status
-figures are refreshed."""
+warning library, units due for their yearly re-evaluation are re-evaluated, graded units
+nothing happened to for a while are regraded, and the status figures are refreshed."""
 from datetime import timedelta
 
 from plumbing.clock import shifted, to_rfc3339
-from services.registry import certification, metrics, re_evaluation
+from services.registry import certification, grading, metrics, re_evaluation
 
 LICENCE_EXPIRING_REASON = "证照即将到期"
 
@@ -23,6 +23,7 @@ class Timers:
                 self.merchants.change(merchant["_id"], lambda m: certification.warn_automatically(
                     m, LICENCE_EXPIRING_REASON, to_rfc3339(now)))
         self.re_evaluate(to_rfc3339(now))
+        self.regrade_quiet_units(now)
         metrics.publish_counts(self.store.count_by_status())
 
     def re_evaluate(self, now):
@@ -30,3 +31,7 @@ class Timers:
         for merchant in self.store.due_for_review(shifted(now, -period)):
             self.merchants.change(merchant["_id"], lambda m: re_evaluation.re_evaluate(
                 m, now, period))
+
+    def regrade_quiet_units(self, now):
+        for merchant in self.store.due_for_regrade(to_rfc3339(now)):
+            self.merchants.regrade(merchant["_id"], lambda m: grading.refreshed(m, now))

@@ -1,6 +1,6 @@
 """The trust grade's writes against the real store: a redemption counted once by its increment
 whatever the deliveries, and a regrade that writes the trust alone, its booleans kept."""
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -68,3 +68,14 @@ def test_a_regrade_writes_the_trust_alone_and_folds_the_redemptions_in(store):
     grades.record(envelope("e-1", "complaint_forwarded"), grading.forwarded_evidence)
     assert store.get_merchant("m-1")["trust"]["evidence"]["complaints"]["value"] == 1.0
     assert store.db[MERCHANTS].find_one({"_id": "m-1"})["outbox_count"] >= 1
+
+
+def test_a_graded_unit_is_found_for_its_periodic_regrade_once_it_is_due(store):
+    merchants = Merchants(store, FixedClock(NOW))
+    merchants.regrade("m-1", lambda m: grading.refreshed(m, NOW))
+    assert store.due_for_regrade(to_rfc3339(NOW)) == []
+    assert store.due_for_regrade(to_rfc3339(NOW + grading.REGRADE_EVERY)) == []
+    later = NOW + grading.REGRADE_EVERY + timedelta(seconds=1)
+    assert [m["_id"] for m in store.due_for_regrade(to_rfc3339(later))] == ["m-1"]
+    merchants.regrade("m-1", lambda m: grading.refreshed(m, later))
+    assert store.due_for_regrade(to_rfc3339(later)) == []

@@ -115,6 +115,24 @@ def test_the_redemptions_since_the_last_count_are_activity_counted_once():
     assert unit["trust"]["evidence"]["redemptions"]["value"] == 50.0
 
 
+def test_a_graded_unit_is_due_a_regrade_a_period_after_its_last_grade():
+    assert grading.next_regrade_at(merchant(certified_at=to_rfc3339(NOW))) == to_rfc3339(
+        NOW + grading.REGRADE_EVERY)  # certified, not graded yet
+    unit, _ = regraded(merchant(), now=NOW + timedelta(days=2))
+    assert grading.next_regrade_at(unit) == to_rfc3339(NOW + timedelta(days=2) +
+                                                       grading.REGRADE_EVERY)
+    assert grading.next_regrade_at({**unit, "status": "suspended"}) is None
+
+
+def test_the_periodic_regrade_writes_even_when_the_grade_shows_the_same():
+    unit, _ = regraded(merchant(licences=[]))  # no licence whose days left would change
+    later = NOW + timedelta(days=8)
+    assert grading.regraded(unit, {}, later, later) is None
+    change = grading.refreshed(unit, later)
+    assert change.events == []
+    assert change.fields["trust"]["grade"]["computed_at"] == later.isoformat()
+
+
 def test_a_failed_spot_check_caps_the_stars_for_a_year_from_when_it_happened():
     checked_at = NOW - timedelta(hours=1)
     unit, _ = regraded(merchant(status="warned"), {"spot_checks_failed": 1}, at=checked_at)

@@ -191,6 +191,22 @@ def test_the_licence_feed_suspends_and_an_abnormal_listing_is_kept(app, applicat
         ELSEWHERE, "revoked", application["credit_code"], {})).code == "OUT_OF_JURISDICTION"
 
 
+def test_the_scan_regrades_a_quiet_unit_a_week_on_with_its_activity_folded_in(
+        app, application):
+    certified(app, application)
+    graded_at = app.store.get_merchant("m-1")["trust"]["grade"]["computed_at"]
+    app.store.count_redemption("m-1", "r-1")
+    app.timers.scan()  # not due yet: nothing regraded
+    assert "redemptions" not in app.store.get_merchant("m-1")["trust"]["evidence"]
+    app.clock.advance(days=8)
+    app.timers.scan()
+    trust = app.store.get_merchant("m-1")["trust"]
+    assert trust["grade"]["computed_at"] > graded_at
+    assert (trust["redemptions_counted"], trust["evidence"]["redemptions"]["value"]) == (1, 1.0)
+    app.timers.scan()  # regraded a week on: not due again
+    assert app.store.get_merchant("m-1")["trust"] == trust
+
+
 def test_the_licence_scan_warns_a_unit_whose_licence_expires_soon(app, application):
     certified(app, application)
     app.clock.advance(days=(datetime(2029, 6, 10, tzinfo=UTC) - START).days)

@@ -157,6 +157,9 @@ class FakeRegistryStore:
     def due_for_review(self, counted_before):
         return self._due("k_review", counted_before)
 
+    def due_for_regrade(self, until):
+        return self._due("k_regrade", until)
+
     def _due(self, field, until):
         due = KeyRange(field, prefix(field), end=until)
         return sorted((copy.deepcopy(m) for m in self.merchants.values() if in_range(m, due)),
