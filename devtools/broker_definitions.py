@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from devtools.broker import rabbitmqctl
+from devtools.broker import create_vhost, rabbitmqctl
 from plumbing.consumers import POISON_QUEUE
 
 UNROUTED = "fangxin.unrouted"
@@ -53,6 +53,12 @@ def apply(vhost, node=None):
         node.ctl("import_definitions", "--format", "json", input=text)
         return True
     return rabbitmqctl("import_definitions", "--format", "json", input=text).returncode == 0
+
+
+def fangxin_vhost(name):
+    """A fresh vhost holding the definitions, made in one call (``create_vhost``): its name,
+    or None when rabbitmqctl cannot make one."""
+    return create_vhost(name, definitions=definitions(name))
 
 
 def manifest_text():

@@ -40,11 +40,10 @@ def private_vhost(amqp_uri, name):
     """The broker URI of a vhost of its own with Fangxin's definitions, deleted afterwards:
     for processes that must not share queues with the session's stack (whose consumers would
     take their messages). Skips the test where rabbitmqctl cannot make one."""
-    vhost = create_vhost(f"{name}-{RUN_ID}")
+    vhost = broker_definitions.fangxin_vhost(f"{name}-{RUN_ID}")
     if vhost is None:
         pytest.skip("rabbitmqctl could not make a vhost of its own")
     try:
-        assert broker_definitions.apply(vhost), "the broker refused Fangxin's definitions"
         yield with_vhost(amqp_uri, vhost)
     finally:
         delete_vhost(vhost)
@@ -52,13 +51,12 @@ def private_vhost(amqp_uri, name):
 
 @pytest.fixture(scope="session")
 def amqp_uri():
-    vhost = create_vhost(f"fangxin-test-{RUN_ID}")
+    vhost = broker_definitions.fangxin_vhost(f"fangxin-test-{RUN_ID}")
     if vhost is None:
         warnings.warn("rabbitmqctl could not make a vhost; tests share the configured one",
                       stacklevel=2)
         yield configured_amqp_uri()
         return
-    assert broker_definitions.apply(vhost), "the broker refused Fangxin's definitions"
     yield with_vhost(configured_amqp_uri(), vhost)
     delete_vhost(vhost)
 

@@ -14,7 +14,7 @@ from nameko.standalone.events import event_dispatcher
 from pymongo import MongoClient
 
 from devtools import balancer, broker_definitions
-from devtools.broker import create_vhost, delete_vhost, vhost_of, with_vhost
+from devtools.broker import delete_vhost, vhost_of, with_vhost
 from devtools.processes import free_port
 from devtools.stack import PROCESSES, Stack
 from devtools.waiting import poll
@@ -45,10 +45,9 @@ QUIET_SECONDS = 3  # several passes of every schedule here (0.5 s): any second e
 def replicated(system_env, tmp_path_factory):
     if not balancer.available():
         pytest.skip("HAProxy is not installed (make tools installs it)")
-    vhost = create_vhost(f"fangxin-replicas-{RUN_ID}")
+    vhost = broker_definitions.fangxin_vhost(f"fangxin-replicas-{RUN_ID}")
     if vhost is None:
         pytest.skip("rabbitmqctl cannot make a vhost here")
-    broker_definitions.apply(vhost)
     providers = Providers(tmp_path_factory.mktemp("replica-providers"))
     env = {**system_env, **providers.env, **RECONCILER,
            "AMQP_URI": with_vhost(system_env["AMQP_URI"], vhost),
