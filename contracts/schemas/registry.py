@@ -11,6 +11,7 @@ from contracts.catalogue import (
 )
 from contracts.fields import SaneDate, SaneDateTime
 from contracts.identifiers import PHONE, region_code
+from contracts.schemas.trust_grade import TrustGradeSchema
 
 
 class LocationSchema(Schema):
@@ -101,6 +102,9 @@ class MerchantSchema(MerchantApplicationSchema):
     stars_override = fields.Nested(StarsOverrideSchema, allow_none=True, metadata={
         "description": "a regulator's stars over the computed grade's, until the next "
                        "re-evaluation"})
+    trust_grade = fields.Nested(TrustGradeSchema, allow_none=True, metadata={
+        "description": "the computed trust grade with its factors, as the store page shows "
+                       "it (labels in Chinese); null until the unit is graded"})
     created_at = fields.String(required=True)
     updated_at = fields.String(required=True)
 

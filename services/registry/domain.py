@@ -3,6 +3,7 @@ import secrets
 from datetime import timedelta
 
 from contracts.catalogue import FOOD_INDUSTRIES, LICENCE_KINDS, STANDARD_KEYS
+from contracts.store_page_display import grade_of
 from plumbing.clock import from_rfc3339
 from plumbing.documents import visible
 
@@ -106,7 +107,8 @@ def view(merchant):
     """The merchant as API.md's read fields show it."""
     shown = visible(merchant, "suspended_by", "spot_draw", "trust",
                     "redemption_count", "redemptions_seen")
-    return {"merchant_id": merchant["_id"], **shown}
+    return {"merchant_id": merchant["_id"], **shown,
+            "trust_grade": grade_of((merchant.get("trust") or {}).get("grade"))}
 
 
 def resubmission(merchant, application, reasons, actor_sub, now):

@@ -57,7 +57,11 @@ def test_a_certified_unit_shows_its_grade_and_complaints_lower_it(client, mercha
     # the second is left unanswered: its deadline passes and it counts as answered late
     assert stars_announced(registry_events, merchant_id, 3)
     lowered = grade_on_page(client, code, lambda grade: grade["score"] < 80)
-    assert record(client, merchant, merchant_id)["scan_count"] <= ACTIVITY_FLOOR
+    kept = record(client, merchant, merchant_id)
+    assert kept["scan_count"] <= ACTIVITY_FLOOR
+    # the merchant's own record shows the grade too (its labels in Chinese)
+    assert (kept["trust_grade"]["score"], kept["trust_grade"]["stars"]) == (75.5, 3)
+    assert "trust" not in kept and "redemptions_seen" not in kept
     # 2 complaints per (at most) 100 units of activity: 30 · (1 − 2/5); one of two in time
     assert points(lowered)["complaint_volume"] == 18.0
     assert points(lowered)["answered_in_time"] == 7.5
