@@ -113,6 +113,14 @@ class DeadlineApproachingSchema(ComplaintFactsSchema):
     deadline_at = utc_time(required=True)
 
 
+class DecisionDueSchema(ComplaintFactsSchema):
+    proposal = one_of(*PROPOSALS, required=True, metadata={
+        "description": "the merchant's answer the consumer has to accept or reject"})
+    decision_deadline_at = utc_time(required=True, metadata={
+        "description": "when the consumer's silence accepts the proposal (a dispute: closes "
+                       "the complaint unresolved)"})
+
+
 class HotspotSchema(Schema):
     hotspot_id = fields.String(required=True)
     region = region_code(required=True)
@@ -228,6 +236,9 @@ CONTRACTS = catalogue(
     contract("complaint_deadline_approaching", DeadlineApproachingSchema,
              "The merchant's deadline is near and it has not answered.",
              {**FACTS, "deadline_at": DEADLINE}),
+    contract("complaint_decision_due", DecisionDueSchema,
+             "The consumer's deadline to accept or reject the merchant's answer is near.",
+             {**FACTS, "proposal": "refund", "decision_deadline_at": DEADLINE}),
     contract("hotspot_detected", HotspotSchema,
              "Complaints of one region, industry and category are rising.",
              {"hotspot_id": "9a8b7c6d5e4f3a2b", "region": "330106", "industry": "catering",

@@ -291,15 +291,32 @@ def schedule_pending(complaint, now, settings):
     return Change(fields)
 
 
+# the states whose deadline the party that must act is reminded of once, shortly before it:
+# status → (the deadline's field, the field set once reminded)
+REMINDED = {"forwarded": ("deadline_at", "reminded"),
+            "responded": ("decision_deadline_at", "decision_reminded")}
+
+
+def reminder_due_at(complaint):
+    """The deadline the complaint's present state has yet to be reminded of, or None."""
+    fields = REMINDED.get(complaint["status"])
+    if fields is None or complaint.get(fields[1]):
+        return None
+    return complaint.get(fields[0])
+
+
 def remind_if_due(complaint, now, settings):
-    """One reminder to the merchant shortly before its deadline."""
-    if complaint["status"] != "forwarded" or complaint["reminded"] or not complaint["deadline_at"]:
+    """One reminder shortly before a deadline: the merchant's to answer, the consumer's to
+    decide (unanswered, the proposal counts as accepted)."""
+    due = reminder_due_at(complaint)
+    if not due or not (shifted(due, -settings.remind_before_seconds) <= now < due):
         return None
-    if not (shifted(complaint["deadline_at"], -settings.remind_before_seconds) <= now
-            < complaint["deadline_at"]):
-        return None
-    return Change({"reminded": True}, [("complaint_deadline_approaching", {
-        **_facts(complaint), "deadline_at": complaint["deadline_at"]})])
+    if complaint["status"] == "forwarded":
+        return Change({"reminded": True}, [("complaint_deadline_approaching", {
+            **_facts(complaint), "deadline_at": due})])
+    return Change({"decision_reminded": True}, [("complaint_decision_due", {
+        **_facts(complaint), "decision_deadline_at": due,
+        "proposal": complaint["response"]["proposal"]})])
 
 
 # --- screening at filing ---------------------------------------------------------------------
@@ -311,7 +328,7 @@ def looks_like_professional_claimant(recent_merchant_ids, settings):
 
 def view_for(complaint, actor):
     """What ``actor`` may see of the complaint; None when it may see nothing."""
-    shown = visible(complaint, "reminded")
+    shown = visible(complaint, "reminded", "decision_reminded")
     shown = {"complaint_id": complaint["_id"], **shown}
     if actor.role == "consumer" and actor.sub == complaint["consumer"]:
         return shown

@@ -12,7 +12,7 @@ Every list and every schedule of complaints is a range of one composite key fiel
 | ``k_public`` | merchant, filed_at, id | consented, not flagged: public summaries |
 | ``k_due`` | due time, id | open with a due deadline: the scan that ends overdue states |
 | ``k_pending`` | pending year, id | open with a pending deadline: computed once covered |
-| ``k_remind`` | deadline_at, id | forwarded, not yet reminded: the reminder scan |
+| ``k_remind`` | deadline, id | answer or decision not yet reminded of: the reminder scan |
 | ``k_closed2/4/6`` | province / city / county, closed_at, id | closed: the open-data files |
 
 A regulator's list of every status merges the ranges of the statuses. ``k_closed`` holds the
@@ -34,8 +34,8 @@ STATUSES = ("forwarded", "responded", "mediation", "closed", "flagged")
 def keys_of(complaint):
     at, complaint_id = complaint["filed_at"], complaint["_id"]
     status, merchant = complaint["status"], complaint["merchant_id"]
-    forwarded = status == "forwarded" and complaint["deadline_at"] is not None
     due, pending = deadlines.due_at(complaint), deadlines.pending_year(complaint)
+    remind = lifecycle.reminder_due_at(complaint)
     public = lifecycle.is_published(complaint)
     return {
         "k_consumer": key("k_consumer", complaint["consumer"], at, complaint_id),
@@ -46,8 +46,7 @@ def keys_of(complaint):
         "k_public": key("k_public", merchant, at, complaint_id) if public else None,
         "k_due": key("k_due", due, complaint_id) if due else None,
         "k_pending": key("k_pending", str(pending), complaint_id) if pending else None,
-        "k_remind": (key("k_remind", complaint["deadline_at"], complaint_id)
-                     if forwarded and not complaint.get("reminded") else None),
+        "k_remind": key("k_remind", remind, complaint_id) if remind else None,
     }
 
 

@@ -90,6 +90,7 @@ RULES = {
                                                            critical=True),
     ("complaints", "complaint_escalated"): _escalated,
     ("complaints", "complaint_responded"): _one(consumer, "complaint"),
+    ("complaints", "complaint_decision_due"): _one(consumer, "complaint", critical=True),
     ("complaints", "complaint_closed"): _closed,
     ("complaints", "complaint_screening_escalated"): _screening_escalated,
     ("complaints", "complaint_public_reply_posted"): _one(consumer, "complaint"),

@@ -1,7 +1,8 @@
 """The notifications service on the real broker and store hears the complaints' deadline facts
 in the version that has them all: a closing by deadline reaches both parties, a screening
 escalation the next level's regulators and the consumer, and a forwarding whose deadline is
-pending (which has no v1 envelope) reaches the merchant with the pending wording."""
+pending (which has no v1 envelope) reaches the merchant with the pending wording, and a
+reminder of the consumer's decision reaches the consumer."""
 import uuid
 
 import pytest
@@ -82,3 +83,13 @@ def test_a_forwarding_with_a_pending_deadline_reaches_the_merchant_in_v2_only(
     event_id = published(config, container, "complaint_forwarded", data)
     assert "答复期限（7 个工作日）将在 2027 年官方日历发布后确定" in told(
         database, event_id)["merchant:3f1c9a2b7d4e"]
+
+
+def test_a_decision_reminder_reaches_the_consumer_with_what_silence_does(
+        start_service, config, database):
+    container = start_service(NotificationsService)
+    event_id = published(config, container, "complaint_decision_due",
+                         example("complaint_decision_due", proposal="dispute"))
+    bodies = told(database, event_id)
+    assert set(bodies) == {"user:c-1029"}
+    assert "投诉将按未解决办结" in bodies["user:c-1029"]

@@ -9,7 +9,7 @@ import pytest
 
 from contracts.schemas.complaints import ComplaintFilingSchema, MerchantAnswerSchema
 from plumbing.actors import Actor
-from plumbing.clock import FixedClock, to_rfc3339
+from plumbing.clock import FixedClock, from_rfc3339, to_rfc3339
 from plumbing.errors import DomainError, validated
 from services.complaints import listing, metrics
 from services.complaints.disclosure import Disclosure
@@ -212,7 +212,14 @@ def test_a_proposal_left_unanswered_is_closed_by_the_timer_pass_and_counted(app)
     decision_due = app.store.complaints[complaint_id]["decision_deadline_at"]
     app.timers.watch_deadlines()
     assert app.store.complaints[complaint_id]["status"] == "responded"
-    app.clock.advance(hours=24 * 12)  # past 7 working days (21 November 2026 is a Saturday)
+    assert app.store.events_of("complaint_decision_due") == []
+    # 3 h before the decision is due (past 7 working days; 21 November 2026 is a Saturday)
+    app.clock.advance(seconds=(from_rfc3339(decision_due) - app.clock.now()).total_seconds()
+                      - 3 * 3600)
+    app.timers.watch_deadlines()
+    [reminder] = app.store.events_of("complaint_decision_due")
+    assert (reminder["consumer"], reminder["decision_deadline_at"]) == ("carol", decision_due)
+    app.clock.advance(hours=4)
     assert to_rfc3339(app.clock.now()) > decision_due
     ended_before = metrics.STATES_ENDED.labels("decision")._value.get()
     app.timers.watch_deadlines()
@@ -223,6 +230,7 @@ def test_a_proposal_left_unanswered_is_closed_by_the_timer_pass_and_counted(app)
     assert metrics.STATES_ENDED.labels("decision")._value.get() == ended_before + 1
     app.timers.watch_deadlines()
     assert len(app.store.events_of("complaint_closed")) == 1
+    assert len(app.store.events_of("complaint_decision_due")) == 1
 
 
 def test_the_timer_pass_leaves_a_deadline_pending_until_its_year_is_covered(app, monkeypatch):

@@ -7,6 +7,7 @@ from plumbing.actors import Actor
 from plumbing.clock import to_rfc3339
 from plumbing.errors import DomainError
 from services.complaints import lifecycle as lc
+from services.complaints import listing
 from services.complaints.settings import ComplaintSettings, rules_of
 
 START = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
@@ -317,8 +318,24 @@ def test_remind_only_once():
     assert lc.remind_if_due(complaint, t(90), SETTINGS) is None
 
 
-def test_remind_only_forwarded_complaints():
-    assert lc.remind_if_due(responded(), t(85), SETTINGS) is None
+def test_the_consumer_is_reminded_once_before_its_decision_deadline():
+    complaint = responded(at=10)  # the decision is due at 210
+    assert complaint["decision_deadline_at"] == t(210)
+    assert lc.remind_if_due(complaint, t(85), SETTINGS) is None  # the merchant's window
+    change = lc.remind_if_due(complaint, t(195), SETTINGS)
+    assert change.fields == {"decision_reminded": True}
+    [(kind, data)] = change.events
+    assert (kind, data["consumer"], data["decision_deadline_at"], data["proposal"]) == (
+        "complaint_decision_due", "carol", t(210), "refund")
+    assert listing.keys_of(complaint)["k_remind"] == f"k_remind|{t(210)}|c-1"
+    reminded = after(complaint, change)
+    assert lc.remind_if_due(reminded, t(200), SETTINGS) is None
+    assert listing.keys_of(reminded)["k_remind"] is None
+
+
+def test_nothing_is_reminded_in_mediation():
+    assert lc.remind_if_due(in_mediation(), t(695), SETTINGS) is None
+    assert listing.keys_of(in_mediation())["k_remind"] is None
 
 
 # --- who sees what ------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ SAMPLES = {
     **{event: COMPLAINT_CONTRACTS[event].example for event in (
         "complaint_forwarded", "complaint_deadline_approaching", "complaint_escalated",
         "complaint_responded", "complaint_closed", "complaint_screening_escalated",
-        "complaint_public_reply_posted")},
+        "complaint_public_reply_posted", "complaint_decision_due")},
     "complaint_escalated_consumer": {**COMPLAINT_CONTRACTS["complaint_escalated"].example,
                                      "reason": "consumer_rejected"},
     "complaint_closed_merchant": COMPLAINT_CONTRACTS["complaint_closed"].example,
@@ -334,6 +334,8 @@ def complaint_events():
         complaint, MERCHANT, {"proposal": "refund", "amount_fen": 2500}, shifted(NOW, 3600),
         SETTINGS))
     events += responded + overdue(answered)[1]
+    events += lifecycle.remind_if_due(answered, shifted(answered["decision_deadline_at"], -60),
+                                      SETTINGS).events
     for accept in (True, False):
         events += lifecycle.decide(answered, CONSUMER, accept, "", shifted(NOW, 7200),
                                    SETTINGS).events
@@ -380,7 +382,17 @@ def test_the_complaint_rules_data_renders_and_reaches_its_recipients():
         ("complaint_screening_escalated_consumer", consumer),
         ("complaint_deadline_approaching", merchant), ("complaint_escalated", merchant),
         ("complaint_escalated_consumer", consumer), ("complaint_responded", consumer),
+        ("complaint_decision_due", consumer),
         ("complaint_closed", consumer), ("complaint_closed_merchant", merchant)}
+
+
+@pytest.mark.parametrize("proposal, zh, en", [
+    ("refund", "视为接受商家的方案", "the offer counts as accepted"),
+    ("dispute", "投诉将按未解决办结", "closed as unresolved")])
+def test_the_decision_reminder_says_what_silence_does(proposal, zh, en):
+    data = {**SAMPLES["complaint_decision_due"], "proposal": proposal}
+    assert zh in render("complaint_decision_due", "zh-CN", data)[1]
+    assert en in render("complaint_decision_due", "en", data)[1]
 
 
 def test_the_rules_pending_deadline_renders_the_pending_wording():
@@ -410,6 +422,7 @@ def test_sample_facts_are_the_complaints_facts():
     renders above are honest about StrictUndefined)."""
     real = dict(complaint_events())
     for kind in ("complaint_forwarded", "complaint_deadline_approaching", "complaint_responded",
-                 "complaint_closed", "complaint_escalated", "complaint_screening_escalated"):
+                 "complaint_closed", "complaint_escalated", "complaint_screening_escalated",
+                 "complaint_decision_due"):
         assert set(real[kind]) - set(SAMPLES[kind]) <= {"decision_deadline_at"}, kind
         assert set(SAMPLES[kind]) <= set(real[kind]), kind
