@@ -311,12 +311,13 @@ def remind_if_due(complaint, now, settings):
     due = reminder_due_at(complaint)
     if not due or not (shifted(due, -settings.remind_before_seconds) <= now < due):
         return None
+    _, reminded = REMINDED[complaint["status"]]
     if complaint["status"] == "forwarded":
-        return Change({"reminded": True}, [("complaint_deadline_approaching", {
-            **_facts(complaint), "deadline_at": due})])
-    return Change({"decision_reminded": True}, [("complaint_decision_due", {
-        **_facts(complaint), "decision_deadline_at": due,
-        "proposal": complaint["response"]["proposal"]})])
+        event = ("complaint_deadline_approaching", {**_facts(complaint), "deadline_at": due})
+    else:
+        event = ("complaint_decision_due", {**_facts(complaint), "decision_deadline_at": due,
+                                            "proposal": complaint["response"]["proposal"]})
+    return Change({reminded: True}, [event])
 
 
 # --- screening at filing ---------------------------------------------------------------------
