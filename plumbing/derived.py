@@ -23,6 +23,11 @@ the first and finishes the second (once it is ``grace`` seconds old, by one swee
 so that no change is lost and none is counted twice. One that dies after removing the owing
 token and before the marks leaves marks behind, which count nothing (``rebuild`` clears them).
 A redelivered event or a retried request changes no snapshot, so nothing is counted twice.
+
+Settles change a document's bookkeeping outside its version, so a writer's copy of it may be
+out of date: a versioned replace carries the bookkeeping as stored and is made only while it
+still is (``same_bookkeeping``), and a conditional ``$set`` always sets a fresh pending token
+(whether it moved the snapshot is known only once the stored document is read back).
 """
 import json
 import logging
@@ -44,8 +49,9 @@ OWING_FIELD = "derive_owing"
 OWED_FROM_FIELD = "derive_owed_from"
 OWING_SINCE_FIELD = "derive_owing_since"
 APPLIED_FIELD = "derive_applied"
-BOOKKEEPING_FIELDS = (PENDING_FIELD, DERIVED_FIELD, OWING_FIELD, OWED_FROM_FIELD,
-                      OWING_SINCE_FIELD, APPLIED_FIELD)
+DOCUMENT_BOOKKEEPING = (PENDING_FIELD, DERIVED_FIELD, OWING_FIELD, OWED_FROM_FIELD,
+                        OWING_SINCE_FIELD)
+BOOKKEEPING_FIELDS = (*DOCUMENT_BOOKKEEPING, APPLIED_FIELD)
 NOT_OWING = {OWING_FIELD: "", OWED_FROM_FIELD: "", OWING_SINCE_FIELD: ""}
 SETTLE_GRACE_SECONDS = 30.0  # far longer than a settle takes: its settler is gone
 CLAIM_ATTEMPTS = 25
@@ -64,6 +70,26 @@ def snapshot_text(snapshot):
 
 def _snapshot_of(text):
     return None if text is None else json.loads(text)
+
+
+def new_token():
+    return uuid.uuid4().hex
+
+
+def bookkeeping_of(document):
+    """What ``document`` records of its derived data. Settles change it outside the document's
+    version: a write of a whole document carries the stored bookkeeping, never a copy's."""
+    return {name: document[name] for name in DOCUMENT_BOOKKEEPING if name in document}
+
+
+def without_bookkeeping(document):
+    return {k: v for k, v in document.items() if k not in DOCUMENT_BOOKKEEPING}
+
+
+def same_bookkeeping(document):
+    """A filter matching a stored document while its bookkeeping is still ``document``'s."""
+    return {name: document.get(name, {"$exists": False})
+            for name in DOCUMENT_BOOKKEEPING}
 
 
 # --- counters ---------------------------------------------------------------------------------
@@ -317,7 +343,7 @@ class Derived:
         kept = {k: v for k, v in document.items() if k != PENDING_FIELD}
         if self.derived_as(document) == document.get(DERIVED_FIELD):
             return kept
-        return {**kept, PENDING_FIELD: uuid.uuid4().hex}
+        return {**kept, PENDING_FIELD: new_token()}
 
     def as_new(self, document):
         """``document`` derived as it is (an insert makes it ``owing`` its parts' writes; a

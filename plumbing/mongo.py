@@ -6,7 +6,6 @@ sort and compare correctly as strings on MongoDB and on the embedded nx-27017, w
 comparisons are not reliable.
 """
 import logging
-import uuid
 
 import eventlet
 from nameko.extensions import DependencyProvider
@@ -15,7 +14,17 @@ from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from plumbing.config import database_name, mongo_uri
-from plumbing.derived import DERIVED_FIELD, PENDING_FIELD, SETTLE_GRACE_SECONDS, pending_indexes
+from plumbing.derived import (
+    DERIVED_FIELD,
+    DOCUMENT_BOOKKEEPING,
+    PENDING_FIELD,
+    SETTLE_GRACE_SECONDS,
+    bookkeeping_of,
+    new_token,
+    pending_indexes,
+    same_bookkeeping,
+    without_bookkeeping,
+)
 from plumbing.outbox import (
     OutboxRelay,
     new_document_with_events,
@@ -133,7 +142,7 @@ class BaseStore:
         derived = self.DERIVED.get(collection)
         if derived is None:
             return documents, None
-        token = uuid.uuid4().hex
+        token = new_token()
         return [derived.owing(document, token) for document in documents], token
 
     def derive_inserted(self, collection, documents, token):
@@ -209,14 +218,10 @@ class BaseStore:
         """Sets ``fields`` (and records ``events``) on ``document`` only while the stored one
         matches ``condition`` (``{"status": "active"}``: one of two racing writers wins), its
         keys and derived data following: the saved document, or None."""
-        changed = {**document, **fields}
-        keys, unsets = self.key_changes(collection, changed)
+        keys, unsets = self.key_changes(collection, {**document, **fields})
         sets = {**fields, **keys}
-        derived = self.DERIVED.get(collection)
-        if derived is not None:
-            token = derived.marked(changed).get(PENDING_FIELD)
-            if token is not None:
-                sets[PENDING_FIELD] = token
+        if collection in self.DERIVED:  # only the settle knows the stored document's snapshot
+            sets[PENDING_FIELD] = new_token()
         update = {"$set": sets, **({"$unset": unsets} if unsets else {})}
         saved = self.db[collection].find_one_and_update(
             {"_id": document["_id"], **condition}, update_with_events(update, list(events)),
@@ -229,15 +234,20 @@ class BaseStore:
         """Writes the next version of ``document`` (``fields`` and ``events`` applied) if it is
         still the stored version; the saved document, or None when another write came first."""
         stored = self.db[collection]
-        current = stored.find_one({"_id": document["_id"], "version": document["version"]},
-                                  {"outbox": 1})
-        if current is None:
-            return None
-        replacement = self.prepared(collection, replacement_with_events(
-            document, fields, current.get("outbox") or {}, events))
-        saved = stored.find_one_and_replace(
-            {"_id": document["_id"], "version": document["version"]}, replacement,
-            projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
+        this_version = {"_id": document["_id"], "version": document["version"]}
+        watched = {"outbox": 1, **dict.fromkeys(DOCUMENT_BOOKKEEPING, 1)}
+        while True:  # again while a settle changed the bookkeeping (not the version) meanwhile
+            current = stored.find_one(this_version, watched)
+            if current is None:
+                return None
+            replacement = self.prepared(collection, replacement_with_events(
+                {**without_bookkeeping(document), **bookkeeping_of(current)}, fields,
+                current.get("outbox") or {}, events))
+            saved = stored.find_one_and_replace(
+                {**this_version, **same_bookkeeping(current)}, replacement,
+                projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
+            if saved is not None:
+                break
         if saved is not None and events:
             self.events_written(collection)
         return self.settle(collection, saved)

@@ -260,3 +260,56 @@ def test_sweepers_of_several_replicas_finish_a_change_once(store, db):
     for sweeper in sweepers:
         sweeper.join()
     assert figures(db) == ({"n|ann": {"open": 50, "words": 50}}, {"tea": 50})
+
+
+# --- writes made from a copy read in the middle of another write's settle -------------------
+
+def written_unsettled(store, db, fields):
+    """A versioned write of note n0001 whose settle has not run yet: the saved document."""
+    stored = db["notes"].find_one({"_id": "n0001"})
+    pending = store.prepared("notes", {**stored, **fields, "version": stored["version"] + 1})
+    db["notes"].replace_one({"_id": "n0001"}, pending)
+    return db["notes"].find_one({"_id": "n0001"})
+
+
+def owes_nothing(db):
+    stored = db["notes"].find_one({"_id": "n0001"})
+    return PENDING_FIELD not in stored and OWING_FIELD not in stored
+
+
+def test_a_versioned_write_from_a_copy_read_before_another_settled_counts_that_one_once(
+        store, db):
+    store.insert_with_events("notes", note(1, text="tea"), [])
+    closing = written_unsettled(store, db, {"status": "closed"})
+    copy = db["notes"].find_one({"_id": "n0001"})  # read by a second writer meanwhile
+    store.settle("notes", closing)
+    assert store.save_versioned("notes", copy, {"seen": True}, [])["seen"] is True
+    assert figures(db) == ({"n|ann": {"open": 0, "closed": 1, "words": 1}}, {"tea": 0})
+    assert owes_nothing(db)
+
+
+def test_a_versioned_write_from_a_copy_read_while_another_was_paid_leaves_nothing_owed(
+        store, db):
+    store.insert_with_events("notes", note(1, text="tea"), [])
+    closing = written_unsettled(store, db, {"status": "closed"})
+    derived, token = NotesStore.DERIVED["notes"], closing[PENDING_FIELD]
+    change = (closing[DERIVED_FIELD], derived.derived_as(closing))
+    assert derived._claim(db["notes"], "n0001", token, *change)
+    copy = db["notes"].find_one({"_id": "n0001"})  # read by a second writer meanwhile
+    derived._pay(db, "notes", token, {"n0001": change})
+    seen = store.save_versioned("notes", copy, {"seen": True}, [])
+    assert owes_nothing(db), "the second write does not bring back a change already paid"
+    store.save_versioned("notes", seen, {"status": "open"}, [])
+    assert figures(db) == ({"n|ann": {"open": 1, "closed": 0, "words": 1}}, {"tea": 1})
+    assert owes_nothing(db)
+
+
+def test_a_conditional_write_from_an_outdated_copy_moves_the_figures_as_it_moves_the_note(
+        store, db):
+    store.insert_with_events("notes", note(1, text="tea"), [])
+    outdated = db["notes"].find_one({"_id": "n0001"})
+    store.update_where("notes", outdated, {}, {"status": "closed"})
+    store.update_where("notes", outdated, {}, {"status": "open"})
+    assert db["notes"].find_one({"_id": "n0001"})["status"] == "open"
+    assert figures(db) == ({"n|ann": {"open": 1, "closed": 0, "words": 1}}, {"tea": 1})
+    assert owes_nothing(db)

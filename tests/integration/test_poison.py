@@ -27,7 +27,8 @@ def test_undecodable_messages_are_set_aside_in_the_poison_queue_and_counted(
     marker = uuid.uuid4().hex.encode()
     before = consumed("ledger", "parcel_sent", "undecodable")
     good = new_event("parcels", "parcel_sent", {"tracking": "SF900"}, Clock())
-    with Connection(config["AMQP_URI"]) as connection:
+    # confirmed, so queued ahead of the good event, which comes over another connection
+    with Connection(config["AMQP_URI"], transport_options={"confirm_publish": True}) as connection:
         producer = Producer(connection.default_channel)
         exchange = exchange_for("parcels", config)
         for body, content_type in ((b"\xff\xfe{not json " + marker, "application/json"),
