@@ -18,6 +18,7 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 import json  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections import defaultdict  # noqa: E402
@@ -46,6 +47,7 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 # the issue's sizes; BENCH_SCALE=0.1 runs a tenth of each, for trying changes quickly
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 STOCK, CONSUMERS, ATTEMPTS, UNITS = (max(1, int(n * SCALE)) for n in (5000, 10_000, 20_000, 1000))
+DRAW_SIGNUPS, DRAW_COUPONS = (max(1, int(n * SCALE)) for n in (1_000_000, 100_000))
 REDEMPTIONS = max(1, int(1000 * SCALE))  # the issue names no count: 1,000 give steady figures
 COMPLAINTS_PER_SECOND = 50
 # BENCH_ONLY=claims or =complaints runs that group alone (with the baselines around it), for
@@ -180,6 +182,25 @@ class Bench:
         after_second = memory_mb(self.stack)
         memory.update({f"{name}_growth_second_rush_pct": growth(memory[name], size)
                        for name, size in after_second.items()})
+        self.signups()
+        self.draw()
+
+    def signups(self):
+        """The same consumers sign up for a ballot: a sign-up should cost no more than a
+        claim (``signup_vs_claim``)."""
+        rush = self.step("signups", lambda: scenarios.signup_rush(
+            self.api, self.folder, STOCK, ATTEMPTS, self.rush_subs))
+        self.record("signups", rush)
+
+    def draw(self):
+        """The draw of DRAW_SIGNUPS for DRAW_COUPONS, in a process of its own (bench/draw.py),
+        against sorting every key in the same process."""
+        def measured():
+            done = subprocess.run([sys.executable, "-m", "bench.draw", str(DRAW_SIGNUPS),
+                                   str(DRAW_COUPONS)], capture_output=True, text=True,
+                                  check=True, timeout=1800)
+            return {"figures": json.loads(done.stdout.splitlines()[-1])}
+        self.result["figures"].update(self.step("draw", measured)["figures"])
 
     def units_and_complaints(self):
         api = self.api
@@ -222,7 +243,10 @@ class Bench:
         return {"claim_vs_echo": ratio(f["claim_attempts_rps"], echo_claims),
                 "claim_vs_healthz": ratio(f["claim_attempts_rps"], healthz_claims),
                 "claim_vs_store_fam": ratio(f["claim_attempts_rps"], f["store_fam_ops"]),
-                "redeem_vs_echo": ratio(f["redeem_rps"], echo_pages)}
+                "redeem_vs_echo": ratio(f["redeem_rps"], echo_pages),
+                "signup_vs_claim": ratio(f["signup_attempts_rps"], f["claim_attempts_rps"]),
+                "draw_speed_vs_sort": ratio(f["draw_sort_seconds"], f["draw_seconds"]),
+                "draw_memory_vs_sort": ratio(f["draw_peak_mb"], f["draw_sort_peak_mb"])}
 
 
 def scale_out(result):
@@ -287,6 +311,11 @@ def broken_invariants(result):
                    ("the second rush holds them too", rush_held(invariants["second_rush"]))]
     checks += [(f"the {name} rush holds them too", rush_held(invariants[name]))
                for name in ("scaleout_single", "scaleout_scaled") if name in invariants]
+    if "signups" in invariants:
+        signed = invariants["signups"]
+        checks += [("every consumer signed up", signed["signed_up"] == signed["consumers"]),
+                   ("a repeat gets the first sign-up", signed["repeat_mismatches"] == 0),
+                   ("no 5xx on sign-ups", signed["errors_5xx"] == 0)]
     if "redemptions" in invariants:
         redeemed = invariants["redemptions"]
         checks += [("every redemption 201", redeemed["redeemed"] == redeemed["redemptions"])]

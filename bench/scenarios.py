@@ -1,5 +1,6 @@
 """The bench's scenarios, each through the public API of a running system: certified units, the
-claim rush with its invariants, redemption at the till, and complaint to merchant inbox."""
+claim rush with its invariants, the sign-ups to a ballot, redemption at the till, and complaint
+to merchant inbox."""
 import random
 import threading
 import time
@@ -100,20 +101,9 @@ def claim_rush(api, folder, stock, consumers, attempts, subs=None):
     consumer tries once, then half the remaining attempts retry an earlier try with its key and
     the other half are new tries (new keys) by consumers who already tried. The consumers are
     ``subs`` (those of an earlier rush), or new ones."""
-    operator = api.token(role="operator", sub="bench-operator")
-    now = datetime.now(UTC)
-    body = {"name": f"压测活动-{uuid.uuid4().hex[:6]}", "kind": "voucher", "face_value_fen": 1000,
-            "min_spend_fen": 0, "total_quantity": stock, "per_consumer_limit": 1,
-            "claim_starts_at": rfc3339(now - timedelta(seconds=60)),
-            "claim_ends_at": rfc3339(now + timedelta(hours=1)), "valid_days": 30,
-            "eligibility": {"regions": ["330100"]}, "funding": "市财政消费券资金"}
-    campaign_id = api.call("POST", "/api/v1/campaigns", operator, json=body)["campaign_id"]
-    api.call("POST", f"/api/v1/campaigns/{campaign_id}/activate", operator, json={})
-
+    operator, campaign_id = active_campaign(api, stock)
     subs = subs or [f"bench-c-{uuid.uuid4().hex[:6]}-{i}" for i in range(consumers)]
-    started = time.monotonic()
-    tokens = api.tokens(subs, role="consumer")
-    print(f"  {consumers} consumer tokens in {time.monotonic() - started:.1f} s", flush=True)
+    tokens = consumer_tokens(api, subs)
 
     rng = random.Random(8)
     first = [{"id": [sub, uuid.uuid4().hex], "sub": sub} for sub in subs]
@@ -149,6 +139,56 @@ def claim_rush(api, folder, stock, consumers, attempts, subs=None):
                        "errors_5xx": errors_5xx(outcomes)},
         "outcomes": dict(outcomes), "load_cpu_seconds": load_cpu,
         "coupon_codes": list(coupons.values()), "campaign_id": campaign_id, "subs": subs,
+    }
+
+
+def active_campaign(api, stock, **fields):
+    """(operator token, id) of a voucher campaign taking claims (or sign-ups) for an hour."""
+    operator = api.token(role="operator", sub="bench-operator")
+    now = datetime.now(UTC)
+    body = {"name": f"压测活动-{uuid.uuid4().hex[:6]}", "kind": "voucher", "face_value_fen": 1000,
+            "min_spend_fen": 0, "total_quantity": stock, "per_consumer_limit": 1,
+            "claim_starts_at": rfc3339(now - timedelta(seconds=60)),
+            "claim_ends_at": rfc3339(now + timedelta(hours=1)), "valid_days": 30,
+            "eligibility": {"regions": ["330100"]}, "funding": "市财政消费券资金", **fields}
+    campaign_id = api.call("POST", "/api/v1/campaigns", operator, json=body)["campaign_id"]
+    api.call("POST", f"/api/v1/campaigns/{campaign_id}/activate", operator, json={})
+    return operator, campaign_id
+
+
+def consumer_tokens(api, subs):
+    started = time.monotonic()
+    tokens = api.tokens(subs, role="consumer")
+    print(f"  {len(subs)} consumer tokens in {time.monotonic() - started:.1f} s", flush=True)
+    return tokens
+
+
+def signup_rush(api, folder, stock, attempts, subs):
+    """``attempts`` sign-ups to a ballot of ``stock`` coupons by ``subs``: each consumer signs
+    up once, the other attempts repeat an earlier one's (a consumer pressing again), in a
+    random order."""
+    _, campaign_id = active_campaign(api, stock, allocation="ballot")
+    tokens = consumer_tokens(api, subs)
+    rng = random.Random(9)
+    plan = [{"id": [sub], "sub": sub} for sub in subs]
+    plan += [dict(rng.choice(plan)) for _ in range(attempts - len(subs))]
+    rng.shuffle(plan)
+    url = f"{api.base}/api/v1/campaigns/{campaign_id}/signups"
+    plan = [{**a, "url": url, "token": tokens[a["sub"]], "json": {}} for a in plan]
+    elapsed, fired, load_cpu = list_load(plan, folder, keep=("signup_id",))
+    ids = defaultdict(set)
+    for r in fired:
+        ids[r["id"][0]].add(r["answer"].get("signup_id"))
+    outcomes = outcomes_of(fired)
+    return {
+        "figures": {"signup_attempts_rps": round(len(fired) / elapsed, 1),
+                    **latency_figures("signup", [r["latency_ms"] for r in fired]),
+                    "signup_rush_seconds": round(elapsed, 2)},
+        "invariants": {"signed_up": sum(1 for found in ids.values() if None not in found),
+                       "consumers": len(subs),
+                       "repeat_mismatches": sum(1 for found in ids.values() if len(found) > 1),
+                       "errors_5xx": errors_5xx(outcomes)},
+        "outcomes": dict(outcomes), "load_cpu_seconds": load_cpu,
     }
 
 

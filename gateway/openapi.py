@@ -134,6 +134,9 @@ def _callers(route):
 
 def _responses(name, route):
     responses = {str(route.status): _success(name, route)}
+    if name in docs.ALSO_SUCCEEDS:
+        status, description = docs.ALSO_SUCCEEDS[name]
+        responses[str(status)] = {**_success(name, route), "description": description}
     if route.cacheable:
         responses["304"] = {"description": "not modified: the If-None-Match ETag still holds",
                             "headers": {**REQUEST_ID, **CACHE_HEADERS}}

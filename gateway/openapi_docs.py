@@ -91,7 +91,11 @@ ERRORS = {
     "campaign_stats": ("CAMPAIGN_NOT_FOUND",),
     "settlement": ("CAMPAIGN_NOT_FOUND",),
     "claim": ("CAMPAIGN_NOT_FOUND", "CAMPAIGN_NOT_ACTIVE", "SOLD_OUT", "LIMIT_REACHED",
-              "NOT_ELIGIBLE", *_IDEMPOTENT),
+              "NOT_ELIGIBLE", "WRONG_STATE", *_IDEMPOTENT),
+    "sign_up": ("CAMPAIGN_NOT_FOUND", "CAMPAIGN_NOT_ACTIVE", "WRONG_STATE"),
+    "my_signup": ("CAMPAIGN_NOT_FOUND", "NOT_FOUND"),
+    "public_ballot": ("CAMPAIGN_NOT_FOUND", "WRONG_STATE"),
+    "ballot_signups": ("CAMPAIGN_NOT_FOUND", "WRONG_STATE"),
     "redeem": ("COUPON_NOT_FOUND", "ALREADY_REDEEMED", "COUPON_EXPIRED", "MERCHANT_NOT_ELIGIBLE",
                "MIN_SPEND_NOT_MET", "FORBIDDEN", *_IDEMPOTENT),
     "roll_back": ("NOT_FOUND", "WRONG_STATE"),
@@ -108,10 +112,14 @@ ERRORS = {
 
 IDEMPOTENT = frozenset({"claim", "redeem"})
 
+# a second success status beside the route's own: (status, description)
+ALSO_SUCCEEDS = {"sign_up": (200, "a repeat: the consumer's sign-up, as made the first time")}
+
 # success media other than JSON: (media type or types, schema)
 _TEXT = {"type": "string"}
 MEDIA = {
     "settlement": ("text/csv", _TEXT),
+    "ballot_signups": ("text/csv", _TEXT),
     "open_data_complaints": (("text/csv", "application/x-ndjson"), _TEXT),
     "metrics": ("text/plain", _TEXT),
     "docs": ("text/html", _TEXT),

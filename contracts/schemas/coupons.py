@@ -19,6 +19,19 @@ class EligibilitySchema(Schema):
                                validate=validate.Length(max=10_000))
 
 
+ALLOCATIONS = ("first_come", "ballot")
+MAX_QUOTA_MEMBERS = 10_000
+
+
+class QuotaSchema(Schema):
+    """Slots of a ballot set aside for a group of consumers, drawn among them first."""
+    group = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}\Z"))
+    slots = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10_000_000))
+    consumers = fields.List(fields.String(validate=validate.Length(1, 128)), required=True,
+                            validate=validate.Length(1, MAX_QUOTA_MEMBERS), metadata={
+                                "description": "the subs of the group's members"})
+
+
 class CampaignSchema(Schema):
     """A campaign body; the fields of its kind and their checks are contracts/coupon_kinds.py's."""
 
@@ -40,10 +53,17 @@ class CampaignSchema(Schema):
     eligibility = fields.Nested(EligibilitySchema,
                                 load_default=lambda: EligibilitySchema().load({}))
     funding = fields.String(load_default="", validate=validate.Length(max=200))
+    allocation = fields.String(load_default="first_come", validate=validate.OneOf(ALLOCATIONS),
+                               metadata={"description": "first_come: claims while stock lasts; "
+                                         "ballot: sign-ups in the claim window, then a draw"})
+    draw_at = SaneAwareDateTime(load_default=None, allow_none=True, metadata={
+        "description": "a ballot's draw (at or after claim_ends_at; by default claim_ends_at)"})
+    quotas = fields.List(fields.Nested(QuotaSchema), load_default=list,
+                         validate=validate.Length(max=20))
 
     @validates_schema
     def _consistent(self, data, **kwargs):
-        problems = coupon_kinds.problems(data)
+        problems = {**coupon_kinds.problems(data), **ballot_problems(data)}
         if data["claim_ends_at"] <= data["claim_starts_at"]:
             problems["claim_ends_at"] = ["must be after claim_starts_at"]
         if (data.get("valid_days") is None) == (data.get("valid_until") is None):
@@ -52,6 +72,26 @@ class CampaignSchema(Schema):
             problems["valid_until"] = ["must be after claim_starts_at"]
         if problems:
             raise ValidationError(problems)
+
+
+def ballot_problems(data):
+    """What is wrong with a campaign's ballot fields: {field: [messages]}."""
+    if data.get("allocation") != "ballot":
+        return {"allocation": ["draw_at and quotas are for ballots"]} \
+            if data.get("draw_at") or data.get("quotas") else {}
+    problems = {}
+    if coupon_kinds.kind_of(data).draws_prizes:
+        problems["kind"] = ["a ballot's coupons are drawn already: not a lucky draw"]
+    if data.get("per_consumer_limit", 1) != 1:
+        problems["per_consumer_limit"] = ["a ballot gives one coupon per sign-up"]
+    if data.get("draw_at") and data["draw_at"] < data["claim_ends_at"]:
+        problems["draw_at"] = ["must be at or after claim_ends_at"]
+    groups = [quota["group"] for quota in data.get("quotas", [])]
+    if len(set(groups)) < len(groups):
+        problems["quotas"] = ["each group once"]
+    elif sum(quota["slots"] for quota in data.get("quotas", [])) > data["total_quantity"]:
+        problems["quotas"] = ["more slots than coupons"]
+    return problems
 
 
 class ClaimSchema(Schema):
@@ -157,3 +197,46 @@ class CampaignStatsSchema(Schema):
                        "(`cursor`, `limit`: 100 by default)"})
     per_merchant_next_cursor = fields.String(allow_none=True, metadata={
         "description": "the `cursor` of the next page of `per_merchant`; null on the last"})
+
+
+SIGNUP_RESULTS = ["pending", "won", "lost"]
+BALLOT_STATES = ["open", "issuing", "drawn"]
+
+
+class SignupSchema(Schema):
+    signup_id = fields.String(required=True, metadata={
+        "description": "its id in the list published after the draw"})
+    campaign_id = fields.String(required=True)
+    group = fields.String(required=True, allow_none=True, metadata={
+        "description": "the quota group it is drawn in first; null for none"})
+    weight = fields.Integer(required=True, metadata={"description": "its tickets in the draw"})
+    signed_up_at = fields.String(required=True)
+    result = fields.String(required=True, metadata={
+        "enum": SIGNUP_RESULTS, "description": "pending until the winners' coupons are out"})
+    coupon_id = fields.String(required=True, allow_none=True)
+
+
+class BallotQuotaSchema(Schema):
+    group = fields.String(required=True)
+    slots = fields.Integer(required=True)
+
+
+class BallotSchema(Schema):
+    """A ballot as anyone may check it (docs/coupons.md, "Ballots")."""
+    campaign_id = fields.String(required=True)
+    name = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": CAMPAIGN_STATUSES})
+    state = fields.String(required=True, metadata={"enum": BALLOT_STATES})
+    coupons = fields.Integer(required=True)
+    quotas = fields.List(fields.Nested(BallotQuotaSchema), required=True)
+    claim_ends_at = fields.String(required=True, metadata={"description": "sign-ups end"})
+    draw_at = fields.String(required=True)
+    commitment = fields.String(required=True, metadata={
+        "description": "SHA-256 of the seed (hex), published from the campaign's creation"})
+    seed = fields.String(required=True, allow_none=True, metadata={
+        "description": "the seed (hex) once the winners' coupons are out"})
+    signups = fields.Integer(required=True, allow_none=True)
+    winners = fields.Integer(required=True, allow_none=True)
+    signups_digest = fields.String(required=True, allow_none=True, metadata={
+        "description": "SHA-256 of signups.csv as the draw read it"})
+    drawn_at = fields.String(required=True, allow_none=True)

@@ -2,6 +2,7 @@
 from werkzeug.wrappers import Response
 
 from contracts.schemas.coupons import (
+    BallotSchema,
     CampaignPageSchema,
     CampaignQuerySchema,
     CampaignSchema,
@@ -13,6 +14,7 @@ from contracts.schemas.coupons import (
     RedemptionResultSchema,
     RedemptionSchema,
     RollbackSchema,
+    SignupSchema,
 )
 from gateway.schemas import PageQuerySchema, StatsQuerySchema
 from gateway.web import api
@@ -79,6 +81,34 @@ class CouponRoutes:
         return call_together(CLAIMS_TOGETHER, claim["campaign_id"], self.coupons,
                              "claim_together", claim)
 
+    @api("POST", CAMPAIGN + "/signups", roles=("consumer",), response=SignupSchema,
+         status=201, tags=TAGS, errors=(404, 409), rate_limit="claims",
+         summary="Sign up for a ballot (one per consumer: a repeat is 200 with the first)")
+    def sign_up(self, call):
+        signup, new = self.coupons.sign_up(call.actor.to_dict(), call.path["campaign_id"])
+        return signup if new else (200, signup)
+
+    @api("GET", CAMPAIGN + "/signups/mine", roles=("consumer",), response=SignupSchema,
+         tags=TAGS, errors=(404,), summary="Own sign-up for a ballot, with its result")
+    def my_signup(self, call):
+        return self.coupons.my_signup(call.actor.to_dict(), call.path["campaign_id"])
+
+    @api("GET", "/api/v1/public/campaigns/<campaign_id>/ballot", response=BallotSchema,
+         tags=TAGS, errors=(404, 409), cacheable=True,
+         summary="A ballot's commitment, and after the draw its seed and counts")
+    def public_ballot(self, call):
+        return self.coupons.public_ballot(call.path["campaign_id"])
+
+    @api("GET", "/api/v1/public/campaigns/<campaign_id>/ballot/signups.csv", tags=TAGS,
+         errors=(404, 409), summary="After the draw, every sign-up in order: "
+                                    "signup_id,weight,group (examples/verify_draw.py)")
+    def ballot_signups(self, call):
+        campaign_id = call.path["campaign_id"]
+        first = self.coupons.ballot_signups_page(campaign_id)  # 404 or 409 before it starts
+        return Response(self._pages(first, lambda cursor: self.coupons.ballot_signups_page(
+            campaign_id, cursor)), content_type="text/csv; charset=utf-8", headers={
+                "Content-Disposition": f'attachment; filename="signups-{campaign_id}.csv"'})
+
     @api("GET", "/api/v1/me/coupons", roles=("consumer",), query=PageQuerySchema, tags=TAGS,
          response=CouponPageSchema,
          summary="Own coupons with their status")
@@ -111,16 +141,18 @@ class CouponRoutes:
     def settlement(self, call):
         campaign_id = call.path["campaign_id"]
         first = self.coupons.settlement_page(campaign_id)  # a 404 before the answer starts
-        return Response(self._settlement_pages(campaign_id, first),
+        return Response(self._pages(first, lambda cursor: self.coupons.settlement_page(
+            campaign_id, cursor)),
                         content_type="text/csv; charset=utf-8", headers={
                             "Content-Disposition":
                                 f'attachment; filename="settlement-{campaign_id}.csv"'})
 
-    def _settlement_pages(self, campaign_id, page):
-        """The CSV as its pages arrive from the coupons service: the gateway never holds
-        more than one."""
+    @staticmethod
+    def _pages(page, next_page):
+        """A CSV as its pages arrive from the coupons service: the gateway never holds more
+        than one."""
         while True:
             yield page["text"].encode("utf-8")
             if page["next_cursor"] is None:
                 return
-            page = self.coupons.settlement_page(campaign_id, page["next_cursor"])
+            page = next_page(page["next_cursor"])

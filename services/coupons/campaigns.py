@@ -6,7 +6,7 @@ from plumbing.clock import to_rfc3339
 from plumbing.documents import visible
 from plumbing.errors import not_found
 from plumbing.versioned import apply_with_retries
-from services.coupons import metrics, rules
+from services.coupons import metrics, rules, signups
 from services.coupons.events import envelopes
 from services.coupons.store import CAMPAIGNS
 
@@ -18,8 +18,9 @@ class Campaigns:
 
     def create(self, spec, by):
         campaign = rules.new_campaign(uuid.uuid4().hex, spec, by, self._now())
-        self.store.create_stock(campaign["_id"], campaign["total_quantity"],
-                                self.settings.stock_shards, campaign["prize_tiers"])
+        if not signups.is_ballot(campaign):  # a ballot's coupons go to its winners, not claims
+            self.store.create_stock(campaign["_id"], campaign["total_quantity"],
+                                    self.settings.stock_shards, campaign["prize_tiers"])
         self.store.insert_campaign(campaign, [])
         return self.view(campaign)
 
@@ -30,8 +31,16 @@ class Campaigns:
         return campaign
 
     def view(self, campaign):
+        return {"campaign_id": campaign["_id"], "remaining": self.remaining(campaign),
+                **visible(campaign, signups.SEED_FIELD)}
+
+    def remaining(self, campaign):
+        """The coupons still to be claimed, or for a ballot still to be issued."""
+        if signups.is_ballot(campaign):
+            issued = self.store.campaign_totals(campaign["_id"])["issued"]
+            return campaign["total_quantity"] - issued
         draws, _ = self.store.remaining(campaign["_id"])
-        return {"campaign_id": campaign["_id"], "remaining": draws, **visible(campaign)}
+        return draws
 
     def act(self, campaign_id, action, by):
         """An operator's action (activate, pause, resume, cancel): the campaign's view after."""

@@ -46,6 +46,14 @@ class CouponClaimedSchema(Schema):
         "description": "the campaign's eligible regions (empty: everywhere)"})
 
 
+class BallotWonSchema(CouponClaimedSchema):
+    """A winner's coupon, issued by the ballot's draw."""
+    signup_id = fields.String(required=True, metadata={
+        "description": "the winning sign-up's id in the published list"})
+    group = fields.String(required=True, allow_none=True, metadata={
+        "description": "the quota group whose slot it won; null for the open draw"})
+
+
 class CouponRedeemedSchema(Schema):
     coupon_id = fields.String(required=True)
     campaign_id = fields.String(required=True)
@@ -87,6 +95,13 @@ CONTRACTS = catalogue(
               "campaign_name": "国庆餐饮消费券", "prize": None, "kind": "voucher",
               "face_value_fen": 2000, "min_spend_fen": 10000, "percent_off": None,
               "cap_fen": None, "expires_at": EXPIRES, "regions": ["330100"]}),
+    contract("ballot_won", BallotWonSchema,
+             "A consumer's sign-up won a ballot's draw: its coupon is issued.",
+             {"coupon_id": COUPON, "campaign_id": CAMPAIGN, "consumer": "c-1029",
+              "campaign_name": "春节餐饮消费券（摇号）", "prize": None, "kind": "voucher",
+              "face_value_fen": 2000, "min_spend_fen": 10000, "percent_off": None,
+              "cap_fen": None, "expires_at": EXPIRES, "regions": ["330100"],
+              "signup_id": "9f3c0a7b12d45e68", "group": None}),
     contract("coupon_redeemed", CouponRedeemedSchema, "A merchant redeemed a coupon at the till.",
              {"coupon_id": COUPON, "campaign_id": CAMPAIGN, "consumer": "c-1029",
               "merchant_id": "3f1c9a2b7d4e", "redemption_id": "r-77", "discount_fen": 2000,

@@ -12,9 +12,9 @@ class Figures:
     def stats(self, campaign_id, cursor=None, limit=STATS_ROWS):
         campaign = self.campaigns.get(campaign_id)
         rows, next_cursor = self.store.merchant_rows(campaign_id, cursor, limit)
-        draws, _ = self.store.remaining(campaign["_id"])
-        return {**rules.figures(campaign_id, self.store.campaign_totals(campaign_id), draws,
-                                rows), "per_merchant_next_cursor": next_cursor}
+        return {**rules.figures(campaign_id, self.store.campaign_totals(campaign_id),
+                                self.campaigns.remaining(campaign), rows),
+                "per_merchant_next_cursor": next_cursor}
 
     def settlement_page(self, campaign_id, cursor=None):
         """One page of the settlement CSV (its header first, its TOTAL row last): (text, next

@@ -4,6 +4,8 @@
 |---|---|---|
 | campaigns ``k_status`` | status, created_at, id | every campaign, by status |
 | campaigns ``k_closed`` | updated_at, id | ended and cancelled ones (the reconciler's) |
+| campaigns ``k_draw`` | draw_at, id | activated ballots whose coupons are not all out |
+| sign-ups ``k_signup`` | campaign, signup_id | a ballot's sign-ups in the published order |
 | coupons ``k_consumer`` | consumer, claimed_at, id | coupons, for their consumer |
 | coupons ``k_expiry`` | expires_at, id | active coupons: the expiry scan |
 | coupons ``k_expiring`` | expires_at, id | active coupons not yet warned of their expiry |
@@ -16,7 +18,7 @@ order_fen, discount_fen): one settlement row each, read in merchant order.
 """
 from plumbing.keys import key, prefix
 from plumbing.pagination import KeyRange
-from services.coupons import units
+from services.coupons import signups, units
 
 COUNTERS = "coupon_counters"
 ROW_FIGURES = ("redemptions", "order_fen", "discount_fen")
@@ -28,7 +30,23 @@ def campaign_keys(campaign):
     return {"k_status": key("k_status", campaign["status"], campaign["created_at"],
                             campaign["_id"]),
             "k_closed": key("k_closed", campaign["updated_at"], campaign["_id"])
-            if closed else None}
+            if closed else None,
+            "k_draw": key("k_draw", campaign["draw_at"], campaign["_id"])
+            if _draw_ahead(campaign) else None}
+
+
+def _draw_ahead(campaign):
+    """An activated ballot, not cancelled, whose coupons are not all out."""
+    return (signups.is_ballot(campaign) and campaign["status"] not in ("draft", "cancelled")
+            and campaign[signups.BALLOT]["state"] != signups.DRAWN)
+
+
+def signup_keys(signup):
+    return {"k_signup": key("k_signup", signup["campaign_id"], signup["signup_id"])}
+
+
+def signups_of(campaign_id):
+    return KeyRange("k_signup", prefix("k_signup", campaign_id))
 
 
 def status_ranges(statuses):
@@ -65,8 +83,10 @@ COUPON_KEY_FIELDS = tuple(coupon_keys({
     "_id": "x", "consumer": "c", "claimed_at": "t", "expires_at": "t", "status": "active",
     f"{units.DRAW}_counter": "c", f"{units.DRAW}_seq": 1, f"{units.PRIZE}_counter": "c",
     f"{units.PRIZE}_seq": 1}))
-CAMPAIGN_KEY_FIELDS = tuple(campaign_keys({"_id": "x", "status": "ended", "created_at": "t",
-                                           "updated_at": "t"}))
+SIGNUP_KEY_FIELDS = ("k_signup",)
+CAMPAIGN_KEY_FIELDS = tuple(campaign_keys({
+    "_id": "x", "status": "ended", "created_at": "t", "updated_at": "t", "draw_at": "t",
+    "allocation": signups.BALLOT, signups.BALLOT: {"state": signups.OPEN}}))
 
 
 # --- figures ----------------------------------------------------------------------------------

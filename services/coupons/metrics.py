@@ -13,6 +13,23 @@ UNITS_RETURNED = Counter("fangxin_coupon_units_returned_total",
                          "Units of stock returned by the reconciler after a claim died between "
                          "taking and recording them")
 
+SIGNUPS = Counter("fangxin_ballot_signups_total",
+                  "Ballot sign-ups by outcome (signed_up, again: a repeat, or the error code)",
+                  ["outcome"])
+DRAW_PROGRESS = Gauge("fangxin_ballot_draw_progress",
+                      "Sign-ups a running draw has read (stage read) or issued coupons for "
+                      "(stage issued)", ["campaign_id", "stage"])
+BALLOT_COUPONS = Counter("fangxin_ballot_coupons_issued_total",
+                         "Coupons issued to the winners of ballots")
+
+
+def forget_draw(campaign_id):
+    for stage in ("read", "issued"):
+        try:
+            DRAW_PROGRESS.remove(campaign_id, stage)
+        except KeyError:  # a draw of fewer sign-ups than one report
+            pass
+
 
 def show_stock(campaign_id, remaining):
     STOCK_REMAINING.labels(campaign_id).set(remaining)

@@ -11,6 +11,7 @@ from plumbing.clock import from_rfc3339, to_rfc3339
 from plumbing.documents import visible
 from plumbing.errors import DomainError, conflict, forbidden
 from plumbing.versioned import Change
+from services.coupons import signups
 
 CODE_BYTES = 12  # 16 url-safe characters: not guessable, short enough to type at a till
 
@@ -27,7 +28,8 @@ def new_campaign(campaign_id, spec, created_by, now):
     stored = {**spec, "claim_starts_at": to_rfc3339(spec["claim_starts_at"]),
               "claim_ends_at": to_rfc3339(spec["claim_ends_at"]),
               "valid_until": to_rfc3339(spec["valid_until"]) if spec["valid_until"] else None}
-    return {"_id": campaign_id, **stored, "status": "draft", "created_by": created_by,
+    return {"_id": campaign_id, **stored, **signups.new_ballot_fields(spec),
+            "status": "draft", "created_by": created_by,
             "created_at": now, "updated_at": now, "version": 1,
             "history": [{"at": now, "from": None, "to": "draft", "by": created_by}]}
 
@@ -88,6 +90,13 @@ def sold_out_ended(campaign):
 
 
 def claimable(campaign, now):
+    if signups.is_ballot(campaign):
+        raise conflict("WRONG_STATE", "this campaign allocates its coupons by ballot: sign up")
+    open_for_taking_part(campaign, now)
+
+
+def open_for_taking_part(campaign, now):
+    """409 unless the campaign takes claims or sign-ups now."""
     if sold_out_ended(campaign):
         raise conflict("SOLD_OUT", "the campaign has no coupons left")
     if campaign["status"] != "active" or not (

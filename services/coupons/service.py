@@ -21,8 +21,9 @@ from plumbing.idempotency import IdempotentRequests
 from plumbing.mongo import Mongo
 from plumbing.queues import after_missed_events, event_handler
 from plumbing.rpc import BoundedRpcProxy, answer_of
-from plumbing.schedules import every, schedule
+from plumbing.schedules import every, lease_seconds, schedule
 from plumbing.service import FangxinService, rpc
+from services.coupons.balloting import Balloting
 from services.coupons.campaigns import Campaigns, forget_changed
 from services.coupons.claiming import Claiming
 from services.coupons.claims import ClaimRequest
@@ -49,7 +50,7 @@ def acting_as(actor, role):
 class CouponsService(FangxinService):
     name = "coupons"
     event_contracts = EVENT_CONTRACTS
-    schedules = (*FangxinService.schedules, "keep_time", "reconcile_stock")
+    schedules = (*FangxinService.schedules, "keep_time", "reconcile_stock", "draw_ballots")
 
     store = Mongo(CouponsStore)
     clock = ClockProvider()
@@ -61,6 +62,7 @@ class CouponsService(FangxinService):
     recent_campaigns = PerProcess(lambda: ExpiringCache(
         load_settings().campaign_cache_seconds, max_entries=10_000))
     claim_batches = PerProcess(Coalescer)
+    signup_batches = PerProcess(Coalescer)
     key_lookups = PerProcess(Coalescer)
 
     # --- the application, made for each worker from its dependencies ---------------------------
@@ -86,6 +88,11 @@ class CouponsService(FangxinService):
     def redemptions(self):
         return Redemptions(self.store, self.clock, self.settings, self.campaigns,
                            self.standings, self.requests)
+
+    @cached_property
+    def balloting(self):
+        return Balloting(self.store, self.clock, self.settings, self.campaigns,
+                         self.signup_batches)
 
     @cached_property
     def timers(self):
@@ -156,6 +163,25 @@ class CouponsService(FangxinService):
     def my_coupons(self, actor, cursor=None, limit=20):
         return own_coupons(self.store, acting_as(actor, "consumer").sub, cursor, limit)
 
+    # --- ballots -------------------------------------------------------------------------------
+
+    @rpc
+    def sign_up(self, actor, campaign_id):
+        """(the sign-up, whether it is new)."""
+        return self.balloting.sign_up(acting_as(actor, "consumer").sub, campaign_id)
+
+    @rpc
+    def my_signup(self, actor, campaign_id):
+        return self.balloting.my_signup(acting_as(actor, "consumer").sub, campaign_id)
+
+    @rpc
+    def public_ballot(self, campaign_id):
+        return self.balloting.public_ballot(campaign_id)
+
+    @rpc
+    def ballot_signups_page(self, campaign_id, cursor=None):
+        return self.balloting.signups_page(campaign_id, cursor)
+
     # --- redemptions ---------------------------------------------------------------------------
 
     @rpc
@@ -195,6 +221,11 @@ class CouponsService(FangxinService):
     @schedule(interval=lambda: load_settings().scan_seconds)
     def keep_time(self):
         self.timers.keep_time()
+
+    @schedule(interval=lambda: load_settings().ballot_scan_seconds)
+    def draw_ballots(self):
+        seconds = lease_seconds(self.settings.ballot_scan_seconds)
+        self.balloting.draw_due(lambda: self.store.leases.take("draw_ballots", seconds))
 
     # every replica runs it, unleased: a void and its return happen once however many run it,
     # and a replica restarted after a crash reconciles at once instead of waiting out the dead

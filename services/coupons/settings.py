@@ -13,6 +13,8 @@ class CouponSettings:
     reconcile_seconds: float = 30
     reconcile_grace_seconds: float = 120  # a stock gap open this long is voided
     campaign_cache_seconds: float = 1.0
+    ballot_scan_seconds: float = 10
+    ballot_grace_seconds: float = 60  # after a ballot's window: no sign-up is still being written
 
 
 @per_process
@@ -25,4 +27,6 @@ def load_settings():
         reconcile_seconds=env_float("COUPON_RECONCILE_SECONDS", 30),
         reconcile_grace_seconds=env_float("COUPON_RECONCILE_GRACE_SECONDS", 120),
         campaign_cache_seconds=env_float("CAMPAIGN_CACHE_SECONDS", 1.0),
+        ballot_scan_seconds=env_float("BALLOT_SCAN_SECONDS", 10),
+        ballot_grace_seconds=env_float("BALLOT_GRACE_SECONDS", 60),
     )

@@ -8,7 +8,7 @@ from pymongo.errors import DuplicateKeyError
 from plumbing.derived import Counters, Derived
 from plumbing.idempotency import IDEMPOTENT_REQUESTS
 from plumbing.keys import prefix
-from plumbing.mongo import BaseStore, count_up_to, key_indexes
+from plumbing.mongo import BaseStore, count_up_to, inserted, key_indexes
 from plumbing.outbox import NO_OUTBOX, update_with_events
 from plumbing.pagination import DUE_BATCH, KeyRange, due, page_by_key
 from services.coupons import listing, units
@@ -19,6 +19,8 @@ HOLDINGS = "holdings"
 COUPONS = "coupons"
 REDEMPTIONS = "redemptions"
 MERCHANTS = "merchants"
+SIGNUPS = "signups"
+SIGNUP_PAGE = 5000
 REQUESTS = IDEMPOTENT_REQUESTS.collection
 ISSUED = list(units.ISSUED_STATUSES)
 SCHEDULE_BATCH = DUE_BATCH
@@ -33,13 +35,15 @@ class CouponsStore(BaseStore):
             *key_indexes(*listing.COUPON_KEY_FIELDS),
         ],
         REDEMPTIONS: [IndexModel([("campaign_id", ASCENDING)])],
+        SIGNUPS: key_indexes(*listing.SIGNUP_KEY_FIELDS),
     }
     MONGODB_INDEXES = {COUPONS: [IndexModel([("campaign_id", ASCENDING),
                                               ("status", ASCENDING)]),
                                  IndexModel([("consumer", ASCENDING), ("claimed_at",
                                                                         DESCENDING)])]}
     OUTBOX_COLLECTIONS = (CAMPAIGNS, COUPONS, REDEMPTIONS)
-    KEYS = {CAMPAIGNS: listing.campaign_keys, COUPONS: listing.coupon_keys}
+    KEYS = {CAMPAIGNS: listing.campaign_keys, COUPONS: listing.coupon_keys,
+            SIGNUPS: listing.signup_keys}
     COUNTERS = Counters(listing.COUNTERS, listing.contribution)
     DERIVED = {COUPONS: Derived(listing.snapshot, COUNTERS)}
     RETENTION = (IDEMPOTENT_REQUESTS,)
@@ -65,6 +69,36 @@ class CouponsStore(BaseStore):
         """Campaigns ended or cancelled since ``since``."""
         recent = KeyRange("k_closed", prefix("k_closed"), since)
         return list(self.db[CAMPAIGNS].find(recent.query(), NO_OUTBOX))
+
+    def ballots_due(self, now):
+        """Activated ballots whose draw time has come and whose coupons are not all out."""
+        return due(self.db[CAMPAIGNS], "k_draw", now, projection=NO_OUTBOX)
+
+    # --- a ballot's sign-ups --------------------------------------------------------------------
+
+    def insert_signups(self, documents):
+        """Stores each sign-up in one round trip unless its consumer signed up before: for
+        each, (the sign-up stored, whether it is this one)."""
+        new = set(inserted(self.db[SIGNUPS], [self.prepared(SIGNUPS, d) for d in documents]))
+        return [(document, True) if i in new else (self.signup(document["_id"]), False)
+                for i, document in enumerate(documents)]
+
+    def signup(self, document_id):
+        return self.db[SIGNUPS].find_one({"_id": document_id})
+
+    def signup_page(self, campaign_id, cursor=None, limit=SIGNUP_PAGE):
+        """A page of a ballot's sign-ups in sign-up id order: (sign-ups, next cursor)."""
+        return page_by_key(self.db[SIGNUPS], [listing.signups_of(campaign_id)], cursor, limit,
+                           descending=False, max_limit=SIGNUP_PAGE)
+
+    def signups_in_order(self, campaign_id):
+        """Every sign-up of a ballot in sign-up id order, read a page at a time."""
+        cursor = None
+        while True:
+            page, cursor = self.signup_page(campaign_id, cursor)
+            yield from page
+            if cursor is None:
+                return
 
     # --- stock ---------------------------------------------------------------------------------
 

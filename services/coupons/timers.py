@@ -4,7 +4,7 @@ import time
 from functools import partial
 
 from plumbing.clock import shifted, to_rfc3339
-from services.coupons import metrics, rules
+from services.coupons import metrics, rules, signups
 from services.coupons.events import envelopes
 from services.coupons.store import SCHEDULE_BATCH
 
@@ -24,15 +24,16 @@ class Timers:
         expiry, and refreshes the stock gauge."""
         now = self._now()
         for campaign in self.store.campaigns_in(rules.LIVE_STATUSES):
-            self._keep_time_of(campaign["_id"], now)
+            self._keep_time_of(campaign, now)
         self._expire_coupons(now)
 
-    def _keep_time_of(self, campaign_id, now):
-        draws, _ = self.store.remaining(campaign_id)
+    def _keep_time_of(self, campaign, now):
+        campaign_id = campaign["_id"]
+        draws = self.campaigns.remaining(campaign)
         # the status read last, and nothing that yields before the gauge is set: a change
         # stored meanwhile is either read here or drops the series after it is set
         moved = self.campaigns.move(campaign_id, partial(rules.clock_move, now=now))
-        if draws == 0:
+        if draws == 0 and not signups.is_ballot(campaign):
             moved = self.campaigns.end_sold_out(campaign_id)
         if moved["status"] in rules.LIVE_STATUSES:
             metrics.show_stock(campaign_id, draws)

@@ -97,6 +97,7 @@ RULES = {
     ("complaints", "hotspot_detected"): _one(regulators, "regulation"),
     ("coupons", "coupon_claimed"): _one(consumer, "coupon"),
     ("coupons", "coupon_expiring"): _one(consumer, "coupon"),
+    ("coupons", "ballot_won"): _one(consumer, "coupon"),
 }
 
 # the version of an event its rule reads, when not 1 (docs/events.md, "A new version of an

@@ -12,7 +12,8 @@ DESIGN_FIGURES = ("healthz_rps", "echo_rpc_rps", "store_fam_ops", "claim_attempt
                   "claim_success_rps", "claim_p50_ms", "claim_p99_ms", "store_page_rps",
                   "store_page_html_rps", "redeem_rps", "redeem_p99_ms",
                   "complaint_to_inbox_p50_ms", "complaint_to_inbox_p95_ms",
-                  "complaint_to_inbox_p99_ms")
+                  "complaint_to_inbox_p99_ms", "signup_attempts_rps", "signup_p99_ms",
+                  "draw_seconds", "draw_peak_mb", "draw_sort_seconds")
 SERVICES = ("gateway", "registry", "complaints", "coupons", "notifications")
 
 
@@ -34,6 +35,10 @@ def test_the_bench_runs_every_scenario_and_writes_its_results(tmp_path):
     assert (invariants["issued"], invariants["stock"]) == (50, 50)
     assert (invariants["over_limit"], invariants["lost_claims"],
             invariants["retry_mismatches"]) == (0, 0, 0)
+    assert (invariants["signups"]["signed_up"], invariants["signups"]["consumers"]) == (100, 100)
+    assert invariants["signups"]["repeat_mismatches"] == 0
+    assert (result["figures"]["draw_signups"], result["figures"]["draw_coupons"]) == (10_000, 1000)
+    assert result["ratios"]["signup_vs_claim"] and result["ratios"]["draw_memory_vs_sort"]
     assert result["broken"] == []
     assert set(SERVICES) <= set(result["memory_mb"])
     assert "coupons_growth_second_rush_pct" in result["memory_mb"]

@@ -121,7 +121,8 @@ def test_dashboard_parses_and_shows_a_campaign_day():
     for needle in ("rate(fangxin_coupon_claims_total", "fangxin_coupon_stock_remaining",
                    "fangxin_coupon_redemptions_total",
                    "fangxin_http_request_latency_seconds_bucket",
-                   'fangxin_complaints{status!="closed"}'):
+                   'fangxin_complaints{status!="closed"}', "rate(fangxin_ballot_signups_total",
+                   "fangxin_ballot_draw_progress", "fangxin_ballot_coupons_issued_total"):
         assert needle in exprs, needle
     assert "sum by (outcome) (rate(fangxin_coupon_claims_total" in exprs
 

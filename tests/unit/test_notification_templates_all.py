@@ -11,6 +11,7 @@ from plumbing.clock import shifted
 from services.complaints import deadlines, lifecycle
 from services.complaints.events import CONTRACTS as COMPLAINT_CONTRACTS
 from services.complaints.settings import ComplaintSettings, rules_of
+from services.coupons.events import CONTRACTS as COUPON_CONTRACTS
 from services.notifications import formatting
 from services.notifications.domain import intents_for
 from services.notifications.formatting import en_label, zh_label
@@ -61,6 +62,7 @@ SAMPLES = {
                        "expires_at": "2026-10-08T15:59:59.000000Z"},
     "coupon_expiring": {"coupon_id": "k-1", "consumer": "u-42", "campaign_id": "cp-1",
                         "expires_at": "2026-10-08T15:59:59.000000Z"},
+    "ballot_won": COUPON_CONTRACTS["ballot_won"].example,
     "sign_in_code": {"code": "042917", "minutes": 5},
     "consumer_warning": {"title": "警惕预付卡“跑路”",
                          "body": "近期多家健身房关门，请谨慎办理大额预付卡。",
@@ -426,3 +428,12 @@ def test_sample_facts_are_the_complaints_facts():
                  "complaint_decision_due"):
         assert set(real[kind]) - set(SAMPLES[kind]) <= {"decision_deadline_at"}, kind
         assert set(SAMPLES[kind]) <= set(real[kind]), kind
+
+
+def test_a_ballot_winner_is_told_its_coupon_its_quota_and_that_the_draw_can_be_checked():
+    data = {**COUPON_CONTRACTS["ballot_won"].example, "group": "medical_staff"}
+    title, body = render("ballot_won", "zh-CN", data)
+    assert title == "摇号中签：春节餐饮消费券（摇号）"
+    assert "满100元减20元" in body and "medical_staff专项名额" in body and "核验" in body
+    _, open_draw = render("ballot_won", "en", COUPON_CONTRACTS["ballot_won"].example)
+    assert "set aside" not in open_draw and "9f3c0a7b12d45e68" in open_draw
