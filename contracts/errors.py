@@ -86,6 +86,10 @@ ERRORS = (
     ErrorCode("MERCHANT_NOT_ELIGIBLE", 403, "本店不能核销该消费券",
               "this merchant cannot take this coupon",
               "该商户暂不能参与。", "This shop cannot take part at present."),
+    ErrorCode("BUDGET_EXHAUSTED", 409, "活动预算已用完，该消费券暂不能核销",
+              "the campaign's budget cannot pay this discount"),
+    ErrorCode("MERCHANT_CAP_REACHED", 409, "本店今日该活动的核销额度已用完",
+              "this merchant's daily cap for the campaign is reached"),
     ErrorCode("MIN_SPEND_NOT_MET", 422, "订单金额未达到使用门槛",
               "the order is below the coupon's minimum spend"),
 )

@@ -51,6 +51,12 @@ def shifted(text, seconds):
 
 
 
+def local_day(text):
+    """The date in China Standard Time of the moment an RFC 3339 ``text`` names, as
+    ``YYYY-MM-DD``: where a day of people's (a merchant's daily cap) starts and ends."""
+    return from_rfc3339(text).astimezone(CHINA_STANDARD_TIME).date().isoformat()
+
+
 def local_time(moment):
     """An RFC 3339 moment as China Standard Time to the minute: "2026-11-21 16:00".
     What does not parse comes out as it is; None as an empty string."""

@@ -53,6 +53,15 @@ class CampaignSchema(Schema):
     eligibility = fields.Nested(EligibilitySchema,
                                 load_default=lambda: EligibilitySchema().load({}))
     funding = fields.String(load_default="", validate=validate.Length(max=200))
+    budget_fen = fields.Integer(strict=True, load_default=None, allow_none=True,
+                                validate=validate.Range(1, MAX_FEN * 10_000_000), metadata={
+                                    "description": "the most the campaign's discounts may add "
+                                                   "up to; null: bounded by the coupons alone"})
+    merchant_daily_cap_fen = fields.Integer(
+        strict=True, load_default=None, allow_none=True,
+        validate=validate.Range(1, MAX_FEN * 10_000_000), metadata={
+            "description": "the most one merchant's redemptions may take off in a day (China "
+                           "Standard Time); null: no cap"})
     allocation = fields.String(load_default="first_come", validate=validate.OneOf(ALLOCATIONS),
                                metadata={"description": "first_come: claims while stock lasts; "
                                          "ballot: sign-ups in the claim window, then a draw"})
@@ -185,6 +194,10 @@ class MerchantFiguresSchema(Schema):
 
 class CampaignStatsSchema(Schema):
     campaign_id = fields.String()
+    budget_fen = fields.Integer(allow_none=True)
+    budget_spent_fen = fields.Integer(allow_none=True, metadata={
+        "description": "the discounts the budget has paid or holds for redemptions under way; "
+                       "null without a budget"})
     issued = fields.Integer()
     redeemed = fields.Integer()
     remaining = fields.Integer()

@@ -21,6 +21,8 @@ class Campaigns:
         if not signups.is_ballot(campaign):  # a ballot's coupons go to its winners, not claims
             self.store.create_stock(campaign["_id"], campaign["total_quantity"],
                                     self.settings.stock_shards, campaign["prize_tiers"])
+        if campaign.get("budget_fen") is not None:
+            self.store.create_budget(campaign["_id"])
         self.store.insert_campaign(campaign, [])
         return self.view(campaign)
 

@@ -14,6 +14,8 @@ class Figures:
         rows, next_cursor = self.store.merchant_rows(campaign_id, cursor, limit)
         return {**rules.figures(campaign_id, self.store.campaign_totals(campaign_id),
                                 self.campaigns.remaining(campaign), rows),
+                "budget_fen": campaign.get("budget_fen"),
+                "budget_spent_fen": self.store.budget_spent(campaign_id),
                 "per_merchant_next_cursor": next_cursor}
 
     def settlement_page(self, campaign_id, cursor=None):

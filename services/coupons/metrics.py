@@ -25,17 +25,24 @@ BALLOT_COUPONS = Counter("fangxin_ballot_coupons_issued_total",
 
 def forget_draw(campaign_id):
     for stage in ("read", "issued"):
-        try:
-            DRAW_PROGRESS.remove(campaign_id, stage)
-        except KeyError:  # a draw of fewer sign-ups than one report
-            pass
+        DRAW_PROGRESS.remove(campaign_id, stage)
 
 
 def show_stock(campaign_id, remaining):
     STOCK_REMAINING.labels(campaign_id).set(remaining)
 
 
+BUDGET_SPENT = Gauge("fangxin_coupon_budget_spent_fen",
+                     "Fen of its budget a live campaign has paid, or holds for redemptions under "
+                     "way", ["campaign_id"])
+
+
+def show_budget(campaign_id, spent_fen):
+    BUDGET_SPENT.labels(campaign_id).set(spent_fen)
+
+
 def drop_stock(campaign_id):
     """No series for a campaign that has ended or been cancelled: its last figure (0 when it
     sold out) would keep the stock-exhausted alert firing for good."""
     STOCK_REMAINING.remove(campaign_id)
+    BUDGET_SPENT.remove(campaign_id)

@@ -3,7 +3,7 @@ expiry, minimum spend met) and its rollback within the window."""
 import uuid
 from functools import partial
 
-from plumbing.clock import to_rfc3339
+from plumbing.clock import local_day, to_rfc3339
 from plumbing.errors import DomainError, conflict, not_found
 from services.coupons import metrics, rules
 from services.coupons.events import envelopes
@@ -38,12 +38,14 @@ class Redemptions:
         merchant = self.standings.of(merchant_id)
         rules.require_redeemable_at(campaign, merchant)
         redemption = new_redemption(coupon, campaign, merchant_id, merchant, body, now)
+        self._spend(campaign, redemption)
         # the coupon carries its redemption, so figures never depend on a second write
         redeemed = self.store.mark_coupon(coupon, "active", {
             "status": "redeemed", "redeemed_at": now, "redemption": redemption,
             "redemption_id": redemption["_id"]}, envelopes([coupon_redeemed(coupon, redemption)],
                                                           self.clock))
         if redeemed is None:
+            self._give_back(campaign, redemption)
             rules.require_usable(self.store.coupon_by_code(body["code"]), now)
             raise conflict("ALREADY_REDEEMED", "this coupon has been used")
         self.store.insert_redemption(redemption, [])
@@ -64,11 +66,28 @@ class Redemptions:
                 "merchant_id": merchant_id, "reason": body["reason"]})], self.clock))
         if restored is None:
             raise conflict("WRONG_STATE", "the coupon is not redeemed any more")
+        self._give_back(self.campaigns.get(redemption["campaign_id"]), redemption)
         self.store.mark_redemption(redemption_id, "done", {
             "status": "rolled_back", "rolled_back_at": now, "reason": body["reason"]}, [])
         metrics.REDEMPTIONS.labels("rolled_back").inc()
         return {"redemption_id": redemption_id, "status": "rolled_back",
                 "coupon_id": redemption["coupon_id"]}
+
+    def _spend(self, campaign, redemption):
+        """Takes the discount from the campaign's budget and the merchant's daily cap, or
+        refuses the redemption (409 BUDGET_EXHAUSTED, MERCHANT_CAP_REACHED)."""
+        refused = self.store.spend(campaign, redemption["merchant_id"],
+                                   local_day(redemption["at"]), redemption["discount_fen"])
+        if refused == "BUDGET_EXHAUSTED":
+            raise conflict(refused, "the campaign's budget cannot pay this discount",
+                           {"budget_fen": campaign["budget_fen"]})
+        if refused == "MERCHANT_CAP_REACHED":
+            raise conflict(refused, "this shop has taken its day's cap of the campaign",
+                           {"merchant_daily_cap_fen": campaign["merchant_daily_cap_fen"]})
+
+    def _give_back(self, campaign, redemption):
+        self.store.give_back(campaign, redemption["merchant_id"], local_day(redemption["at"]),
+                             redemption["discount_fen"])
 
     def _now(self):
         return to_rfc3339(self.clock.now())

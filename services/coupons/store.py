@@ -20,6 +20,7 @@ COUPONS = "coupons"
 REDEMPTIONS = "redemptions"
 MERCHANTS = "merchants"
 SIGNUPS = "signups"
+BUDGETS = "budgets"
 SIGNUP_PAGE = 5000
 REQUESTS = IDEMPOTENT_REQUESTS.collection
 ISSUED = list(units.ISSUED_STATUSES)
@@ -164,6 +165,50 @@ class CouponsStore(BaseStore):
                 draws += counter["remaining"]
         return draws, prizes
 
+    # --- money budgets: the campaign's, and each merchant's per day ----------------------------
+
+    def create_budget(self, campaign_id):
+        self.db[BUDGETS].insert_one({"_id": campaign_id, "spent_fen": 0})
+
+    def spend(self, campaign, merchant_id, day, amount):
+        """Takes ``amount`` fen from the campaign's budget and from the merchant's cap of
+        ``day``, both or neither, never past either however many tills take at once: None, or
+        the code of the one that cannot pay it."""
+        budget, cap = campaign.get("budget_fen"), campaign.get("merchant_daily_cap_fen")
+        if budget is not None and not self._take(campaign["_id"], budget, amount, upsert=False):
+            return "BUDGET_EXHAUSTED"
+        if cap is not None and not self._take(_cap_id(campaign["_id"], merchant_id, day), cap,
+                                              amount, upsert=True):
+            if budget is not None:
+                self._give(campaign["_id"], amount)
+            return "MERCHANT_CAP_REACHED"
+        return None
+
+    def give_back(self, campaign, merchant_id, day, amount):
+        """Returns what ``spend`` took (a redemption that lost its race, or was rolled back)."""
+        if campaign.get("budget_fen") is not None:
+            self._give(campaign["_id"], amount)
+        if campaign.get("merchant_daily_cap_fen") is not None:
+            self._give(_cap_id(campaign["_id"], merchant_id, day), amount)
+
+    def budget_spent(self, campaign_id):
+        found = self.db[BUDGETS].find_one({"_id": campaign_id}, {"spent_fen": 1})
+        return None if found is None else found["spent_fen"]
+
+    def _take(self, budget_id, most, amount, upsert):
+        if amount > most:
+            return False
+        try:
+            taken = self.db[BUDGETS].update_one(
+                {"_id": budget_id, "spent_fen": {"$lte": most - amount}},
+                {"$inc": {"spent_fen": amount}}, upsert=upsert)
+        except DuplicateKeyError:  # it exists, and holds too much to take this
+            return False
+        return taken.matched_count == 1 or taken.upserted_id is not None
+
+    def _give(self, budget_id, amount):
+        self.db[BUDGETS].update_one({"_id": budget_id}, {"$inc": {"spent_fen": -amount}})
+
     # --- per-consumer limits ------------------------------------------------------------------
 
     def take_holdings(self, campaign_id, consumers, limit):
@@ -296,6 +341,10 @@ class CouponsStore(BaseStore):
         except DuplicateKeyError:
             self.db[MERCHANTS].replace_one({"_id": document["_id"], "as_of": {"$lte": as_of}},
                                            document)
+
+
+def _cap_id(campaign_id, merchant_id, day):
+    return f"{campaign_id}|{merchant_id}|{day}"
 
 
 def _holding(campaign_id, consumer):

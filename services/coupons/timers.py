@@ -30,6 +30,7 @@ class Timers:
     def _keep_time_of(self, campaign, now):
         campaign_id = campaign["_id"]
         draws = self.campaigns.remaining(campaign)
+        spent = self.store.budget_spent(campaign_id)
         # the status read last, and nothing that yields before the gauge is set: a change
         # stored meanwhile is either read here or drops the series after it is set
         moved = self.campaigns.move(campaign_id, partial(rules.clock_move, now=now))
@@ -37,6 +38,8 @@ class Timers:
             moved = self.campaigns.end_sold_out(campaign_id)
         if moved["status"] in rules.LIVE_STATUSES:
             metrics.show_stock(campaign_id, draws)
+            if spent is not None:
+                metrics.show_budget(campaign_id, spent)
 
     def _expire_coupons(self, now):
         """Expires coupons past their end and warns those about to reach it, batch by batch,

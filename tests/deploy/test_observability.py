@@ -122,7 +122,8 @@ def test_dashboard_parses_and_shows_a_campaign_day():
                    "fangxin_coupon_redemptions_total",
                    "fangxin_http_request_latency_seconds_bucket",
                    'fangxin_complaints{status!="closed"}', "rate(fangxin_ballot_signups_total",
-                   "fangxin_ballot_draw_progress", "fangxin_ballot_coupons_issued_total"):
+                   "fangxin_ballot_draw_progress", "fangxin_ballot_coupons_issued_total",
+                   "fangxin_coupon_budget_spent_fen"):
         assert needle in exprs, needle
     assert "sum by (outcome) (rate(fangxin_coupon_claims_total" in exprs
 

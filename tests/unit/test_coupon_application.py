@@ -195,6 +195,42 @@ def test_no_rollback_after_the_window(app):
     assert app.store.coupon(coupon["coupon_id"])["status"] == "redeemed"
 
 
+def redeem_new_coupon(app, campaign, order_amount_fen=8000):
+    coupon = claim(app, campaign, consumer=f"c-{len(app.store.coupons)}")
+    return coupon, lambda: app.redemptions.redeem(
+        "m-1", {"code": coupon["code"], "order_amount_fen": order_amount_fen})
+
+
+def test_the_budget_pays_no_discount_past_it_and_a_rollback_gives_its_share_back(app):
+    campaign = active_campaign(app, budget_fen=2500)
+    first, second, third = (redeem_new_coupon(app, campaign) for _ in range(3))
+    done = first[1]()
+    second[1]()
+    assert refusal(third[1]) == "BUDGET_EXHAUSTED"
+    assert app.store.coupon(third[0]["coupon_id"])["status"] == "active"
+    assert app.store.budget_spent(campaign["campaign_id"]) == 2000
+    app.redemptions.roll_back("m-1", done["redemption_id"], {"reason": "refund"})
+    assert third[1]()["discount_fen"] == 1000
+    assert app.store.budget_spent(campaign["campaign_id"]) == 2000
+
+
+def test_a_merchant_takes_no_more_than_its_daily_cap_and_a_new_day_starts_afresh(app):
+    campaign = active_campaign(app, merchant_daily_cap_fen=1500)
+    first, second = (redeem_new_coupon(app, campaign) for _ in range(2))
+    first[1]()
+    assert refusal(second[1]) == "MERCHANT_CAP_REACHED"
+    app.clock.advance(hours=16)  # 01:00 the next day in China Standard Time
+    assert second[1]()["discount_fen"] == 1000
+
+
+def test_a_redemption_that_loses_its_race_gives_the_budget_back(app):
+    campaign = active_campaign(app, budget_fen=1000)
+    _, redeem = redeem_new_coupon(app, campaign)
+    app.store.mark_coupon = lambda *args, **kwargs: None  # another till's write came first
+    assert refusal(redeem) == "ALREADY_REDEEMED"
+    assert app.store.budget_spent(campaign["campaign_id"]) == 0
+
+
 # --- a pass of the schedules -------------------------------------------------------------------
 
 def test_a_pass_of_keep_time_ends_campaigns_and_expires_and_warns_coupons(app):

@@ -11,6 +11,7 @@ class FakeCouponStore:
     def __init__(self):
         self.campaigns, self.stock, self.holdings = {}, {}, {}
         self.coupons, self.redemptions, self.merchants = {}, {}, {}
+        self.budgets = {}  # budget id → fen spent
         self.events = []  # every envelope written, in order
         self.db = {REQUESTS: FakeCollection()}  # IdempotentRequests' records
 
@@ -98,6 +99,33 @@ class FakeCouponStore:
     def give_back_holdings(self, campaign_id, consumers):
         for consumer in consumers:
             self.holdings[f"{campaign_id}:{consumer}"] -= 1
+
+    # --- money budgets -------------------------------------------------------------------------
+
+    def create_budget(self, campaign_id):
+        self.budgets[campaign_id] = 0
+
+    def spend(self, campaign, merchant_id, day, amount):
+        budget, cap = campaign.get("budget_fen"), campaign.get("merchant_daily_cap_fen")
+        cap_id = f"{campaign['_id']}|{merchant_id}|{day}"
+        if budget is not None and self.budgets[campaign["_id"]] + amount > budget:
+            return "BUDGET_EXHAUSTED"
+        if cap is not None and self.budgets.get(cap_id, 0) + amount > cap:
+            return "MERCHANT_CAP_REACHED"
+        if budget is not None:
+            self.budgets[campaign["_id"]] += amount
+        if cap is not None:
+            self.budgets[cap_id] = self.budgets.get(cap_id, 0) + amount
+        return None
+
+    def give_back(self, campaign, merchant_id, day, amount):
+        if campaign.get("budget_fen") is not None:
+            self.budgets[campaign["_id"]] -= amount
+        if campaign.get("merchant_daily_cap_fen") is not None:
+            self.budgets[f"{campaign['_id']}|{merchant_id}|{day}"] -= amount
+
+    def budget_spent(self, campaign_id):
+        return self.budgets.get(campaign_id)
 
     # --- coupons and redemptions ---------------------------------------------------------------
 
