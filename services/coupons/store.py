@@ -175,27 +175,28 @@ class CouponsStore(BaseStore):
         ``day``, both or neither, never past either however many tills take at once: None, or
         the code of the one that cannot pay it."""
         budget, cap = campaign.get("budget_fen"), campaign.get("merchant_daily_cap_fen")
-        if budget is not None and not self._take(campaign["_id"], budget, amount, upsert=False):
+        if budget is not None and not self._take_fen(campaign["_id"], budget, amount,
+                                                     upsert=False):
             return "BUDGET_EXHAUSTED"
-        if cap is not None and not self._take(_cap_id(campaign["_id"], merchant_id, day), cap,
-                                              amount, upsert=True):
+        if cap is not None and not self._take_fen(_cap_id(campaign["_id"], merchant_id, day),
+                                                  cap, amount, upsert=True):
             if budget is not None:
-                self._give(campaign["_id"], amount)
+                self._give_fen(campaign["_id"], amount)
             return "MERCHANT_CAP_REACHED"
         return None
 
     def give_back(self, campaign, merchant_id, day, amount):
         """Returns what ``spend`` took (a redemption that lost its race, or was rolled back)."""
         if campaign.get("budget_fen") is not None:
-            self._give(campaign["_id"], amount)
+            self._give_fen(campaign["_id"], amount)
         if campaign.get("merchant_daily_cap_fen") is not None:
-            self._give(_cap_id(campaign["_id"], merchant_id, day), amount)
+            self._give_fen(_cap_id(campaign["_id"], merchant_id, day), amount)
 
     def budget_spent(self, campaign_id):
         found = self.db[BUDGETS].find_one({"_id": campaign_id}, {"spent_fen": 1})
         return None if found is None else found["spent_fen"]
 
-    def _take(self, budget_id, most, amount, upsert):
+    def _take_fen(self, budget_id, most, amount, upsert):
         if amount > most:
             return False
         try:
@@ -206,7 +207,7 @@ class CouponsStore(BaseStore):
             return False
         return taken.matched_count == 1 or taken.upserted_id is not None
 
-    def _give(self, budget_id, amount):
+    def _give_fen(self, budget_id, amount):
         self.db[BUDGETS].update_one({"_id": budget_id}, {"$inc": {"spent_fen": -amount}})
 
     # --- per-consumer limits ------------------------------------------------------------------

@@ -11,8 +11,10 @@ import sys
 import time
 import urllib.request
 
+import pytest
+
 from devtools.processes import stop_with_parent
-from tests.conftest import free_port
+from tests.conftest import free_port, private_vhost
 from tests.deploy.conftest import ROOT
 
 SHUTDOWN_TIMEOUT_SECONDS = 20   # the runner's default and the ConfigMap's value
@@ -107,7 +109,15 @@ class SlowProvider:
         self.server.server_close()
 
 
-def test_sigterm_lets_a_busy_service_finish_its_work(system_env, tmp_path):
+@pytest.fixture
+def own_vhost(system_env):
+    """A vhost of its own: the session's stack, once started, has a notifications service too,
+    whose consumer of the same queue would take the event."""
+    with private_vhost(system_env["AMQP_URI"], "fangxin-graceful-shutdown") as amqp_uri:
+        yield amqp_uri
+
+
+def test_sigterm_lets_a_busy_service_finish_its_work(system_env, own_vhost, tmp_path):
     """A delivery is in flight (the provider holds it) when SIGTERM arrives: the service
     finishes it — the message ends up sent — and exits cleanly in time."""
     from nameko.standalone.events import event_dispatcher
@@ -120,12 +130,13 @@ def test_sigterm_lets_a_busy_service_finish_its_work(system_env, tmp_path):
 
     provider = SlowProvider(delay=3)
     port = free_port()
-    env = {**os.environ, **system_env, "HTTP_PORT": str(port), "BIND_HOST": "127.0.0.1",
-           "SMS_WEBHOOK_URL": provider.url, "NOTIFY_SEND_TIMEOUT_SECONDS": "10",
+    env = {**os.environ, **system_env, "AMQP_URI": own_vhost, "HTTP_PORT": str(port),
+           "BIND_HOST": "127.0.0.1", "SMS_WEBHOOK_URL": provider.url,
+           "NOTIFY_SEND_TIMEOUT_SECONDS": "10",
            "SHUTDOWN_TIMEOUT_SECONDS": str(SHUTDOWN_TIMEOUT_SECONDS)}
     log = tmp_path / "notifications.log"
     process = run_service("services.notifications.service:NotificationsService", env, log)
-    config = {"AMQP_URI": system_env["AMQP_URI"]}
+    config = {"AMQP_URI": own_vhost}
     try:
         wait_for(f"http://127.0.0.1:{port}/healthz", 40)
         # its queues exist once the runner says it started; an event sent before that would
