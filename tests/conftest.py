@@ -95,6 +95,7 @@ def system_env(amqp_uri, mongo_uri):
            "COUPON_ROLLBACK_SECONDS": "600", "COUPON_SCAN_SECONDS": "0.5",
            "COUPON_EXPIRING_BEFORE_SECONDS": "5",
            "BALLOT_SCAN_SECONDS": "0.5", "BALLOT_GRACE_SECONDS": "1",
+           "CASH_OUT_SCAN_SECONDS": "0.5",
            "NOTIFY_RETRY_BASE_SECONDS": "0.2", "NOTIFY_RETRY_SCAN_SECONDS": "0.2",
            "NOTIFY_MAX_ATTEMPTS": "3", "NOTIFY_SEND_TIMEOUT_SECONDS": "2",
            # every test client calls from 127.0.0.1: limits per address would throttle the

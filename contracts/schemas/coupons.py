@@ -117,6 +117,10 @@ class RollbackSchema(Schema):
     reason = fields.String(load_default="", validate=validate.Length(max=500))
 
 
+class ReleaseSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(1, 500))
+
+
 class CampaignQuerySchema(Schema):
     region = fields.String(validate=region_code)
     merchant_id = fields.String(validate=ID)
@@ -253,3 +257,39 @@ class BallotSchema(Schema):
     signups_digest = fields.String(required=True, allow_none=True, metadata={
         "description": "SHA-256 of signups.csv as the draw read it"})
     drawn_at = fields.String(required=True, allow_none=True)
+
+
+class CashOutSignalSchema(Schema):
+    code = fields.String(required=True, metadata={"enum": [
+        "clustered_amounts", "repeat_pairs", "soon_after_claim", "outsized_share"]})
+    value = fields.Float(required=True)
+    threshold = fields.Float(required=True)
+    fired = fields.Boolean(required=True)
+    explanation = fields.String(required=True)
+
+
+class HoldSchema(Schema):
+    campaign_id = fields.String(required=True)
+    merchant_id = fields.String(required=True)
+    region = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["held", "released"]})
+    held_at = fields.String(required=True)
+    signals = fields.List(fields.Nested(CashOutSignalSchema), required=True, metadata={
+        "description": "the signals as they stood when it was held"})
+    released_at = fields.String(required=True, allow_none=True)
+    released_by = fields.String(required=True, allow_none=True)
+    reason = fields.String(required=True, allow_none=True)
+
+
+class CashOutRowSchema(MerchantFiguresSchema):
+    near_min_spend = fields.Integer(metadata={
+        "description": "redemptions whose order was just above the minimum spend"})
+    soon_after_claim = fields.Integer(metadata={
+        "description": "redemptions made soon after their coupon's claim"})
+    signals = fields.List(fields.Nested(CashOutSignalSchema), required=True)
+    hold = fields.Nested(HoldSchema, required=True, allow_none=True)
+
+
+class CashOutPageSchema(Schema):
+    items = fields.List(fields.Nested(CashOutRowSchema), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)

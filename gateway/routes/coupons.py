@@ -8,11 +8,14 @@ from contracts.schemas.coupons import (
     CampaignSchema,
     CampaignStatsSchema,
     CampaignViewSchema,
+    CashOutPageSchema,
     ClaimSchema,
     CouponPageSchema,
     CouponSchema,
+    HoldSchema,
     RedemptionResultSchema,
     RedemptionSchema,
+    ReleaseSchema,
     RollbackSchema,
     SignupSchema,
 )
@@ -135,6 +138,20 @@ class CouponRoutes:
     def campaign_stats(self, call):
         return self.coupons.campaign_stats(call.path["campaign_id"], call.query.get("cursor"),
                                            call.query["limit"])
+
+    @api("GET", CAMPAIGN + "/cash-out", roles=OPERATOR, tags=TAGS, errors=(404,),
+         query=PageQuerySchema, response=CashOutPageSchema,
+         summary="Each merchant's cash-out signals explained, and its hold (paged)")
+    def cash_out(self, call):
+        return self.coupons.cash_out_view(call.actor.to_dict(), call.path["campaign_id"],
+                                          call.query.get("cursor"), call.query["limit"])
+
+    @api("POST", CAMPAIGN + "/holds/<merchant_id>/release", roles=OPERATOR, body=ReleaseSchema,
+         response=HoldSchema, tags=TAGS, errors=(404, 409),
+         summary="Release a merchant's held settlement, saying why")
+    def release_hold(self, call):
+        return self.coupons.release_hold(call.actor.to_dict(), call.path["campaign_id"],
+                                         call.path["merchant_id"], call.body)
 
     @api("GET", CAMPAIGN + "/settlement.csv", roles=OPERATOR, tags=TAGS, errors=(404,),
          summary="One row per merchant and a TOTAL row, streamed page by page")

@@ -54,6 +54,36 @@ class BallotWonSchema(CouponClaimedSchema):
         "description": "the quota group whose slot it won; null for the open draw"})
 
 
+class CashOutSignalSchema(Schema):
+    code = one_of("clustered_amounts", "repeat_pairs", "soon_after_claim", "outsized_share",
+                  required=True)
+    value = fields.Float(required=True)
+    threshold = fields.Float(required=True)
+    fired = fields.Boolean(required=True)
+    explanation = fields.String(required=True)
+
+
+class SettlementHeldSchema(Schema):
+    """A merchant's cash-out signals crossed: its settlement of the campaign is held until an
+    operator releases it, and a spot check is proposed."""
+    campaign_id = fields.String(required=True)
+    campaign_name = fields.String(required=True)
+    merchant_id = fields.String(required=True)
+    merchant_name = fields.String(required=True)
+    region = fields.String(required=True, metadata={"description": "the merchant's region"})
+    signals = fields.List(fields.Nested(CashOutSignalSchema), required=True)
+    held_at = utc_time(required=True)
+    spot_check_proposed = fields.Boolean(required=True)
+
+
+class SettlementReleasedSchema(Schema):
+    campaign_id = fields.String(required=True)
+    merchant_id = fields.String(required=True)
+    region = fields.String(required=True)
+    by = fields.String(required=True, metadata={"description": "the operator's sub"})
+    reason = fields.String(required=True)
+
+
 class CouponRedeemedSchema(Schema):
     coupon_id = fields.String(required=True)
     campaign_id = fields.String(required=True)
@@ -102,6 +132,22 @@ CONTRACTS = catalogue(
               "face_value_fen": 2000, "min_spend_fen": 10000, "percent_off": None,
               "cap_fen": None, "expires_at": EXPIRES, "regions": ["330100"],
               "signup_id": "9f3c0a7b12d45e68", "group": None}),
+    contract("settlement_held", SettlementHeldSchema,
+             "A merchant's settlement of a campaign is held for its cash-out signals.",
+             {"campaign_id": CAMPAIGN, "campaign_name": "国庆餐饮消费券",
+              "merchant_id": "3f1c9a2b7d4e", "merchant_name": "湖滨小吃店", "region": "330106",
+              "signals": [
+                  {"code": "clustered_amounts", "value": 0.92, "threshold": 0.6, "fired": True,
+                   "explanation": "92% of its redemptions are orders just above the minimum "
+                                  "spend (the threshold is 60%)"},
+                  {"code": "soon_after_claim", "value": 0.85, "threshold": 0.5, "fired": True,
+                   "explanation": "85% of its redemptions came right after the coupon was "
+                                  "claimed (the threshold is 50%)"}],
+              "held_at": EXPIRES, "spot_check_proposed": True}),
+    contract("settlement_released", SettlementReleasedSchema,
+             "An operator released a held settlement.",
+             {"campaign_id": CAMPAIGN, "merchant_id": "3f1c9a2b7d4e", "region": "330106",
+              "by": "operator-7", "reason": "现场核查为真实交易"}),
     contract("coupon_redeemed", CouponRedeemedSchema, "A merchant redeemed a coupon at the till.",
              {"coupon_id": COUPON, "campaign_id": CAMPAIGN, "consumer": "c-1029",
               "merchant_id": "3f1c9a2b7d4e", "redemption_id": "r-77", "discount_fen": 2000,

@@ -23,6 +23,8 @@ class Figures:
         cursor); the gateway streams the pages."""
         self.campaigns.get(campaign_id)
         rows, next_cursor = self.store.merchant_rows(campaign_id, cursor, SETTLEMENT_ROWS)
+        holds = self.store.holds_of(campaign_id)
+        rows = [{**row, "held": rules.held_mark(holds.get(row["merchant_id"]))} for row in rows]
         totals = None if next_cursor else self.store.campaign_totals(campaign_id)
         return {"text": rules.settlement_text(rows, header=cursor is None, totals=totals),
                 "next_cursor": next_cursor}

@@ -6,6 +6,7 @@
 | campaigns ``k_closed`` | updated_at, id | ended and cancelled ones (the reconciler's) |
 | campaigns ``k_draw`` | draw_at, id | activated ballots whose coupons are not all out |
 | sign-ups ``k_signup`` | campaign, signup_id | a ballot's sign-ups in the published order |
+| cash-out holds ``k_hold`` | campaign, merchant | a campaign's held (and released) settlements |
 | coupons ``k_consumer`` | consumer, claimed_at, id | coupons, for their consumer |
 | coupons ``k_expiry`` | expires_at, id | active coupons: the expiry scan |
 | coupons ``k_expiring`` | expires_at, id | active coupons not yet warned of their expiry |
@@ -13,14 +14,17 @@
 | coupons ``k_void`` | id | voided units not yet returned to their counter |
 
 Figures (``coupon_counters``): per campaign ``t|<campaign>`` (issued, redeemed, order_fen,
-discount_fen) and per campaign and merchant ``s|<campaign>|<merchant>`` (redemptions,
-order_fen, discount_fen): one settlement row each, read in merchant order.
+discount_fen), per campaign and merchant ``s|<campaign>|<merchant>`` (redemptions,
+order_fen, discount_fen, and the cash-out marks near_min_spend and soon_after_claim): one
+settlement row each, read in merchant order; and per merchant and consumer ``p|<merchant>|
+<consumer>`` (n: redemptions there, in any campaign).
 """
 from plumbing.keys import key, prefix
 from plumbing.pagination import KeyRange
 from services.coupons import signups, units
 
 COUNTERS = "coupon_counters"
+SIGNAL_FIGURES = ("near_min_spend", "soon_after_claim")  # services/coupons/cash_out.py
 ROW_FIGURES = ("redemptions", "order_fen", "discount_fen")
 SEQ_DIGITS = 12
 
@@ -43,6 +47,10 @@ def _draw_ahead(campaign):
 
 def signup_keys(signup):
     return {"k_signup": key("k_signup", signup["campaign_id"], signup["signup_id"])}
+
+
+def hold_keys(hold):
+    return {"k_hold": key("k_hold", hold["campaign_id"], hold["merchant_id"])}
 
 
 def signups_of(campaign_id):
@@ -98,7 +106,8 @@ def snapshot(coupon):
     return {"campaign": coupon["campaign_id"],
             "redemption": None if redemption is None else {
                 "merchant": redemption["merchant_id"], "order": redemption["order_amount_fen"],
-                "discount": redemption["discount_fen"]}}
+                "discount": redemption["discount_fen"], "consumer": coupon.get("consumer"),
+                "marks": redemption.get("marks") or {}}}
 
 
 def campaign_counter(campaign_id):
@@ -112,9 +121,21 @@ def contribution(counted):
     if redemption is not None:
         money = {"order_fen": redemption["order"], "discount_fen": redemption["discount"]}
         totals.update({"redeemed": 1, **money})
-        added[key("s", counted["campaign"], redemption["merchant"])] = {"redemptions": 1,
-                                                                        **money}
+        marks = redemption.get("marks") or {}
+        added[key("s", counted["campaign"], redemption["merchant"])] = {
+            "redemptions": 1, **money, **{mark: 1 for mark in SIGNAL_FIGURES if marks.get(mark)}}
+        if redemption.get("consumer"):
+            added[pair_counter(redemption["merchant"], redemption["consumer"])] = {"n": 1}
     return added
+
+
+def pair_counter(merchant_id, consumer):
+    """How often a consumer redeemed at a merchant, in any campaign (the cash-out signals)."""
+    return key("p", merchant_id, consumer)
+
+
+def pairs_of(merchant_id):
+    return prefix("p", merchant_id)
 
 
 def merchant_rows(campaign_id):

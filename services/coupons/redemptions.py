@@ -5,7 +5,7 @@ from functools import partial
 
 from plumbing.clock import local_day, to_rfc3339
 from plumbing.errors import DomainError, conflict, not_found
-from services.coupons import metrics, rules
+from services.coupons import cash_out, metrics, rules
 from services.coupons.events import envelopes
 
 
@@ -37,7 +37,9 @@ class Redemptions:
         campaign = self.campaigns.get(coupon["campaign_id"])
         merchant = self.standings.of(merchant_id)
         rules.require_redeemable_at(campaign, merchant)
-        redemption = new_redemption(coupon, campaign, merchant_id, merchant, body, now)
+        redemption = {**new_redemption(coupon, campaign, merchant_id, merchant, body, now),
+                      "marks": cash_out.marks(coupon, body["order_amount_fen"], now,
+                                              self.settings.cash_out)}
         self._spend(campaign, redemption)
         # the coupon carries its redemption, so figures never depend on a second write
         redeemed = self.store.mark_coupon(coupon, "active", {

@@ -208,13 +208,18 @@ def figures(campaign_id, totals, remaining, rows):
 
 
 SETTLEMENT_COLUMNS = ("merchant_id", "merchant_name", "redemptions", "order_fen",
-                      "discount_fen")
+                      "discount_fen", "held")
+
+
+def held_mark(hold):
+    """The settlement CSV's ``held`` column of a merchant: "held" while its hold stands."""
+    return "held" if hold is not None and hold["status"] == "held" else ""
 
 
 def settlement_text(rows, header, totals):
-    """CSV lines of settlement ``rows`` (one per merchant): the header first when ``header``,
-    the TOTAL row (from the campaign's ``totals``) when given; the discount is what the fund
-    pays back."""
+    """CSV lines of settlement ``rows`` (one per merchant, ``held`` "held" while its cash-out
+    hold stands): the header first when ``header``, the TOTAL row (from the campaign's
+    ``totals``) when given; the discount is what the fund pays back."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     if header:
@@ -223,7 +228,7 @@ def settlement_text(rows, header, totals):
         writer.writerow([row[c] for c in SETTLEMENT_COLUMNS])
     if totals is not None:
         writer.writerow(["TOTAL", "", totals["redeemed"], totals["order_fen"],
-                         totals["discount_fen"]])
+                         totals["discount_fen"], ""])
     return out.getvalue()
 
 

@@ -7,7 +7,13 @@ from functools import cached_property
 import eventlet
 from nameko.events import BROADCAST
 
-from contracts.schemas.coupons import CampaignSchema, ClaimSchema, RedemptionSchema, RollbackSchema
+from contracts.schemas.coupons import (
+    CampaignSchema,
+    ClaimSchema,
+    RedemptionSchema,
+    ReleaseSchema,
+    RollbackSchema,
+)
 from plumbing.actors import Actor
 from plumbing.clock import ClockProvider
 from plumbing.coalesce import Coalescer, attempt
@@ -25,6 +31,7 @@ from plumbing.schedules import every, lease_seconds, schedule
 from plumbing.service import FangxinService, rpc
 from services.coupons.balloting import Balloting
 from services.coupons.campaigns import Campaigns, forget_changed
+from services.coupons.cash_out_checks import CashOutChecks
 from services.coupons.claiming import Claiming
 from services.coupons.claims import ClaimRequest
 from services.coupons.events import CONTRACTS as EVENT_CONTRACTS
@@ -50,7 +57,8 @@ def acting_as(actor, role):
 class CouponsService(FangxinService):
     name = "coupons"
     event_contracts = EVENT_CONTRACTS
-    schedules = (*FangxinService.schedules, "keep_time", "reconcile_stock", "draw_ballots")
+    schedules = (*FangxinService.schedules, "keep_time", "reconcile_stock", "draw_ballots",
+                 "check_cash_out")
 
     store = Mongo(CouponsStore)
     clock = ClockProvider()
@@ -93,6 +101,11 @@ class CouponsService(FangxinService):
     def balloting(self):
         return Balloting(self.store, self.clock, self.settings, self.campaigns,
                          self.signup_batches)
+
+    @cached_property
+    def cash_out(self):
+        return CashOutChecks(self.store, self.clock, self.settings, self.campaigns,
+                             self.standings)
 
     @cached_property
     def timers(self):
@@ -206,6 +219,17 @@ class CouponsService(FangxinService):
     def settlement_page(self, campaign_id, cursor=None):
         return Figures(self.store, self.campaigns).settlement_page(campaign_id, cursor)
 
+    @rpc
+    def cash_out_view(self, actor, campaign_id, cursor=None, limit=100):
+        acting_as(actor, "operator")
+        return self.cash_out.view(campaign_id, cursor, limit)
+
+    @rpc
+    def release_hold(self, actor, campaign_id, merchant_id, payload):
+        by = acting_as(actor, "operator").sub
+        body = validated(ReleaseSchema(), payload or {})
+        return self.cash_out.release(campaign_id, merchant_id, by, body["reason"])
+
     # --- the registry's word on merchants -----------------------------------------------------
 
     @consumes("registry", "merchant_certified")
@@ -226,6 +250,10 @@ class CouponsService(FangxinService):
     def draw_ballots(self):
         seconds = lease_seconds(self.settings.ballot_scan_seconds)
         self.balloting.draw_due(lambda: self.store.leases.take("draw_ballots", seconds))
+
+    @schedule(interval=lambda: load_settings().cash_out_scan_seconds)
+    def check_cash_out(self):
+        self.cash_out.assess_due()
 
     # every replica runs it, unleased: a void and its return happen once however many run it,
     # and a replica restarted after a crash reconciles at once instead of waiting out the dead

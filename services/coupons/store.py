@@ -11,7 +11,7 @@ from plumbing.keys import prefix
 from plumbing.mongo import BaseStore, count_up_to, inserted, key_indexes
 from plumbing.outbox import NO_OUTBOX, update_with_events
 from plumbing.pagination import DUE_BATCH, KeyRange, due, page_by_key
-from services.coupons import listing, units
+from services.coupons import cash_out, listing, units
 
 CAMPAIGNS = "campaigns"
 STOCK = "stock"
@@ -21,6 +21,8 @@ REDEMPTIONS = "redemptions"
 MERCHANTS = "merchants"
 SIGNUPS = "signups"
 BUDGETS = "budgets"
+HOLDS = "cash_out_holds"
+STATS_PAGE = 1000
 SIGNUP_PAGE = 5000
 REQUESTS = IDEMPOTENT_REQUESTS.collection
 ISSUED = list(units.ISSUED_STATUSES)
@@ -37,14 +39,15 @@ class CouponsStore(BaseStore):
         ],
         REDEMPTIONS: [IndexModel([("campaign_id", ASCENDING)])],
         SIGNUPS: key_indexes(*listing.SIGNUP_KEY_FIELDS),
+        HOLDS: key_indexes("k_hold"),
     }
     MONGODB_INDEXES = {COUPONS: [IndexModel([("campaign_id", ASCENDING),
                                               ("status", ASCENDING)]),
                                  IndexModel([("consumer", ASCENDING), ("claimed_at",
                                                                         DESCENDING)])]}
-    OUTBOX_COLLECTIONS = (CAMPAIGNS, COUPONS, REDEMPTIONS)
+    OUTBOX_COLLECTIONS = (CAMPAIGNS, COUPONS, REDEMPTIONS, HOLDS)
     KEYS = {CAMPAIGNS: listing.campaign_keys, COUPONS: listing.coupon_keys,
-            SIGNUPS: listing.signup_keys}
+            SIGNUPS: listing.signup_keys, HOLDS: listing.hold_keys}
     COUNTERS = Counters(listing.COUNTERS, listing.contribution)
     DERIVED = {COUPONS: Derived(listing.snapshot, COUNTERS)}
     RETENTION = (IDEMPOTENT_REQUESTS,)
@@ -257,20 +260,47 @@ class CouponsStore(BaseStore):
         return {name: found.get(name, 0) for name in ("issued", "redeemed", "order_fen",
                                                        "discount_fen")}
 
-    def merchant_rows(self, campaign_id, cursor, limit):
-        """A page of a campaign's per-merchant redemption figures, in merchant order, with the
-        merchants' names: (rows, next cursor)."""
+    def merchant_rows(self, campaign_id, cursor, limit, least=1, named=True,
+                      figures=listing.ROW_FIGURES):
+        """A page of a campaign's per-merchant redemption figures (of merchants with ``least``
+        redemptions or more), in merchant order, with the merchants' names when ``named``:
+        (rows, next cursor)."""
         first = listing.merchant_rows(campaign_id)
         counters, next_cursor = page_by_key(
             self.db[listing.COUNTERS], [KeyRange("k", first)], cursor, limit, descending=False,
-            accept=lambda counter: counter.get("redemptions", 0) > 0)
+            accept=lambda counter: counter.get("redemptions", 0) >= least,
+            max_limit=max(limit, STATS_PAGE))
         ids = [counter["k"][len(first):] for counter in counters]
         names = {m["_id"]: m.get("name", "") for m in self.db[MERCHANTS].find(
-            {"_id": {"$in": ids}}, {"name": 1})}
+            {"_id": {"$in": ids}}, {"name": 1})} if named else {}
         rows = [{"merchant_id": merchant_id, "merchant_name": names.get(merchant_id, ""),
-                 **{name: counter.get(name, 0) for name in listing.ROW_FIGURES}}
+                 **{name: counter.get(name, 0) for name in figures}}
                 for merchant_id, counter in zip(ids, counters)]
         return rows, next_cursor
+
+    def pair_counts(self, merchant_id):
+        """How often each consumer redeemed at the merchant (listing.pair_counter)."""
+        pairs = KeyRange("k", listing.pairs_of(merchant_id))
+        return [c.get("n", 0) for c in self.db[listing.COUNTERS].find(pairs.query(), {"n": 1})]
+
+    # --- cash-out holds ---------------------------------------------------------------------
+
+    def insert_hold(self, hold, events):
+        """False when the merchant's settlement of the campaign was held before."""
+        return self.insert_many_with_events(HOLDS, [(hold, events, None)])[0]
+
+    def hold(self, campaign_id, merchant_id):
+        return self.db[HOLDS].find_one({"_id": cash_out.hold_id(campaign_id, merchant_id)},
+                                       NO_OUTBOX)
+
+    def holds_of(self, campaign_id):
+        """{merchant id: hold} of a campaign (a few: the merchants whose signals crossed)."""
+        found = KeyRange("k_hold", prefix("k_hold", campaign_id))
+        return {h["merchant_id"]: h for h in self.db[HOLDS].find(found.query(), NO_OUTBOX)}
+
+    def release_hold(self, hold, fields, events):
+        """Releases a hold still held: the hold after, or None."""
+        return self.update_where(HOLDS, hold, {"status": cash_out.HOLD}, fields, events)
 
     def coupons_expired_by(self, now):
         """Active coupons whose expiry has passed (a batch, earliest first)."""

@@ -98,6 +98,7 @@ RULES = {
     ("coupons", "coupon_claimed"): _one(consumer, "coupon"),
     ("coupons", "coupon_expiring"): _one(consumer, "coupon"),
     ("coupons", "ballot_won"): _one(consumer, "coupon"),
+    ("coupons", "settlement_held"): _one(regulators, "regulation", critical=True),
 }
 
 # the version of an event its rule reads, when not 1 (docs/events.md, "A new version of an

@@ -11,7 +11,8 @@ OMIT = object()  # an override that leaves the field out of the body
 # sold-out campaign on its own
 SOLD_OUT = (409, "SOLD_OUT")
 
-SETTLEMENT_HEADER = ["merchant_id", "merchant_name", "redemptions", "order_fen", "discount_fen"]
+SETTLEMENT_HEADER = ["merchant_id", "merchant_name", "redemptions", "order_fen", "discount_fen",
+                     "held"]
 
 KIND_DEFAULTS = {
     "voucher": {"face_value_fen": 1000, "min_spend_fen": 0},

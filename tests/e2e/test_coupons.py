@@ -605,8 +605,8 @@ def test_stats_and_the_settlement_csv_add_up(client, operator, shops):
     assert header == SETTLEMENT_HEADER
     names = {xihu_shop: xihu_body["name"], binjiang_shop: binjiang_body["name"]}
     assert len(rows) == len({row[0] for row in rows}) == 2
-    for merchant_id, name, redemptions, order_fen, discount_fen in rows:
-        assert name == names[merchant_id]
+    for merchant_id, name, redemptions, order_fen, discount_fen, held in rows:
+        assert name == names[merchant_id] and held == ""
         assert {"redemptions": int(redemptions), "order_fen": int(order_fen),
                 "discount_fen": int(discount_fen)} == expected[merchant_id]
     assert [int(value) for value in total[2:5]] == [len(counted), order_total, discount_total]

@@ -384,18 +384,21 @@ def settlement(rows, totals):
 
 def test_settlement_csv_has_a_row_per_merchant_and_a_total():
     totals, rows = counted(coupons_of(REDEMPTIONS, 50))
+    rows = [{**rows[0], "held": rules.held_mark({"status": "held"})},
+            {**rows[1], "held": rules.held_mark({"status": "released"})}]
     text = settlement(rows, totals)
     assert text.endswith("\r\n")
     parsed = list(csv.reader(io.StringIO(text)))
     assert parsed == [
-        ["merchant_id", "merchant_name", "redemptions", "order_fen", "discount_fen"],
-        ["m-1", "甲", "2", "13000", "2000"],
-        ["m-2", "乙", "1", "10000", "2000"],
-        ["TOTAL", "", "3", "23000", "4000"]]
+        ["merchant_id", "merchant_name", "redemptions", "order_fen", "discount_fen", "held"],
+        ["m-1", "甲", "2", "13000", "2000", "held"],
+        ["m-2", "乙", "1", "10000", "2000", ""],
+        ["TOTAL", "", "3", "23000", "4000", ""]]
 
 
 def test_settlement_pages_join_into_one_csv():
     totals, rows = counted(coupons_of(REDEMPTIONS, 50))
+    rows = [{**row, "held": ""} for row in rows]
     pages = rules.settlement_text(rows[:1], header=True, totals=None) + rules.settlement_text(
         rows[1:], header=False, totals=totals)
     assert pages == settlement(rows, totals)
@@ -403,7 +406,7 @@ def test_settlement_pages_join_into_one_csv():
 
 def test_settlement_csv_quotes_awkward_names():
     rows = [{"merchant_id": "m-1", "merchant_name": 'A, "B"\nC', "redemptions": 1,
-             "order_fen": 1, "discount_fen": 1}]
+             "order_fen": 1, "discount_fen": 1, "held": ""}]
     totals = {"redeemed": 1, "order_fen": 1, "discount_fen": 1}
     parsed = list(csv.reader(io.StringIO(settlement(rows, totals), newline="")))
     assert parsed[1][1] == 'A, "B"\nC' and len(parsed) == 3
@@ -412,7 +415,7 @@ def test_settlement_csv_quotes_awkward_names():
 def test_settlement_csv_of_no_rows_is_header_and_zero_total():
     totals = {"redeemed": 0, "order_fen": 0, "discount_fen": 0}
     parsed = list(csv.reader(io.StringIO(settlement([], totals))))
-    assert parsed[1:] == [["TOTAL", "", "0", "0", "0"]]
+    assert parsed[1:] == [["TOTAL", "", "0", "0", "0", ""]]
 
 
 @pytest.mark.parametrize("status, notified, now, soon", [

@@ -63,6 +63,7 @@ SAMPLES = {
     "coupon_expiring": {"coupon_id": "k-1", "consumer": "u-42", "campaign_id": "cp-1",
                         "expires_at": "2026-10-08T15:59:59.000000Z"},
     "ballot_won": COUPON_CONTRACTS["ballot_won"].example,
+    "settlement_held": COUPON_CONTRACTS["settlement_held"].example,
     "sign_in_code": {"code": "042917", "minutes": 5},
     "consumer_warning": {"title": "警惕预付卡“跑路”",
                          "body": "近期多家健身房关门，请谨慎办理大额预付卡。",
@@ -437,3 +438,13 @@ def test_a_ballot_winner_is_told_its_coupon_its_quota_and_that_the_draw_can_be_c
     assert "满100元减20元" in body and "medical_staff专项名额" in body and "核验" in body
     _, open_draw = render("ballot_won", "en", COUPON_CONTRACTS["ballot_won"].example)
     assert "set aside" not in open_draw and "9f3c0a7b12d45e68" in open_draw
+
+
+def test_a_held_settlement_tells_the_regulator_each_fired_signal_and_the_spot_check():
+    data = COUPON_CONTRACTS["settlement_held"].example
+    title, body = render("settlement_held", "zh-CN", data)
+    assert title == "消费券结算已暂缓：湖滨小吃店"
+    assert "92%的核销订单金额刚好超过使用门槛；85%的核销发生在领券后不久" in body
+    assert "抽查" in body
+    _, english = render("settlement_held", "en", data)
+    assert "92% of its redemptions are orders just above the minimum spend" in english
