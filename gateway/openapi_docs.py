@@ -92,6 +92,7 @@ ERRORS = {
     "campaign_stats": ("CAMPAIGN_NOT_FOUND",),
     "settlement": ("CAMPAIGN_NOT_FOUND",),
     "cash_out": ("CAMPAIGN_NOT_FOUND",),
+    "daily_settlement": ("CAMPAIGN_NOT_FOUND", "VALIDATION_ERROR"),
     "release_hold": ("NOT_FOUND", "WRONG_STATE"),
     "claim": ("CAMPAIGN_NOT_FOUND", "CAMPAIGN_NOT_ACTIVE", "SOLD_OUT", "LIMIT_REACHED",
               "NOT_ELIGIBLE", "WRONG_STATE", *_IDEMPOTENT),
@@ -124,6 +125,7 @@ _TEXT = {"type": "string"}
 MEDIA = {
     "settlement": ("text/csv", _TEXT),
     "ballot_signups": ("text/csv", _TEXT),
+    "daily_settlement": ("text/csv", _TEXT),
     "open_data_complaints": (("text/csv", "application/x-ndjson"), _TEXT),
     "metrics": ("text/plain", _TEXT),
     "docs": ("text/html", _TEXT),

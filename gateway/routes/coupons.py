@@ -1,4 +1,6 @@
 """Coupon routes."""
+from datetime import date
+
 from werkzeug.wrappers import Response
 
 from contracts.schemas.coupons import (
@@ -38,6 +40,16 @@ def idempotency_key(call):
     if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
         raise invalid({"Idempotency-Key": [f"1 to {MAX_KEY_LENGTH} characters"]})
     return key
+
+
+def settlement_day(text):
+    """A day of the daily settlement, ``YYYY-MM-DD`` (422 otherwise)."""
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    raise invalid({"day": ["a date, YYYY-MM-DD"]})
 
 
 def campaign_action(action):
@@ -138,6 +150,19 @@ class CouponRoutes:
     def campaign_stats(self, call):
         return self.coupons.campaign_stats(call.path["campaign_id"], call.query.get("cursor"),
                                            call.query["limit"])
+
+    @api("GET", CAMPAIGN + "/settlements/<day>.csv", roles=OPERATOR, tags=TAGS,
+         errors=(404,), summary="A day's settlement (T+1), China Standard Time: each merchant "
+                                "held or payable, and the TOTAL; X-Settlement-Final says "
+                                "whether the day can still change")
+    def daily_settlement(self, call):
+        campaign_id, day = call.path["campaign_id"], settlement_day(call.path["day"])
+        first = self.coupons.daily_settlement_page(campaign_id, day)  # 404 before it starts
+        return Response(self._pages(first, lambda cursor: self.coupons.daily_settlement_page(
+            campaign_id, day, cursor)), content_type="text/csv; charset=utf-8", headers={
+                "Content-Disposition":
+                    f'attachment; filename="settlement-{campaign_id}-{day}.csv"',
+                "X-Settlement-Final": "true" if first["final"] else "false"})
 
     @api("GET", CAMPAIGN + "/cash-out", roles=OPERATOR, tags=TAGS, errors=(404,),
          query=PageQuerySchema, response=CashOutPageSchema,

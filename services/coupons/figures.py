@@ -28,3 +28,23 @@ class Figures:
         totals = None if next_cursor else self.store.campaign_totals(campaign_id)
         return {"text": rules.settlement_text(rows, header=cursor is None, totals=totals),
                 "next_cursor": next_cursor}
+
+    def daily_settlement_page(self, campaign_id, day, cursor=None, final=False):
+        """One page of a day's settlement CSV (T+1: ``final`` once the day's redemptions can
+        no longer be rolled back): each merchant's redemptions of the day, held or payable,
+        and the TOTAL with what is payable."""
+        self.campaigns.get(campaign_id)
+        rows, next_cursor = self.store.merchant_rows(campaign_id, cursor, SETTLEMENT_ROWS,
+                                                     day=day)
+        holds = self.store.holds_of(campaign_id)
+        rows = [rules.payable(row, holds.get(row["merchant_id"])) for row in rows]
+        totals = None if next_cursor else self._day_totals(campaign_id, day, holds)
+        return {"text": rules.settlement_text(rows, cursor is None, totals, rules.DAILY_COLUMNS),
+                "next_cursor": next_cursor, "final": final}
+
+    def _day_totals(self, campaign_id, day, holds):
+        totals = self.store.day_totals(campaign_id, day)
+        totals["redeemed"] = totals.pop("redemptions")
+        held = sum(self.store.day_totals(campaign_id, day, merchant_id)["discount_fen"]
+                   for merchant_id, hold in holds.items() if rules.held_mark(hold))
+        return {**totals, "payable_fen": totals["discount_fen"] - held}

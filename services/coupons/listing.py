@@ -16,9 +16,12 @@
 Figures (``coupon_counters``): per campaign ``t|<campaign>`` (issued, redeemed, order_fen,
 discount_fen), per campaign and merchant ``s|<campaign>|<merchant>`` (redemptions,
 order_fen, discount_fen, and the cash-out marks near_min_spend and soon_after_claim): one
-settlement row each, read in merchant order; and per merchant and consumer ``p|<merchant>|
-<consumer>`` (n: redemptions there, in any campaign).
+settlement row each, read in merchant order; per campaign, day and merchant
+``d|<campaign>|<day>|<merchant>`` and per campaign and day ``dt|<campaign>|<day>`` (the daily
+settlement's rows and TOTAL); and per merchant and consumer ``p|<merchant>|<consumer>`` (n:
+redemptions there, in any campaign).
 """
+from plumbing.clock import local_day
 from plumbing.keys import key, prefix
 from plumbing.pagination import KeyRange
 from services.coupons import signups, units
@@ -107,7 +110,7 @@ def snapshot(coupon):
             "redemption": None if redemption is None else {
                 "merchant": redemption["merchant_id"], "order": redemption["order_amount_fen"],
                 "discount": redemption["discount_fen"], "consumer": coupon.get("consumer"),
-                "marks": redemption.get("marks") or {}}}
+                "marks": redemption.get("marks") or {}, "day": local_day(redemption["at"])}}
 
 
 def campaign_counter(campaign_id):
@@ -126,7 +129,23 @@ def contribution(counted):
             "redemptions": 1, **money, **{mark: 1 for mark in SIGNAL_FIGURES if marks.get(mark)}}
         if redemption.get("consumer"):
             added[pair_counter(redemption["merchant"], redemption["consumer"])] = {"n": 1}
+        if redemption.get("day"):
+            day_figures = {"redemptions": 1, **money}
+            added[day_counter(counted["campaign"], redemption["day"])] = day_figures
+            added[key("d", counted["campaign"], redemption["day"], redemption["merchant"])] = \
+                day_figures
     return added
+
+
+def day_counter(campaign_id, day):
+    """A campaign's redemptions of one day (China Standard Time): the daily settlement's
+    TOTAL."""
+    return key("dt", campaign_id, day)
+
+
+def day_rows(campaign_id, day):
+    """The prefix of a campaign's per-merchant counters of one day."""
+    return prefix("d", campaign_id, day)
 
 
 def pair_counter(merchant_id, consumer):

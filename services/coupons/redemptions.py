@@ -51,7 +51,7 @@ class Redemptions:
             rules.require_usable(self.store.coupon_by_code(body["code"]), now)
             raise conflict("ALREADY_REDEEMED", "this coupon has been used")
         self.store.insert_redemption(redemption, [])
-        return {**{k: v for k, v in redemption.items() if k != "_id"},
+        return {**{k: v for k, v in redemption.items() if k not in ("_id", "marks")},
                 "redemption_id": redemption["_id"]}
 
     def roll_back(self, merchant_id, redemption_id, body):

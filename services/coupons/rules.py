@@ -3,9 +3,10 @@ draws, expiry, and the operators' figures. Times are RFC 3339 strings."""
 import csv
 import io
 import secrets
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from contracts.coupon_kinds import kind_of
+from contracts.due_times import CHINA_STANDARD_TIME
 from plumbing.actors import covers
 from plumbing.clock import from_rfc3339, to_rfc3339
 from plumbing.documents import visible
@@ -159,8 +160,9 @@ def coupon_view(coupon):
     shown = {"coupon_id": coupon["_id"], **visible(
         coupon, "consumer", "expiring_notified_at",
         "unit_counter", "unit_seq", "prize_counter", "prize_seq")}  # stock bookkeeping
-    if shown.get("redemption"):  # its id is the coupon's redemption_id
-        shown["redemption"] = {k: v for k, v in shown["redemption"].items() if k != "_id"}
+    if shown.get("redemption"):  # its id is the coupon's redemption_id; its marks are ours
+        shown["redemption"] = {k: v for k, v in shown["redemption"].items()
+                               if k not in ("_id", "marks")}
     return shown
 
 
@@ -209,6 +211,7 @@ def figures(campaign_id, totals, remaining, rows):
 
 SETTLEMENT_COLUMNS = ("merchant_id", "merchant_name", "redemptions", "order_fen",
                       "discount_fen", "held")
+DAILY_COLUMNS = (*SETTLEMENT_COLUMNS, "payable_fen")
 
 
 def held_mark(hold):
@@ -216,19 +219,33 @@ def held_mark(hold):
     return "held" if hold is not None and hold["status"] == "held" else ""
 
 
-def settlement_text(rows, header, totals):
+def day_final(day, now, rollback_seconds):
+    """Whether a day's settlement is final: its redemptions can no longer be rolled back (the
+    day in China Standard Time ended ``rollback_seconds`` ago)."""
+    end = datetime.combine(date.fromisoformat(day) + timedelta(days=1), time(),
+                           CHINA_STANDARD_TIME)
+    return from_rfc3339(now) >= end + timedelta(seconds=rollback_seconds)
+
+
+def payable(row, hold):
+    """A merchant's row of a day's settlement: held, or its discounts payable."""
+    held = held_mark(hold)
+    return {**row, "held": held, "payable_fen": 0 if held else row["discount_fen"]}
+
+
+def settlement_text(rows, header, totals, columns=SETTLEMENT_COLUMNS):
     """CSV lines of settlement ``rows`` (one per merchant, ``held`` "held" while its cash-out
-    hold stands): the header first when ``header``, the TOTAL row (from the campaign's
-    ``totals``) when given; the discount is what the fund pays back."""
+    hold stands): the header first when ``header``, the TOTAL row (``totals``: redeemed and
+    the columns after it) when given; the discount is what the fund pays back."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     if header:
-        writer.writerow(SETTLEMENT_COLUMNS)
+        writer.writerow(columns)
     for row in rows:
-        writer.writerow([row[c] for c in SETTLEMENT_COLUMNS])
+        writer.writerow([row[c] for c in columns])
     if totals is not None:
-        writer.writerow(["TOTAL", "", totals["redeemed"], totals["order_fen"],
-                         totals["discount_fen"], ""])
+        writer.writerow(["TOTAL", "", *(totals["redeemed"] if c == "redemptions"
+                                        else totals.get(c, "") for c in columns[2:])])
     return out.getvalue()
 
 

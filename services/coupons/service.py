@@ -15,7 +15,7 @@ from contracts.schemas.coupons import (
     RollbackSchema,
 )
 from plumbing.actors import Actor
-from plumbing.clock import ClockProvider
+from plumbing.clock import ClockProvider, to_rfc3339
 from plumbing.coalesce import Coalescer, attempt
 from plumbing.config import PerProcess
 from plumbing.consumers import consumes
@@ -29,6 +29,7 @@ from plumbing.queues import after_missed_events, event_handler
 from plumbing.rpc import BoundedRpcProxy, answer_of
 from plumbing.schedules import every, lease_seconds, schedule
 from plumbing.service import FangxinService, rpc
+from services.coupons import rules
 from services.coupons.balloting import Balloting
 from services.coupons.campaigns import Campaigns, forget_changed
 from services.coupons.cash_out_checks import CashOutChecks
@@ -218,6 +219,12 @@ class CouponsService(FangxinService):
     @rpc
     def settlement_page(self, campaign_id, cursor=None):
         return Figures(self.store, self.campaigns).settlement_page(campaign_id, cursor)
+
+    @rpc
+    def daily_settlement_page(self, campaign_id, day, cursor=None):
+        final = rules.day_final(day, to_rfc3339(self.clock.now()), self.settings.rollback_seconds)
+        return Figures(self.store, self.campaigns).daily_settlement_page(campaign_id, day,
+                                                                          cursor, final)
 
     @rpc
     def cash_out_view(self, actor, campaign_id, cursor=None, limit=100):

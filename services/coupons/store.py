@@ -261,11 +261,12 @@ class CouponsStore(BaseStore):
                                                        "discount_fen")}
 
     def merchant_rows(self, campaign_id, cursor, limit, least=1, named=True,
-                      figures=listing.ROW_FIGURES):
+                      figures=listing.ROW_FIGURES, day=None):
         """A page of a campaign's per-merchant redemption figures (of merchants with ``least``
-        redemptions or more), in merchant order, with the merchants' names when ``named``:
-        (rows, next cursor)."""
-        first = listing.merchant_rows(campaign_id)
+        redemptions or more; of one ``day`` when given), in merchant order, with the
+        merchants' names when ``named``: (rows, next cursor)."""
+        first = listing.merchant_rows(campaign_id) if day is None else listing.day_rows(
+            campaign_id, day)
         counters, next_cursor = page_by_key(
             self.db[listing.COUNTERS], [KeyRange("k", first)], cursor, limit, descending=False,
             accept=lambda counter: counter.get("redemptions", 0) >= least,
@@ -277,6 +278,14 @@ class CouponsStore(BaseStore):
                  **{name: counter.get(name, 0) for name in figures}}
                 for merchant_id, counter in zip(ids, counters)]
         return rows, next_cursor
+
+    def day_totals(self, campaign_id, day, merchant_id=None):
+        """A campaign's redemptions, order value and discounts of one day (of one merchant's
+        when given)."""
+        counter = listing.day_counter(campaign_id, day) if merchant_id is None else \
+            listing.day_rows(campaign_id, day) + merchant_id
+        found = self.db[listing.COUNTERS].find_one({"_id": counter}) or {}
+        return {name: found.get(name, 0) for name in listing.ROW_FIGURES}
 
     def pair_counts(self, merchant_id):
         """How often each consumer redeemed at the merchant (listing.pair_counter)."""

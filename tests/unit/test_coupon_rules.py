@@ -309,11 +309,11 @@ def test_can_roll_back(redemption, merchant, now, error):
 
 REDEMPTIONS = [
     {"merchant_id": "m-2", "merchant_name": "乙", "status": "done", "order_amount_fen": 10000,
-     "discount_fen": 2000},
+     "discount_fen": 2000, "at": "2026-10-01T16:00:00.000000Z"},
     {"merchant_id": "m-1", "merchant_name": "甲", "status": "done", "order_amount_fen": 5000,
-     "discount_fen": 1000},
+     "discount_fen": 1000, "at": "2026-10-01T15:59:59.000000Z"},
     {"merchant_id": "m-1", "merchant_name": "甲", "status": "done", "order_amount_fen": 8000,
-     "discount_fen": 1000},
+     "discount_fen": 1000, "at": "2026-10-01T16:00:00.000000Z"},
     {"merchant_id": "m-1", "merchant_name": "甲", "status": "rolled_back",
      "order_amount_fen": 99999, "discount_fen": 999},
 ]
@@ -368,7 +368,8 @@ def test_figures_count_only_done_redemptions():
                                                        (3000, 3000, 1.0)])
 def test_leverage_is_rounded_to_two_places(order, discount, leverage):
     done = [{"merchant_id": "m-1", "merchant_name": "甲", "status": "done",
-             "order_amount_fen": order, "discount_fen": discount}]
+             "order_amount_fen": order, "discount_fen": discount,
+             "at": "2026-10-01T08:00:00.000000Z"}]
     assert figures_of(done, 1, 0)["leverage"] == leverage
 
 
@@ -429,3 +430,35 @@ def test_settlement_csv_of_no_rows_is_header_and_zero_total():
 def test_expiring_soon(status, notified, now, soon):
     subject = {**coupon(status=status, expires=100), "expiring_notified_at": notified}
     assert rules.expiring_soon(subject, t(now), 24 * 3600) is soon
+
+
+def test_the_days_of_a_campaign_add_up_to_its_totals_in_china_standard_time():
+    sums = Sums()
+    for coupon in coupons_of(REDEMPTIONS, 50):
+        snapshot = listing.snapshot(coupon)
+        if snapshot is not None:
+            sums.add(listing.contribution(snapshot))
+    days = {day: dict(sums.totals[listing.day_counter("camp-1", day)])
+            for day in ("2026-10-01", "2026-10-02")}
+    assert days == {"2026-10-01": {"redemptions": 1, "order_fen": 5000, "discount_fen": 1000},
+                    "2026-10-02": {"redemptions": 2, "order_fen": 18000, "discount_fen": 3000}}
+    total = sums.totals[listing.campaign_counter("camp-1")]
+    assert sum(d["discount_fen"] for d in days.values()) == total["discount_fen"]
+    rows = {c[len(listing.day_rows("camp-1", "2026-10-02")):]: dict(f)
+            for c, f in sums.totals.items() if c.startswith(listing.day_rows("camp-1",
+                                                                            "2026-10-02"))}
+    assert rows == {"m-1": {"redemptions": 1, "order_fen": 8000, "discount_fen": 1000},
+                    "m-2": {"redemptions": 1, "order_fen": 10000, "discount_fen": 2000}}
+
+
+def test_a_day_s_settlement_is_final_once_its_last_redemption_can_no_longer_be_rolled_back():
+    # 2026-10-01 ends at 16:00 UTC (24:00 China Standard Time); rollbacks last an hour
+    assert not rules.day_final("2026-10-01", "2026-10-01T16:59:59.000000Z", 3600)
+    assert rules.day_final("2026-10-01", "2026-10-01T17:00:00.000000Z", 3600)
+
+
+def test_a_held_merchant_s_day_is_not_payable_and_a_released_one_s_is():
+    row = {"merchant_id": "m-1", "discount_fen": 3000}
+    assert rules.payable(row, {"status": "held"})["payable_fen"] == 0
+    assert rules.payable(row, {"status": "released"})["payable_fen"] == 3000
+    assert rules.payable(row, None) == {**row, "held": "", "payable_fen": 3000}
