@@ -5,7 +5,7 @@ import logging
 
 from plumbing.clock import shifted, to_rfc3339
 from plumbing.errors import conflict, not_found
-from services.coupons import cash_out, rules
+from services.coupons import cash_out, metrics, rules
 from services.coupons.events import envelopes
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,7 @@ class CashOutChecks:
             self.clock))
         if released is None:
             raise conflict("WRONG_STATE", "this hold was released already")
+        metrics.SETTLEMENT_HOLDS.labels("released").inc()
         return cash_out.hold_view(released)
 
     def _candidates(self, campaign_id):
@@ -103,6 +104,7 @@ class CashOutChecks:
             "held_at": hold["held_at"], "spot_check_proposed": True})
         if not self.store.insert_hold(hold, envelopes([event], self.clock)):
             return None  # held before (and perhaps released: an operator's word stands)
+        metrics.SETTLEMENT_HOLDS.labels("held").inc()
         log.warning("settlement held for cash-out signals", extra={
             "campaign_id": campaign["_id"], "merchant_id": merchant_id})
         return hold

@@ -22,6 +22,10 @@ DRAW_PROGRESS = Gauge("fangxin_ballot_draw_progress",
 BALLOT_COUPONS = Counter("fangxin_ballot_coupons_issued_total",
                          "Coupons issued to the winners of ballots")
 
+SETTLEMENT_HOLDS = Counter("fangxin_coupon_settlement_holds_total",
+                           "Settlements held for cash-out signals (held), and released",
+                           ["outcome"])
+
 
 def forget_draw(campaign_id):
     for stage in ("read", "issued"):

@@ -123,7 +123,7 @@ def test_dashboard_parses_and_shows_a_campaign_day():
                    "fangxin_http_request_latency_seconds_bucket",
                    'fangxin_complaints{status!="closed"}', "rate(fangxin_ballot_signups_total",
                    "fangxin_ballot_draw_progress", "fangxin_ballot_coupons_issued_total",
-                   "fangxin_coupon_budget_spent_fen"):
+                   "fangxin_coupon_budget_spent_fen", "fangxin_coupon_settlement_holds_total"):
         assert needle in exprs, needle
     assert "sum by (outcome) (rate(fangxin_coupon_claims_total" in exprs
 
