@@ -73,6 +73,8 @@ def world(client, merchants):
                                       per_consumer_limit=5)["campaign_id"]
     ids["draft_campaign"] = client.post("/api/v1/campaigns", operator,
                                         json=campaign_body()).json()["campaign_id"]
+    ids["ballot"] = active_campaign(client, operator, allocation="ballot")["campaign_id"]
+    ids["day"] = "2026-12-01"
     to_redeem = claimed(client, tokens["consumer"], ids["campaign"])
     held = claimed(client, tokens["consumer"], ids["campaign"])
     ids["coupon_code"], ids["coupon"] = held["code"], held["coupon_id"]
@@ -127,6 +129,14 @@ def new_phone():
 
 M, C, K = "/api/v1/merchants/{merchant}", "/api/v1/complaints/{complaint}", \
     "/api/v1/campaigns/{campaign}"
+B = "/api/v1/campaigns/{ballot}"
+
+
+def signed_up_both(client, world):
+    for consumer in CONSUMERS:
+        response = client.post(f"/api/v1/campaigns/{world.ids['ballot']}/signups",
+                               world.tokens[consumer], json={})
+        assert response.status_code in (200, 201), response.text
 PUBLIC_GETS = ["/healthz", "/openapi.json", "/asyncapi.json", "/docs", "/docs/static/{asset}",
                "/api/v1/registry/standard", "/api/v1/public/merchants",
                "/api/v1/public/stores/{store_code}", "/s/{store_code}",
@@ -213,6 +223,16 @@ ROUTES = [Row("GET", path, EVERYONE) for path in PUBLIC_GETS] + [
     *[Row("POST", "/api/v1/campaigns/{draft_campaign}/" + step, {"operator"}, {})
       for step in ("activate", "pause", "resume", "cancel")],
     Row("POST", K + "/claims", CONSUMERS, {}, (201,)),
+    Row("GET", K + "/settlements/{day}.csv", {"operator"}),
+    Row("GET", K + "/cash-out", {"operator"}),
+    Row("POST", K + "/holds/{merchant}/release", {"operator"}, {"reason": "核查无误"}, (404,),
+        (404,)),
+    Row("POST", B + "/signups", CONSUMERS, {}, (201, 200)),
+    Row("GET", B + "/signups/mine", CONSUMERS, before=signed_up_both),
+    Row("GET", "/api/v1/public/campaigns/{ballot}/ballot", EVERYONE),
+    # published after the draw: before it, anyone hears the same 409
+    Row("GET", "/api/v1/public/campaigns/{ballot}/ballot/signups.csv", EVERYONE, first=(409,),
+        others=(409,)),
     Row("GET", "/api/v1/me/coupons", CONSUMERS),
     Row("POST", "/api/v1/redemptions", MERCHANTS,
         lambda ids: {"code": ids["coupon_code"], "order_amount_fen": 5000}, (201,)),
