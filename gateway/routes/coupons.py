@@ -33,6 +33,7 @@ CAMPAIGN = "/api/v1/campaigns/<campaign_id>"
 OPERATOR = ("operator",)
 MAX_KEY_LENGTH = 255
 CLAIMS_TOGETHER = Coalescer()
+SIGNUPS_TOGETHER = Coalescer()
 
 
 def idempotency_key(call):
@@ -100,8 +101,12 @@ class CouponRoutes:
          status=201, tags=TAGS, errors=(404, 409), rate_limit="claims",
          summary="Sign up for a ballot (one per consumer: a repeat is 200 with the first)")
     def sign_up(self, call):
-        signup, new = self.coupons.sign_up(call.actor.to_dict(), call.path["campaign_id"])
-        return signup if new else (200, signup)
+        signup = {"actor": call.actor.to_dict(), "campaign_id": call.path["campaign_id"],
+                  "request_id": call.request_id}
+        # like claims: a rush's sign-ups of a campaign travel together, one RPC at a time
+        signed, new = call_together(SIGNUPS_TOGETHER, signup["campaign_id"], self.coupons,
+                                    "sign_up_together", signup)
+        return signed if new else (200, signed)
 
     @api("GET", CAMPAIGN + "/signups/mine", roles=("consumer",), response=SignupSchema,
          tags=TAGS, errors=(404,), summary="Own sign-up for a ballot, with its result")

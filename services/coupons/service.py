@@ -55,6 +55,16 @@ def acting_as(actor, role):
     return actor
 
 
+def answered_together(items, one):
+    """``one(item)`` for each item of a call made together, each in its own greenthread (so
+    that they join the store's batches) with its own request id: an answer for each."""
+    def each(item):
+        set_request_id(item["request_id"])  # in this item's log lines
+        return attempt(lambda: one(item))
+    running = [eventlet.spawn(each, item) for item in items]
+    return [answer_of(item.wait()) for item in running]
+
+
 class CouponsService(FangxinService):
     name = "coupons"
     event_contracts = EVENT_CONTRACTS
@@ -154,14 +164,9 @@ class CouponsService(FangxinService):
         """Claims the gateway received at the same moment, in one call (plumbing/rpc.py):
         each ``{actor, campaign_id, payload, idempotency_key, request_id}``; an answer for
         each. They join the batches of the claims made alone."""
-        running = [eventlet.spawn(self._claim_of_many, claim) for claim in claims]
-        return [answer_of(claim.wait()) for claim in running]
-
-    def _claim_of_many(self, claim):
-        set_request_id(claim["request_id"])  # in this claim's log lines
-        return attempt(lambda: self._claim(claim["actor"], claim["campaign_id"],
-                                           claim["payload"], claim["idempotency_key"],
-                                           claim["request_id"]))
+        return answered_together(claims, lambda claim: self._claim(
+            claim["actor"], claim["campaign_id"], claim["payload"], claim["idempotency_key"],
+            claim["request_id"]))
 
     def _claim(self, actor, campaign_id, payload, idempotency_key, request_id):
         consumer = acting_as(actor, "consumer").sub
@@ -180,9 +185,11 @@ class CouponsService(FangxinService):
     # --- ballots -------------------------------------------------------------------------------
 
     @rpc
-    def sign_up(self, actor, campaign_id):
-        """(the sign-up, whether it is new)."""
-        return self.balloting.sign_up(acting_as(actor, "consumer").sub, campaign_id)
+    def sign_up_together(self, signups):
+        """Sign-ups the gateway received at the same moment, in one call: each ``{actor,
+        campaign_id, request_id}``; an answer (the sign-up, whether it is new) for each."""
+        return answered_together(signups, lambda signup: self.balloting.sign_up(
+            acting_as(signup["actor"], "consumer").sub, signup["campaign_id"]))
 
     @rpc
     def my_signup(self, actor, campaign_id):
