@@ -32,6 +32,11 @@ class QuotaSchema(Schema):
                                 "description": "the subs of the group's members"})
 
 
+class TrancheSchema(Schema):
+    starts_at = SaneAwareDateTime(required=True)
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10_000_000))
+
+
 class CampaignSchema(Schema):
     """A campaign body; the fields of its kind and their checks are contracts/coupon_kinds.py's."""
 
@@ -69,10 +74,16 @@ class CampaignSchema(Schema):
         "description": "a ballot's draw (at or after claim_ends_at; by default claim_ends_at)"})
     quotas = fields.List(fields.Nested(QuotaSchema), load_default=list,
                          validate=validate.Length(max=20))
+    tranches = fields.List(fields.Nested(TrancheSchema), load_default=list,
+                           validate=validate.Length(max=50), metadata={
+                               "description": "the stock released in parts, each at its time "
+                                              "(what one leaves unclaimed stays for the next); "
+                                              "the quantities add up to total_quantity"})
 
     @validates_schema
     def _consistent(self, data, **kwargs):
-        problems = {**coupon_kinds.problems(data), **ballot_problems(data)}
+        problems = {**coupon_kinds.problems(data), **ballot_problems(data),
+                    **tranche_problems(data)}
         if data["claim_ends_at"] <= data["claim_starts_at"]:
             problems["claim_ends_at"] = ["must be after claim_starts_at"]
         if (data.get("valid_days") is None) == (data.get("valid_until") is None):
@@ -81,6 +92,22 @@ class CampaignSchema(Schema):
             problems["valid_until"] = ["must be after claim_starts_at"]
         if problems:
             raise ValidationError(problems)
+
+
+def tranche_problems(data):
+    """What is wrong with a campaign's tranches: {field: [messages]}."""
+    tranches = data.get("tranches") or []
+    if not tranches:
+        return {}
+    starts = [t["starts_at"] for t in tranches]
+    if data.get("allocation") == "ballot" or coupon_kinds.kind_of(data).draws_prizes:
+        return {"tranches": ["tranches are for first-come campaigns without prize tiers"]}
+    if sum(t["quantity"] for t in tranches) != data["total_quantity"]:
+        return {"tranches": ["the quantities must add up to total_quantity"]}
+    if starts != sorted(set(starts)) or starts[0] < data["claim_starts_at"] or \
+            starts[-1] >= data["claim_ends_at"]:
+        return {"tranches": ["each starts after the one before, within the claim window"]}
+    return {}
 
 
 def ballot_problems(data):
@@ -147,6 +174,11 @@ class CampaignViewSchema(CampaignSchema):
     history = fields.List(fields.Nested(CampaignMoveSchema), required=True)
     remaining = fields.Integer(required=True)
     created_at = fields.String(required=True)
+    tranches_released = fields.Integer(metadata={
+        "description": "how many of the tranches the stock has received"})
+    ballot = fields.Dict(allow_none=True, metadata={
+        "description": "a ballot's commitment and state (as GET /api/v1/public/campaigns/"
+                       "{id}/ballot shows it, without the seed)"})
 
 
 class CouponSchema(Schema):

@@ -5,7 +5,7 @@ import uuid
 from plumbing.clock import to_rfc3339
 from plumbing.documents import visible
 from plumbing.errors import not_found
-from plumbing.versioned import apply_with_retries
+from plumbing.versioned import Change, apply_with_retries
 from services.coupons import metrics, rules, signups
 from services.coupons.events import envelopes
 from services.coupons.store import CAMPAIGNS
@@ -19,7 +19,7 @@ class Campaigns:
     def create(self, spec, by):
         campaign = rules.new_campaign(uuid.uuid4().hex, spec, by, self._now())
         if not signups.is_ballot(campaign):  # a ballot's coupons go to its winners, not claims
-            self.store.create_stock(campaign["_id"], campaign["total_quantity"],
+            self.store.create_stock(campaign["_id"], rules.initial_stock(campaign),
                                     self.settings.stock_shards, campaign["prize_tiers"])
         if campaign.get("budget_fen") is not None:
             self.store.create_budget(campaign["_id"])
@@ -52,10 +52,18 @@ class Campaigns:
 
     def end_sold_out(self, campaign_id):
         def sold_out(campaign):
-            if campaign["status"] != "active":
+            if campaign["status"] != "active" or rules.tranche_ahead(campaign):
                 return None
             return rules.moved(campaign, "ended", "system", self._now(), rules.SOLD_OUT)
         return self.move(campaign_id, sold_out)
+
+    def release_tranches(self, campaign, now):
+        """Adds each tranche whose time has come to the stock, once."""
+        for index, tranche in rules.tranches_due(campaign, now):
+            self.store.release_tranche(campaign["_id"], index, tranche["quantity"],
+                                       self.settings.stock_shards)
+            self.move(campaign["_id"], lambda c, index=index: None if c[
+                "tranches_released"] > index else Change({"tranches_released": index + 1}, []))
 
     def move(self, campaign_id, decide):
         """Applies ``decide(campaign) -> Change | None`` (retried on a concurrent write); this

@@ -11,7 +11,7 @@
 | coupons ``k_expiry`` | expires_at, id | active coupons: the expiry scan |
 | coupons ``k_expiring`` | expires_at, id | active coupons not yet warned of their expiry |
 | coupons ``k_unit`` / ``k_prize`` | counter, seq, id | documents accounting for a unit of stock |
-| coupons ``k_void`` | id | voided units not yet returned to their counter |
+| coupons ``k_void`` | id | units to give back: voided, or an expired coupon's for a tranche |
 
 Figures (``coupon_counters``): per campaign ``t|<campaign>`` (issued, redeemed, order_fen,
 discount_fen), per campaign and merchant ``s|<campaign>|<merchant>`` (redemptions,
@@ -73,8 +73,10 @@ def coupon_keys(coupon):
         "k_expiring": key("k_expiring", coupon["expires_at"], coupon["_id"])
         if active and not coupon.get("expiring_notified_at") else None,
         **{f"k_{kind}": _unit_key(coupon, kind) for kind in (units.DRAW, units.PRIZE)},
+        # units to give back to their counter: a void's, or an expired coupon's for a tranche
         "k_void": key("k_void", coupon["_id"])
-        if coupon["status"] == units.VOID and coupon.get("return") == "pending" else None,
+        if coupon["status"] in (units.VOID, "expired") and coupon.get("return") == "pending"
+        else None,
     }
 
 

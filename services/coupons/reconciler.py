@@ -30,8 +30,9 @@ class StockReconciler:
             if not store.return_unit(void):
                 continue  # another replica's reconciler gave it back
             metrics.UNITS_RETURNED.inc()
-            log.warning("returned a unit of stock lost by an unfinished claim",
-                        extra={"unit_id": void["_id"], "campaign_id": void["campaign_id"]})
+            log.warning("returned a unit of stock to its counter", extra={
+                "unit_id": void["_id"], "campaign_id": void["campaign_id"],
+                "as": void["status"]})  # void: an unfinished claim's; expired: for a tranche
 
     @staticmethod
     def _open_gaps(store, counters):

@@ -26,9 +26,12 @@ TRANSITIONS = {
 
 
 def new_campaign(campaign_id, spec, created_by, now):
+    tranches = [{"starts_at": to_rfc3339(t["starts_at"]), "quantity": t["quantity"]}
+                for t in spec.get("tranches") or []]
     stored = {**spec, "claim_starts_at": to_rfc3339(spec["claim_starts_at"]),
               "claim_ends_at": to_rfc3339(spec["claim_ends_at"]),
-              "valid_until": to_rfc3339(spec["valid_until"]) if spec["valid_until"] else None}
+              "valid_until": to_rfc3339(spec["valid_until"]) if spec["valid_until"] else None,
+              "tranches": tranches, "tranches_released": released_at_start(tranches, spec)}
     return {"_id": campaign_id, **stored, **signups.new_ballot_fields(spec),
             "status": "draft", "created_by": created_by,
             "created_at": now, "updated_at": now, "version": 1,
@@ -36,6 +39,34 @@ def new_campaign(campaign_id, spec, created_by, now):
 
 
 LIVE_STATUSES = ("scheduled", "active", "paused")
+
+
+# --- tranches: the stock released in parts, each at its time -----------------------------------
+
+def released_at_start(tranches, spec):
+    """How many tranches the campaign's stock holds from its creation: those starting with
+    its claim window."""
+    start = to_rfc3339(spec["claim_starts_at"])
+    return sum(1 for t in tranches if t["starts_at"] <= start)
+
+
+def initial_stock(campaign):
+    """The units a new campaign's stock counters get (the rest comes with its tranches)."""
+    if not campaign.get("tranches"):
+        return campaign["total_quantity"]
+    return sum(t["quantity"] for t in campaign["tranches"][:campaign["tranches_released"]])
+
+
+def tranches_due(campaign, now):
+    """(index, tranche) of the tranches whose time has come and which are not released."""
+    tranches = campaign.get("tranches") or []
+    return [(i, t) for i, t in enumerate(tranches)
+            if i >= campaign.get("tranches_released", 0) and t["starts_at"] <= now]
+
+
+def tranche_ahead(campaign):
+    """Whether stock is still to come: a sold-out campaign stays open for it."""
+    return campaign.get("tranches_released", 0) < len(campaign.get("tranches") or [])
 
 
 def concerns_region(campaign, region):

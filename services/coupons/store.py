@@ -116,6 +116,16 @@ class CouponsStore(BaseStore):
                       "accounted_upto": 0} for tier in prize_tiers]
         self.db[STOCK].insert_many(counters)
 
+    def release_tranche(self, campaign_id, index, quantity, shards):
+        """Adds tranche ``index``'s units to the campaign's shards, once each however often
+        (and in however many replicas) this runs."""
+        share, extra = divmod(quantity, shards)
+        for n in range(shards):
+            self.db[STOCK].update_one(
+                {"_id": f"{campaign_id}:{n}", f"released.{index}": {"$exists": False}},
+                {"$inc": {"remaining": share + (1 if n < extra else 0)},
+                 "$set": {f"released.{index}": True}})
+
     def take_stock(self, campaign_id, shards, count=1):
         """Takes up to ``count`` units from shards with stock left: the units
         ``(counter_id, seq)``, fewer than ``count`` (none) when the shards run out."""

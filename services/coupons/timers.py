@@ -29,6 +29,7 @@ class Timers:
 
     def _keep_time_of(self, campaign, now):
         campaign_id = campaign["_id"]
+        self.campaigns.release_tranches(campaign, now)
         draws = self.campaigns.remaining(campaign)
         spent = self.store.budget_spent(campaign_id)
         # the status read last, and nothing that yields before the gauge is set: a change
@@ -56,10 +57,19 @@ class Timers:
 
     def _expire_or_warn(self, coupon, now, before):
         if coupon["expires_at"] <= now:
-            self.store.mark_coupon(coupon, "active", {"status": "expired"})
+            self.store.mark_coupon(coupon, "active", {"status": "expired",
+                                                      **self._returned_for_a_tranche(coupon)})
         elif rules.expiring_soon(coupon, now, before):
             self.store.mark_coupon(coupon, "active", {"expiring_notified_at": now},
                                    envelopes([coupon_expiring(coupon)], self.clock))
+
+    def _returned_for_a_tranche(self, coupon):
+        """An expired coupon's unit goes back to its counter (the reconciler gives it back,
+        once) while its campaign has a tranche ahead: its value is the next tranche's."""
+        if "unit_counter" not in coupon or coupon.get("prize"):
+            return {}
+        campaign = self.campaigns.recent_one(coupon["campaign_id"])
+        return {"return": "pending"} if rules.tranche_ahead(campaign) else {}
 
     def reconcile_stock(self):
         """Returns units of stock that claims took and died before recording."""

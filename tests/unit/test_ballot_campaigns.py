@@ -113,3 +113,22 @@ def test_a_result_is_pending_until_the_coupons_are_out():
     assert won["coupon_id"] == signups.coupon_id_of("cp-1", entry["signup_id"])
     assert "consumer" not in won and won["result"] == "won"
     assert signups.signup_view(entry, drawn, won=False)["result"] == "lost"
+
+
+@pytest.mark.parametrize("tranches", [
+    [{"starts_at": "2026-12-01T00:00:00Z", "quantity": 4}],  # adds up to 4, not 10
+    [{"starts_at": "2026-12-01T06:00:00Z", "quantity": 5},
+     {"starts_at": "2026-12-01T06:00:00Z", "quantity": 5}],  # the same start twice
+    [{"starts_at": "2026-11-30T00:00:00Z", "quantity": 10}],  # before the window
+])
+def test_unsound_tranches_are_refused(tranches):
+    with pytest.raises(ValidationError) as refused:
+        CampaignSchema().load({**BODY, "allocation": "first_come", "tranches": tranches})
+    assert "tranches" in refused.value.messages
+
+
+def test_a_ballot_takes_no_tranches_yet():
+    with pytest.raises(ValidationError) as refused:
+        CampaignSchema().load({**BODY, "tranches": [
+            {"starts_at": "2026-12-01T00:00:00Z", "quantity": 10}]})
+    assert "tranches" in refused.value.messages

@@ -231,6 +231,27 @@ def test_a_redemption_that_loses_its_race_gives_the_budget_back(app):
     assert app.store.budget_spent(campaign["campaign_id"]) == 0
 
 
+def test_a_tranche_is_released_at_its_time_and_what_the_first_left_stays_for_it(app):
+    campaign = active_campaign(app, total_quantity=3, per_consumer_limit=3, tranches=[
+        {"starts_at": "2026-10-01T08:00:00Z", "quantity": 2},
+        {"starts_at": "2026-10-02T08:00:00Z", "quantity": 1}])
+    assert app.store.remaining(campaign["campaign_id"])[0] == 2
+    claim(app, campaign, consumer="c-1")
+    claim(app, campaign, consumer="c-2")
+    assert refusal(lambda: claim(app, campaign, consumer="c-3")) == "SOLD_OUT"
+    assert app.campaigns.get(campaign["campaign_id"])["status"] == "active", \
+        "a campaign with a tranche ahead is not over when its stock runs out"
+    app.timers.keep_time()
+    assert app.store.remaining(campaign["campaign_id"])[0] == 0  # not yet its time
+    app.clock.advance(days=1)
+    app.timers.keep_time()
+    app.timers.keep_time()  # a second pass releases nothing twice
+    assert app.store.remaining(campaign["campaign_id"])[0] == 1
+    assert claim(app, campaign, consumer="c-3")["status"] == "active"
+    app.timers.keep_time()
+    assert app.campaigns.get(campaign["campaign_id"])["status"] == "ended"
+
+
 # --- a pass of the schedules -------------------------------------------------------------------
 
 def test_a_pass_of_keep_time_ends_campaigns_and_expires_and_warns_coupons(app):

@@ -55,6 +55,14 @@ class FakeCouponStore:
                 "campaign_id": campaign_id, "kind": "prize", "remaining": tier["quantity"],
                 "taken": 0}
 
+    def release_tranche(self, campaign_id, index, quantity, shards):
+        share, extra = divmod(quantity, shards)
+        for n in range(shards):
+            counter = self.stock[f"{campaign_id}:{n}"]
+            if index not in counter.setdefault("released", set()):
+                counter["released"].add(index)
+                counter["remaining"] += share + (n < extra)
+
     def take_stock(self, campaign_id, shards, count=1):
         taken = []
         for n in range(shards):
