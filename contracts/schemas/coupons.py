@@ -291,9 +291,13 @@ class BallotSchema(Schema):
     drawn_at = fields.String(required=True, allow_none=True)
 
 
+CASH_OUT_SIGNALS = ("clustered_amounts", "repeat_pairs", "soon_after_claim", "outsized_share")
+
+
 class CashOutSignalSchema(Schema):
-    code = fields.String(required=True, metadata={"enum": [
-        "clustered_amounts", "repeat_pairs", "soon_after_claim", "outsized_share"]})
+    """One cash-out signal of a merchant (docs/coupons.md, "Cash-out checks")."""
+    code = fields.String(required=True, validate=validate.OneOf(CASH_OUT_SIGNALS),
+                         metadata={"enum": list(CASH_OUT_SIGNALS)})
     value = fields.Float(required=True)
     threshold = fields.Float(required=True)
     fired = fields.Boolean(required=True)

@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields
 
 from contracts.coupon_kinds import AMOUNT_FIELDS, KINDS
+from contracts.schemas.coupons import CashOutSignalSchema
 from plumbing.event_contracts import (
     catalogue,
     contract_maker,
@@ -52,15 +53,6 @@ class BallotWonSchema(CouponClaimedSchema):
         "description": "the winning sign-up's id in the published list"})
     group = fields.String(required=True, allow_none=True, metadata={
         "description": "the quota group whose slot it won; null for the open draw"})
-
-
-class CashOutSignalSchema(Schema):
-    code = one_of("clustered_amounts", "repeat_pairs", "soon_after_claim", "outsized_share",
-                  required=True)
-    value = fields.Float(required=True)
-    threshold = fields.Float(required=True)
-    fired = fields.Boolean(required=True)
-    explanation = fields.String(required=True)
 
 
 class SettlementHeldSchema(Schema):

@@ -68,3 +68,10 @@ def test_each_signal_is_explained_in_words():
     assert words["clustered_amounts"].startswith("90% of its redemptions are orders just above")
     assert "25%" in words["repeat_pairs"] and "(the threshold is 30%)" in words["repeat_pairs"]
     assert words["outsized_share"].startswith("its share of the campaign is 1.0 times")
+
+
+def test_every_signal_the_contracts_name_is_measured_and_explained():
+    from contracts.schemas.coupons import CASH_OUT_SIGNALS
+    row = {"redemptions": 10}
+    assert {s["code"] for s in cash_out.signals(row, 0, 10, 1, RULES)} == set(CASH_OUT_SIGNALS)
+    assert set(cash_out.EXPLANATIONS) == set(CASH_OUT_SIGNALS)
