@@ -2,6 +2,7 @@
 hold only at signals_to_hold of them, nothing judged below min_redemptions."""
 import pytest
 
+from contracts.schemas.coupons import CASH_OUT_SIGNALS
 from services.coupons import cash_out
 from services.coupons.cash_out import Thresholds
 
@@ -71,7 +72,6 @@ def test_each_signal_is_explained_in_words():
 
 
 def test_every_signal_the_contracts_name_is_measured_and_explained():
-    from contracts.schemas.coupons import CASH_OUT_SIGNALS
     row = {"redemptions": 10}
     assert {s["code"] for s in cash_out.signals(row, 0, 10, 1, RULES)} == set(CASH_OUT_SIGNALS)
     assert set(cash_out.EXPLANATIONS) == set(CASH_OUT_SIGNALS)
