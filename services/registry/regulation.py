@@ -82,6 +82,16 @@ class Regulation:
         self.store.insert_spot_checks(tasks, events)
         return {"batch_id": batch_id, "items": [task_view(t) for t in tasks]}
 
+    def propose_spot_check(self, data):
+        """A spot check of a merchant whose coupon settlement was held for cash-out signals
+        (a unit no longer certified or warned has none)."""
+        merchant = self.store.get_merchant(data["merchant_id"])
+        if merchant is None or merchant["status"] not in spot_checks.CHECKED_STATUSES:
+            return
+        task = spot_checks.proposed_task(data["campaign_id"], merchant, self.merchants.now())
+        self.store.insert_spot_checks([task], {task["_id"]: envelopes(
+            [spot_checks.assigned_event(task)], self.clock)})
+
     def _draw(self, region_prefix, sample_size):
         """Up to ``sample_size`` units at random from each county of the region."""
         sample = []

@@ -231,6 +231,11 @@ class RegistryService(FangxinService):
     # a rating is counted outside the versioned changes, which regrade by themselves
     grade_on_merchant_rated = grades_on("registry", "merchant_rated", grading.no_evidence)
 
+    @consumes("coupons", "settlement_held")
+    def on_settlement_held(self, envelope):
+        """A merchant's coupon settlement is held for cash-out signals: a spot check of it."""
+        self.regulation.propose_spot_check(envelope["data"])
+
     @consumes("coupons", "coupon_redeemed")
     def grade_on_coupon_redeemed(self, envelope):
         """A redemption is activity: counted now, folded into the grade at its next regrade."""

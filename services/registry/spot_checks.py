@@ -1,4 +1,5 @@
 """Random spot checks of certified units, free of I/O."""
+import hashlib
 import uuid
 
 from plumbing.errors import conflict
@@ -38,6 +39,17 @@ def new_tasks(batch_id, units, assigned_by, now):
              "merchant_name": unit["name"], "region": unit["region"], "status": "assigned",
              "assigned_by": assigned_by, "assigned_at": now, "result": None, "notes": None,
              "completed_by": None, "completed_at": None} for unit in units]
+
+
+CASH_OUT_CHECKS = "cash-out-checks"
+
+
+def proposed_task(campaign_id, merchant, now):
+    """The spot check proposed when a merchant's coupon settlement is held for cash-out
+    signals: one per campaign and merchant, however often the event comes."""
+    [task] = new_tasks(f"cash-out:{campaign_id}", [merchant], CASH_OUT_CHECKS, now)
+    task_id = hashlib.sha256(f"cash-out|{campaign_id}|{merchant['_id']}".encode()).hexdigest()
+    return {**task, "_id": task_id[:32]}
 
 
 def complete(task, merchant, actor, result, notes, now):

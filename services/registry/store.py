@@ -8,7 +8,7 @@ from pymongo.errors import DuplicateKeyError
 from plumbing.derived import Counters, Derived, Postings, figures_of
 from plumbing.errors import conflict
 from plumbing.keys import key, prefix
-from plumbing.mongo import BaseStore, key_indexes
+from plumbing.mongo import BaseStore, inserted, key_indexes
 from plumbing.outbox import NO_OUTBOX, new_document_with_events, update_with_events
 from plumbing.pagination import KeyRange, clamped, decode_cursor, due, encode_cursor, page_by_key
 from plumbing.retention import DAY, Retention, stamp
@@ -241,10 +241,10 @@ class RegistryStore(BaseStore):
     # --- spot checks -------------------------------------------------------------------------
 
     def insert_spot_checks(self, tasks, events_by_task):
+        """Inserts the tasks, skipping those whose id is taken (a proposal made before)."""
         documents = [self.prepared(SPOT_CHECKS, new_document_with_events(
             task, events_by_task[task["_id"]])) for task in tasks]
-        if documents:
-            self.db[SPOT_CHECKS].insert_many(documents)
+        if inserted(self.db[SPOT_CHECKS], documents):
             self.events_written(SPOT_CHECKS)
 
     def get_spot_check(self, task_id):

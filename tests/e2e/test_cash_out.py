@@ -1,9 +1,10 @@
 """Cash-out checks through the gateway: a scripted pattern (four consumers redeeming three
 coupons each at one shop, right after claiming, at orders just above the minimum spend) holds
-that merchant's settlement, marks it in the settlement CSV and tells the regulators of its
-region, while an honest merchant of the same size is not held; the operator sees every signal
-explained and releases the hold; and the daily settlement (T+1) leaves the held merchant's
-discounts out of what is payable until then, its totals adding up to the redemptions'."""
+that merchant's settlement, marks it in the settlement CSV, tells the regulators of its region
+and has the registry assign it a spot check, while an honest merchant of the same size is not
+held; the operator sees every signal explained and releases the hold; and the daily settlement
+(T+1) leaves the held merchant's discounts out of what is payable until then, its totals
+adding up to the redemptions'."""
 import csv
 import io
 from concurrent.futures import ThreadPoolExecutor
@@ -97,6 +98,14 @@ def test_a_scripted_cash_out_is_held_and_an_honest_merchant_of_its_size_is_not(
         items = client.get("/api/v1/me/notifications", regulator).json()["items"]
         return [m for m in items if m["event_type"] == "settlement_held" and cheat_id in m["body"]]
     assert poll(told, bool, seconds=20)
+
+    def proposed():
+        page = client.get("/api/v1/spot-checks", regulator,
+                          params={"status": "assigned", "limit": 100}).json()["items"]
+        return [t for t in page if t["merchant_id"] == cheat_id]
+    [task] = poll(proposed, bool, seconds=20)
+    assert task["batch_id"] == f"cash-out:{campaign_id}"
+    assert task["assigned_by"] == "cash-out-checks"
 
     release = f"/api/v1/campaigns/{campaign_id}/holds/{cheat_id}/release"
     released = client.post(release, operator, json={"reason": "现场核查为真实交易"})

@@ -8,6 +8,7 @@ import pytest
 from plumbing.actors import Actor
 from plumbing.clock import to_rfc3339
 from plumbing.errors import DomainError
+from services.registry import spot_checks
 from services.registry.spot_checks import complete, draw_county, new_draw
 
 NOW = to_rfc3339(datetime(2026, 11, 21, 8, 0, tzinfo=UTC))
@@ -134,3 +135,13 @@ def test_complete_needs_a_regulator_over_the_unit(actor, code):
     with pytest.raises(DomainError) as caught:
         complete(task(), merchant("certified"), actor, "pass", None, NOW)
     assert (caught.value.code, caught.value.status) == (code, 403)
+
+
+def test_a_spot_check_proposed_for_a_held_settlement_is_one_per_campaign_and_merchant():
+    unit = {"_id": "m-1", "name": "湖滨小吃店", "region": "330106"}
+    first = spot_checks.proposed_task("cp-1", unit, "2026-12-04T02:00:00.000000Z")
+    again = spot_checks.proposed_task("cp-1", unit, "2026-12-04T03:00:00.000000Z")
+    other = spot_checks.proposed_task("cp-2", unit, "2026-12-04T02:00:00.000000Z")
+    assert first["_id"] == again["_id"] != other["_id"]
+    assert (first["batch_id"], first["assigned_by"], first["status"]) == (
+        "cash-out:cp-1", spot_checks.CASH_OUT_CHECKS, "assigned")
