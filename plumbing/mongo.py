@@ -102,6 +102,9 @@ def _count_existing(collection, ids, limit, field, stamps):
         for i in range(len(ids))]
 
 
+REPLACE_ATTEMPTS = 50  # settles of one document in a row: far more than ever meet
+
+
 class BaseStore:
     """A service's data access object. Subclasses declare their collections' indexes, which
     collections carry an outbox, the composite keys of each collection's documents
@@ -236,7 +239,7 @@ class BaseStore:
         stored = self.db[collection]
         this_version = {"_id": document["_id"], "version": document["version"]}
         watched = {"outbox": 1, **dict.fromkeys(DOCUMENT_BOOKKEEPING, 1)}
-        while True:  # again while a settle changed the bookkeeping (not the version) meanwhile
+        for _ in range(REPLACE_ATTEMPTS):  # again while a settle changed the bookkeeping
             current = stored.find_one(this_version, watched)
             if current is None:
                 return None
@@ -248,6 +251,8 @@ class BaseStore:
                 projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
             if saved is not None:
                 break
+        else:
+            return None  # as if another write came first: the caller reads and decides again
         if saved is not None and events:
             self.events_written(collection)
         return self.settle(collection, saved)
