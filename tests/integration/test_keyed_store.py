@@ -73,6 +73,12 @@ def note(i, owner="ann", status="open", text="a b", microseconds=None):
             "at": to_rfc3339(at), "version": 1}
 
 
+def stored(store, notes):
+    """The notes inserted in one round trip (the walks read them; how they came is not theirs
+    to test)."""
+    assert all(store.insert_many_with_events("notes", [(n, [], None) for n in notes]))
+
+
 def walk(db, ranges, limit, **options):
     seen, cursor = [], None
     while True:
@@ -87,8 +93,7 @@ def test_a_walk_sees_every_item_of_one_second_once_newest_first(store, db, limit
     # 230 notes within one second, 30 of them sharing one microsecond
     notes = [note(i) for i in range(200)] + [note(i, microseconds=555) for i in range(200, 230)]
     notes += [note(i, owner="bob") for i in range(230, 260)]
-    for n in notes:
-        store.insert_with_events("notes", n, [])
+    stored(store, notes)
     seen = walk(db, [KeyRange("k_owner", prefix("k_owner", "ann"))], limit)
     expected = sorted((n for n in notes if n["owner"] == "ann"),
                       key=lambda n: (n["at"], n["_id"]), reverse=True)
@@ -96,8 +101,7 @@ def test_a_walk_sees_every_item_of_one_second_once_newest_first(store, db, limit
 
 
 def test_a_walk_with_a_filter_the_key_does_not_hold(store, db):
-    for i in range(300):
-        store.insert_with_events("notes", note(i, text="x" if i % 3 else "wanted"), [])
+    stored(store, [note(i, text="x" if i % 3 else "wanted") for i in range(300)])
     seen = walk(db, [KeyRange("k_owner", prefix("k_owner", "ann"))], 10,
                 accept=lambda d: d["text"] == "wanted")
     assert seen == [f"n{i:04d}" for i in reversed(range(0, 300, 3))]
