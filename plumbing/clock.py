@@ -1,5 +1,5 @@
 """The one source of time (DESIGN.md rule 4)."""
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from nameko.extensions import DependencyProvider
 
@@ -51,10 +51,17 @@ def shifted(text, seconds):
 
 
 
-def local_day(text):
-    """The date in China Standard Time of the moment an RFC 3339 ``text`` names, as
-    ``YYYY-MM-DD``: where a day of people's (a merchant's daily cap) starts and ends."""
-    return from_rfc3339(text).astimezone(CHINA_STANDARD_TIME).date().isoformat()
+def china_day(moment):
+    """The day in China Standard Time of an RFC 3339 moment, as YYYY-MM-DD: where a day of
+    people's (a closing's, a merchant's daily cap) starts and ends."""
+    return from_rfc3339(moment).astimezone(CHINA_STANDARD_TIME).date().isoformat()
+
+
+def china_day_range(day):
+    """(start, end) RFC 3339 UTC texts of the China day ``day`` (YYYY-MM-DD): from its
+    00:00+08:00, included, to the next day's, excluded."""
+    start = datetime.combine(date.fromisoformat(day), time(), CHINA_STANDARD_TIME)
+    return to_rfc3339(start), to_rfc3339(start + timedelta(days=1))
 
 
 def local_time(moment):

@@ -3,7 +3,7 @@ summaries, what a complaint would be published as, statistics of a region and pe
 hot spots of a jurisdiction. Figures are read from counters (``figures``), never counted."""
 from datetime import date
 
-from plumbing.clock import to_rfc3339
+from plumbing.clock import china_day, china_day_range, to_rfc3339
 from plumbing.documents import visible
 from plumbing.errors import invalid
 from plumbing.keys import region_prefix
@@ -51,8 +51,8 @@ class Disclosure:
     def open_data(self, region, day, cursor, limit):
         """A page of the open-data rows of ``region``'s complaints closed on the China day
         ``day`` (an ISO date), earliest first; 422 for a day that has not begun in China."""
-        if day > open_data.china_day(to_rfc3339(self.clock.now())):
+        if day > china_day(to_rfc3339(self.clock.now())):
             raise invalid({"day": ["a day that has not begun in China Standard Time"]})
-        closed = listing.closed_range(region, *open_data.utc_range(day))
+        closed = listing.closed_range(region, *china_day_range(day))
         complaints, next_cursor = self.store.closed_page(closed, cursor, limit, open_data.READS)
         return {"rows": [open_data.row_of(c) for c in complaints], "next_cursor": next_cursor}

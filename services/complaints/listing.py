@@ -17,7 +17,7 @@ Every list and every schedule of complaints is a range of one composite key fiel
 
 A regulator's list of every status merges the ranges of the statuses. ``k_closed`` holds the
 closing time as stored (RFC 3339 UTC, whose text order is time order): a day in China is the
-UTC range from its 00:00+08:00 (``open_data.utc_range``).
+UTC range from its 00:00+08:00 (``plumbing.clock.china_day_range``).
 """
 from datetime import date, timedelta
 

@@ -1,26 +1,14 @@
 """The open-data rows of closed complaints (docs/open-data.md), free of I/O: what of a closed
 complaint the public may have (never the consumer, the phone, the title, the description, the
-evidence, the merchant's message, comments or notes), and the UTC range of a day in China.
+evidence, the merchant's message, comments or notes); days are China days
+(``plumbing.clock.china_day`` and ``china_day_range``).
 
 Rows are built field by field from ``contracts.open_data.COLUMNS``, never by copying the
 complaint, so that nothing added to complaints later reaches the file unasked."""
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
-from contracts.due_times import CHINA_STANDARD_TIME
 from contracts.open_data import NAMES
-from plumbing.clock import from_rfc3339, to_rfc3339
-
-
-def china_day(moment):
-    """The day in China Standard Time of an RFC 3339 moment, as YYYY-MM-DD."""
-    return from_rfc3339(moment).astimezone(CHINA_STANDARD_TIME).date().isoformat()
-
-
-def utc_range(day):
-    """(start, end) RFC 3339 UTC texts of the China day ``day`` (YYYY-MM-DD): from its
-    00:00+08:00, included, to the next day's, excluded."""
-    start = datetime.combine(date.fromisoformat(day), time(), CHINA_STANDARD_TIME)
-    return to_rfc3339(start), to_rfc3339(start + timedelta(days=1))
+from plumbing.clock import china_day
 
 
 def closed_by_deadline(timeline):

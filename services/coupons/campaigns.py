@@ -52,7 +52,7 @@ class Campaigns:
 
     def end_sold_out(self, campaign_id):
         def sold_out(campaign):
-            if campaign["status"] != "active" or rules.tranche_ahead(campaign):
+            if not rules.may_sell_out(campaign):
                 return None
             return rules.moved(campaign, "ended", "system", self._now(), rules.SOLD_OUT)
         return self.move(campaign_id, sold_out)

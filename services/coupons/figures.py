@@ -29,7 +29,7 @@ class Figures:
         return {"text": rules.settlement_text(rows, header=cursor is None, totals=totals),
                 "next_cursor": next_cursor}
 
-    def daily_settlement_page(self, campaign_id, day, cursor=None, final=False):
+    def daily_settlement_page(self, campaign_id, day, now, rollback_seconds, cursor=None):
         """One page of a day's settlement CSV (T+1: ``final`` once the day's redemptions can
         no longer be rolled back): each merchant's redemptions of the day, held or payable,
         and the TOTAL with what is payable."""
@@ -40,7 +40,8 @@ class Figures:
         rows = [rules.payable(row, holds.get(row["merchant_id"])) for row in rows]
         totals = None if next_cursor else self._day_totals(campaign_id, day, holds)
         return {"text": rules.settlement_text(rows, cursor is None, totals, rules.DAILY_COLUMNS),
-                "next_cursor": next_cursor, "final": final}
+                "next_cursor": next_cursor,
+                "final": rules.day_final(day, now, rollback_seconds)}
 
     def _day_totals(self, campaign_id, day, holds):
         totals = self.store.day_totals(campaign_id, day)

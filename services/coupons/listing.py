@@ -21,7 +21,7 @@ settlement row each, read in merchant order; per campaign, day and merchant
 settlement's rows and TOTAL); and per merchant and consumer ``p|<merchant>|<consumer>`` (n:
 redemptions there, in any campaign).
 """
-from plumbing.clock import local_day
+from plumbing.clock import china_day
 from plumbing.keys import key, prefix
 from plumbing.pagination import KeyRange
 from services.coupons import signups, units
@@ -112,7 +112,7 @@ def snapshot(coupon):
             "redemption": None if redemption is None else {
                 "merchant": redemption["merchant_id"], "order": redemption["order_amount_fen"],
                 "discount": redemption["discount_fen"], "consumer": coupon.get("consumer"),
-                "marks": redemption.get("marks") or {}, "day": local_day(redemption["at"])}}
+                "marks": redemption.get("marks") or {}, "day": china_day(redemption["at"])}}
 
 
 def campaign_counter(campaign_id):

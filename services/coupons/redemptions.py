@@ -3,7 +3,7 @@ expiry, minimum spend met) and its rollback within the window."""
 import uuid
 from functools import partial
 
-from plumbing.clock import local_day, to_rfc3339
+from plumbing.clock import china_day, to_rfc3339
 from plumbing.errors import DomainError, conflict, not_found
 from services.coupons import cash_out, metrics, rules
 from services.coupons.events import envelopes
@@ -79,7 +79,7 @@ class Redemptions:
         """Takes the discount from the campaign's budget and the merchant's daily cap, or
         refuses the redemption (409 BUDGET_EXHAUSTED, MERCHANT_CAP_REACHED)."""
         refused = self.store.spend(campaign, redemption["merchant_id"],
-                                   local_day(redemption["at"]), redemption["discount_fen"])
+                                   china_day(redemption["at"]), redemption["discount_fen"])
         if refused == "BUDGET_EXHAUSTED":
             raise conflict(refused, "the campaign's budget cannot pay this discount",
                            {"budget_fen": campaign["budget_fen"]})
@@ -88,7 +88,7 @@ class Redemptions:
                            {"merchant_daily_cap_fen": campaign["merchant_daily_cap_fen"]})
 
     def _give_back(self, campaign, redemption):
-        self.store.give_back(campaign, redemption["merchant_id"], local_day(redemption["at"]),
+        self.store.give_back(campaign, redemption["merchant_id"], china_day(redemption["at"]),
                              redemption["discount_fen"])
 
     def _now(self):

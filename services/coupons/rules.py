@@ -3,12 +3,11 @@ draws, expiry, and the operators' figures. Times are RFC 3339 strings."""
 import csv
 import io
 import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
 from contracts.coupon_kinds import kind_of
-from contracts.due_times import CHINA_STANDARD_TIME
 from plumbing.actors import covers
-from plumbing.clock import from_rfc3339, to_rfc3339
+from plumbing.clock import china_day_range, from_rfc3339, shifted, to_rfc3339
 from plumbing.documents import visible
 from plumbing.errors import DomainError, conflict, forbidden
 from plumbing.versioned import Change
@@ -67,6 +66,13 @@ def tranches_due(campaign, now):
 def tranche_ahead(campaign):
     """Whether stock is still to come: a sold-out campaign stays open for it."""
     return campaign.get("tranches_released", 0) < len(campaign.get("tranches") or [])
+
+
+def may_sell_out(campaign):
+    """Whether running out of stock ends the campaign: not a ballot's (it has no stock), nor
+    one with a tranche ahead."""
+    return campaign["status"] == "active" and not signups.is_ballot(campaign) and \
+        not tranche_ahead(campaign)
 
 
 def concerns_region(campaign, region):
@@ -253,9 +259,7 @@ def held_mark(hold):
 def day_final(day, now, rollback_seconds):
     """Whether a day's settlement is final: its redemptions can no longer be rolled back (the
     day in China Standard Time ended ``rollback_seconds`` ago)."""
-    end = datetime.combine(date.fromisoformat(day) + timedelta(days=1), time(),
-                           CHINA_STANDARD_TIME)
-    return from_rfc3339(now) >= end + timedelta(seconds=rollback_seconds)
+    return now >= shifted(china_day_range(day)[1], rollback_seconds)
 
 
 def payable(row, hold):

@@ -29,7 +29,6 @@ from plumbing.queues import after_missed_events, event_handler
 from plumbing.rpc import BoundedRpcProxy, answer_of
 from plumbing.schedules import every, lease_seconds, schedule
 from plumbing.service import FangxinService, rpc
-from services.coupons import rules
 from services.coupons.balloting import Balloting
 from services.coupons.campaigns import Campaigns, forget_changed
 from services.coupons.cash_out_checks import CashOutChecks
@@ -229,9 +228,9 @@ class CouponsService(FangxinService):
 
     @rpc
     def daily_settlement_page(self, campaign_id, day, cursor=None):
-        final = rules.day_final(day, to_rfc3339(self.clock.now()), self.settings.rollback_seconds)
-        return Figures(self.store, self.campaigns).daily_settlement_page(campaign_id, day,
-                                                                          cursor, final)
+        return Figures(self.store, self.campaigns).daily_settlement_page(
+            campaign_id, day, to_rfc3339(self.clock.now()), self.settings.rollback_seconds,
+            cursor)
 
     @rpc
     def cash_out_view(self, actor, campaign_id, cursor=None, limit=100):

@@ -22,7 +22,6 @@ MERCHANTS = "merchants"
 SIGNUPS = "signups"
 BUDGETS = "budgets"
 HOLDS = "cash_out_holds"
-STATS_PAGE = 1000
 SIGNUP_PAGE = 5000
 REQUESTS = IDEMPOTENT_REQUESTS.collection
 ISSUED = list(units.ISSUED_STATUSES)
@@ -280,7 +279,7 @@ class CouponsStore(BaseStore):
         counters, next_cursor = page_by_key(
             self.db[listing.COUNTERS], [KeyRange("k", first)], cursor, limit, descending=False,
             accept=lambda counter: counter.get("redemptions", 0) >= least,
-            max_limit=max(limit, STATS_PAGE))
+            max_limit=limit)  # its callers bound their pages
         ids = [counter["k"][len(first):] for counter in counters]
         names = {m["_id"]: m.get("name", "") for m in self.db[MERCHANTS].find(
             {"_id": {"$in": ids}}, {"name": 1})} if named else {}

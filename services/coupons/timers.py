@@ -4,7 +4,7 @@ import time
 from functools import partial
 
 from plumbing.clock import shifted, to_rfc3339
-from services.coupons import metrics, rules, signups
+from services.coupons import metrics, rules
 from services.coupons.events import envelopes
 from services.coupons.store import SCHEDULE_BATCH
 
@@ -31,11 +31,11 @@ class Timers:
         campaign_id = campaign["_id"]
         self.campaigns.release_tranches(campaign, now)
         draws = self.campaigns.remaining(campaign)
-        spent = self.store.budget_spent(campaign_id)
+        spent = self.store.budget_spent(campaign_id) if campaign.get("budget_fen") else None
         # the status read last, and nothing that yields before the gauge is set: a change
         # stored meanwhile is either read here or drops the series after it is set
         moved = self.campaigns.move(campaign_id, partial(rules.clock_move, now=now))
-        if draws == 0 and not signups.is_ballot(campaign):
+        if draws == 0:
             moved = self.campaigns.end_sold_out(campaign_id)
         if moved["status"] in rules.LIVE_STATUSES:
             metrics.show_stock(campaign_id, draws)

@@ -10,7 +10,7 @@ import io
 from concurrent.futures import ThreadPoolExecutor
 
 from devtools.waiting import poll
-from plumbing.clock import local_day
+from plumbing.clock import china_day
 from tests.e2e.coupon_steps import (
     SETTLEMENT_HEADER,
     active_campaign,
@@ -41,7 +41,7 @@ def daily(client, operator, campaign_id, redemptions):
     """{day: ({merchant: (held, payable_fen)}, (TOTAL discount_fen, TOTAL payable_fen))} of
     each day (China Standard Time) the redemptions were made on, from its settlement CSV."""
     found = {}
-    for day in {local_day(r.json()["at"]) for r in redemptions}:
+    for day in {china_day(r.json()["at"]) for r in redemptions}:
         response = client.get(f"/api/v1/campaigns/{campaign_id}/settlements/{day}.csv",
                               operator)
         assert response.status_code == 200, response.text

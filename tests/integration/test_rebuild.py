@@ -1,7 +1,8 @@
 """``python -m devtools.rebuild``: what is derived from stored documents is counted again from
 them, equal to what the live writes made."""
 from devtools.rebuild import rebuild
-from services.complaints import figures, listing, open_data
+from plumbing.clock import china_day_range
+from services.complaints import figures, listing
 from services.complaints.store import COMPLAINTS, ComplaintsStore
 from tests.unit.test_complaints_analytics import closed, complaint
 
@@ -45,7 +46,7 @@ def test_a_rebuild_keys_documents_stored_before_their_key(empty_database, monkey
     store.insert_complaint({**closed("new", "unresolved", **at), "version": 1}, [])
     old_keys = dict.fromkeys(("k_closed2", "k_closed4", "k_closed6"), "")
     db[COMPLAINTS].update_one({"_id": "old"}, {"$unset": old_keys})
-    day = listing.closed_range("330100", *open_data.utc_range("2026-11-03"))
+    day = listing.closed_range("330100", *china_day_range("2026-11-03"))
 
     def in_the_file():
         return [c["_id"] for c in store.closed_page(day, None, 500, ("_id",))[0]]

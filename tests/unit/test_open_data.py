@@ -14,7 +14,7 @@ from nameko.testing.services import worker_factory
 
 from contracts.open_data import COLUMNS, NAMES, csv_text, file_name, ndjson_text
 from contracts.schemas.complaints import MerchantAnswerSchema
-from plumbing.clock import FixedClock
+from plumbing.clock import FixedClock, china_day, china_day_range
 from plumbing.errors import DomainError, validated
 from services.complaints import listing, open_data
 from services.complaints.disclosure import Disclosure
@@ -146,11 +146,11 @@ def test_only_closed_complaints_have_the_closed_keys_at_each_level():
 
 
 def test_a_china_day_of_a_region_is_one_range_of_utc_times():
-    assert open_data.utc_range("2026-12-03") == ("2026-12-02T16:00:00.000000Z",
+    assert china_day_range("2026-12-03") == ("2026-12-02T16:00:00.000000Z",
                                                   "2026-12-03T16:00:00.000000Z")
     for region, field in (("330000", "k_closed2"), ("330100", "k_closed4"),
                           ("330106", "k_closed6")):
-        closed = listing.closed_range(region, *open_data.utc_range("2026-12-03"))
+        closed = listing.closed_range(region, *china_day_range("2026-12-03"))
         bounds = closed.query()[field]
         inside = listing.keys_of(closed_complaint())[field]
         day_before = listing.keys_of(closed_complaint(
@@ -158,7 +158,7 @@ def test_a_china_day_of_a_region_is_one_range_of_utc_times():
         assert bounds["$gte"] <= inside < bounds["$lt"]
         assert not bounds["$gte"] <= day_before < bounds["$lt"]
     other_city = listing.keys_of(closed_complaint(region="330206"))["k_closed4"]
-    city = listing.closed_range("330100", *open_data.utc_range("2026-12-03")).query()
+    city = listing.closed_range("330100", *china_day_range("2026-12-03")).query()
     assert not city["k_closed4"]["$gte"] <= other_city < city["k_closed4"]["$lt"]
 
 
@@ -199,7 +199,7 @@ def test_a_complaint_closed_by_its_deadline_says_so(app):
     complaint_id = answered(app)
     app.clock.advance(days=30)  # past the decision deadline (7 working days)
     app.timers.watch_deadlines()
-    day = open_data.china_day(app.store.complaints[complaint_id]["closed_at"])
+    day = china_day(app.store.complaints[complaint_id]["closed_at"])
     [row] = app.disclosure.open_data("350102", day, None, 500)["rows"]
     assert (row["closing"], row["by_deadline"], row["days_to_close"]) == (
         "accepted_by_default", True, 30)
