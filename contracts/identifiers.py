@@ -1,5 +1,5 @@
-"""The identifiers every service checks the same way: phone numbers and the administrative
-division codes regions are named by."""
+"""The identifiers every service checks the same way: phone numbers, the administrative
+division codes regions are named by, and the tags of consumers' groups."""
 import re
 
 from marshmallow import ValidationError, validate
@@ -19,6 +19,25 @@ def region_code(value):
         raise ValidationError(f"unknown province code {value[:2]}")
     if value[2:4] == "00" and value[4:] != "00":
         raise ValidationError("a county code needs its city part")
+
+
+CONSUMER_TAG = re.compile(r"[A-Za-z0-9_-]{1,40}")
+MAX_TAGS = 20
+
+
+def consumer_tag(value):
+    """A group the consumer's identity provider vouches for (a token's ``tags``), such as
+    ``medical_worker``: what a ballot's quota may be reserved for."""
+    if not (isinstance(value, str) and CONSUMER_TAG.fullmatch(value)):
+        raise ValidationError("1-40 letters, digits, _ or -")
+
+
+def tags_problem(tags):
+    """What is wrong with a token's ``tags`` claim, or None."""
+    if not isinstance(tags, list) or len(tags) > MAX_TAGS or not all(
+            isinstance(tag, str) and CONSUMER_TAG.fullmatch(tag) for tag in tags):
+        return f"tags is a list of up to {MAX_TAGS} tags of 1-40 letters, digits, _ or -"
+    return None
 
 
 MOBILE = re.compile(r"1[3-9]\d{9}")

@@ -4,6 +4,7 @@ import time
 
 import jwt
 
+from contracts.identifiers import tags_problem
 from plumbing.actors import LEVELS, ROLES, Actor
 from plumbing.errors import DomainError, invalid
 
@@ -80,6 +81,8 @@ def claim_problems(claims):
     for claim, (good, requirement) in ROLE_CLAIMS.get(role, {}).items():
         if not good(claims.get(claim)):
             problems[claim] = [requirement]
+    if "tags" in claims and tags_problem(claims["tags"]):
+        problems["tags"] = [tags_problem(claims["tags"])]
     return problems
 
 

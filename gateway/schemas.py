@@ -1,6 +1,7 @@
 """Shapes the gateway itself owns: its query parameters and system responses."""
 from marshmallow import Schema, fields, validate
 
+from contracts.identifiers import MAX_TAGS, consumer_tag
 from plumbing.actors import LEVELS, ROLES
 
 
@@ -14,6 +15,11 @@ class StatsQuerySchema(PageQuerySchema):
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
 
 
+class BallotListQuerySchema(Schema):
+    draw = fields.Integer(load_default=0, validate=validate.Range(0, 49), metadata={
+        "description": "which of the ballot's draws (one per tranche, from 0)"})
+
+
 class InboxQuerySchema(PageQuerySchema):
     unread = fields.Boolean(load_default=False)
 
@@ -24,6 +30,8 @@ class DevTokenRequestSchema(Schema):
     merchant_id = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}\Z"))
     region = fields.String(validate=validate.Regexp(r"^[0-9]{6}\Z"))
     level = fields.String(validate=validate.OneOf(LEVELS))
+    tags = fields.List(fields.String(validate=consumer_tag), validate=validate.Length(max=MAX_TAGS),
+                       metadata={"description": "groups the identity provider vouches for"})
 
 
 class TokenSchema(Schema):

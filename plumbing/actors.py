@@ -14,10 +14,12 @@ class Actor:
     merchant_id: str | None = None
     region: str | None = None
     level: str | None = None
+    tags: tuple[str, ...] = ()  # groups the identity provider vouches for (consumers)
 
     @classmethod
     def from_dict(cls, data):
-        return cls(**{k: data.get(k) for k in ("sub", "role", "merchant_id", "region", "level")})
+        return cls(**{k: data.get(k) for k in ("sub", "role", "merchant_id", "region", "level")},
+                   tags=tuple(data.get("tags") or ()))
 
     def to_dict(self):
         return asdict(self)

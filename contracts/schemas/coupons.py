@@ -5,7 +5,7 @@ from contracts import coupon_kinds
 from contracts.catalogue import INDUSTRIES
 from contracts.coupon_kinds import MAX_FEN
 from contracts.fields import SaneAwareDateTime
-from contracts.identifiers import region_code
+from contracts.identifiers import consumer_tag, region_code
 
 ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}\Z")
 
@@ -24,15 +24,26 @@ MAX_QUOTA_MEMBERS = 10_000
 
 
 class QuotaSchema(Schema):
-    """Slots of a ballot set aside for a group of consumers, drawn among them first."""
+    """Slots of a ballot set aside for a group of consumers, drawn among them first: the
+    consumers it lists, or those whose token carries its tag."""
     group = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}\Z"))
     slots = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10_000_000))
-    consumers = fields.List(fields.String(validate=validate.Length(1, 128)), required=True,
+    consumers = fields.List(fields.String(validate=validate.Length(1, 128)),
                             validate=validate.Length(1, MAX_QUOTA_MEMBERS), metadata={
                                 "description": "the subs of the group's members"})
+    tag = fields.String(validate=consumer_tag, metadata={
+        "description": "instead of consumers: a tag the identity provider puts in the "
+                       "members' tokens (their tags claim)"})
+
+    @validates_schema
+    def _members(self, data, **kwargs):
+        if ("consumers" in data) == ("tag" in data):
+            raise ValidationError("give consumers or a tag", "consumers")
 
 
 class TrancheSchema(Schema):
+    """A part of the stock, released at ``starts_at``; for a ballot, the draw at
+    ``starts_at`` of the sign-ups made before it."""
     starts_at = SaneAwareDateTime(required=True)
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10_000_000))
 
@@ -78,7 +89,10 @@ class CampaignSchema(Schema):
                            validate=validate.Length(max=50), metadata={
                                "description": "the stock released in parts, each at its time "
                                               "(what one leaves unclaimed stays for the next); "
-                                              "the quantities add up to total_quantity"})
+                                              "a ballot draws once per tranche, at its start, "
+                                              "the losers carried into the next draw with one "
+                                              "more ticket; the quantities add up to "
+                                              "total_quantity"})
 
     @validates_schema
     def _consistent(self, data, **kwargs):
@@ -100,13 +114,25 @@ def tranche_problems(data):
     if not tranches:
         return {}
     starts = [t["starts_at"] for t in tranches]
-    if data.get("allocation") == "ballot" or coupon_kinds.kind_of(data).draws_prizes:
-        return {"tranches": ["tranches are for first-come campaigns without prize tiers"]}
+    if coupon_kinds.kind_of(data).draws_prizes:
+        return {"tranches": ["tranches are for campaigns without prize tiers"]}
     if sum(t["quantity"] for t in tranches) != data["total_quantity"]:
         return {"tranches": ["the quantities must add up to total_quantity"]}
-    if starts != sorted(set(starts)) or starts[0] < data["claim_starts_at"] or \
-            starts[-1] >= data["claim_ends_at"]:
+    if starts != sorted(set(starts)) or starts[0] < data["claim_starts_at"]:
         return {"tranches": ["each starts after the one before, within the claim window"]}
+    if data.get("allocation") == "ballot":
+        return _ballot_tranche_problems(data, starts)
+    if starts[-1] >= data["claim_ends_at"]:
+        return {"tranches": ["each starts after the one before, within the claim window"]}
+    return {}
+
+
+def _ballot_tranche_problems(data, starts):
+    """A ballot draws at each tranche's start; the last draw takes every sign-up left."""
+    if starts[-1] < data["claim_ends_at"]:
+        return {"tranches": ["a ballot's last tranche is drawn at or after claim_ends_at"]}
+    if data.get("draw_at") and data["draw_at"] != starts[-1]:
+        return {"draw_at": ["a ballot with tranches draws last at its last tranche's start"]}
     return {}
 
 
@@ -254,20 +280,47 @@ BALLOT_STATES = ["open", "issuing", "drawn"]
 
 class SignupSchema(Schema):
     signup_id = fields.String(required=True, metadata={
-        "description": "its id in the list published after the draw"})
+        "description": "its id in the lists published after the draws"})
     campaign_id = fields.String(required=True)
     group = fields.String(required=True, allow_none=True, metadata={
         "description": "the quota group it is drawn in first; null for none"})
-    weight = fields.Integer(required=True, metadata={"description": "its tickets in the draw"})
+    weight = fields.Integer(required=True, metadata={
+        "description": "its tickets in the draw it is in next (one more per draw lost)"})
     signed_up_at = fields.String(required=True)
     result = fields.String(required=True, metadata={
-        "enum": SIGNUP_RESULTS, "description": "pending until the winners' coupons are out"})
+        "enum": SIGNUP_RESULTS, "description": "won once its coupon is out; lost once no "
+                                               "draw it could be in is left; else pending"})
     coupon_id = fields.String(required=True, allow_none=True)
 
 
 class BallotQuotaSchema(Schema):
     group = fields.String(required=True)
     slots = fields.Integer(required=True)
+
+
+class BallotDrawSchema(Schema):
+    """One of a ballot's draws: what it was for, its commitment, and once its coupons are out
+    its seed and what it read (the list is GET …/ballot/signups.csv?draw=N)."""
+    draw = fields.Integer(required=True, metadata={"description": "from 0, one per tranche"})
+    starts_at = fields.String(required=True, metadata={
+        "description": "its time: it takes the sign-ups made before it"})
+    tranche = fields.Integer(required=True, metadata={"description": "the coupons it adds"})
+    state = fields.String(required=True, metadata={"enum": BALLOT_STATES})
+    commitment = fields.String(required=True, metadata={
+        "description": "SHA-256 of its seed (hex), published from the campaign's creation"})
+    seed = fields.String(required=True, allow_none=True, metadata={
+        "description": "the seed (hex) once its winners' coupons are out"})
+    coupons = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "the coupons it drew: the tranches so far less the earlier winners"})
+    slots = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                        allow_none=True, metadata={
+                            "description": "each group's slots in it: its quota less what "
+                                           "earlier draws gave the group"})
+    signups = fields.Integer(required=True, allow_none=True)
+    winners = fields.Integer(required=True, allow_none=True)
+    signups_digest = fields.String(required=True, allow_none=True, metadata={
+        "description": "SHA-256 of its signups.csv as the draw read it"})
+    drawn_at = fields.String(required=True, allow_none=True)
 
 
 class BallotSchema(Schema):
@@ -279,16 +332,8 @@ class BallotSchema(Schema):
     coupons = fields.Integer(required=True)
     quotas = fields.List(fields.Nested(BallotQuotaSchema), required=True)
     claim_ends_at = fields.String(required=True, metadata={"description": "sign-ups end"})
-    draw_at = fields.String(required=True)
-    commitment = fields.String(required=True, metadata={
-        "description": "SHA-256 of the seed (hex), published from the campaign's creation"})
-    seed = fields.String(required=True, allow_none=True, metadata={
-        "description": "the seed (hex) once the winners' coupons are out"})
-    signups = fields.Integer(required=True, allow_none=True)
-    winners = fields.Integer(required=True, allow_none=True)
-    signups_digest = fields.String(required=True, allow_none=True, metadata={
-        "description": "SHA-256 of signups.csv as the draw read it"})
-    drawn_at = fields.String(required=True, allow_none=True)
+    draw_at = fields.String(required=True, metadata={"description": "the last draw"})
+    draws = fields.List(fields.Nested(BallotDrawSchema), required=True)
 
 
 CASH_OUT_SIGNALS = ("clustered_amounts", "repeat_pairs", "soon_after_claim", "outsized_share")

@@ -21,7 +21,7 @@ from contracts.schemas.coupons import (
     RollbackSchema,
     SignupSchema,
 )
-from gateway.schemas import PageQuerySchema, StatsQuerySchema
+from gateway.schemas import BallotListQuerySchema, PageQuerySchema, StatsQuerySchema
 from gateway.web import api
 from plumbing.coalesce import Coalescer
 from plumbing.errors import invalid
@@ -120,14 +120,16 @@ class CouponRoutes:
         return self.coupons.public_ballot(call.path["campaign_id"])
 
     @api("GET", "/api/v1/public/campaigns/<campaign_id>/ballot/signups.csv", tags=TAGS,
-         errors=(404, 409), summary="After the draw, every sign-up in order: "
-                                    "signup_id,weight,group (examples/verify_draw.py)")
+         query=BallotListQuerySchema, errors=(404, 409),
+         summary="After a draw, its sign-ups in order: signup_id,weight,group "
+                 "(examples/verify_draw.py)")
     def ballot_signups(self, call):
-        campaign_id = call.path["campaign_id"]
-        first = self.coupons.ballot_signups_page(campaign_id)  # 404 or 409 before it starts
+        campaign_id, k = call.path["campaign_id"], call.query["draw"]
+        first = self.coupons.ballot_signups_page(campaign_id, k)  # 404 or 409 before it starts
         return Response(self._pages(first, lambda cursor: self.coupons.ballot_signups_page(
-            campaign_id, cursor)), content_type="text/csv; charset=utf-8", headers={
-                "Content-Disposition": f'attachment; filename="signups-{campaign_id}.csv"'})
+            campaign_id, k, cursor)), content_type="text/csv; charset=utf-8", headers={
+                "Content-Disposition":
+                    f'attachment; filename="signups-{campaign_id}-{k}.csv"'})
 
     @api("GET", "/api/v1/me/coupons", roles=("consumer",), query=PageQuerySchema, tags=TAGS,
          response=CouponPageSchema,

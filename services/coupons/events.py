@@ -53,6 +53,8 @@ class BallotWonSchema(CouponClaimedSchema):
         "description": "the winning sign-up's id in the published list"})
     group = fields.String(required=True, allow_none=True, metadata={
         "description": "the quota group whose slot it won; null for the open draw"})
+    draw = fields.Integer(load_default=0, metadata={
+        "description": "the draw it won (one per tranche, from 0)"})
 
 
 class SettlementHeldSchema(Schema):

@@ -4,7 +4,7 @@
 |---|---|---|
 | campaigns ``k_status`` | status, created_at, id | every campaign, by status |
 | campaigns ``k_closed`` | updated_at, id | ended and cancelled ones (the reconciler's) |
-| campaigns ``k_draw`` | draw_at, id | activated ballots whose coupons are not all out |
+| campaigns ``k_draw`` | next draw's time, id | activated ballots with a draw ahead |
 | sign-ups ``k_signup`` | campaign, signup_id | a ballot's sign-ups in the published order |
 | cash-out holds ``k_hold`` | campaign, merchant | a campaign's held (and released) settlements |
 | coupons ``k_consumer`` | consumer, claimed_at, id | coupons, for their consumer |
@@ -38,14 +38,14 @@ def campaign_keys(campaign):
                             campaign["_id"]),
             "k_closed": key("k_closed", campaign["updated_at"], campaign["_id"])
             if closed else None,
-            "k_draw": key("k_draw", campaign["draw_at"], campaign["_id"])
+            "k_draw": key("k_draw", signups.next_draw_at(campaign), campaign["_id"])
             if _draw_ahead(campaign) else None}
 
 
 def _draw_ahead(campaign):
-    """An activated ballot, not cancelled, whose coupons are not all out."""
+    """An activated ballot, not cancelled, with a draw ahead."""
     return (signups.is_ballot(campaign) and campaign["status"] not in ("draft", "cancelled")
-            and campaign[signups.BALLOT]["state"] != signups.DRAWN)
+            and signups.next_draw(campaign) is not None)
 
 
 def signup_keys(signup):
@@ -99,7 +99,8 @@ COUPON_KEY_FIELDS = tuple(coupon_keys({
 SIGNUP_KEY_FIELDS = ("k_signup",)
 CAMPAIGN_KEY_FIELDS = tuple(campaign_keys({
     "_id": "x", "status": "ended", "created_at": "t", "updated_at": "t", "draw_at": "t",
-    "allocation": signups.BALLOT, signups.BALLOT: {"state": signups.OPEN}}))
+    "allocation": signups.BALLOT,
+    signups.BALLOT: {"draws": [{"starts_at": "t", "state": signups.OPEN}]}}))
 
 
 # --- figures ----------------------------------------------------------------------------------

@@ -57,8 +57,9 @@ def initial_stock(campaign):
 
 
 def tranches_due(campaign, now):
-    """(index, tranche) of the tranches whose time has come and which are not released."""
-    tranches = campaign.get("tranches") or []
+    """(index, tranche) of the tranches whose time has come and which are not released (a
+    ballot's tranches are its draws)."""
+    tranches = [] if signups.is_ballot(campaign) else campaign.get("tranches") or []
     return [(i, t) for i, t in enumerate(tranches)
             if i >= campaign.get("tranches_released", 0) and t["starts_at"] <= now]
 

@@ -187,8 +187,11 @@ class CouponsService(FangxinService):
     def sign_up_together(self, signups):
         """Sign-ups the gateway received at the same moment, in one call: each ``{actor,
         campaign_id, request_id}``; an answer (the sign-up, whether it is new) for each."""
-        return answered_together(signups, lambda signup: self.balloting.sign_up(
-            acting_as(signup["actor"], "consumer").sub, signup["campaign_id"]))
+        return answered_together(signups, lambda signup: self._sign_up(signup))
+
+    def _sign_up(self, signup):
+        consumer = acting_as(signup["actor"], "consumer")
+        return self.balloting.sign_up(consumer.sub, signup["campaign_id"], consumer.tags)
 
     @rpc
     def my_signup(self, actor, campaign_id):
@@ -199,8 +202,8 @@ class CouponsService(FangxinService):
         return self.balloting.public_ballot(campaign_id)
 
     @rpc
-    def ballot_signups_page(self, campaign_id, cursor=None):
-        return self.balloting.signups_page(campaign_id, cursor)
+    def ballot_signups_page(self, campaign_id, k=0, cursor=None):
+        return self.balloting.signups_page(campaign_id, k, cursor)
 
     # --- redemptions ---------------------------------------------------------------------------
 

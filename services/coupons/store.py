@@ -89,6 +89,12 @@ class CouponsStore(BaseStore):
     def signup(self, document_id):
         return self.db[SIGNUPS].find_one({"_id": document_id})
 
+    def mark_won(self, signup_document_ids, k):
+        """Marks sign-ups as chosen by draw ``k`` (no later draw takes them)."""
+        if signup_document_ids:
+            self.db[SIGNUPS].update_many({"_id": {"$in": signup_document_ids}},
+                                         {"$set": {"won_in": k}})
+
     def signup_page(self, campaign_id, cursor=None, limit=SIGNUP_PAGE):
         """A page of a ballot's sign-ups in sign-up id order: (sign-ups, next cursor)."""
         return page_by_key(self.db[SIGNUPS], [listing.signups_of(campaign_id)], cursor, limit,

@@ -1,8 +1,10 @@
-"""A ballot campaign (摇号) end to end through the gateway: sign-ups (one per consumer), the
-commitment published before the window closes, the draw at its time with a group's quota drawn
-first, the seed and the list published after it, examples/verify_draw.py reproducing the
-winners from them alone, each winner's coupon issued once and its message sent, and every
-consumer able to read its own result."""
+"""A ballot campaign (摇号) end to end through the gateway, in two tranches: sign-ups (one per
+consumer), each draw's commitment published from the start, the first draw at its time with
+the groups' quotas (a listed member, a tagged one) drawn first, its losers carried into the
+second draw with two tickets beside the later sign-ups' one, each draw's seed and list
+published after it, examples/verify_draw.py reproducing each draw's winners from them alone,
+each winner's coupon issued once and its message sent, and every consumer able to read its own
+result."""
 import hashlib
 import subprocess
 import sys
@@ -19,10 +21,11 @@ from tests.e2e.coupon_steps import (
     new_consumer,
     operator_token,
     stats,
+    unique,
 )
 
 VERIFIER = Path(__file__).parents[2] / "examples" / "verify_draw.py"
-WINDOW_SECONDS = 8
+FIRST_DRAW_SECONDS, WINDOW_SECONDS = 5, 14
 
 
 def ballot_of(client, campaign_id):
@@ -41,74 +44,114 @@ def my_signup(client, token, campaign_id):
     return response.json()
 
 
-def signups_csv(client, campaign_id):
-    return client.get(f"/api/v1/public/campaigns/{campaign_id}/ballot/signups.csv")
+def signups_csv(client, campaign_id, k):
+    return client.get(f"/api/v1/public/campaigns/{campaign_id}/ballot/signups.csv?draw={k}")
 
 
-def verified_winners(tmp_path, ballot, listing, quotas):
-    """What the standalone verifier prints: {signup_id: group or None}."""
-    path = tmp_path / "signups.csv"
+def drawn(client, campaign_id, k, seconds):
+    """The ballot once its draw ``k`` is drawn."""
+    return poll(lambda: ballot_of(client, campaign_id),
+                lambda b: b["draws"][k]["state"] == "drawn", seconds=seconds)
+
+
+def verified_winners(tmp_path, draw, listing):
+    """What the standalone verifier prints for a draw: {signup_id: group or None}."""
+    path = tmp_path / f"signups-{draw['draw']}.csv"
     path.write_text("".join(f"{line}\n" for line in listing.splitlines()[1:]), encoding="utf-8")
     printed = subprocess.run(
-        [sys.executable, str(VERIFIER), ballot["seed"], ballot["commitment"],
-         str(ballot["coupons"]), str(path), *quotas],
+        [sys.executable, str(VERIFIER), draw["seed"], draw["commitment"],
+         str(draw["coupons"]), str(path), *(f"{g}={n}" for g, n in draw["slots"].items())],
         check=True, capture_output=True, text=True, timeout=60).stdout
     return {line.split(",")[0]: line.split(",")[1] or None for line in printed.splitlines()}
 
 
-def test_a_ballot_is_drawn_verifiably_and_each_winner_gets_one_coupon(client, tmp_path):
+def published_list(client, campaign_id, draw):
+    """A drawn draw's list, checked against its digest: {signup_id: weight}."""
+    listing = signups_csv(client, campaign_id, draw["draw"])
+    assert listing.status_code == 200 and listing.headers["Content-Type"].startswith("text/csv")
+    assert hashlib.sha256(listing.content).hexdigest() == draw["signups_digest"]
+    assert listing.text.splitlines()[0] == "signup_id,weight,group"
+    return listing.text
+
+
+def test_a_ballot_in_two_tranches_is_drawn_verifiably_and_each_winner_gets_one_coupon(
+        client, tmp_path):
     operator = operator_token(client)
     medic, medic_token = new_consumer(client)
+    elder = unique("coupon-elder")
+    elder_token = client.token(role="consumer", sub=elder, tags=["elder"])
+    ends = from_now(WINDOW_SECONDS)
     campaign = active_campaign(
-        client, operator, total_quantity=3, claim_ends_at=from_now(WINDOW_SECONDS),
-        allocation="ballot", quotas=[{"group": "medics", "slots": 1, "consumers": [medic]}])
+        client, operator, total_quantity=4, claim_ends_at=ends, allocation="ballot",
+        tranches=[{"starts_at": from_now(FIRST_DRAW_SECONDS), "quantity": 2},
+                  {"starts_at": ends, "quantity": 2}],
+        quotas=[{"group": "medics", "slots": 1, "consumers": [medic]},
+                {"group": "elders", "slots": 1, "tag": "elder"}])
     campaign_id = campaign["campaign_id"]
-    assert "ballot_seed" not in campaign and campaign["remaining"] == 3
+    assert "ballot_seeds" not in campaign and campaign["remaining"] == 4
     published = ballot_of(client, campaign_id)
-    assert published["state"] == "open" and published["seed"] is None
-    assert len(published["commitment"]) == 64
-    assert (signups_csv(client, campaign_id).status_code, error_code(signups_csv(
-        client, campaign_id))) == (409, "WRONG_STATE")
+    assert published["state"] == "open" and [d["seed"] for d in published["draws"]] == [None] * 2
+    assert all(len(d["commitment"]) == 64 for d in published["draws"])
+    assert (signups_csv(client, campaign_id, 0).status_code, error_code(signups_csv(
+        client, campaign_id, 0))) == (409, "WRONG_STATE")
 
-    tokens = [medic_token] + [new_consumer(client)[1] for _ in range(5)]
-    signed = [sign_up(client, token, campaign_id) for token in tokens]
-    assert [r.status_code for r in signed] == [201] * 6, [r.text for r in signed]
-    again = sign_up(client, tokens[1], campaign_id)
-    assert again.status_code == 200 and again.json() == signed[1].json()
-    assert signed[0].json()["group"] == "medics" and signed[1].json()["group"] is None
-    assert my_signup(client, tokens[2], campaign_id)["result"] == "pending"
-    assert error_code(claim(client, tokens[3], campaign_id)) == "WRONG_STATE"
+    early_tokens = [medic_token, elder_token] + [new_consumer(client)[1] for _ in range(4)]
+    early = [sign_up(client, token, campaign_id) for token in early_tokens]
+    assert [r.status_code for r in early] == [201] * 6, [r.text for r in early]
+    again = sign_up(client, early_tokens[2], campaign_id)
+    assert again.status_code == 200 and again.json() == early[2].json()
+    assert [r.json()["group"] for r in early[:3]] == ["medics", "elders", None]
+    assert all(r.json()["signed_up_at"] < published["draws"][0]["starts_at"] for r in early)
+    assert my_signup(client, early_tokens[2], campaign_id)["result"] == "pending"
+    assert error_code(claim(client, early_tokens[3], campaign_id)) == "WRONG_STATE"
 
-    drawn = poll(lambda: ballot_of(client, campaign_id), lambda b: b["state"] == "drawn",
-                 seconds=WINDOW_SECONDS + 30)
-    assert hashlib.sha256(bytes.fromhex(drawn["seed"])).hexdigest() == drawn["commitment"]
-    assert drawn["commitment"] == published["commitment"]
-    assert (drawn["signups"], drawn["winners"]) == (6, 3)
-    listing = signups_csv(client, campaign_id)
-    assert listing.status_code == 200 and listing.headers["Content-Type"].startswith("text/csv")
-    assert hashlib.sha256(listing.content).hexdigest() == drawn["signups_digest"]
-    assert listing.text.splitlines()[0] == "signup_id,weight,group"
+    first = drawn(client, campaign_id, 0, FIRST_DRAW_SECONDS + 20)["draws"][0]
+    assert (first["signups"], first["coupons"], first["winners"]) == (6, 2, 2)
+    assert first["slots"] == {"medics": 1, "elders": 1}
+    late_tokens = [new_consumer(client)[1] for _ in range(3)]
+    late = [sign_up(client, token, campaign_id) for token in late_tokens]
+    assert [r.status_code for r in late] == [201] * 3, [r.text for r in late]
+    carried = my_signup(client, early_tokens[2], campaign_id)
+    assert (carried["result"], carried["weight"]) == ("pending", 2)
 
-    winners = verified_winners(tmp_path, drawn, listing.text, ["medics=1"])
-    results = {r.json()["signup_id"]: my_signup(client, token, campaign_id)
-               for r, token in zip(signed, tokens)}
+    ballot = drawn(client, campaign_id, 1, WINDOW_SECONDS + 30)
+    assert ballot["state"] == "drawn"
+    for draw, commitment in zip(ballot["draws"], published["draws"]):
+        assert hashlib.sha256(bytes.fromhex(draw["seed"])).hexdigest() == draw["commitment"]
+        assert draw["commitment"] == commitment["commitment"]
+    second = ballot["draws"][1]
+    assert (second["signups"], second["coupons"], second["winners"]) == (7, 2, 2)
+    assert second["slots"] == {"medics": 0, "elders": 0}
+
+    winners = {}
+    for draw in ballot["draws"]:
+        winners.update(verified_winners(tmp_path, draw, published_list(
+            client, campaign_id, draw)))
+    weights = {line.split(",")[0]: int(line.split(",")[1]) for line in published_list(
+        client, campaign_id, second).splitlines()[1:]}
+    ids = [r.json()["signup_id"] for r in early + late]
+    assert weights == dict.fromkeys(ids[2:6], 2) | dict.fromkeys(ids[6:], 1), \
+        "the first draw's losers hold two tickets, the later sign-ups one"
+    assert (winners[ids[0]], winners[ids[1]]) == ("medics", "elders")
+
+    results = {s: my_signup(client, token, campaign_id)
+               for s, token in zip(ids, early_tokens + late_tokens)}
     assert {s for s, mine in results.items() if mine["result"] == "won"} == set(winners)
     assert all(mine["result"] == "lost" and mine["coupon_id"] is None
                for s, mine in results.items() if s not in winners)
-    assert winners[signed[0].json()["signup_id"]] == "medics", "the group's slot is its member's"
-    for (signup_id, mine), token in zip(results.items(), tokens):
+    for (signup_id, mine), token in zip(results.items(), early_tokens + late_tokens):
         coupons = [c["coupon_id"] for c in my_coupons(client, token, campaign_id)]
         assert coupons == ([mine["coupon_id"]] if signup_id in winners else [])
     figures = stats(client, operator, campaign_id)
-    assert (figures["issued"], figures["remaining"]) == (3, 0)
+    assert (figures["issued"], figures["remaining"]) == (4, 0)
 
     def ballot_messages():
         items = client.get("/api/v1/me/notifications", medic_token).json()["items"]
         return [m for m in items if m["event_type"] == "ballot_won"]
     [message] = poll(ballot_messages, bool, seconds=20)
-    assert results[signed[0].json()["signup_id"]]["signup_id"] in message["body"]
-    late = sign_up(client, new_consumer(client)[1], campaign_id)
-    assert (late.status_code, error_code(late)) == (409, "CAMPAIGN_NOT_ACTIVE")
+    assert ids[0] in message["body"]
+    after = sign_up(client, new_consumer(client)[1], campaign_id)
+    assert (after.status_code, error_code(after)) == (409, "CAMPAIGN_NOT_ACTIVE")
 
 
 def test_a_first_come_campaign_takes_no_sign_ups_and_a_ballot_needs_sound_fields(client):

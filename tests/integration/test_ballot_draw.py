@@ -1,6 +1,8 @@
-"""A ballot's draw against the real store: the winners are the draw's of the seed and the
-sign-ups, and a draw interrupted halfway through issuing (its replica lost the lease) and
-resumed issues each winner exactly one coupon, with one ballot_won event each."""
+"""A ballot's draws against the real store: the winners are the draw's of the seed and the
+sign-ups, a draw interrupted halfway through issuing (its replica lost the lease) and resumed
+issues each winner exactly one coupon, with one ballot_won event each, and a second tranche's
+draw takes the first's losers with two tickets, the later sign-ups with one, and the coupons
+the first could not give."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +12,7 @@ from plumbing.clock import FixedClock, to_rfc3339
 from plumbing.coalesce import Coalescer
 from plumbing.expiring_cache import ExpiringCache
 from plumbing.mongo import create_indexes
-from services.coupons import ballot, signups
+from services.coupons import ballot, rules, signups
 from services.coupons.balloting import Balloting, DrawInterrupted
 from services.coupons.campaigns import Campaigns
 from services.coupons.settings import CouponSettings
@@ -35,19 +37,20 @@ def balloting(store, **options):
     return Balloting(store, clock, settings, campaigns, Coalescer(), **options)
 
 
-def ballot_campaign(store, members):
+def ballot_campaign(store, members, **fields):
     spec = CampaignSchema().load({
         "name": "摇号测试", "kind": "voucher", "face_value_fen": 1000, "min_spend_fen": 5000,
         "total_quantity": COUPONS_TO_WIN, "claim_starts_at": to_rfc3339(NOW - timedelta(days=1)),
         "claim_ends_at": to_rfc3339(NOW - timedelta(hours=1)), "valid_days": 30,
         "allocation": "ballot",
-        "quotas": [{"group": "medics", "slots": 3, "consumers": members}]})
+        "quotas": [{"group": "medics", "slots": 3, "consumers": members}] if members else [],
+        **fields})
     campaign = balloting(store).campaigns.create(spec, "operator-1")
     return store.campaign(campaign["campaign_id"])
 
 
-def signed_up(store, campaign, consumers):
-    now = to_rfc3339(NOW - timedelta(hours=2))
+def signed_up(store, campaign, consumers, hours_ago=2):
+    now = to_rfc3339(NOW - timedelta(hours=hours_ago))
     stored = store.insert_signups([signups.new_signup(campaign, c, now) for c in consumers])
     return [document for document, _ in stored]
 
@@ -65,8 +68,8 @@ def test_an_interrupted_draw_resumed_issues_each_winner_one_coupon(store):
     consumers = [f"consumer-{n:03d}" for n in range(SIGNUPS)]
     campaign = ballot_campaign(store, consumers[:5])
     entries = signed_up(store, campaign, consumers)
-    seed = bytes.fromhex(campaign[signups.SEED_FIELD])
-    expected = ballot.draw(seed, [(s["signup_id"], s["weight"], s["group"]) for s in entries],
+    seed = bytes.fromhex(campaign[signups.SEED_FIELD][0])
+    expected = ballot.draw(seed, [(s["signup_id"], 1, s["group"]) for s in entries],
                            COUPONS_TO_WIN, signups.quotas_of(campaign))
     # read: a renewal every 7 sign-ups (8 calls); the 12th call comes while issuing
     halfway = balloting(store, lease_every=7, issue_batch=4)
@@ -74,7 +77,7 @@ def test_an_interrupted_draw_resumed_issues_each_winner_one_coupon(store):
         halfway.draw(campaign, losing_the_lease_at(12))
     issued_before = store.db[COUPONS].count_documents({})
     assert 0 < issued_before < COUPONS_TO_WIN
-    assert store.campaign(campaign["_id"])[signups.BALLOT]["state"] == signups.ISSUING
+    assert signups.state_of(store.campaign(campaign["_id"])) == signups.ISSUING
 
     balloting(store).draw(store.campaign(campaign["_id"]), lambda: True)
     coupons = list(store.db[COUPONS].find())
@@ -87,9 +90,55 @@ def test_an_interrupted_draw_resumed_issues_each_winner_one_coupon(store):
     assert [len(c["outbox"]) for c in coupons] == [1] * COUPONS_TO_WIN
     assert {e["envelope"]["type"] for c in coupons for e in c["outbox"].values()} == {
         "ballot_won"}
-    drawn = store.campaign(campaign["_id"])[signups.BALLOT]
+    [drawn] = signups.draws(store.campaign(campaign["_id"]))
     assert (drawn["state"], drawn["signups"], drawn["winners"]) == (
         signups.DRAWN, SIGNUPS, COUPONS_TO_WIN)
+    assert drawn["won_by_group"] == {"medics": 3}
+
+
+def test_the_second_draw_takes_the_first_s_losers_with_two_tickets_and_its_coupons_left(store):
+    first_draw, second_draw = NOW - timedelta(hours=3), NOW - timedelta(minutes=30)
+    campaign = ballot_campaign(store, [], tranches=[
+        {"starts_at": to_rfc3339(first_draw), "quantity": 15},
+        {"starts_at": to_rfc3339(second_draw), "quantity": 5}])
+    early = signed_up(store, campaign, [f"early-{n}" for n in range(10)], hours_ago=4)
+    late = signed_up(store, campaign, [f"late-{n}" for n in range(30)], hours_ago=2)
+    campaign = balloting(store).campaigns.move(campaign["_id"], lambda c: rules.transition(
+        c, "activate", "operator-1", to_rfc3339(NOW)))
+    balloting(store).draw_due(lambda: True)
+
+    first, second = signups.draws(store.campaign(campaign["_id"]))
+    assert (first["signups"], first["coupons"], first["winners"]) == (10, 15, 10)
+    assert (second["signups"], second["coupons"], second["state"]) == (30, 10, signups.DRAWN)
+    seed = bytes.fromhex(campaign[signups.SEED_FIELD][1])
+    assert second["winners"] == 10
+    expected = ballot.draw(seed, [(s["signup_id"], 1, None) for s in late], 10)
+    won = {c["signup_id"] for c in store.db[COUPONS].find()}
+    assert won == {s["signup_id"] for s in early} | set(expected)
+    assert {s["won_in"] for s in store.db["signups"].find({"_id": {"$in": [
+        s["_id"] for s in early]}})} == {0}
+
+
+def test_a_loser_of_the_first_draw_holds_two_tickets_in_the_second(store):
+    first_draw, second_draw = NOW - timedelta(hours=3), NOW - timedelta(minutes=30)
+    campaign = ballot_campaign(store, [], tranches=[
+        {"starts_at": to_rfc3339(first_draw), "quantity": 4},
+        {"starts_at": to_rfc3339(second_draw), "quantity": 16}])
+    early = signed_up(store, campaign, [f"early-{n}" for n in range(12)], hours_ago=4)
+    late = signed_up(store, campaign, [f"late-{n}" for n in range(20)], hours_ago=2)
+    campaign = balloting(store).campaigns.move(campaign["_id"], lambda c: rules.transition(
+        c, "activate", "operator-1", to_rfc3339(NOW)))
+    balloting(store).draw_due(lambda: True)
+
+    seeds = [bytes.fromhex(seed) for seed in campaign[signups.SEED_FIELD]]
+    won_first = ballot.draw(seeds[0], [(s["signup_id"], 1, None) for s in early], 4)
+    carried = [(s["signup_id"], 2, None) for s in early if s["signup_id"] not in won_first]
+    listed = sorted(carried + [(s["signup_id"], 1, None) for s in late])
+    won_second = ballot.draw(seeds[1], listed, 16)
+    won = {c["signup_id"]: c for c in store.db[COUPONS].find()}
+    assert set(won) == set(won_first) | set(won_second) and len(won) == 20
+    page = balloting(store).signups_page(campaign["_id"], 1)
+    assert page["text"].splitlines()[1:] == [f"{s},{w}," for s, w, _ in listed]
 
 
 def test_a_consumer_signs_up_once_however_often_it_asks(store):
