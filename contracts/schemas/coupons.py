@@ -46,6 +46,9 @@ class TrancheSchema(Schema):
     ``starts_at`` of the sign-ups made before it."""
     starts_at = SaneAwareDateTime(required=True)
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10_000_000))
+    budget_fen = fields.Integer(strict=True, validate=validate.Range(1, MAX_FEN * 10_000_000),
+                                metadata={"description": "the part of the campaign's budget "
+                                          "released with it (on every tranche or none)"})
 
 
 class CampaignSchema(Schema):
@@ -120,6 +123,11 @@ def tranche_problems(data):
         return {"tranches": ["the quantities must add up to total_quantity"]}
     if starts != sorted(set(starts)) or starts[0] < data["claim_starts_at"]:
         return {"tranches": ["each starts after the one before, within the claim window"]}
+    budgets = [t.get("budget_fen") for t in tranches]
+    if any(b is not None for b in budgets) and (
+            None in budgets or sum(budgets) != data.get("budget_fen")):
+        return {"tranches": ["budget_fen on every tranche or none, adding up to the "
+                             "campaign's budget_fen"]}
     if data.get("allocation") == "ballot":
         return _ballot_tranche_problems(data, starts)
     if starts[-1] >= data["claim_ends_at"]:
@@ -257,6 +265,9 @@ class MerchantFiguresSchema(Schema):
 class CampaignStatsSchema(Schema):
     campaign_id = fields.String()
     budget_fen = fields.Integer(allow_none=True)
+    budget_released_fen = fields.Integer(allow_none=True, metadata={
+        "description": "the part of the budget its redemptions may take by now: all of it, or "
+                       "with budgets per tranche those of the tranches started"})
     budget_spent_fen = fields.Integer(allow_none=True, metadata={
         "description": "the discounts the budget has paid or holds for redemptions under way; "
                        "null without a budget"})

@@ -9,12 +9,13 @@ class Figures:
     def __init__(self, store, campaigns):
         self.store, self.campaigns = store, campaigns
 
-    def stats(self, campaign_id, cursor=None, limit=STATS_ROWS):
+    def stats(self, campaign_id, now, cursor=None, limit=STATS_ROWS):
         campaign = self.campaigns.get(campaign_id)
         rows, next_cursor = self.store.merchant_rows(campaign_id, cursor, limit)
         return {**rules.figures(campaign_id, self.store.campaign_totals(campaign_id),
                                 self.campaigns.remaining(campaign), rows),
                 "budget_fen": campaign.get("budget_fen"),
+                "budget_released_fen": rules.budget_released(campaign, now),
                 "budget_spent_fen": self.store.budget_spent(campaign_id),
                 "per_merchant_next_cursor": next_cursor}
 

@@ -78,11 +78,12 @@ class Redemptions:
     def _spend(self, campaign, redemption):
         """Takes the discount from the campaign's budget and the merchant's daily cap, or
         refuses the redemption (409 BUDGET_EXHAUSTED, MERCHANT_CAP_REACHED)."""
-        refused = self.store.spend(campaign, redemption["merchant_id"],
+        budget = rules.budget_released(campaign, redemption["at"])
+        refused = self.store.spend(campaign, budget, redemption["merchant_id"],
                                    china_day(redemption["at"]), redemption["discount_fen"])
         if refused == "BUDGET_EXHAUSTED":
             raise conflict(refused, "the campaign's budget cannot pay this discount",
-                           {"budget_fen": campaign["budget_fen"]})
+                           {"budget_fen": campaign["budget_fen"], "budget_released_fen": budget})
         if refused == "MERCHANT_CAP_REACHED":
             raise conflict(refused, "this shop has taken its day's cap of the campaign",
                            {"merchant_daily_cap_fen": campaign["merchant_daily_cap_fen"]})

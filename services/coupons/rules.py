@@ -25,7 +25,7 @@ TRANSITIONS = {
 
 
 def new_campaign(campaign_id, spec, created_by, now):
-    tranches = [{"starts_at": to_rfc3339(t["starts_at"]), "quantity": t["quantity"]}
+    tranches = [{**t, "starts_at": to_rfc3339(t["starts_at"])}
                 for t in spec.get("tranches") or []]
     stored = {**spec, "claim_starts_at": to_rfc3339(spec["claim_starts_at"]),
               "claim_ends_at": to_rfc3339(spec["claim_ends_at"]),
@@ -62,6 +62,18 @@ def tranches_due(campaign, now):
     tranches = [] if signups.is_ballot(campaign) else campaign.get("tranches") or []
     return [(i, t) for i, t in enumerate(tranches)
             if i >= campaign.get("tranches_released", 0) and t["starts_at"] <= now]
+
+
+def budget_released(campaign, now):
+    """The fen the campaign's discounts may add up to by ``now``: its budget, or with budgets
+    per tranche those of the tranches started (what one leaves unspent, and what its expired
+    coupons never spent, stays for the next); None without a budget."""
+    if campaign.get("budget_fen") is None:
+        return None
+    tranches = campaign.get("tranches") or []
+    if not any("budget_fen" in t for t in tranches):
+        return campaign["budget_fen"]
+    return sum(t["budget_fen"] for t in tranches if t["starts_at"] <= now)
 
 
 def tranche_ahead(campaign):

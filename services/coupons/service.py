@@ -223,7 +223,8 @@ class CouponsService(FangxinService):
 
     @rpc
     def campaign_stats(self, campaign_id, cursor=None, limit=STATS_ROWS):
-        return Figures(self.store, self.campaigns).stats(campaign_id, cursor, limit)
+        return Figures(self.store, self.campaigns).stats(
+            campaign_id, to_rfc3339(self.clock.now()), cursor, limit)
 
     @rpc
     def settlement_page(self, campaign_id, cursor=None):

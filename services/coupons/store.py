@@ -188,11 +188,11 @@ class CouponsStore(BaseStore):
     def create_budget(self, campaign_id):
         self.db[BUDGETS].insert_one({"_id": campaign_id, "spent_fen": 0})
 
-    def spend(self, campaign, merchant_id, day, amount):
-        """Takes ``amount`` fen from the campaign's budget and from the merchant's cap of
-        ``day``, both or neither, never past either however many tills take at once: None, or
-        the code of the one that cannot pay it."""
-        budget, cap = campaign.get("budget_fen"), campaign.get("merchant_daily_cap_fen")
+    def spend(self, campaign, budget, merchant_id, day, amount):
+        """Takes ``amount`` fen from the campaign's ``budget`` (the fen released to it, or
+        None) and from the merchant's cap of ``day``, both or neither, never past either
+        however many tills take at once: None, or the code of the one that cannot pay it."""
+        cap = campaign.get("merchant_daily_cap_fen")
         if budget is not None and not self._take_fen(campaign["_id"], budget, amount,
                                                      upsert=False):
             return "BUDGET_EXHAUSTED"

@@ -10,6 +10,7 @@ from tests.e2e.coupon_steps import (
     active_campaign,
     coupon_for_new_consumer,
     error_code,
+    from_now,
     operator_token,
     redeem,
     rollback,
@@ -74,3 +75,22 @@ def test_a_merchant_takes_no_more_than_its_daily_cap_while_another_still_can(
     at_second = redeemed_at_once(client, second, codes[4:])
     assert Counter(map(outcome, at_second)) == {"201": 2, "409 MERCHANT_CAP_REACHED": 2}
     assert stats(client, operator, campaign_id)["discount_fen"] == 4000
+
+
+def test_a_budget_in_tranches_pays_only_what_the_tranches_started_hold(
+        client, merchants, operator):
+    _, merchant, _ = certify(client, merchants)
+    start = from_now(-120)
+    campaign_id = active_campaign(client, operator, total_quantity=4, face_value_fen=1000,
+                                  budget_fen=4000, claim_starts_at=start,
+                                  claim_ends_at=from_now(7200), tranches=[
+                                      {"starts_at": start, "quantity": 2,
+                                       "budget_fen": 1500},
+                                      {"starts_at": from_now(3600), "quantity": 2,
+                                       "budget_fen": 2500}])["campaign_id"]
+    answers = redeemed_at_once(client, merchant, codes_for(client, campaign_id, 2))
+    assert Counter(map(outcome, answers)) == {"201": 1, "409 BUDGET_EXHAUSTED": 1}
+    refused = next(r for r in answers if r.status_code == 409).json()["error"]["details"]
+    assert (refused["budget_fen"], refused["budget_released_fen"]) == (4000, 1500)
+    figures = stats(client, operator, campaign_id)
+    assert (figures["budget_released_fen"], figures["budget_spent_fen"]) == (1500, 1000)

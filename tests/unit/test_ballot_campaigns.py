@@ -196,6 +196,27 @@ def test_unsound_tranches_are_refused(allocation, tranches):
     assert "tranches" in refused.value.messages
 
 
+@pytest.mark.parametrize("budgets, budget_fen", [
+    ((300, None), 300),  # on one tranche, not the other
+    ((300, 200), 600),  # not adding up
+    ((300, 200), None),  # no campaign budget
+])
+def test_budgets_per_tranche_are_on_every_tranche_and_add_up(budgets, budget_fen):
+    tranches = [{**t, **({"budget_fen": b} if b else {})} for t, b in zip(TWO_DRAWS, budgets)]
+    with pytest.raises(ValidationError) as refused:
+        CampaignSchema().load({**BODY, "tranches": tranches, "budget_fen": budget_fen})
+    assert "tranches" in refused.value.messages
+
+
+def test_the_budget_released_is_the_tranches_started_or_all_of_it():
+    made = campaign(budget_fen=500, tranches=[{**t, "budget_fen": b} for t, b in zip(
+        TWO_DRAWS, (300, 200))])
+    assert [rules.budget_released(made, at) for at in (BEFORE_FIRST, BETWEEN, "2026-12-03")] \
+        == [0, 300, 500]
+    assert rules.budget_released(campaign(budget_fen=500), BEFORE_FIRST) == 500
+    assert rules.budget_released(campaign(), BEFORE_FIRST) is None
+
+
 def test_a_ballot_s_tranches_and_its_draw_time_agree_and_a_quota_names_its_members_once():
     with pytest.raises(ValidationError) as refused:
         CampaignSchema().load({**BODY, "tranches": TWO_DRAWS, "draw_at": "2026-12-03T00:00:00Z"})

@@ -214,6 +214,18 @@ def test_the_budget_pays_no_discount_past_it_and_a_rollback_gives_its_share_back
     assert app.store.budget_spent(campaign["campaign_id"]) == 2000
 
 
+def test_a_budget_in_tranches_pays_what_the_tranches_started_so_far_hold(app):
+    campaign = active_campaign(app, total_quantity=3, budget_fen=2500, tranches=[
+        {"starts_at": "2026-10-01T08:00:00Z", "quantity": 2, "budget_fen": 1500},
+        {"starts_at": "2026-10-02T08:00:00Z", "quantity": 1, "budget_fen": 1000}])
+    first, second = (redeem_new_coupon(app, campaign) for _ in range(2))
+    first[1]()
+    assert refusal(second[1]) == "BUDGET_EXHAUSTED"
+    app.clock.advance(days=1)
+    assert second[1]()["discount_fen"] == 1000, "the first tranche's 500 fen left stays"
+    assert app.store.budget_spent(campaign["campaign_id"]) == 2000
+
+
 def test_a_merchant_takes_no_more_than_its_daily_cap_and_a_new_day_starts_afresh(app):
     campaign = active_campaign(app, merchant_daily_cap_fen=1500)
     first, second = (redeem_new_coupon(app, campaign) for _ in range(2))

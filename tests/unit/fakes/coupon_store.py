@@ -113,8 +113,8 @@ class FakeCouponStore:
     def create_budget(self, campaign_id):
         self.budgets[campaign_id] = 0
 
-    def spend(self, campaign, merchant_id, day, amount):
-        budget, cap = campaign.get("budget_fen"), campaign.get("merchant_daily_cap_fen")
+    def spend(self, campaign, budget, merchant_id, day, amount):
+        cap = campaign.get("merchant_daily_cap_fen")
         cap_id = f"{campaign['_id']}|{merchant_id}|{day}"
         if budget is not None and self.budgets[campaign["_id"]] + amount > budget:
             return "BUDGET_EXHAUSTED"
