@@ -102,11 +102,22 @@ def explained(found):
     return [{**s, "explanation": EXPLANATIONS[s["code"]].format(**s)} for s in found]
 
 
-def new_hold(campaign, merchant_id, region, found, now):
+def new_hold(campaign, standing, merchant_id, found, now):
+    """The hold of a merchant's settlement, named as the events tell of it."""
     return {"_id": hold_id(campaign["_id"], merchant_id), "campaign_id": campaign["_id"],
-            "merchant_id": merchant_id, "region": region, "status": HOLD, "held_at": now,
+            "campaign_name": campaign["name"], "merchant_id": merchant_id,
+            "merchant_name": standing.get("name") or "", "region": standing.get("region") or "",
+            "status": HOLD, "held_at": now,
             "signals": explained(found), "released_at": None, "released_by": None,
             "reason": None}
+
+
+def named(hold):
+    """Whose settlement of which campaign a hold is, as its events name it (a hold stored
+    before it kept the names has empty ones)."""
+    return {"campaign_id": hold["campaign_id"], "campaign_name": hold.get("campaign_name", ""),
+            "merchant_id": hold["merchant_id"], "merchant_name": hold.get("merchant_name", ""),
+            "region": hold["region"]}
 
 
 def hold_id(campaign_id, merchant_id):

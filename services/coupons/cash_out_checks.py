@@ -68,9 +68,8 @@ class CashOutChecks:
         fields = {"status": cash_out.RELEASED, "released_at": self._now(), "released_by": by,
                   "reason": reason}
         released = self.store.release_hold(hold, fields, envelopes([(
-            "settlement_released", {"campaign_id": campaign_id, "merchant_id": merchant_id,
-                                    "region": hold["region"], "by": by, "reason": reason})],
-            self.clock))
+            "settlement_released", {**cash_out.named(hold), "by": by, "reason": reason,
+                                    "released_at": fields["released_at"]})], self.clock))
         if released is None:
             raise conflict("WRONG_STATE", "this hold was released already")
         metrics.SETTLEMENT_HOLDS.labels("released").inc()
@@ -94,14 +93,11 @@ class CashOutChecks:
         return cash_out.signals(row, repeat, redeemed, merchants, self.thresholds)
 
     def _hold(self, campaign, merchant_id, found):
-        standing = self.standings.of(merchant_id)
-        region = standing.get("region") or ""
-        hold = cash_out.new_hold(campaign, merchant_id, region, found, self._now())
+        hold = cash_out.new_hold(campaign, self.standings.of(merchant_id), merchant_id, found,
+                                 self._now())
         event = ("settlement_held", {
-            "campaign_id": campaign["_id"], "campaign_name": campaign["name"],
-            "merchant_id": merchant_id, "merchant_name": standing.get("name") or "",
-            "region": region, "signals": hold["signals"],
-            "held_at": hold["held_at"], "spot_check_proposed": True})
+            **cash_out.named(hold), "signals": hold["signals"], "held_at": hold["held_at"],
+            "spot_check_proposed": True})
         if not self.store.insert_hold(hold, envelopes([event], self.clock)):
             return None  # held before (and perhaps released: an operator's word stands)
         metrics.SETTLEMENT_HOLDS.labels("held").inc()

@@ -71,11 +71,15 @@ class SettlementHeldSchema(Schema):
 
 
 class SettlementReleasedSchema(Schema):
+    """An operator cleared a held settlement: the merchant is paid at the next settlement."""
     campaign_id = fields.String(required=True)
+    campaign_name = fields.String(load_default="")
     merchant_id = fields.String(required=True)
+    merchant_name = fields.String(load_default="")
     region = fields.String(required=True)
     by = fields.String(required=True, metadata={"description": "the operator's sub"})
     reason = fields.String(required=True)
+    released_at = utc_time(load_default=None, allow_none=True)
 
 
 class CouponRedeemedSchema(Schema):
@@ -140,8 +144,10 @@ CONTRACTS = catalogue(
               "held_at": EXPIRES, "spot_check_proposed": True}),
     contract("settlement_released", SettlementReleasedSchema,
              "An operator released a held settlement.",
-             {"campaign_id": CAMPAIGN, "merchant_id": "3f1c9a2b7d4e", "region": "330106",
-              "by": "operator-7", "reason": "现场核查为真实交易"}),
+             {"campaign_id": CAMPAIGN, "campaign_name": "国庆餐饮消费券",
+              "merchant_id": "3f1c9a2b7d4e", "merchant_name": "西湖放心面馆",
+              "region": "330106", "by": "operator-7", "reason": "现场核查为真实交易",
+              "released_at": EXPIRES}),
     contract("coupon_redeemed", CouponRedeemedSchema, "A merchant redeemed a coupon at the till.",
              {"coupon_id": COUPON, "campaign_id": CAMPAIGN, "consumer": "c-1029",
               "merchant_id": "3f1c9a2b7d4e", "redemption_id": "r-77", "discount_fen": 2000,

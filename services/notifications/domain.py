@@ -73,6 +73,12 @@ def _submitted(event_type, data):
     return [Intent(regulators(data), "regulation", "complaint_flagged", data)]
 
 
+def _released(event_type, data):
+    """The regulators told of the hold, and the merchant, whose money it held."""
+    return [Intent(regulators(data), "regulation", event_type, data),
+            Intent(merchant(data), "coupon", f"{event_type}_merchant", data, critical=True)]
+
+
 RULES = {
     ("registry", "merchant_applied"): _one(merchant, "certification"),
     ("registry", "merchant_review_recorded"): _one(merchant, "certification"),
@@ -99,6 +105,7 @@ RULES = {
     ("coupons", "coupon_expiring"): _one(consumer, "coupon"),
     ("coupons", "ballot_won"): _one(consumer, "coupon"),
     ("coupons", "settlement_held"): _one(regulators, "regulation", critical=True),
+    ("coupons", "settlement_released"): _released,
 }
 
 # the version of an event its rule reads, when not 1 (docs/events.md, "A new version of an

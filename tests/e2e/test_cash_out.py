@@ -119,3 +119,11 @@ def test_a_scripted_cash_out_is_held_and_an_honest_merchant_of_its_size_is_not(
     days = daily(client, operator, campaign_id, cheats + honests)
     assert sum(total[1] for _, total in days.values()) == sum(
         r.json()["discount_fen"] for r in cheats + honests), "released: all of it is payable"
+
+    def heard_of_release(token):
+        items = client.get("/api/v1/me/notifications", token).json()["items"]
+        return [m for m in items if m["event_type"] == "settlement_released"]
+    [merchants_message] = poll(lambda: heard_of_release(cheat), bool, seconds=20)
+    assert "现场核查为真实交易" in merchants_message["body"]
+    assert any(cheat_id in m["body"] for m in poll(lambda: heard_of_release(regulator), bool,
+                                                   seconds=20))

@@ -64,6 +64,8 @@ SAMPLES = {
                         "expires_at": "2026-10-08T15:59:59.000000Z"},
     "ballot_won": COUPON_CONTRACTS["ballot_won"].example,
     "settlement_held": COUPON_CONTRACTS["settlement_held"].example,
+    "settlement_released": COUPON_CONTRACTS["settlement_released"].example,
+    "settlement_released_merchant": COUPON_CONTRACTS["settlement_released"].example,
     "sign_in_code": {"code": "042917", "minutes": 5},
     "consumer_warning": {"title": "警惕预付卡“跑路”",
                          "body": "近期多家健身房关门，请谨慎办理大额预付卡。",
@@ -448,3 +450,13 @@ def test_a_held_settlement_tells_the_regulator_each_fired_signal_and_the_spot_ch
     assert "抽查" in body
     _, english = render("settlement_held", "en", data)
     assert "92% of its redemptions are orders just above the minimum spend" in english
+
+
+def test_a_released_settlement_tells_the_regulator_who_released_it_and_the_merchant_why():
+    data = COUPON_CONTRACTS["settlement_released"].example
+    title, body = render("settlement_released", "zh-CN", data)
+    assert title == "消费券结算已恢复：西湖放心面馆"
+    assert "operator-7" in body and "现场核查为真实交易" in body
+    title, body = render("settlement_released_merchant", "zh-CN", data)
+    assert title == "您的消费券结算已恢复：国庆餐饮消费券"
+    assert "operator-7" not in body and "现场核查为真实交易" in body
