@@ -1,9 +1,12 @@
-"""Recomputes a Fangxin ballot's winners from what the campaign published, with Python's
-standard library alone: anyone can check a draw without Fangxin's code.
+"""Recomputes the winners of one of a Fangxin ballot's draws from what the campaign published,
+with Python's standard library alone: anyone can check a draw without Fangxin's code.
 
     python verify_draw.py SEED_HEX COMMITMENT COUPONS signups.csv [GROUP=SLOTS ...]
 
-``signups.csv`` has one sign-up per line, in the published order: ``signup_id,weight,group``
+The arguments are one draw's, as ``GET /api/v1/public/campaigns/{id}/ballot`` lists it in
+``draws``: its ``seed``, ``commitment``, ``coupons`` and ``slots``; a ballot in tranches has one
+draw per tranche, each checked on its own. ``signups.csv`` (``…/ballot/signups.csv?draw=K``,
+without its header line) has one sign-up per line, in the published order: ``signup_id,weight,group``
 (the group empty for none). Prints each winner as ``signup_id,group`` (the group whose quota it
 won, or empty for the open draw), sorted by sign-up id, after checking the seed against the
 commitment published before the sign-up window closed.
