@@ -6,10 +6,11 @@ with Python's standard library alone: anyone can check a draw without Fangxin's 
 The arguments are one draw's, as ``GET /api/v1/public/campaigns/{id}/ballot`` lists it in
 ``draws``: its ``seed``, ``commitment``, ``coupons`` and ``slots``; a ballot in tranches has one
 draw per tranche, each checked on its own. ``signups.csv`` (``…/ballot/signups.csv?draw=K``,
-without its header line) has one sign-up per line, in the published order: ``signup_id,weight,group``
-(the group empty for none). Prints each winner as ``signup_id,group`` (the group whose quota it
-won, or empty for the open draw), sorted by sign-up id, after checking the seed against the
-commitment published before the sign-up window closed.
+without its header line) has one sign-up per line, in the published order:
+``signup_id,weight,group`` (the group empty for none). Prints each winner as
+``signup_id,group`` (the group whose quota it won, or empty for the open draw), sorted by
+sign-up id, after checking the seed against the commitment published from the campaign's
+creation.
 
 The procedure (services/coupons/ballot.py states it too): a sign-up's key is the largest of its
 ``weight`` tickets, ticket ``i`` being HMAC-SHA256(key=seed, message="<signup_id>:<i>") read

@@ -362,7 +362,9 @@ class CashOutSignalSchema(Schema):
 
 class HoldSchema(Schema):
     campaign_id = fields.String(required=True)
+    campaign_name = fields.String()
     merchant_id = fields.String(required=True)
+    merchant_name = fields.String()
     region = fields.String(required=True)
     status = fields.String(required=True, metadata={"enum": ["held", "released"]})
     held_at = fields.String(required=True)
@@ -371,6 +373,12 @@ class HoldSchema(Schema):
     released_at = fields.String(required=True, allow_none=True)
     released_by = fields.String(required=True, allow_none=True)
     reason = fields.String(required=True, allow_none=True)
+    released_fen = fields.Integer(allow_none=True, metadata={
+        "description": "once released: the discounts of the days that became final while it "
+                       "stood, paid with the day of the release"})
+    paid_with = fields.String(allow_none=True, metadata={
+        "description": "once released: the day (YYYY-MM-DD, China Standard Time) whose "
+                       "settlement pays released_fen, in a row held \"released\""})
 
 
 class CashOutRowSchema(MerchantFiguresSchema):

@@ -3,9 +3,9 @@ pass that holds the settlement of a merchant whose signals crossed, telling the 
 its region and proposing a spot check; the operator's view of every signal; the release."""
 import logging
 
-from plumbing.clock import shifted, to_rfc3339
+from plumbing.clock import china_day, shifted, to_rfc3339
 from plumbing.errors import conflict, not_found
-from services.coupons import cash_out, metrics, rules
+from services.coupons import cash_out, metrics, rules, settlement
 from services.coupons.events import envelopes
 
 log = logging.getLogger(__name__)
@@ -65,8 +65,10 @@ class CashOutChecks:
             raise not_found(message="this merchant's settlement is not held")
         if hold["status"] != cash_out.HOLD:
             raise conflict("WRONG_STATE", "this hold was released already")
-        fields = {"status": cash_out.RELEASED, "released_at": self._now(), "released_by": by,
-                  "reason": reason}
+        now = self._now()
+        fields = {"status": cash_out.RELEASED, "released_at": now, "released_by": by,
+                  "reason": reason, "paid_with": china_day(now),
+                  "released_fen": self._kept_back(hold, now)}
         released = self.store.release_hold(hold, fields, envelopes([(
             "settlement_released", {**cash_out.named(hold), "by": by, "reason": reason,
                                     "released_at": fields["released_at"]})], self.clock))
@@ -74,6 +76,13 @@ class CashOutChecks:
             raise conflict("WRONG_STATE", "this hold was released already")
         metrics.SETTLEMENT_HOLDS.labels("released").inc()
         return cash_out.hold_view(released)
+
+    def _kept_back(self, hold, released_at):
+        """What the hold kept from the merchant: its discounts of the days that became final
+        while it stood (a few point reads, one per such day)."""
+        days = settlement.days_held(hold, released_at, self.settings.rollback_seconds)
+        return sum(self.store.day_totals(hold["campaign_id"], day, hold["merchant_id"])[
+            "discount_fen"] for day in days)
 
     def _candidates(self, campaign_id):
         """(the rows of merchants with ``min_redemptions`` or more, how many merchants

@@ -1,13 +1,11 @@
 """Coupon rules, free of I/O: the campaign's status machine, eligibility, discounts, prize
 draws, expiry, and the operators' figures. Times are RFC 3339 strings."""
-import csv
-import io
 import secrets
 from datetime import timedelta
 
 from contracts.coupon_kinds import kind_of
 from plumbing.actors import covers
-from plumbing.clock import china_day_range, from_rfc3339, shifted, to_rfc3339
+from plumbing.clock import from_rfc3339, to_rfc3339
 from plumbing.documents import visible
 from plumbing.errors import DomainError, conflict, forbidden
 from plumbing.versioned import Change
@@ -257,44 +255,6 @@ def figures(campaign_id, totals, remaining, rows):
             "redeemed": totals["redeemed"], "remaining": remaining, "discount_fen": discount,
             "order_fen": order, "leverage": round(order / discount, 2) if discount else None,
             "per_merchant": rows}
-
-
-SETTLEMENT_COLUMNS = ("merchant_id", "merchant_name", "redemptions", "order_fen",
-                      "discount_fen", "held")
-DAILY_COLUMNS = (*SETTLEMENT_COLUMNS, "payable_fen")
-
-
-def held_mark(hold):
-    """The settlement CSV's ``held`` column of a merchant: "held" while its hold stands."""
-    return "held" if hold is not None and hold["status"] == "held" else ""
-
-
-def day_final(day, now, rollback_seconds):
-    """Whether a day's settlement is final: its redemptions can no longer be rolled back (the
-    day in China Standard Time ended ``rollback_seconds`` ago)."""
-    return now >= shifted(china_day_range(day)[1], rollback_seconds)
-
-
-def payable(row, hold):
-    """A merchant's row of a day's settlement: held, or its discounts payable."""
-    held = held_mark(hold)
-    return {**row, "held": held, "payable_fen": 0 if held else row["discount_fen"]}
-
-
-def settlement_text(rows, header, totals, columns=SETTLEMENT_COLUMNS):
-    """CSV lines of settlement ``rows`` (one per merchant, ``held`` "held" while its cash-out
-    hold stands): the header first when ``header``, the TOTAL row (``totals``: redeemed and
-    the columns after it) when given; the discount is what the fund pays back."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    if header:
-        writer.writerow(columns)
-    for row in rows:
-        writer.writerow([row[c] for c in columns])
-    if totals is not None:
-        writer.writerow(["TOTAL", "", *(totals["redeemed"] if c == "redemptions"
-                                        else totals.get(c, "") for c in columns[2:])])
-    return out.getvalue()
 
 
 def expiring_soon(coupon, now, before_seconds):

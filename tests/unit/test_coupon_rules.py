@@ -8,7 +8,7 @@ import pytest
 from plumbing.clock import to_rfc3339
 from plumbing.derived import Sums
 from plumbing.errors import DomainError
-from services.coupons import listing, rules
+from services.coupons import listing, rules, settlement
 
 START = datetime(2026, 10, 1, 0, 0, tzinfo=UTC)
 
@@ -379,15 +379,15 @@ def test_leverage_without_discount_is_none(redemptions):
     assert got["leverage"] is None and got["redeemed"] == 0 and got["per_merchant"] == []
 
 
-def settlement(rows, totals):
-    return rules.settlement_text(rows, header=True, totals=totals)
+def settlement_csv(rows, totals):
+    return settlement.settlement_text(rows, header=True, totals=totals)
 
 
 def test_settlement_csv_has_a_row_per_merchant_and_a_total():
     totals, rows = counted(coupons_of(REDEMPTIONS, 50))
-    rows = [{**rows[0], "held": rules.held_mark({"status": "held"})},
-            {**rows[1], "held": rules.held_mark({"status": "released"})}]
-    text = settlement(rows, totals)
+    rows = [{**rows[0], "held": settlement.held_mark({"status": "held"})},
+            {**rows[1], "held": settlement.held_mark({"status": "released"})}]
+    text = settlement_csv(rows, totals)
     assert text.endswith("\r\n")
     parsed = list(csv.reader(io.StringIO(text)))
     assert parsed == [
@@ -400,22 +400,22 @@ def test_settlement_csv_has_a_row_per_merchant_and_a_total():
 def test_settlement_pages_join_into_one_csv():
     totals, rows = counted(coupons_of(REDEMPTIONS, 50))
     rows = [{**row, "held": ""} for row in rows]
-    pages = rules.settlement_text(rows[:1], header=True, totals=None) + rules.settlement_text(
-        rows[1:], header=False, totals=totals)
-    assert pages == settlement(rows, totals)
+    pages = settlement.settlement_text(rows[:1], header=True, totals=None) + \
+        settlement.settlement_text(rows[1:], header=False, totals=totals)
+    assert pages == settlement_csv(rows, totals)
 
 
 def test_settlement_csv_quotes_awkward_names():
     rows = [{"merchant_id": "m-1", "merchant_name": 'A, "B"\nC', "redemptions": 1,
              "order_fen": 1, "discount_fen": 1, "held": ""}]
     totals = {"redeemed": 1, "order_fen": 1, "discount_fen": 1}
-    parsed = list(csv.reader(io.StringIO(settlement(rows, totals), newline="")))
+    parsed = list(csv.reader(io.StringIO(settlement_csv(rows, totals), newline="")))
     assert parsed[1][1] == 'A, "B"\nC' and len(parsed) == 3
 
 
 def test_settlement_csv_of_no_rows_is_header_and_zero_total():
     totals = {"redeemed": 0, "order_fen": 0, "discount_fen": 0}
-    parsed = list(csv.reader(io.StringIO(settlement([], totals))))
+    parsed = list(csv.reader(io.StringIO(settlement_csv([], totals))))
     assert parsed[1:] == [["TOTAL", "", "0", "0", "0", ""]]
 
 
@@ -449,16 +449,3 @@ def test_the_days_of_a_campaign_add_up_to_its_totals_in_china_standard_time():
                                                                             "2026-10-02"))}
     assert rows == {"m-1": {"redemptions": 1, "order_fen": 8000, "discount_fen": 1000},
                     "m-2": {"redemptions": 1, "order_fen": 10000, "discount_fen": 2000}}
-
-
-def test_a_day_s_settlement_is_final_once_its_last_redemption_can_no_longer_be_rolled_back():
-    # 2026-10-01 ends at 16:00 UTC (24:00 China Standard Time); rollbacks last an hour
-    assert not rules.day_final("2026-10-01", "2026-10-01T16:59:59.000000Z", 3600)
-    assert rules.day_final("2026-10-01", "2026-10-01T17:00:00.000000Z", 3600)
-
-
-def test_a_held_merchant_s_day_is_not_payable_and_a_released_one_s_is():
-    row = {"merchant_id": "m-1", "discount_fen": 3000}
-    assert rules.payable(row, {"status": "held"})["payable_fen"] == 0
-    assert rules.payable(row, {"status": "released"})["payable_fen"] == 3000
-    assert rules.payable(row, None) == {**row, "held": "", "payable_fen": 3000}
