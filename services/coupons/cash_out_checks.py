@@ -21,11 +21,19 @@ class CashOutChecks:
         self.thresholds = settings.cash_out
 
     def assess_due(self):
-        """Checks the live campaigns and those closed lately; holds whoever crossed."""
+        """Checks the live campaigns and those closed lately that were redeemed at since
+        their last check (an idle pass reads three lists, whatever the campaigns); holds
+        whoever crossed."""
         now = self._now()
-        for campaign in self.store.campaigns_in(rules.LIVE_STATUSES) + \
-                self.store.closed_since(shifted(now, -RECENT_SECONDS)):
-            self.assess(campaign)
+        campaigns = self.store.campaigns_in(rules.LIVE_STATUSES) + \
+            self.store.closed_since(shifted(now, -RECENT_SECONDS))
+        ids = [campaign["_id"] for campaign in campaigns]
+        redeemed, checked = self.store.redeemed_counts(ids), self.store.checked_counts(ids)
+        for campaign in campaigns:
+            seen = redeemed.get(campaign["_id"], 0)
+            if seen != checked.get(campaign["_id"], 0):
+                self.assess(campaign)
+                self.store.mark_checked(campaign["_id"], seen)
 
     def assess(self, campaign):
         """Holds the settlement of each merchant of the campaign whose signals crossed: the

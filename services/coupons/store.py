@@ -22,6 +22,7 @@ MERCHANTS = "merchants"
 SIGNUPS = "signups"
 BUDGETS = "budgets"
 HOLDS = "cash_out_holds"
+CHECKED = "cash_out_checked"  # per campaign: the redemptions its last cash-out check saw
 SIGNUP_PAGE = 5000
 REQUESTS = IDEMPOTENT_REQUESTS.collection
 ISSUED = list(units.ISSUED_STATUSES)
@@ -268,6 +269,22 @@ class CouponsStore(BaseStore):
     def mark_coupon(self, coupon, expected_status, fields, events=()):
         """Moves a coupon on only from ``expected_status``: one till wins a race."""
         return self.update_where(COUPONS, coupon, {"status": expected_status}, fields, events)
+
+    def redeemed_counts(self, campaign_ids):
+        """{campaign id: its redemptions so far} of many campaigns, in one round trip."""
+        counters = {listing.campaign_counter(c): c for c in campaign_ids}
+        found = self.db[listing.COUNTERS].find({"_id": {"$in": list(counters)}},
+                                                {"redeemed": 1})
+        return {counters[c["_id"]]: c.get("redeemed", 0) for c in found}
+
+    def checked_counts(self, campaign_ids):
+        """{campaign id: the redemptions its last cash-out check saw}."""
+        return {c["_id"]: c["redeemed"] for c in self.db[CHECKED].find(
+            {"_id": {"$in": list(campaign_ids)}})}
+
+    def mark_checked(self, campaign_id, redeemed):
+        self.db[CHECKED].update_one({"_id": campaign_id}, {"$set": {"redeemed": redeemed}},
+                                    upsert=True)
 
     def campaign_totals(self, campaign_id):
         found = self.db[listing.COUNTERS].find_one({"_id": listing.campaign_counter(

@@ -96,16 +96,22 @@ def test_an_interrupted_draw_resumed_issues_each_winner_one_coupon(store):
     assert drawn["won_by_group"] == {"medics": 3}
 
 
-def test_the_second_draw_takes_the_first_s_losers_with_two_tickets_and_its_coupons_left(store):
-    first_draw, second_draw = NOW - timedelta(hours=3), NOW - timedelta(minutes=30)
+def drawn_in_two(store, quantities, early_count, late_count):
+    """A ballot in two tranches, drawn 3 hours and half an hour ago, of sign-ups made before
+    the first draw and between the two: (campaign, early sign-ups, late sign-ups)."""
+    times = (NOW - timedelta(hours=3), NOW - timedelta(minutes=30))
     campaign = ballot_campaign(store, [], tranches=[
-        {"starts_at": to_rfc3339(first_draw), "quantity": 15},
-        {"starts_at": to_rfc3339(second_draw), "quantity": 5}])
-    early = signed_up(store, campaign, [f"early-{n}" for n in range(10)], hours_ago=4)
-    late = signed_up(store, campaign, [f"late-{n}" for n in range(30)], hours_ago=2)
+        {"starts_at": to_rfc3339(t), "quantity": q} for t, q in zip(times, quantities)])
+    early = signed_up(store, campaign, [f"early-{n}" for n in range(early_count)], hours_ago=4)
+    late = signed_up(store, campaign, [f"late-{n}" for n in range(late_count)], hours_ago=2)
     campaign = balloting(store).campaigns.move(campaign["_id"], lambda c: rules.transition(
         c, "activate", "operator-1", to_rfc3339(NOW)))
     balloting(store).draw_due(lambda: True)
+    return campaign, early, late
+
+
+def test_the_second_draw_takes_the_first_s_losers_with_two_tickets_and_its_coupons_left(store):
+    campaign, early, late = drawn_in_two(store, (15, 5), 10, 30)
 
     first, second = signups.draws(store.campaign(campaign["_id"]))
     assert (first["signups"], first["coupons"], first["winners"]) == (10, 15, 10)
@@ -120,15 +126,7 @@ def test_the_second_draw_takes_the_first_s_losers_with_two_tickets_and_its_coupo
 
 
 def test_a_loser_of_the_first_draw_holds_two_tickets_in_the_second(store):
-    first_draw, second_draw = NOW - timedelta(hours=3), NOW - timedelta(minutes=30)
-    campaign = ballot_campaign(store, [], tranches=[
-        {"starts_at": to_rfc3339(first_draw), "quantity": 4},
-        {"starts_at": to_rfc3339(second_draw), "quantity": 16}])
-    early = signed_up(store, campaign, [f"early-{n}" for n in range(12)], hours_ago=4)
-    late = signed_up(store, campaign, [f"late-{n}" for n in range(20)], hours_ago=2)
-    campaign = balloting(store).campaigns.move(campaign["_id"], lambda c: rules.transition(
-        c, "activate", "operator-1", to_rfc3339(NOW)))
-    balloting(store).draw_due(lambda: True)
+    campaign, early, late = drawn_in_two(store, (4, 16), 12, 20)
 
     seeds = [bytes.fromhex(seed) for seed in campaign[signups.SEED_FIELD]]
     won_first = ballot.draw(seeds[0], [(s["signup_id"], 1, None) for s in early], 4)
