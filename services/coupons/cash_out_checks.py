@@ -28,7 +28,7 @@ class CashOutChecks:
         campaigns = self.store.campaigns_in(rules.LIVE_STATUSES) + \
             self.store.closed_since(shifted(now, -RECENT_SECONDS))
         ids = [campaign["_id"] for campaign in campaigns]
-        redeemed, checked = self.store.redeemed_counts(ids), self.store.checked_counts(ids)
+        redeemed, checked = self.store.counted(ids, "redeemed"), self.store.checked_counts(ids)
         for campaign in campaigns:
             seen = redeemed.get(campaign["_id"], 0)
             if seen != checked.get(campaign["_id"], 0):

@@ -45,6 +45,15 @@ def show_budget(campaign_id, spent_fen):
     BUDGET_SPENT.labels(campaign_id).set(spent_fen)
 
 
+def keep_only(live_ids):
+    """Drops the series of every campaign not in ``live_ids`` (one that stopped while a pass
+    was setting its figures)."""
+    for gauge in (STOCK_REMAINING, BUDGET_SPENT):
+        shown = {s.labels["campaign_id"] for m in gauge.collect() for s in m.samples}
+        for campaign_id in shown - set(live_ids):
+            gauge.remove(campaign_id)
+
+
 def drop_stock(campaign_id):
     """No series for a campaign that has ended or been cancelled: its last figure (0 when it
     sold out) would keep the stock-exhausted alert firing for good."""

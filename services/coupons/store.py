@@ -184,6 +184,16 @@ class CouponsStore(BaseStore):
                 draws += counter["remaining"]
         return draws, prizes
 
+    def draws_remaining(self, campaign_ids):
+        """{campaign id: its units of stock left, prizes apart} of many campaigns, in one
+        round trip."""
+        left = dict.fromkeys(campaign_ids, 0)
+        for counter in self.db[STOCK].find({"campaign_id": {"$in": list(campaign_ids)}},
+                                           {"kind": 1, "remaining": 1, "campaign_id": 1}):
+            if counter.get("kind") != "prize":
+                left[counter["campaign_id"]] += counter["remaining"]
+        return left
+
     # --- money budgets: the campaign's, and each merchant's per day ----------------------------
 
     def create_budget(self, campaign_id):
@@ -214,6 +224,11 @@ class CouponsStore(BaseStore):
     def budget_spent(self, campaign_id):
         found = self.db[BUDGETS].find_one({"_id": campaign_id}, {"spent_fen": 1})
         return None if found is None else found["spent_fen"]
+
+    def budgets_spent(self, campaign_ids):
+        """{campaign id: fen its budget has paid or holds} of many campaigns."""
+        return {b["_id"]: b["spent_fen"] for b in self.db[BUDGETS].find(
+            {"_id": {"$in": list(campaign_ids)}}, {"spent_fen": 1})}
 
     def _take_fen(self, budget_id, most, amount, upsert):
         if amount > most:
@@ -270,12 +285,12 @@ class CouponsStore(BaseStore):
         """Moves a coupon on only from ``expected_status``: one till wins a race."""
         return self.update_where(COUPONS, coupon, {"status": expected_status}, fields, events)
 
-    def redeemed_counts(self, campaign_ids):
-        """{campaign id: its redemptions so far} of many campaigns, in one round trip."""
+    def counted(self, campaign_ids, figure):
+        """{campaign id: its ``figure`` so far (issued, redeemed)} of many campaigns, in one
+        round trip."""
         counters = {listing.campaign_counter(c): c for c in campaign_ids}
-        found = self.db[listing.COUNTERS].find({"_id": {"$in": list(counters)}},
-                                                {"redeemed": 1})
-        return {counters[c["_id"]]: c.get("redeemed", 0) for c in found}
+        found = self.db[listing.COUNTERS].find({"_id": {"$in": list(counters)}}, {figure: 1})
+        return {counters[c["_id"]]: c.get(figure, 0) for c in found}
 
     def checked_counts(self, campaign_ids):
         """{campaign id: the redemptions its last cash-out check saw}."""

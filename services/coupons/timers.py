@@ -21,21 +21,23 @@ class Timers:
 
     def keep_time(self):
         """Moves campaigns by the clock, ends sold-out ones, expires coupons and warns of
-        expiry, and refreshes the stock gauge."""
+        expiry, and refreshes the stock gauges: the live campaigns, their stock and budgets
+        read in three round trips, and a write only for what is due."""
         now = self._now()
-        for campaign in self.store.campaigns_in(rules.LIVE_STATUSES):
-            self._keep_time_of(campaign, now)
+        live = self.store.campaigns_in(rules.LIVE_STATUSES)
+        left = self.campaigns.remaining_of(live)
+        spent = self.store.budgets_spent([c["_id"] for c in live if c.get("budget_fen")])
+        for campaign in live:
+            self._keep_time_of(campaign, now, left[campaign["_id"]], spent.get(campaign["_id"]))
+        metrics.keep_only([c["_id"] for c in live])
         self._expire_coupons(now)
 
-    def _keep_time_of(self, campaign, now):
-        campaign_id = campaign["_id"]
+    def _keep_time_of(self, campaign, now, draws, spent):
+        campaign_id, moved = campaign["_id"], campaign
         self.campaigns.release_tranches(campaign, now)
-        draws = self.campaigns.remaining(campaign)
-        spent = self.store.budget_spent(campaign_id) if campaign.get("budget_fen") else None
-        # the status read last, and nothing that yields before the gauge is set: a change
-        # stored meanwhile is either read here or drops the series after it is set
-        moved = self.campaigns.move(campaign_id, partial(rules.clock_move, now=now))
-        if draws == 0:
+        if rules.clock_move(campaign, now) is not None:
+            moved = self.campaigns.move(campaign_id, partial(rules.clock_move, now=now))
+        if draws == 0 and rules.may_sell_out(moved):
             moved = self.campaigns.end_sold_out(campaign_id)
         if moved["status"] in rules.LIVE_STATUSES:
             metrics.show_stock(campaign_id, draws)

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import requests
@@ -18,14 +19,21 @@ from plumbing.event_contracts import newest_versions
 from tests.conftest import free_port
 from tests.e2e.registry_steps import certify, record
 
+HERE = Path(__file__).resolve().parent
+
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "runs_last: reads what the whole run left behind (logs)")
+    config.addinivalue_line("markers", "runs_last: reads what the end-to-end tests left (logs)")
 
 
 def pytest_collection_modifyitems(items):
-    """Tests marked ``runs_last`` go after every other test of the session."""
-    items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)
+    """Tests marked ``runs_last`` go after every other test of this package, while its system
+    (package-scoped: stopped before the next package's tests) still runs."""
+    last = [item for item in items if item.get_closest_marker("runs_last")]
+    rest = [item for item in items if not item.get_closest_marker("runs_last")]
+    ours = [n for n, item in enumerate(rest) if HERE in item.path.parents]
+    end = ours[-1] + 1 if ours else len(rest)
+    items[:] = rest[:end] + last + rest[end:]
 
 
 class Client:
@@ -98,7 +106,7 @@ class Providers:
         self.process.wait(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def providers(tmp_path_factory):
     fakes = Providers(tmp_path_factory.mktemp("providers"))
     yield fakes
@@ -143,14 +151,14 @@ def _ready(client):
         return False
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(system_env, providers, tmp_path_factory):
     with running_system(tmp_path_factory.mktemp("stack"),
                         {**system_env, **providers.env}) as system:
         yield system
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def client(stack):
     return Client(stack.gateway_url)
 
@@ -175,7 +183,7 @@ class Merchants:
         return credit_code(f"91330106{self.count:09d}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def merchants(client):
     return Merchants(client)
 
@@ -228,14 +236,14 @@ class EventTap:
         self.connection.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def registry_events(stack, system_env):
     tap = EventTap(system_env["AMQP_URI"], "registry")
     yield tap
     tap.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def complaint_events(stack, system_env):
     tap = EventTap(system_env["AMQP_URI"], "complaints")
     yield tap

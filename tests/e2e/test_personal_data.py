@@ -5,9 +5,9 @@ The test puts distinctive personal data through every path that carries it (a me
 application, a consented complaint whose text names people and numbers, contact preferences
 that make the notifications service send SMS and e-mail), waits until the events have travelled,
 then reads every public route and scans every log file the processes of this test run have
-written (the session's system, the rate-limited gateway, the fuzzed system) for it, and for
-every phone number the other tests send. It runs last (``runs_last``), so those logs are
-complete."""
+written (the package's system, the rate-limited gateway, the fuzzed system) for it, and for
+every phone number the other tests send. It runs after the other end-to-end tests
+(``runs_last``), so those logs are complete."""
 import re
 import uuid
 from pathlib import Path

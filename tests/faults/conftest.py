@@ -33,7 +33,7 @@ FAULT_ENV = {
 }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def rabbit():
     if not rabbit_cluster.available():
         pytest.skip("rabbitmq-server is not installed: no private node for broker outages")
@@ -44,7 +44,7 @@ def rabbit():
     node.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fault_stack(system_env, rabbit, tmp_path_factory):
     env = {**system_env, **FAULT_ENV, "AMQP_URI": rabbit.uri,
            "MONGO_DB_PREFIX": f"f{RUN_ID}_"}
@@ -58,11 +58,11 @@ def fault_stack(system_env, rabbit, tmp_path_factory):
         system.stop_all(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fault_client(fault_stack):
     return Client(fault_stack.gateway_url)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fault_merchants(fault_client):
     return Merchants(fault_client)

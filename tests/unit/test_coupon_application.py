@@ -12,6 +12,7 @@ from plumbing.coalesce import Coalescer
 from plumbing.errors import DomainError, validated
 from plumbing.expiring_cache import ExpiringCache
 from plumbing.idempotency import IdempotentRequests
+from services.coupons import metrics
 from services.coupons.campaigns import Campaigns
 from services.coupons.claiming import Claiming
 from services.coupons.claims import ClaimRequest
@@ -280,6 +281,20 @@ def test_a_pass_of_keep_time_ends_campaigns_and_expires_and_warns_coupons(app):
     app.timers.keep_time()
     assert app.store.coupon(soon["coupon_id"])["status"] == "expired"
     assert len(app.store.events_of("coupon_expiring")) == 1  # warned once
+
+
+def stock_series():
+    return {s.labels["campaign_id"]: s.value
+            for m in metrics.STOCK_REMAINING.collect() for s in m.samples}
+
+
+def test_a_pass_of_keep_time_shows_the_live_campaigns_stock_and_drops_any_other_series(app):
+    live = active_campaign(app, total_quantity=3)
+    metrics.show_stock("cp-stopped-meanwhile", 7)  # set as it stopped, by a pass before
+    claim(app, live, consumer="c-1")
+    app.timers.keep_time()
+    shown = stock_series()
+    assert shown[live["campaign_id"]] == 2 and "cp-stopped-meanwhile" not in shown
 
 
 def test_a_reconcile_pass_covers_live_and_recently_closed_campaigns(app):

@@ -95,6 +95,9 @@ class FakeCouponStore:
                 draws += counter["remaining"]
         return draws, prizes
 
+    def draws_remaining(self, campaign_ids):
+        return {campaign_id: self.remaining(campaign_id)[0] for campaign_id in campaign_ids}
+
     def take_holdings(self, campaign_id, consumers, limit):
         counted = []
         for consumer in consumers:
@@ -134,6 +137,9 @@ class FakeCouponStore:
 
     def budget_spent(self, campaign_id):
         return self.budgets.get(campaign_id)
+
+    def budgets_spent(self, campaign_ids):
+        return {c: self.budgets[c] for c in campaign_ids if c in self.budgets}
 
     # --- coupons and redemptions ---------------------------------------------------------------
 
