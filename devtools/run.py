@@ -3,6 +3,7 @@ import warnings
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
+import os
 import signal
 import sys
 import time
@@ -19,8 +20,9 @@ STORE_PORT = 27117
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-class Stop(Exception):
-    """A signal to stop, raised wherever the run is, so it stops at once, in order."""
+class Stop(BaseException):
+    """A signal to stop, raised wherever the run is, so it stops at once, in order (not an
+    Exception, as KeyboardInterrupt is not: no ``except Exception`` on its way swallows it)."""
 
 
 def stop(signum, frame):
@@ -48,10 +50,11 @@ def the_stack():
 def main():
     for signum in STOP_SIGNALS:
         signal.signal(signum, stop)
-    stop_with_parent()  # a killed make: nothing else would tell this process
+    parent = os.getppid()
+    stop_with_parent(parent)  # a killed make: nothing else would tell this process
     stack = the_stack()
     try:
-        return run(stack)
+        return run(stack, parent)
     except PortTaken as taken:
         print(taken, file=sys.stderr)
         return 2
@@ -64,7 +67,7 @@ def main():
         stack.stop_all()
 
 
-def run(stack):
+def run(stack, parent):
     stack.check_ports()  # at once, before the broker is touched (start checks them again)
     if not ensure_broker():
         return 1
@@ -79,8 +82,15 @@ def run(stack):
               file=sys.stderr)
         return 1
     print_banner(stack, demo.load(stack.gateway_url))
-    while True:
-        time.sleep(3600)
+    while not orphaned(parent):
+        time.sleep(1)
+    raise Stop("the parent is gone")
+
+
+def orphaned(parent):
+    """Whether the process that started this one has died: the kernel's signal for it
+    (stop_with_parent) stops the run, and this stops it should that signal not come."""
+    return os.getppid() != parent
 
 
 def print_banner(stack, demo):
