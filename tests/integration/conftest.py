@@ -4,6 +4,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from pymongo import MongoClient
 
 from plumbing.config import database_name
+from plumbing.mongo import create_indexes
 
 
 @pytest.fixture
@@ -59,3 +60,15 @@ def empty_database(database):
             db[collection].drop()
         return db
     return empty
+
+
+@pytest.fixture
+def indexed_store(empty_database):
+    """A store of the given class over an empty database of the given name, with every index
+    the service makes."""
+    def made(store_class, name):
+        db = empty_database(name)
+        for collection, models in store_class.all_indexes().items():
+            create_indexes(db[collection], models)
+        return store_class(db)
+    return made

@@ -11,7 +11,6 @@ from contracts.schemas.coupons import CampaignSchema
 from plumbing.clock import FixedClock, to_rfc3339
 from plumbing.coalesce import Coalescer
 from plumbing.expiring_cache import ExpiringCache
-from plumbing.mongo import create_indexes
 from services.coupons import ballot, rules, signups
 from services.coupons.balloting import Balloting, DrawInterrupted
 from services.coupons.campaigns import Campaigns
@@ -23,11 +22,8 @@ SIGNUPS, COUPONS_TO_WIN = 60, 20
 
 
 @pytest.fixture
-def store(empty_database):
-    db = empty_database("ballot_draw")
-    for collection, models in CouponsStore.all_indexes().items():
-        create_indexes(db[collection], models)
-    return CouponsStore(db)
+def store(indexed_store):
+    return indexed_store(CouponsStore, "ballot_draw")
 
 
 def balloting(store, **options):

@@ -8,7 +8,6 @@ import pytest
 from contracts.schemas.coupons import CampaignSchema
 from plumbing.clock import FixedClock, to_rfc3339
 from plumbing.expiring_cache import ExpiringCache
-from plumbing.mongo import create_indexes
 from services.coupons import listing, rules
 from services.coupons.campaigns import Campaigns
 from services.coupons.cash_out_checks import CashOutChecks
@@ -31,11 +30,8 @@ class CountedChecks(CashOutChecks):
 
 
 @pytest.fixture
-def store(empty_database):
-    db = empty_database("cash_out_scan")
-    for collection, models in CouponsStore.all_indexes().items():
-        create_indexes(db[collection], models)
-    return CouponsStore(db)
+def store(indexed_store):
+    return indexed_store(CouponsStore, "cash_out_scan")
 
 
 def live_campaigns(store, campaigns, count):

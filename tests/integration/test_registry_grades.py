@@ -6,7 +6,6 @@ import pytest
 
 from plumbing.clock import FixedClock, to_rfc3339
 from plumbing.documents import visible
-from plumbing.mongo import create_indexes
 from services.registry import domain, grading
 from services.registry.grades import Grades
 from services.registry.merchants import Merchants
@@ -21,11 +20,8 @@ APPLICATION = {"name": "鼓楼放心小吃店", "credit_code": "91350100M000100Y
 
 
 @pytest.fixture
-def store(empty_database):
-    db = empty_database("registry_grades")
-    for collection, models in RegistryStore.all_indexes().items():
-        create_indexes(db[collection], models)
-    store = RegistryStore(db)
+def store(indexed_store):
+    store = indexed_store(RegistryStore, "registry_grades")
     merchant = domain.new_merchant("m-1", APPLICATION, [], "owner-1", to_rfc3339(NOW))
     store.insert_merchant({**merchant, "status": "certified", "black_listed": True}, [])
     return store

@@ -10,7 +10,6 @@ from plumbing.clock import FixedClock, to_rfc3339
 from plumbing.coalesce import Coalescer
 from plumbing.expiring_cache import ExpiringCache
 from plumbing.idempotency import IdempotentRequests
-from plumbing.mongo import create_indexes
 from services.coupons.campaigns import Campaigns
 from services.coupons.claiming import Claiming
 from services.coupons.claims import ClaimRequest
@@ -24,14 +23,11 @@ SETTINGS = CouponSettings(stock_shards=2, rollback_seconds=600, expiring_before_
 
 
 @pytest.fixture
-def coupons(empty_database):
-    db = empty_database("tranche_returns")
-    for collection, models in CouponsStore.all_indexes().items():
-        create_indexes(db[collection], models)
-    store, clock = CouponsStore(db), FixedClock(NOW)
+def coupons(indexed_store):
+    store, clock = indexed_store(CouponsStore, "tranche_returns"), FixedClock(NOW)
     campaigns = Campaigns(store, clock, SETTINGS, ExpiringCache(0.0, max_entries=10))
     claiming = Claiming(store, clock, SETTINGS, campaigns, None,
-                        IdempotentRequests(db[REQUESTS], clock), Coalescer(), Coalescer())
+                        IdempotentRequests(store.db[REQUESTS], clock), Coalescer(), Coalescer())
     timers = Timers(store, clock, SETTINGS, campaigns, StockReconciler(60))
     return store, clock, campaigns, claiming, timers
 
