@@ -22,21 +22,25 @@ def region_code(value):
 
 
 CONSUMER_TAG = re.compile(r"[A-Za-z0-9_-]{1,40}")
+TAG_WORDS = "1-40 letters, digits, _ or -"
 MAX_TAGS = 20
+
+
+def _is_tag(value):
+    return isinstance(value, str) and CONSUMER_TAG.fullmatch(value) is not None
 
 
 def consumer_tag(value):
     """A group the consumer's identity provider vouches for (a token's ``tags``), such as
     ``medical_worker``: what a ballot's quota may be reserved for."""
-    if not (isinstance(value, str) and CONSUMER_TAG.fullmatch(value)):
-        raise ValidationError("1-40 letters, digits, _ or -")
+    if not _is_tag(value):
+        raise ValidationError(TAG_WORDS)
 
 
 def tags_problem(tags):
     """What is wrong with a token's ``tags`` claim, or None."""
-    if not isinstance(tags, list) or len(tags) > MAX_TAGS or not all(
-            isinstance(tag, str) and CONSUMER_TAG.fullmatch(tag) for tag in tags):
-        return f"tags is a list of up to {MAX_TAGS} tags of 1-40 letters, digits, _ or -"
+    if not isinstance(tags, list) or len(tags) > MAX_TAGS or not all(map(_is_tag, tags)):
+        return f"tags is a list of up to {MAX_TAGS} tags of {TAG_WORDS}"
     return None
 
 

@@ -37,9 +37,11 @@ class Campaigns:
                 **visible(campaign, signups.SEED_FIELD)}
 
     def remaining_of(self, campaigns):
-        """{campaign id: its remaining coupons} of many campaigns, in a round trip or two."""
+        """{campaign id: its remaining coupons} of many campaigns, in a round trip or two:
+        those still to be claimed, or for a ballot still to be issued."""
         ballots = [c for c in campaigns if signups.is_ballot(c)]
-        left = self.store.draws_remaining([c["_id"] for c in campaigns if c not in ballots])
+        first_come = [c["_id"] for c in campaigns if not signups.is_ballot(c)]
+        left = self.store.draws_remaining(first_come) if first_come else {}
         if ballots:
             issued = self.store.counted([c["_id"] for c in ballots], "issued")
             left.update({c["_id"]: c["total_quantity"] - issued.get(c["_id"], 0)
@@ -47,12 +49,7 @@ class Campaigns:
         return left
 
     def remaining(self, campaign):
-        """The coupons still to be claimed, or for a ballot still to be issued."""
-        if signups.is_ballot(campaign):
-            issued = self.store.campaign_totals(campaign["_id"])["issued"]
-            return campaign["total_quantity"] - issued
-        draws, _ = self.store.remaining(campaign["_id"])
-        return draws
+        return self.remaining_of([campaign])[campaign["_id"]]
 
     def act(self, campaign_id, action, by):
         """An operator's action (activate, pause, resume, cancel): the campaign's view after."""

@@ -222,8 +222,7 @@ class CouponsStore(BaseStore):
             self._give_fen(_cap_id(campaign["_id"], merchant_id, day), amount)
 
     def budget_spent(self, campaign_id):
-        found = self.db[BUDGETS].find_one({"_id": campaign_id}, {"spent_fen": 1})
-        return None if found is None else found["spent_fen"]
+        return self.budgets_spent([campaign_id]).get(campaign_id)
 
     def budgets_spent(self, campaign_ids):
         """{campaign id: fen its budget has paid or holds} of many campaigns."""
